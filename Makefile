@@ -1,0 +1,154 @@
+# Homeward: the build.  GNU make; libraries found with pkg-config.
+#
+#   make            build/homewardd, build/homeward, build/homeward-keys
+#   make deps       install the Debian packages the build and tests need
+#   make test       build and run every test (unit, vectors, integration)
+#   make asan       the same suite under AddressSanitizer + UBSan
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 30)
+#   make bench-crypto   seal/open throughput against their primitives
+#   make vectors    regenerate tests/vectors/*.json (deterministic)
+#   make install    PREFIX (/usr/local) and DESTDIR honoured
+
+CC       ?= cc
+BUILD    ?= build
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+DESTDIR  ?=
+FUZZ_SECONDS ?= 30
+VERSION  := 0.1.0
+
+PKGS     := libsodium libuv openssl libprotobuf-c sqlite3 inih jansson
+TESTPKGS := cmocka
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_LIBS  := $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
+
+OPT      ?= -O2
+CFLAGS   ?= $(OPT) -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wno-format-nonliteral
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DHOMEWARD_VERSION='"$(VERSION)"' \
+            $(WARN) $(CFLAGS) $(SAN) -MMD -MP -I. -I$(BUILD)/proto $(PKG_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SAN)
+
+# Generated protobuf-c code lives in build/ and is never committed.
+PROTOS     := $(wildcard proto/*.proto)
+PROTO_C    := $(patsubst proto/%.proto,$(BUILD)/proto/proto/%.pb-c.c,$(PROTOS))
+PROTO_H    := $(PROTO_C:.c=.h)
+
+# One static library per layer; programs and tests link the real sources.
+COMMON_SRC := $(wildcard common/*.c)
+PROTO_SRC  := $(wildcard proto/*.c)
+KEYS_SRC   := $(wildcard keys/*.c)
+TOOL_SRC   := $(wildcard keys/tool/*.c)
+DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+CLI_SRC    := $(wildcard cli/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBCOMMON := $(BUILD)/libcommon.a
+LIBPROTO  := $(BUILD)/libproto.a
+LIBKEYS   := $(BUILD)/libkeys.a
+LIBDAEMON := $(BUILD)/libdaemon.a
+LIBS_ALL   = $(LIBDAEMON) $(LIBKEYS) $(LIBPROTO) $(LIBCOMMON)
+
+PROGS := $(BUILD)/homewardd $(BUILD)/homeward $(BUILD)/homeward-keys
+
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TESTLIB_SRC := $(wildcard tests/lib/*.c)
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+BENCH_SRC  := $(wildcard tests/bench/*.c)
+
+.PHONY: all deps test asan fuzz bench bench-crypto vectors install clean check-deps
+.DEFAULT_GOAL := all
+# Generated protobuf sources are intermediate files make must keep.
+.SECONDARY:
+
+all: check-deps $(PROGS)
+
+check-deps:
+	@pkg-config --exists $(PKGS) || { echo "missing libraries: run 'make deps' first" >&2; exit 1; }
+
+deps:
+	./scripts/deps.sh
+
+$(BUILD)/proto/proto/%.pb-c.c $(BUILD)/proto/proto/%.pb-c.h: proto/%.proto
+	@mkdir -p $(BUILD)/proto
+	protoc-c --proto_path=. --c_out=$(BUILD)/proto $<
+
+# Every object may include generated headers: generate them first.
+$(BUILD)/obj/%.o: %.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# protoc-c output is not held to our warning set.
+$(BUILD)/obj/proto-gen/%.pb-c.o: $(BUILD)/proto/proto/%.pb-c.c $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -Werror -Wmissing-prototypes -Wshadow,$(ALL_CFLAGS)) -c -o $@ $<
+
+PROTO_GEN_OBJ := $(patsubst $(BUILD)/proto/proto/%.pb-c.c,$(BUILD)/obj/proto-gen/%.pb-c.o,$(PROTO_C))
+
+$(LIBCOMMON): $(call obj,$(COMMON_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(LIBPROTO): $(call obj,$(PROTO_SRC)) $(PROTO_GEN_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(LIBKEYS): $(call obj,$(KEYS_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(LIBDAEMON): $(call obj,$(DAEMON_SRC))
+	@rm -f $@; ar rc $@ $^; ar s $@
+
+$(BUILD)/homewardd: $(call obj,daemon/main.c) $(LIBS_ALL)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/homeward: $(call obj,$(CLI_SRC)) $(LIBS_ALL)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/homeward-keys: $(call obj,$(TOOL_SRC)) $(LIBS_ALL)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Unit tests: one binary per module, linking the real libraries.
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(call obj,$(TESTLIB_SRC)) $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+
+$(BUILD)/vectorgen: $(call obj,tests/vectors/vectorgen.c) $(call obj,$(TESTLIB_SRC)) $(LIBS_ALL)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+test: all $(UNIT_BINS)
+	@BUILD=$(BUILD) ./tests/run.sh $(UNIT_BINS)
+
+# The same suite, instrumented, in its own build directory.
+asan:
+	$(MAKE) BUILD=build-asan OPT=-O1 SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' test
+
+vectors: $(BUILD)/vectorgen
+	$(BUILD)/vectorgen tests/vectors
+
+# libFuzzer targets: clang, instrumented copies of the libraries.
+FUZZ_BUILD := build-fuzz
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
+fuzz:
+	$(MAKE) CC=clang BUILD=$(FUZZ_BUILD) OPT=-O1 \
+	    SAN='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all' fuzz-bins
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/run.sh $(FUZZ_BINS)
+
+fuzz-bins: $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRC))
+$(BUILD)/fuzz_%: $(call obj,tests/fuzz/fuzz_%.c) $(LIBS_ALL)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/bench_%: $(call obj,tests/bench/bench_%.c) $(call obj,$(TESTLIB_SRC)) $(LIBS_ALL)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+bench-crypto: $(BUILD)/bench_crypto
+	$(BUILD)/bench_crypto
+
+bench: bench-crypto
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)/
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
