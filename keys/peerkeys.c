@@ -59,7 +59,7 @@ peerkeys_add_cert(struct peerkeys *p, const struct stmt_dsk_cert *c)
 	if ((r = stmt_cert_verify(c)) != ENV1_OK)
 		return r;
 	for (size_t i = 0; i < p->ncerts; i++)
-		if (memcmp(&p->certs[i], c, sizeof(*c)) == 0)
+		if (stmt_cert_equal(&p->certs[i], c))
 			return ENV1_OK;
 	return append((void **)&p->certs, &p->ncerts, c, sizeof(*c));
 }
@@ -74,7 +74,7 @@ peerkeys_add_revocation(struct peerkeys *p, const struct stmt_revocation *rv)
 	if ((r = stmt_revocation_verify(rv)) != ENV1_OK)
 		return r;
 	for (size_t i = 0; i < p->nrevocations; i++)
-		if (memcmp(&p->revocations[i], rv, sizeof(*rv)) == 0)
+		if (stmt_revocation_equal(&p->revocations[i], rv))
 			return ENV1_OK;
 	if ((r = append((void **)&p->revocations, &p->nrevocations, rv,
 	    sizeof(*rv))) != ENV1_OK)
@@ -146,7 +146,7 @@ static int
 prekey_known(const struct peerkeys *p, const struct stmt_spk *s)
 {
 	for (size_t i = 0; i < p->nprekeys; i++)
-		if (memcmp(&p->prekeys[i], s, sizeof(*s)) == 0)
+		if (stmt_spk_equal(&p->prekeys[i], s))
 			return 1;
 	return 0;
 }

@@ -266,3 +266,33 @@ stmt_transition_verify(const struct stmt_transition *t)
 		return ENV1_R_STMT_SIGNATURE;
 	return ENV1_OK;
 }
+
+int
+stmt_cert_equal(const struct stmt_dsk_cert *a, const struct stmt_dsk_cert *b)
+{
+	uint8_t ea[STMT_CERT_LEN], eb[STMT_CERT_LEN];
+
+	stmt_cert_encode(a, ea);
+	stmt_cert_encode(b, eb);
+	return memcmp(ea, eb, sizeof(ea)) == 0;
+}
+
+int
+stmt_spk_equal(const struct stmt_spk *a, const struct stmt_spk *b)
+{
+	uint8_t ea[STMT_SPK_LEN], eb[STMT_SPK_LEN];
+
+	stmt_spk_encode(a, ea);
+	stmt_spk_encode(b, eb);
+	return memcmp(ea, eb, sizeof(ea)) == 0;
+}
+
+int
+stmt_revocation_equal(const struct stmt_revocation *a, const struct stmt_revocation *b)
+{
+	uint8_t ea[STMT_REVOCATION_LEN], eb[STMT_REVOCATION_LEN];
+
+	stmt_revocation_encode(a, ea);
+	stmt_revocation_encode(b, eb);
+	return memcmp(ea, eb, sizeof(ea)) == 0;
+}

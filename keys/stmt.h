@@ -110,6 +110,11 @@ int stmt_spk_verify(const struct stmt_spk *);
 int stmt_revocation_verify(const struct stmt_revocation *);
 int stmt_transition_verify(const struct stmt_transition *);
 
+/* Equality of two statements by their encoded bytes (structs have padding). */
+int stmt_cert_equal(const struct stmt_dsk_cert *, const struct stmt_dsk_cert *);
+int stmt_spk_equal(const struct stmt_spk *, const struct stmt_spk *);
+int stmt_revocation_equal(const struct stmt_revocation *, const struct stmt_revocation *);
+
 /* Whether a certificate is within [not_before, not_after] at time t (ms). */
 int stmt_cert_valid_at(const struct stmt_dsk_cert *, uint64_t t);
 
