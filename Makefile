@@ -41,7 +41,7 @@ PROTO_H    := $(PROTO_C:.c=.h)
 COMMON_SRC := $(wildcard common/*.c)
 PROTO_SRC  := $(wildcard proto/*.c)
 KEYS_SRC   := $(wildcard keys/*.c)
-TOOL_SRC   := $(wildcard keys/tool/*.c)
+TOOL_SRC   := $(filter-out keys/tool/main.c,$(wildcard keys/tool/*.c))
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 CLI_SRC    := $(wildcard cli/*.c)
 
@@ -51,13 +51,16 @@ LIBCOMMON := $(BUILD)/libcommon.a
 LIBPROTO  := $(BUILD)/libproto.a
 LIBKEYS   := $(BUILD)/libkeys.a
 LIBDAEMON := $(BUILD)/libdaemon.a
-LIBS_ALL   = $(LIBDAEMON) $(LIBKEYS) $(LIBPROTO) $(LIBCOMMON)
+LIBTOOL   := $(BUILD)/libkeystool.a
+LIBS_ALL   = $(LIBDAEMON) $(LIBTOOL) $(LIBKEYS) $(LIBPROTO) $(LIBCOMMON)
 
 PROGS := $(BUILD)/homewardd $(BUILD)/homeward $(BUILD)/homeward-keys
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TESTLIB_SRC := $(wildcard tests/lib/*.c)
+TOOLS_SRC  := $(wildcard tests/tools/*.c)
+TOOLS_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
@@ -97,13 +100,15 @@ $(LIBPROTO): $(call obj,$(PROTO_SRC)) $(PROTO_GEN_OBJ)
 $(LIBKEYS): $(call obj,$(KEYS_SRC))
 	@rm -f $@; ar rcs $@ $^
 $(LIBDAEMON): $(call obj,$(DAEMON_SRC))
-	@rm -f $@; ar rc $@ $^; ar s $@
+	@rm -f $@; ar rcs $@ $^
+$(LIBTOOL): $(call obj,$(TOOL_SRC))
+	@rm -f $@; ar rcs $@ $^
 
 $(BUILD)/homewardd: $(call obj,daemon/main.c) $(LIBS_ALL)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/homeward: $(call obj,$(CLI_SRC)) $(LIBS_ALL)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-$(BUILD)/homeward-keys: $(call obj,$(TOOL_SRC)) $(LIBS_ALL)
+$(BUILD)/homeward-keys: $(call obj,keys/tool/main.c) $(LIBS_ALL)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Unit tests: one binary per module, linking the real libraries.
@@ -111,10 +116,15 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(call obj,$(TESTLIB_SRC)) $(LIBS_A
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
+# Helper programs the integration scripts drive (not tests themselves).
+$(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(call obj,$(TESTLIB_SRC)) $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(BUILD)/vectorgen: $(call obj,tests/vectors/vectorgen.c) $(call obj,$(TESTLIB_SRC)) $(LIBS_ALL)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-test: all $(UNIT_BINS)
+test: all $(UNIT_BINS) $(TOOLS_BINS)
 	@BUILD=$(BUILD) ./tests/run.sh $(UNIT_BINS)
 
 # The same suite, instrumented, in its own build directory.
