@@ -1,0 +1,356 @@
+/*
+ * homeward-keys certify and revoke: the two operations that need the RIK.
+ * certify makes a new DSK, certifies it (serial = highest + 1), adds the
+ * certificate to agency.pub and rewrites daemon.key with it (same KSK and
+ * TLS key).  revoke appends a RIK-signed revocation of a DSK, a prekey or
+ * the RIK itself to agency.pub (and drops a revoked prekey's secret).
+ * agency.pub is written before daemon.key: a certificate nobody uses is
+ * harmless, a key nobody can verify is not.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "keys/secret.h"
+#include "keys/tool/agencydir.h"
+#include "keys/tool/passphrase.h"
+#include "keys/tool/tool.h"
+
+#define CERTIFY_DAYS_DEFAULT    395
+#define CERTIFY_DAYS_MAX        800
+
+enum { O_DIR, O_RIK_KEY, O_DAYS, O_RIK_FILE, O_RIK_FD, O_PASS_FILE, O_PASS_FD,
+	O_DSK, O_SPK, O_RIK, O_REASON };
+
+static const struct opts_def certify_opts[] = {
+	{ "dir", 0, 1, O_DIR },
+	{ "rik-key", 0, 1, O_RIK_KEY },
+	{ "days", 0, 1, O_DAYS },
+	{ "rik-passphrase-file", 0, 1, O_RIK_FILE },
+	{ "rik-passphrase-fd", 0, 1, O_RIK_FD },
+	{ "passphrase-file", 0, 1, O_PASS_FILE },
+	{ "passphrase-fd", 0, 1, O_PASS_FD },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct opts_def revoke_opts[] = {
+	{ "dir", 0, 1, O_DIR },
+	{ "rik-key", 0, 1, O_RIK_KEY },
+	{ "rik-passphrase-file", 0, 1, O_RIK_FILE },
+	{ "rik-passphrase-fd", 0, 1, O_RIK_FD },
+	{ "dsk", 0, 1, O_DSK },
+	{ "spk", 0, 1, O_SPK },
+	{ "rik", 0, 0, O_RIK },
+	{ "reason", 0, 1, O_REASON },
+	{ NULL, 0, 0, 0 },
+};
+
+/* The passphrase source options shared by both commands. */
+static int
+pass_opt(int c, const char *arg, struct passphrase_src *rik, struct passphrase_src *dmn)
+{
+	switch (c) {
+	case O_RIK_FILE: return passphrase_src_file(rik, arg);
+	case O_RIK_FD: return passphrase_src_fd(rik, arg);
+	case O_PASS_FILE: return passphrase_src_file(dmn, arg);
+	default: return passphrase_src_fd(dmn, arg);
+	}
+}
+
+static int
+new_dsk(const struct agencydir *d, const uint8_t *rik_sk, uint64_t days,
+    uint8_t *seed, struct stmt_dsk_cert *c)
+{
+	uint8_t *sk;
+	uint64_t serial = 0, now = tool_now();
+
+	if ((sk = secret_alloc(64)) == NULL) {
+		tool_warnx("out of secret memory");
+		return -1;
+	}
+	for (size_t i = 0; i < d->pub.keys.ncerts; i++)
+		if (d->pub.keys.certs[i].serial > serial)
+			serial = d->pub.keys.certs[i].serial;
+	randombytes_buf(seed, 32);
+	memset(c, 0, sizeof(*c));
+	crypto_sign_seed_keypair(c->dsk_pub, sk, seed);
+	secret_free(sk);
+	memcpy(c->issuer_rik, d->pub.keys.rik, ENV1_KEY_LEN);
+	c->serial = serial + 1;
+	c->not_before = now;
+	c->not_after = now + days * TOOL_DAY_MS;
+	c->usage = STMT_USAGE_MSG | STMT_USAGE_PREKEY;
+	if (stmt_cert_sign(c, rik_sk) != ENV1_OK) {
+		tool_warnx("cannot sign the certificate");
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_certify(const struct tool_cmd *cmd, int argc, char **argv)
+{
+	struct passphrase_src rik_src, src;
+	struct keyfile_contents kc;
+	struct keyfile_params params, min;
+	struct stmt_dsk_cert cert, old;
+	struct agencydir d;
+	struct opts o;
+	char path[PATH_MAX], until[TOOL_TIME_BUFLEN], hex[TOOL_HEX_BUFLEN(32)];
+	char oldhex[TOOL_HEX_BUFLEN(32)];
+	const char *dir = NULL, *rik_key = NULL;
+	char *pass = NULL, *rik_pass = NULL;
+	size_t passlen = 0, rik_passlen = 0;
+	uint8_t *rik_sk = NULL, *seed = NULL, *old_seed;
+	uint64_t days = CERTIFY_DAYS_DEFAULT;
+	int c, rc = TOOL_EXIT_FAIL;
+
+	memset(&d, 0, sizeof(d));
+	memset(&kc, 0, sizeof(kc));
+	passphrase_src_init(&rik_src);
+	passphrase_src_init(&src);
+	if (opts_init(&o, cmd, certify_opts, argc, argv) != 0)
+		return TOOL_EXIT_FAIL;
+	while ((c = opts_next(&o)) != OPTS_DONE) {
+		switch (c) {
+		case O_DIR: dir = o.arg; break;
+		case O_RIK_KEY: rik_key = o.arg; break;
+		case O_DAYS:
+			if (opts_number(o.arg, 1, CERTIFY_DAYS_MAX, &days) != 0) {
+				rc = opts_usage(cmd, "--days: 1 to %d", CERTIFY_DAYS_MAX);
+				goto out;
+			}
+			break;
+		case O_RIK_FILE:
+		case O_RIK_FD:
+		case O_PASS_FILE:
+		case O_PASS_FD:
+			if (pass_opt(c, o.arg, &rik_src, &src) != 0) {
+				rc = opts_usage(cmd, "bad passphrase source");
+				goto out;
+			}
+			break;
+		case OPTS_HELP: rc = opts_help(cmd); goto out;
+		default: rc = TOOL_EXIT_USAGE; goto out;
+		}
+	}
+	if (dir == NULL || o.npos > 0) {
+		rc = opts_usage(cmd, "--dir is required");
+		goto out;
+	}
+	if (agencydir_load(dir, 0, &d) != 0 ||
+	    agencydir_path(dir, AGENCYDIR_DAEMON_KEY, path) != 0)
+		goto out;
+	/* Both passphrases first, then the cheaper key file: a wrong daemon
+	 * passphrase is found before the 1 GiB Argon2id of the RIK. */
+	if (passphrase_get(&src, "daemon key file", 0, &pass, &passlen) != 0 ||
+	    passphrase_get(&rik_src, "RIK key file", 0, &rik_pass, &rik_passlen) != 0)
+		goto out;
+	if (agencydir_open_key(path, KEYFILE_DAEMON, pass, passlen, &kc, &params) != 0)
+		goto out;
+	if (agencydir_open_rik(&d, rik_key, rik_pass, rik_passlen, &rik_sk) != 0)
+		goto out;
+	if ((seed = secret_alloc(32)) == NULL) {
+		tool_warnx("out of secret memory");
+		goto out;
+	}
+	if (new_dsk(&d, rik_sk, days, seed, &cert) != 0)
+		goto out;
+	if (agencydir_save_pub(&d, &cert, NULL) != 0)
+		goto out;
+
+	/* Never weaker than the minimum, never weaker than before. */
+	keyfile_min_params(KEYFILE_DAEMON, &min);
+	if (params.opslimit < min.opslimit)
+		params.opslimit = min.opslimit;
+	if (params.memlimit < min.memlimit)
+		params.memlimit = min.memlimit;
+	old = kc.cert;
+	old_seed = kc.dsk_seed;
+	kc.dsk_seed = seed;
+	kc.cert = cert;
+	kc.has_cert = 1;
+	if (agencydir_write_key(path, &kc, pass, passlen, &params, 1) != 0) {
+		kc.dsk_seed = old_seed;
+		tool_warnx("agency.pub already lists the new certificate (serial %llu); "
+		    "revoke it, the key is lost", (unsigned long long)cert.serial);
+		goto out;
+	}
+	kc.dsk_seed = old_seed;
+	tool_hex(cert.dsk_pub, 32, hex);
+	tool_hex(old.dsk_pub, 32, oldhex);
+	tool_time(cert.not_after, until);
+	printf("certified DSK %s\n  serial %llu, valid until %s, usage MSG|PREKEY\n"
+	    "  %s rewritten; %s/%s updated\n", hex, (unsigned long long)cert.serial,
+	    until, path, dir, AGENCYDIR_PUB);
+	printf("next: restart the daemon, run 'rotate-prekeys' and 'export', send the "
+	    "bundle to partners,\nthen revoke the old DSK:\n"
+	    "  homeward-keys revoke --dir %s --dsk %s --reason superseded\n",
+	    dir, oldhex);
+	rc = TOOL_EXIT_OK;
+out:
+	keyfile_contents_free(&kc);
+	secret_free(seed);
+	secret_free(rik_sk);
+	secret_free(pass);
+	secret_free(rik_pass);
+	agencydir_free(&d);
+	opts_free(&o);
+	return rc;
+}
+
+static int
+parse_reason(const char *s, uint8_t *out)
+{
+	static const char *names[] = { "unspecified", "compromised", "superseded",
+	    "retired" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = (uint8_t)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Whether some certificate other than except is still usable at now. */
+static int
+usable_dsk_left(const struct peerkeys *k, const uint8_t *except, uint64_t now)
+{
+	for (size_t i = 0; i < k->ncerts; i++)
+		if (memcmp(k->certs[i].dsk_pub, except, ENV1_KEY_LEN) != 0 &&
+		    stmt_cert_valid_at(&k->certs[i], now) &&
+		    !peerkeys_is_revoked(k, k->certs[i].dsk_pub, STMT_REVOKE_DSK))
+			return 1;
+	return 0;
+}
+
+int
+cmd_revoke(const struct tool_cmd *cmd, int argc, char **argv)
+{
+	struct passphrase_src rik_src, unused;
+	struct stmt_revocation rev;
+	struct agencydir d;
+	struct opts o;
+	const char *dir = NULL, *rik_key = NULL, *dsk = NULL, *spk = NULL;
+	char *rik_pass = NULL, hex[TOOL_HEX_BUFLEN(32)], id[17];
+	size_t rik_passlen = 0;
+	uint8_t *rik_sk = NULL, reason = STMT_REASON_UNSPECIFIED;
+	uint64_t spk_id = 0;
+	long spk_index = -1;
+	int c, rik = 0, rc = TOOL_EXIT_FAIL;
+
+	memset(&d, 0, sizeof(d));
+	memset(&rev, 0, sizeof(rev));
+	passphrase_src_init(&rik_src);
+	passphrase_src_init(&unused);
+	if (opts_init(&o, cmd, revoke_opts, argc, argv) != 0)
+		return TOOL_EXIT_FAIL;
+	while ((c = opts_next(&o)) != OPTS_DONE) {
+		switch (c) {
+		case O_DIR: dir = o.arg; break;
+		case O_RIK_KEY: rik_key = o.arg; break;
+		case O_DSK: dsk = o.arg; break;
+		case O_SPK: spk = o.arg; break;
+		case O_RIK: rik = 1; break;
+		case O_REASON:
+			if (parse_reason(o.arg, &reason) != 0) {
+				rc = opts_usage(cmd, "--reason: compromised, superseded, "
+				    "retired or unspecified");
+				goto out;
+			}
+			break;
+		case O_RIK_FILE:
+		case O_RIK_FD:
+			if (pass_opt(c, o.arg, &rik_src, &unused) != 0) {
+				rc = opts_usage(cmd, "bad passphrase source");
+				goto out;
+			}
+			break;
+		case OPTS_HELP: rc = opts_help(cmd); goto out;
+		default: rc = TOOL_EXIT_USAGE; goto out;
+		}
+	}
+	if (dir == NULL || o.npos > 0 || (dsk != NULL) + (spk != NULL) + rik != 1) {
+		rc = opts_usage(cmd, "--dir and one of --dsk, --spk, --rik are required");
+		goto out;
+	}
+	if (dsk != NULL && tool_unhex(dsk, rev.revoked_key, ENV1_KEY_LEN) != 0) {
+		rc = opts_usage(cmd, "--dsk: the DSK public key, 64 hex digits");
+		goto out;
+	}
+	if (spk != NULL && tool_parse_spk_id(spk, &spk_id) != 0) {
+		rc = opts_usage(cmd, "--spk: a prekey id, 16 hex digits");
+		goto out;
+	}
+	if (agencydir_load(dir, spk != NULL, &d) != 0)
+		goto out;
+	memcpy(rev.issuer_rik, d.pub.keys.rik, ENV1_KEY_LEN);
+	if (dsk != NULL) {
+		int found = 0;
+
+		rev.kind = STMT_REVOKE_DSK;
+		for (size_t i = 0; i < d.pub.keys.ncerts; i++)
+			found |= memcmp(d.pub.keys.certs[i].dsk_pub, rev.revoked_key,
+			    ENV1_KEY_LEN) == 0;
+		if (!found) {
+			tool_warnx("%s/%s has no certificate for DSK %s", dir,
+			    AGENCYDIR_PUB, dsk);
+			goto out;
+		}
+	} else if (spk != NULL) {
+		rev.kind = STMT_REVOKE_SPK;
+		if ((spk_index = spkfile_find(&d.spks, spk_id)) < 0) {
+			tool_warnx("%s/%s has no prekey %s", dir, AGENCYDIR_PREKEYS, spk);
+			goto out;
+		}
+		memcpy(rev.revoked_key, d.spks.e[spk_index].stmt.spk_pub, ENV1_KEY_LEN);
+	} else {
+		rev.kind = STMT_REVOKE_RIK;
+		memcpy(rev.revoked_key, d.pub.keys.rik, ENV1_KEY_LEN);
+	}
+	if (peerkeys_is_revoked(&d.pub.keys, rev.revoked_key, rev.kind)) {
+		tool_warnx("already revoked");
+		goto out;
+	}
+	if (passphrase_get(&rik_src, "RIK key file", 0, &rik_pass, &rik_passlen) != 0 ||
+	    agencydir_open_rik(&d, rik_key, rik_pass, rik_passlen, &rik_sk) != 0)
+		goto out;
+	rev.revoked_at = tool_now();
+	rev.reason = reason;
+	if (stmt_revocation_sign(&rev, rik_sk) != ENV1_OK) {
+		tool_warnx("cannot sign the revocation");
+		goto out;
+	}
+	if (agencydir_save_pub(&d, NULL, &rev) != 0)
+		goto out;
+	tool_hex(rev.revoked_key, 32, hex);
+	printf("revoked %s %s (%s); %s/%s updated\n", tool_revoke_kind_name(rev.kind),
+	    hex, tool_revoke_reason_name(reason), dir, AGENCYDIR_PUB);
+	if (spk_index >= 0) {
+		spkfile_remove(&d.spks, (size_t)spk_index);
+		if (agencydir_save_prekeys(&d) != 0)
+			goto out;
+		tool_spk_id(spk_id, id);
+		printf("deleted the secret of prekey %s from %s/%s\n", id, dir,
+		    AGENCYDIR_PREKEYS);
+	}
+	if (rev.kind == STMT_REVOKE_DSK &&
+	    !usable_dsk_left(&d.pub.keys, rev.revoked_key, tool_now()))
+		printf("warning: no usable DSK is left: run 'homeward-keys certify'\n");
+	if (rev.kind == STMT_REVOKE_RIK)
+		printf("warning: this agency's identity is revoked; partners suspend it "
+		    "until a new RIK is verified out of band\n");
+	printf("send the new bundle to partners: homeward-keys export --dir %s -o FILE\n",
+	    dir);
+	rc = TOOL_EXIT_OK;
+out:
+	secret_free(rik_sk);
+	secret_free(rik_pass);
+	agencydir_free(&d);
+	opts_free(&o);
+	return rc;
+}

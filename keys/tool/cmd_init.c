@@ -1,0 +1,510 @@
+/*
+ * homeward-keys init: create a new agency directory (agencydir.h): a RIK,
+ * a DSK certified by it (serial 1, MSG|PREKEY, 395 days), a keystore key,
+ * four prekeys a week apart, a TLS key with its self-signed certificate,
+ * and the signed agency.pub.  Key files use the minimum Argon2id
+ * parameters of their kind.  Either every file is written or, on any
+ * failure, none is left behind (and a directory we created is removed).
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "common/fileio.h"
+#include "common/tlscert.h"
+#include "keys/fingerprint.h"
+#include "keys/secret.h"
+#include "keys/tool/agencydir.h"
+#include "keys/tool/passphrase.h"
+#include "keys/tool/tool.h"
+
+#define INIT_DSK_DAYS           395
+#define INIT_PREKEYS            4
+#define ZONEINFO                "/usr/share/zoneinfo"
+
+enum { O_DIR, O_ID, O_NAME, O_COUNTRY, O_ZONE, O_ENDPOINT, O_RIK_FILE, O_RIK_FD,
+	O_PASS_FILE, O_PASS_FD, O_JSON };
+
+static const struct opts_def init_opts[] = {
+	{ "dir", 0, 1, O_DIR },
+	{ "agency-id", 0, 1, O_ID },
+	{ "name", 0, 1, O_NAME },
+	{ "country", 0, 1, O_COUNTRY },
+	{ "time-zone", 0, 1, O_ZONE },
+	{ "endpoint", 0, 1, O_ENDPOINT },
+	{ "rik-passphrase-file", 0, 1, O_RIK_FILE },
+	{ "rik-passphrase-fd", 0, 1, O_RIK_FD },
+	{ "passphrase-file", 0, 1, O_PASS_FILE },
+	{ "passphrase-fd", 0, 1, O_PASS_FD },
+	{ "json", 0, 0, O_JSON },
+	{ NULL, 0, 0, 0 },
+};
+
+/* Everything init makes; secrets in secret memory, freed in one place. */
+struct init_state {
+	const char             *dir;
+	int                     made_dir;
+	const char             *written[6];
+	size_t                  nwritten;
+	char                   *rik_pass, *pass;
+	size_t                  rik_passlen, passlen;
+	uint8_t                *rik_seed, *rik_sk, *dsk_seed, *ksk;
+	struct env1_identity    id;
+	struct tlscert          tls;
+	struct agency_info      info;
+	uint8_t                *infobuf, *pub;
+	size_t                  infolen, publen;
+	uint8_t                 info_sig[ENV1_SIG_LEN];
+	struct spkfile          spks;
+};
+
+static int
+check_agency_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '-'))
+			return -1;
+	return 0;
+}
+
+static int
+check_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 127)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return -1;
+	return 0;
+}
+
+static int
+check_country(const char *s)
+{
+	return strlen(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' &&
+	    s[1] <= 'Z' ? 0 : -1;
+}
+
+/* An IANA zone name that exists as a regular file under ZONEINFO. */
+static int
+check_zone(const char *s)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '/' || strstr(s, "..") != NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || strchr("/_+-", s[i]) != NULL))
+			return -1;
+	snprintf(path, sizeof(path), "%s/%s", ZONEINFO, s);
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	return 0;
+}
+
+/* host:port, host a DNS name, an IPv4 address or [IPv6]; port 1..65535. */
+static int
+check_endpoint(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	uint64_t port;
+	size_t hostlen;
+
+	if (colon == NULL || strlen(s) > 255 ||
+	    opts_number(colon + 1, 1, 65535, &port) != 0)
+		return -1;
+	hostlen = (size_t)(colon - s);
+	if (hostlen == 0)
+		return -1;
+	if (s[0] == '[')
+		return hostlen > 2 && s[hostlen - 1] == ']' ? 0 : -1;
+	for (size_t i = 0; i < hostlen; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.'))
+			return -1;
+	return 0;
+}
+
+/* DIR must not exist (we make it 0700) or be an empty directory. */
+static int
+check_dir(const char *dir, int *exists)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *dp;
+
+	*exists = 0;
+	if (lstat(dir, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		tool_warn_errno(errno, "%s", dir);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		tool_warnx("%s exists and is not a directory: refused", dir);
+		return -1;
+	}
+	if ((dp = opendir(dir)) == NULL) {
+		tool_warn_errno(errno, "%s", dir);
+		return -1;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			closedir(dp);
+			tool_warnx("%s is not empty: refusing to create an agency there",
+			    dir);
+			return -1;
+		}
+	}
+	closedir(dp);
+	*exists = 1;
+	return 0;
+}
+
+static int
+make_keys(struct init_state *s, uint64_t now)
+{
+	struct stmt_dsk_cert *c = &s->id.cert;
+
+	s->rik_seed = secret_alloc(32);
+	s->rik_sk = secret_alloc(64);
+	s->dsk_seed = secret_alloc(32);
+	s->ksk = secret_alloc(32);
+	s->id.dsk_sk = secret_alloc(64);
+	if (!s->rik_seed || !s->rik_sk || !s->dsk_seed || !s->ksk || !s->id.dsk_sk) {
+		tool_warnx("out of secret memory");
+		return -1;
+	}
+	randombytes_buf(s->rik_seed, 32);
+	randombytes_buf(s->dsk_seed, 32);
+	randombytes_buf(s->ksk, 32);
+	crypto_sign_seed_keypair(s->id.rik_pub, s->rik_sk, s->rik_seed);
+	crypto_sign_seed_keypair(s->id.dsk_pub, s->id.dsk_sk, s->dsk_seed);
+
+	memcpy(c->issuer_rik, s->id.rik_pub, ENV1_KEY_LEN);
+	memcpy(c->dsk_pub, s->id.dsk_pub, ENV1_KEY_LEN);
+	c->serial = 1;
+	c->not_before = now;
+	c->not_after = now + INIT_DSK_DAYS * TOOL_DAY_MS;
+	c->usage = STMT_USAGE_MSG | STMT_USAGE_PREKEY;
+	if (stmt_cert_sign(c, s->rik_sk) != ENV1_OK) {
+		tool_warnx("cannot sign the DSK certificate");
+		return -1;
+	}
+	for (uint64_t i = 0; i < INIT_PREKEYS; i++)
+		if (agencydir_add_prekey(&s->spks, &s->id, s->ksk,
+		    now + i * AGENCYDIR_PREKEY_PERIOD, NULL) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+make_public(struct init_state *s, const char *agency_id, uint64_t now)
+{
+	struct bundle_parts parts;
+	struct bundle check;
+	char why[BUNDLE_WHY_LEN];
+	int r;
+
+	if ((r = tlscert_generate(agency_id, TLSCERT_DAYS, &s->tls)) != 0) {
+		tool_warn_errno(-r, "cannot make the TLS key and certificate");
+		return -1;
+	}
+	memcpy(s->info.rik, s->id.rik_pub, ENV1_KEY_LEN);
+	memcpy(s->info.tls_spki_sha256, s->tls.spki_sha256, 32);
+	s->info.issued_at = now;
+	if ((r = bundle_sign_agency(&s->info, s->rik_sk, &s->infobuf, &s->infolen,
+	    s->info_sig)) != ENV1_OK) {
+		tool_warnx("cannot sign the agency info: %s", env1_reason_text(r));
+		return -1;
+	}
+	memset(&parts, 0, sizeof(parts));
+	parts.agency_info = s->infobuf;
+	parts.agency_info_len = s->infolen;
+	parts.agency_sig = s->info_sig;
+	parts.certs = &s->id.cert;
+	parts.ncerts = 1;
+	if ((r = bundle_build(s->id.rik_pub, &parts, &s->pub, &s->publen)) != ENV1_OK) {
+		tool_warnx("cannot build agency.pub: %s", env1_reason_text(r));
+		return -1;
+	}
+	if ((r = bundle_parse(s->pub, s->publen, &check, why)) != ENV1_OK) {
+		tool_warnx("the new agency.pub would be refused: %s",
+		    why[0] ? why : env1_reason_text(r));
+		return -1;
+	}
+	bundle_free(&check);
+	return 0;
+}
+
+/* Write one file and remember it, so a later failure can remove it. */
+static int
+put(struct init_state *s, const char *name, const void *buf, size_t len,
+    mode_t mode)
+{
+	char path[PATH_MAX];
+	int r;
+
+	if (agencydir_path(s->dir, name, path) != 0)
+		return -1;
+	if ((r = fileio_write_atomic(path, buf, len, mode, 0)) != 0) {
+		tool_warn_errno(-r, "cannot write %s", path);
+		return -1;
+	}
+	s->written[s->nwritten++] = name;
+	return 0;
+}
+
+static int
+put_key(struct init_state *s, const char *name, const struct keyfile_contents *c,
+    const char *pass, size_t passlen)
+{
+	struct keyfile_params params;
+	char path[PATH_MAX];
+
+	keyfile_min_params(c->kind, &params);
+	if (agencydir_path(s->dir, name, path) != 0 ||
+	    agencydir_write_key(path, c, pass, passlen, &params, 0) != 0)
+		return -1;
+	s->written[s->nwritten++] = name;
+	return 0;
+}
+
+static int
+write_all(struct init_state *s)
+{
+	struct keyfile_contents daemon, rik;
+	uint8_t *pk = NULL;
+	size_t pklen = 0;
+	int r;
+
+	memset(&daemon, 0, sizeof(daemon));
+	daemon.kind = KEYFILE_DAEMON;
+	daemon.dsk_seed = s->dsk_seed;
+	daemon.ksk = s->ksk;
+	daemon.has_cert = 1;
+	daemon.cert = s->id.cert;
+	snprintf(daemon.tls_key_ref, sizeof(daemon.tls_key_ref), "%s",
+	    AGENCYDIR_TLS_KEY);
+	memset(&rik, 0, sizeof(rik));
+	rik.kind = KEYFILE_RIK;
+	rik.rik_seed = s->rik_seed;
+
+	if ((r = spkfile_encode(&s->spks, &pk, &pklen)) != ENV1_OK) {
+		tool_warnx("cannot encode prekeys.dat: %s", env1_reason_text(r));
+		return -1;
+	}
+	r = put(s, AGENCYDIR_TLS_KEY, s->tls.key_pem, s->tls.key_len, 0600) ||
+	    put(s, AGENCYDIR_TLS_CRT, s->tls.crt_pem, s->tls.crt_len, 0644) ||
+	    put(s, AGENCYDIR_PUB, s->pub, s->publen, 0644) ||
+	    put(s, AGENCYDIR_PREKEYS, pk, pklen, 0600);
+	free(pk);
+	if (r != 0)
+		return -1;
+	tool_info("sealing %s (Argon2id, 256 MiB) ...", AGENCYDIR_DAEMON_KEY);
+	if (put_key(s, AGENCYDIR_DAEMON_KEY, &daemon, s->pass, s->passlen) != 0)
+		return -1;
+	tool_info("sealing %s (Argon2id, 1 GiB) ...", AGENCYDIR_RIK_KEY);
+	return put_key(s, AGENCYDIR_RIK_KEY, &rik, s->rik_pass, s->rik_passlen);
+}
+
+static void
+undo(struct init_state *s)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < s->nwritten; i++)
+		if (agencydir_path(s->dir, s->written[i], path) == 0)
+			unlink(path);
+	if (s->made_dir)
+		rmdir(s->dir);
+}
+
+static void
+state_free(struct init_state *s)
+{
+	secret_free(s->rik_pass);
+	secret_free(s->pass);
+	secret_free(s->rik_seed);
+	secret_free(s->rik_sk);
+	secret_free(s->dsk_seed);
+	secret_free(s->ksk);
+	secret_free(s->id.dsk_sk);
+	tlscert_clear(&s->tls);
+	free(s->infobuf);
+	free(s->pub);
+	spkfile_free(&s->spks);
+}
+
+static int
+summary(const struct init_state *s, int json)
+{
+	char fp[FP_DISPLAY_BUFLEN], kid[FP_KEYID_BUFLEN], qr[FP_QR_BUFLEN];
+	char until[TOOL_TIME_BUFLEN], spki[TOOL_HEX_BUFLEN(32)];
+	const char *d = s->dir;
+
+	fp_display(s->id.rik_pub, fp);
+	fp_key_id(s->id.rik_pub, kid);
+	fp_qr(s->id.rik_pub, qr);
+	tool_time(s->id.cert.not_after, until);
+	tool_hex(s->tls.spki_sha256, 32, spki);
+	if (json)
+		return tool_json_print(json_pack(
+		    "{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:I, s:s}, s:i, s:s, s:s}",
+		    "agency_id", s->info.agency_id, "dir", d, "fingerprint", fp,
+		    "key_id", kid, "qr", qr,
+		    "rik", tool_json_hex(s->id.rik_pub, ENV1_KEY_LEN),
+		    "dsk_cert", "serial", (json_int_t)s->id.cert.serial,
+		    "not_after", until, "prekeys", (int)s->spks.n,
+		    "tls_spki_sha256", spki,
+		    "move_offline", AGENCYDIR_RIK_KEY));
+	printf("created agency %s in %s\n\n", s->info.agency_id, d);
+	printf("  fingerprint  %s\n  key id       %s\n  qr           %s\n\n",
+	    fp, kid, qr);
+	printf("  %s/%-12s root identity key (RIK), passphrase-protected\n", d,
+	    AGENCYDIR_RIK_KEY);
+	printf("  %s/%-12s daemon key file: DSK certificate serial 1, valid until %s\n",
+	    d, AGENCYDIR_DAEMON_KEY, until);
+	printf("  %s/%-12s TLS private key\n", d, AGENCYDIR_TLS_KEY);
+	printf("  %s/%-12s TLS certificate, SPKI SHA-256 %s\n", d, AGENCYDIR_TLS_CRT,
+	    spki);
+	printf("  %s/%-12s the signed public description of the agency\n", d,
+	    AGENCYDIR_PUB);
+	printf("  %s/%-12s %zu prekeys, 7 days apart\n\n", d, AGENCYDIR_PREKEYS,
+	    s->spks.n);
+	printf("Move %s/%s offline now (removable media in a safe): it is only\n"
+	    "needed to certify a new daemon key or to revoke one (--rik FILE).\n"
+	    "Read the fingerprint to each partner agency out of band; send them\n"
+	    "the bundle from 'homeward-keys export --dir %s -o FILE'.\n",
+	    d, AGENCYDIR_RIK_KEY, d);
+	return TOOL_EXIT_OK;
+}
+
+int
+cmd_init(const struct tool_cmd *cmd, int argc, char **argv)
+{
+	struct passphrase_src rik_src, src;
+	struct init_state s;
+	struct opts o;
+	const char *id = NULL, *name = NULL, *country = NULL, *zone = NULL;
+	const char *endpoint = "";
+	int c, json = 0, exists, rc = TOOL_EXIT_FAIL;
+	uint64_t now;
+
+	memset(&s, 0, sizeof(s));
+	passphrase_src_init(&rik_src);
+	passphrase_src_init(&src);
+	if (opts_init(&o, cmd, init_opts, argc, argv) != 0)
+		return TOOL_EXIT_FAIL;
+	while ((c = opts_next(&o)) != OPTS_DONE) {
+		switch (c) {
+		case O_DIR: s.dir = o.arg; break;
+		case O_ID: id = o.arg; break;
+		case O_NAME: name = o.arg; break;
+		case O_COUNTRY: country = o.arg; break;
+		case O_ZONE: zone = o.arg; break;
+		case O_ENDPOINT: endpoint = o.arg; break;
+		case O_JSON: json = 1; break;
+		case O_RIK_FILE:
+		case O_RIK_FD:
+		case O_PASS_FILE:
+		case O_PASS_FD:
+			if ((c == O_RIK_FILE ? passphrase_src_file(&rik_src, o.arg) :
+			    c == O_RIK_FD ? passphrase_src_fd(&rik_src, o.arg) :
+			    c == O_PASS_FILE ? passphrase_src_file(&src, o.arg) :
+			    passphrase_src_fd(&src, o.arg)) != 0) {
+				rc = opts_usage(cmd, "bad passphrase source");
+				goto out;
+			}
+			break;
+		case OPTS_HELP: rc = opts_help(cmd); goto out;
+		default: rc = TOOL_EXIT_USAGE; goto out;
+		}
+	}
+	if (o.npos > 0) {
+		rc = opts_usage(cmd, "unexpected argument %s", o.pos[0]);
+		goto out;
+	}
+	if (s.dir == NULL || id == NULL || name == NULL || country == NULL ||
+	    zone == NULL) {
+		rc = opts_usage(cmd, "--dir, --agency-id, --name, --country and "
+		    "--time-zone are required");
+		goto out;
+	}
+	if (check_agency_id(id) != 0) {
+		rc = opts_usage(cmd, "agency id: 1 to 63 of a-z, 0-9 and '-'");
+		goto out;
+	}
+	if (check_name(name) != 0) {
+		rc = opts_usage(cmd, "name: 1 to 127 bytes, no control characters");
+		goto out;
+	}
+	if (check_country(country) != 0) {
+		rc = opts_usage(cmd, "country: two upper-case letters (ISO 3166-1)");
+		goto out;
+	}
+	if (check_zone(zone) != 0) {
+		rc = opts_usage(cmd, "time zone %s: not an IANA zone under %s", zone,
+		    ZONEINFO);
+		goto out;
+	}
+	if (endpoint[0] != '\0' && check_endpoint(endpoint) != 0) {
+		rc = opts_usage(cmd, "endpoint: host:port");
+		goto out;
+	}
+	tool_set_quiet(json);
+	snprintf(s.info.agency_id, sizeof(s.info.agency_id), "%s", id);
+	snprintf(s.info.name, sizeof(s.info.name), "%s", name);
+	snprintf(s.info.country, sizeof(s.info.country), "%s", country);
+	snprintf(s.info.time_zone, sizeof(s.info.time_zone), "%s", zone);
+	snprintf(s.info.endpoint, sizeof(s.info.endpoint), "%s", endpoint);
+
+	if (check_dir(s.dir, &exists) != 0)
+		goto out;
+	if (passphrase_get(&rik_src, "RIK key file", 1, &s.rik_pass,
+	    &s.rik_passlen) != 0 ||
+	    passphrase_get(&src, "daemon key file", 1, &s.pass, &s.passlen) != 0)
+		goto out;
+	if (s.passlen == s.rik_passlen && sodium_memcmp(s.pass, s.rik_pass,
+	    s.passlen) == 0)
+		tool_info("warning: the RIK and daemon key files share a passphrase");
+
+	if (!exists) {
+		if (mkdir(s.dir, 0700) != 0) {
+			tool_warn_errno(errno, "cannot create %s", s.dir);
+			goto out;
+		}
+		s.made_dir = 1;
+	} else if (chmod(s.dir, 0700) != 0) {
+		tool_warn_errno(errno, "cannot chmod %s", s.dir);
+		goto out;
+	}
+	now = tool_now();
+	if (make_keys(&s, now) != 0 || make_public(&s, id, now) != 0 ||
+	    write_all(&s) != 0) {
+		undo(&s);
+		goto out;
+	}
+	rc = summary(&s, json);
+out:
+	state_free(&s);
+	opts_free(&o);
+	return rc;
+}

@@ -1,0 +1,288 @@
+/*
+ * Messages and formatting for homeward-keys: errors on stderr prefixed
+ * "homeward-keys: " (err/errx style, but returning so that secret memory is
+ * freed on the way out), times as RFC 3339 UTC with milliseconds, hex, the
+ * names of message types, usages and revocations, and JSON through
+ * jansson (never hand-written).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "keys/env1.h"
+#include "keys/stmt.h"
+#include "keys/tool/tool.h"
+
+static int quiet;
+static uint64_t fixed_now;
+
+void
+tool_set_quiet(int q)
+{
+	quiet = q;
+}
+
+void
+tool_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("homeward-keys: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+tool_warn_errno(int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("homeward-keys: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(errnum));
+}
+
+/* Progress for the operator on stderr, so stdout stays parseable. */
+void
+tool_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+uint64_t
+tool_now(void)
+{
+	struct timespec ts;
+
+	if (fixed_now != 0)
+		return fixed_now;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void
+tool_set_now(uint64_t ms)
+{
+	fixed_now = ms;
+}
+
+void
+tool_time(uint64_t ms, char out[TOOL_TIME_BUFLEN])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char day[24];
+
+	/* Far-future values (a forged certificate) must still print. */
+	if (ms / 1000 > 253402300799ull || gmtime_r(&t, &tm) == NULL) {
+		snprintf(out, TOOL_TIME_BUFLEN, "@%llu", (unsigned long long)ms);
+		return;
+	}
+	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, TOOL_TIME_BUFLEN, "%s.%03uZ", day, (unsigned)(ms % 1000));
+}
+
+void
+tool_hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0x0f];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+tool_unhex(const char *s, uint8_t *out, size_t n)
+{
+	if (strlen(s) != 2 * n)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+void
+tool_spk_id(uint64_t id, char out[17])
+{
+	snprintf(out, 17, "%016llx", (unsigned long long)id);
+}
+
+int
+tool_parse_spk_id(const char *s, uint64_t *out)
+{
+	uint8_t b[8];
+
+	if (strncmp(s, "0x", 2) == 0)
+		s += 2;
+	if (tool_unhex(s, b, sizeof(b)) != 0)
+		return -1;
+	*out = 0;
+	for (size_t i = 0; i < sizeof(b); i++)
+		*out = *out << 8 | b[i];
+	return 0;
+}
+
+static const struct {
+	uint16_t        type;
+	const char     *name;
+} msg_types[] = {
+	{ ENV1_MSG_ASSISTANCE_REQUEST, "ASSISTANCE_REQUEST" },
+	{ ENV1_MSG_ASSISTANCE_CONFIRMATION, "ASSISTANCE_CONFIRMATION" },
+	{ ENV1_MSG_REINTEGRATION_REQUEST, "REINTEGRATION_REQUEST" },
+	{ ENV1_MSG_REINTEGRATION_CONFIRMATION, "REINTEGRATION_CONFIRMATION" },
+	{ ENV1_MSG_DEPARTURE_NOTIFICATION, "DEPARTURE_NOTIFICATION" },
+	{ ENV1_MSG_ARRIVAL_CONFIRMATION, "ARRIVAL_CONFIRMATION" },
+	{ ENV1_MSG_FOLLOW_UP_REPORT, "FOLLOW_UP_REPORT" },
+	{ ENV1_MSG_DELIVERY_RECEIPT, "DELIVERY_RECEIPT" },
+	{ ENV1_MSG_CONSENT_WITHDRAWAL, "CONSENT_WITHDRAWAL" },
+	{ ENV1_MSG_ERASURE_CONFIRMATION, "ERASURE_CONFIRMATION" },
+	{ ENV1_MSG_TEST_DOCUMENT, "TEST_DOCUMENT" },
+};
+
+const char *
+tool_msg_type_name(uint16_t msg_type, char *buf, size_t len)
+{
+	for (size_t i = 0; i < sizeof(msg_types) / sizeof(msg_types[0]); i++)
+		if (msg_types[i].type == msg_type)
+			return msg_types[i].name;
+	snprintf(buf, len, "0x%04x", msg_type);
+	return buf;
+}
+
+const char *
+tool_usage_name(uint16_t usage, char *buf, size_t len)
+{
+	static const struct {
+		uint16_t        bit;
+		const char     *name;
+	} bits[] = {
+		{ STMT_USAGE_MSG, "MSG" },
+		{ STMT_USAGE_PREKEY, "PREKEY" },
+		{ STMT_USAGE_RELAY_HOP, "RELAY_HOP" },
+	};
+	uint16_t rest = usage;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		if ((usage & bits[i].bit) == 0)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+		    off > 0 ? "|" : "", bits[i].name);
+		rest &= (uint16_t)~bits[i].bit;
+		if (off >= len)
+			return buf;
+	}
+	if (rest != 0 || usage == 0)
+		snprintf(buf + off, len - off, "%s0x%04x", off > 0 ? "|" : "", rest);
+	return buf;
+}
+
+const char *
+tool_revoke_kind_name(uint8_t kind)
+{
+	switch (kind) {
+	case STMT_REVOKE_DSK:
+		return "dsk";
+	case STMT_REVOKE_RIK:
+		return "rik";
+	case STMT_REVOKE_SPK:
+		return "spk";
+	}
+	return "unknown";
+}
+
+const char *
+tool_revoke_reason_name(uint8_t reason)
+{
+	switch (reason) {
+	case STMT_REASON_UNSPECIFIED:
+		return "unspecified";
+	case STMT_REASON_COMPROMISED:
+		return "compromised";
+	case STMT_REASON_SUPERSEDED:
+		return "superseded";
+	case STMT_REASON_RETIRED:
+		return "retired";
+	}
+	return "unknown";
+}
+
+json_t *
+tool_json_hex(const uint8_t *p, size_t n)
+{
+	char *s;
+	json_t *j;
+
+	if ((s = malloc(2 * n + 1)) == NULL)
+		return NULL;
+	tool_hex(p, n, s);
+	j = json_string(s);
+	free(s);
+	return j;
+}
+
+json_t *
+tool_json_time(uint64_t ms)
+{
+	char t[TOOL_TIME_BUFLEN];
+
+	tool_time(ms, t);
+	return json_string(t);
+}
+
+int
+tool_json_print(json_t *obj)
+{
+	char *s;
+
+	if (obj == NULL) {
+		tool_warnx("cannot build the JSON output");
+		return TOOL_EXIT_FAIL;
+	}
+	s = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(obj);
+	if (s == NULL) {
+		tool_warnx("cannot encode the JSON output");
+		return TOOL_EXIT_FAIL;
+	}
+	printf("%s\n", s);
+	free(s);
+	return TOOL_EXIT_OK;
+}
