@@ -20,6 +20,20 @@ VERSION  := 0.1.0
 PKGS     := libsodium libuv openssl libprotobuf-c sqlite3 inih jansson
 TESTPKGS := cmocka
 
+# A fresh machine has only a compiler and make: install what is missing
+# before anything reads pkg-config (make deps does the same explicitly).
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TESTPKGS) 2>/dev/null && \
+             command -v protoc-c >/dev/null && command -v clang >/dev/null && echo yes)
+ifneq ($(DEPS_OK),yes)
+$(info make: installing missing build dependencies with scripts/deps.sh)
+DEPS_RUN := $(shell ./scripts/deps.sh >&2 && echo ok)
+ifneq ($(DEPS_RUN),ok)
+$(error could not install the build dependencies: run ./scripts/deps.sh as root)
+endif
+endif
+endif
+
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_LIBS  := $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
@@ -64,15 +78,12 @@ TOOLS_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all deps test asan fuzz bench bench-crypto vectors install clean check-deps
+.PHONY: all deps test asan fuzz fuzz-bins bench bench-crypto vectors install clean
 .DEFAULT_GOAL := all
 # Generated protobuf sources are intermediate files make must keep.
 .SECONDARY:
 
-all: check-deps $(PROGS)
-
-check-deps:
-	@pkg-config --exists $(PKGS) || { echo "missing libraries: run 'make deps' first" >&2; exit 1; }
+all: $(PROGS)
 
 deps:
 	./scripts/deps.sh
