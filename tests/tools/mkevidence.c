@@ -44,6 +44,9 @@ struct inbox {
 	const struct peerkeys  *peer;
 };
 
+static void die(const char *) __attribute__((noreturn));
+static void die_reason(const char *, int) __attribute__((noreturn));
+
 static void
 die(const char *what)
 {
