@@ -430,20 +430,20 @@ inspect_evidence(const char *path, const Homeward__Keys__SignedMessage *msg,
 
 /* --- dispatch --- */
 
+/*
+ * Protobuf has no type tag: tell the messages apart by their fixed-length
+ * fields.  Evidence and SignedMessage first (a SignedMessage's 64-byte sig
+ * sits where a Bundle has agency_sig); anything else that decodes as a
+ * Bundle goes to bundle_parse, which names the field that is wrong.
+ */
 static int
 classify_protobuf(const char *path, const uint8_t *buf, size_t len, int json)
 {
 	Homeward__Keys__Bundle *b;
 	Homeward__Keys__Evidence *e;
 	Homeward__Keys__SignedMessage *m;
-	int bundle_like = 0, rc;
+	int bundle_like, rc;
 
-	if ((b = homeward__keys__bundle__unpack(NULL, len, buf)) != NULL) {
-		bundle_like = b->rik.len == ENV1_KEY_LEN || b->agency_sig.len == ENV1_SIG_LEN;
-		homeward__keys__bundle__free_unpacked(b, NULL);
-		if (bundle_like)
-			return inspect_bundle(path, buf, len, json);
-	}
 	if ((e = homeward__keys__evidence__unpack(NULL, len, buf)) != NULL) {
 		if (e->message != NULL && e->message->header.len == ENV1_HDR_LEN) {
 			rc = inspect_evidence(path, e->message, e->receipt, json);
@@ -459,6 +459,13 @@ classify_protobuf(const char *path, const uint8_t *buf, size_t len, int json)
 			return rc;
 		}
 		homeward__keys__signed_message__free_unpacked(m, NULL);
+	}
+	if ((b = homeward__keys__bundle__unpack(NULL, len, buf)) != NULL) {
+		bundle_like = b->rik.len > 0 || b->agency_info.len > 0 ||
+		    b->agency_sig.len > 0;
+		homeward__keys__bundle__free_unpacked(b, NULL);
+		if (bundle_like)
+			return inspect_bundle(path, buf, len, json);
 	}
 	tool_warnx("%s: not a key file, prekeys.dat, bundle, evidence or signed "
 	    "message", path);

@@ -11,6 +11,8 @@
 # Argon2id for a RIK key file takes 1 GiB and seconds: RIK operations are
 # kept to four (two inits, one certify, one revoke).
 set -eu
+LC_ALL=C
+export LC_ALL
 
 BUILD=${BUILD:-build}
 KEYS=$BUILD/homeward-keys
