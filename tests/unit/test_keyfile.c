@@ -137,33 +137,28 @@ assert_same_daemon(const struct keyfile_contents *a, const struct keyfile_conten
 	assert_null(b->rik_seed);
 }
 
-/* Open with the real KDF; the expected reason, and nothing on refusal. */
+/* keyfile_open with the real KDF (key NULL), or keyfile_open_key after
+ * it: the expected reason, and nothing at all on a refusal. */
 static void
-assert_open(const uint8_t *buf, size_t len, const char *pass,
+check(const uint8_t *key, const uint8_t *buf, size_t len, const char *pass,
     enum keyfile_kind kind, int want)
 {
 	struct keyfile_contents c;
 
 	memset(&c, 0x5a, sizeof(c));
-	assert_int_equal(keyfile_open(buf, len, pass, strlen(pass), kind, &c), want);
+	if (key == NULL)
+		assert_int_equal(keyfile_open(buf, len, pass, strlen(pass), kind, &c),
+		    want);
+	else
+		assert_int_equal(keyfile_open_key(buf, len, key, kind, &c), want);
 	if (want != ENV1_OK)
 		assert_empty(&c);
 	keyfile_contents_free(&c);
 }
 
-/* The same after Argon2id, with the group's wrap key. */
-static void
-assert_open_key(const struct kf *s, const uint8_t *buf, size_t len, int want)
-{
-	struct keyfile_contents c;
-
-	memset(&c, 0x5a, sizeof(c));
-	assert_int_equal(keyfile_open_key(buf, len, s->wrap_key, KEYFILE_DAEMON, &c),
-	    want);
-	if (want != ENV1_OK)
-		assert_empty(&c);
-	keyfile_contents_free(&c);
-}
+#define assert_open(b, l, p, k, w)      check(NULL, (b), (l), (p), (k), (w))
+#define assert_open_key(s, b, l, w) \
+	check((s)->wrap_key, (b), (l), NULL, KEYFILE_DAEMON, (w))
 
 static uint8_t *
 copy(const struct kf *s)
@@ -185,7 +180,6 @@ test_min_params(void **state)
 	keyfile_min_params(KEYFILE_DAEMON, &p);
 	assert_int_equal(p.opslimit, crypto_pwhash_OPSLIMIT_MODERATE);
 	assert_int_equal(p.memlimit, crypto_pwhash_MEMLIMIT_MODERATE);
-	assert_int_equal(p.memlimit, 268435456);
 	keyfile_min_params(KEYFILE_RIK, &p);
 	assert_int_equal(p.opslimit, crypto_pwhash_OPSLIMIT_SENSITIVE);
 	assert_int_equal(p.memlimit, 1073741824);
@@ -624,65 +618,54 @@ test_payload_records(void **state)
 	assert_int_equal(keyfile_parse_payload(pt, len, 0, &c), ENV1_R_INVALID_ARG);
 }
 
-/* keyfile_seal refuses before any KDF work. */
+/* keyfile_seal refuses before any KDF work, and returns nothing. */
+static void
+assert_seal(const struct keyfile_contents *c, const char *pass,
+    uint64_t ops, uint64_t mem, int want)
+{
+	struct keyfile_params p = { ops, mem };
+	uint8_t *out = (uint8_t *)"x";
+	size_t outlen = 1;
+
+	assert_int_equal(keyfile_seal(c, pass, pass != NULL ? strlen(pass) : 0, &p,
+	    NULL, NULL, &out, &outlen), want);
+	assert_null(out);
+	assert_int_equal(outlen, 0);
+}
+
 static void
 test_seal_refusals(void **state)
 {
 	struct kf *s = *state;
-	struct keyfile_params p, weak;
 	struct keyfile_contents c;
-	uint8_t *out = (uint8_t *)"x";
-	size_t outlen = 1;
+	const uint64_t m = 268435456;
 
-	keyfile_min_params(KEYFILE_DAEMON, &p);
-	weak = p;
-	weak.opslimit = 2;
-	assert_int_equal(keyfile_seal(&s->in, PASS, strlen(PASS), &weak, NULL, NULL,
-	    &out, &outlen), ENV1_R_KEYFILE_WEAK);
-	assert_null(out);
-	assert_int_equal(outlen, 0);
-	weak = p;
-	weak.memlimit -= 1024;
-	assert_int_equal(keyfile_seal(&s->in, PASS, strlen(PASS), &weak, NULL, NULL,
-	    &out, &outlen), ENV1_R_KEYFILE_WEAK);
-	weak = p;
-	weak.memlimit += 1;
-	assert_int_equal(keyfile_seal(&s->in, PASS, strlen(PASS), &weak, NULL, NULL,
-	    &out, &outlen), ENV1_R_INVALID_ARG);
-	weak = p;
-	weak.opslimit = KEYFILE_OPS_MAX + 1;
-	assert_int_equal(keyfile_seal(&s->in, PASS, strlen(PASS), &weak, NULL, NULL,
-	    &out, &outlen), ENV1_R_INVALID_ARG);
-	assert_int_equal(keyfile_seal(&s->in, "", 0, &p, NULL, NULL, &out, &outlen),
-	    ENV1_R_INVALID_ARG);
-	assert_int_equal(keyfile_seal(&s->in, NULL, 0, &p, NULL, NULL, &out, &outlen),
-	    ENV1_R_INVALID_ARG);
+	assert_seal(&s->in, PASS, 2, m, ENV1_R_KEYFILE_WEAK);
+	assert_seal(&s->in, PASS, 3, m - 1024, ENV1_R_KEYFILE_WEAK);
+	assert_seal(&s->in, PASS, 3, m + 1, ENV1_R_INVALID_ARG);
+	assert_seal(&s->in, PASS, KEYFILE_OPS_MAX + 1, m, ENV1_R_INVALID_ARG);
+	assert_seal(&s->in, PASS, 3, KEYFILE_MEM_MAX + 1024, ENV1_R_INVALID_ARG);
+	assert_seal(&s->in, "", 3, m, ENV1_R_INVALID_ARG);
+	assert_seal(&s->in, NULL, 3, m, ENV1_R_INVALID_ARG);
 
 	/* A RIK file with daemon parameters. */
 	memset(&c, 0, sizeof(c));
 	c.kind = KEYFILE_RIK;
 	c.rik_seed = s->alpha.rik_seed;         /* borrowed, not freed here */
-	assert_int_equal(keyfile_seal(&c, PASS, strlen(PASS), &p, NULL, NULL, &out,
-	    &outlen), ENV1_R_KEYFILE_WEAK);
+	assert_seal(&c, PASS, 3, m, ENV1_R_KEYFILE_WEAK);
 	/* Contents keyfile_open would refuse are never sealed. */
 	c = s->in;
 	c.cert = s->beta.id.cert;
-	assert_int_equal(keyfile_seal(&c, PASS, strlen(PASS), &p, NULL, NULL, &out,
-	    &outlen), ENV1_R_INVALID_ARG);
+	assert_seal(&c, PASS, 3, m, ENV1_R_INVALID_ARG);
 	c = s->in;
 	c.has_cert = 0;
-	assert_int_equal(keyfile_seal(&c, PASS, strlen(PASS), &p, NULL, NULL, &out,
-	    &outlen), ENV1_R_INVALID_ARG);
+	assert_seal(&c, PASS, 3, m, ENV1_R_INVALID_ARG);
 	c = s->in;
 	c.ksk = NULL;
-	assert_int_equal(keyfile_seal(&c, PASS, strlen(PASS), &p, NULL, NULL, &out,
-	    &outlen), ENV1_R_INVALID_ARG);
+	assert_seal(&c, PASS, 3, m, ENV1_R_INVALID_ARG);
 	c = s->in;
 	c.kind = 0;
-	assert_int_equal(keyfile_seal(&c, PASS, strlen(PASS), &p, NULL, NULL, &out,
-	    &outlen), ENV1_R_INVALID_ARG);
-	assert_null(out);
-	assert_int_equal(outlen, 0);
+	assert_seal(&c, PASS, 3, m, ENV1_R_INVALID_ARG);
 }
 
 /* The RIK kind: KDF runs 8 and 9, at 1 GiB. */
@@ -719,14 +702,9 @@ test_rik_roundtrip(void **state)
 	assert_int_equal(c.has_cert, 0);
 	keyfile_contents_free(&c);
 	/* Strong enough for a daemon file, but it is not one. */
-	memset(&c, 0x5a, sizeof(c));
-	assert_int_equal(keyfile_open_key(file, len, key, KEYFILE_DAEMON, &c),
-	    ENV1_R_KEYFILE_PAYLOAD);
-	assert_empty(&c);
+	check(key, file, len, NULL, KEYFILE_DAEMON, ENV1_R_KEYFILE_PAYLOAD);
 	/* And the daemon file's key is not this file's key. */
-	assert_int_equal(keyfile_open_key(file, len, s->wrap_key, KEYFILE_RIK, &c),
-	    ENV1_R_KEYFILE_PASSPHRASE);
-	assert_empty(&c);
+	check(s->wrap_key, file, len, NULL, KEYFILE_RIK, ENV1_R_KEYFILE_PASSPHRASE);
 	secret_free(key);
 	keyfile_contents_free(&in);
 	free(file);
