@@ -87,7 +87,11 @@ load_prekeys(struct agencydir *d)
 	if (agencydir_path(d->dir, AGENCYDIR_PREKEYS, path) != 0)
 		return -1;
 	if ((r = fileio_read(path, SPKFILE_MAX_LEN, 1, &buf, &len)) != 0) {
-		tool_warn_errno(-r, "cannot read %s", path);
+		if (r == -EPERM)
+			tool_warnx("%s: refused: group or others may access it, or "
+			    "another user owns it (chmod 600 it)", path);
+		else
+			tool_warn_errno(-r, "cannot read %s", path);
 		return -1;
 	}
 	r = spkfile_decode(buf, len, &d->spks, why);

@@ -390,7 +390,7 @@ summary(const struct init_state *s, int json)
 	printf("  %s/%-12s %zu prekeys, 7 days apart\n\n", d, AGENCYDIR_PREKEYS,
 	    s->spks.n);
 	printf("Move %s/%s offline now (removable media in a safe): it is only\n"
-	    "needed to certify a new daemon key or to revoke one (--rik FILE).\n"
+	    "needed to certify a new daemon key or to revoke one (--rik-key FILE).\n"
 	    "Read the fingerprint to each partner agency out of band; send them\n"
 	    "the bundle from 'homeward-keys export --dir %s -o FILE'.\n",
 	    d, AGENCYDIR_RIK_KEY, d);

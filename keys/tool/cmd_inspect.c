@@ -245,7 +245,7 @@ inspect_prekeys(const char *path, const uint8_t *buf, size_t len, int json)
 		tool_time(s->not_before, t[0]);
 		tool_time(s->not_after, t[1]);
 		tool_time(s->retain_until, t[2]);
-		printf("  spk %s  %s .. %s, retained until %s\n      %s%s\n", id,
+		printf("  spk %s  %s .. %s  retained until %s  (%s%s)\n", id,
 		    t[0], t[1], t[2], prekey_state(s, now),
 		    sig_ok ? "" : "; SIGNATURE DOES NOT VERIFY");
 	}

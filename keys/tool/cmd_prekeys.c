@@ -17,7 +17,7 @@
 #include "keys/tool/tool.h"
 
 #define ROTATE_AHEAD_DEFAULT    4
-#define ROTATE_AHEAD_MAX        52
+#define ROTATE_AHEAD_MAX        16      /* bundles cap prekeys at 64 */
 
 enum { O_DIR, O_AHEAD, O_PASS_FILE, O_PASS_FD, O_JSON };
 

@@ -9,7 +9,7 @@
 # works in its own temporary directory, removed on exit.
 #
 # Argon2id for a RIK key file takes 1 GiB and seconds: RIK operations are
-# kept to four (two inits, one certify, one revoke).
+# kept to five (two inits, one certify, two revocations).
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -82,7 +82,7 @@ expect 2 "$KEYS"
 has "usage: homeward-keys"
 expect 2 "$KEYS" no-such-command
 expect 0 "$KEYS" init --help
-has "move it offline"
+has "MOVE IT OFFLINE"
 
 step "a passphrase is never taken from the command line"
 expect 2 "$KEYS" rotate-prekeys --dir "$A" --passphrase s3cret-on-argv
@@ -268,6 +268,21 @@ expect 0 "$KEYS" export --dir "$A" -o "$T/alpha.bundle" --force
 expect 0 "$KEYS" inspect "$T/alpha.bundle"
 has "prekeys      4"
 has "certificates 2"
+
+step "revoke a future prekey of beta"
+expect 0 "$KEYS" inspect "$B/prekeys.dat"
+spk=$(grep '(future)' "$T/out" | tail -n 1 | awk '{print $2}')
+[ -n "$spk" ] || fail "no future prekey in beta's prekeys.dat"
+expect 0 "$KEYS" revoke --dir "$B" --spk "$spk" --reason retired \
+    --rik-passphrase-fd 3 3<"$T/beta.both"
+has "deleted the secret of prekey $spk"
+expect 0 "$KEYS" inspect "$B/prekeys.dat"
+has "3 prekey(s)"
+lacks "$spk"
+expect 0 "$KEYS" export --dir "$B" -o "$T/beta.bundle" --force
+expect 0 "$KEYS" inspect "$T/beta.bundle"
+has "prekeys      3"
+has "revoked spk"
 
 step "evidence of a delivered message verifies"
 "$MKEV" "$A" "$T/alpha.pass" "$B" "$T/beta.pass" "$T/beta.bundle" \
