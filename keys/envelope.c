@@ -17,6 +17,15 @@
  *   "bad_ct_len"; a ct_len that matches but is under 396 is "truncated".
  * - The semantic digest (step 15) is BLAKE2b-256("ENV1/semantic\0" ||
  *   TBS[170..316)): msg_type through body_len, which are contiguous.
+ * - Step 3: a peer is refused as suspended when its record says so or
+ *   when it holds a revocation of the peer's own RIK; suite < min_suite
+ *   is "bad_suite", checked there because it needs the peer.
+ * - Step 11 runs domain, then the header/TBS field equality, then
+ *   hdr_hash; the TBS is plaintext, so all of it is compared with
+ *   sodium_memcmp.
+ * - Seal refuses a body over ENV1_MAX_INLINE with "bad_body_len", seq 0
+ *   with "invalid_argument" and an unknown msg_type with "msg_type", all
+ *   before the prekey is validated; it does not look inside the body.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -299,7 +308,7 @@ env1_sealed_free(struct env1_sealed *s)
 	if (s == NULL)
 		return;
 	free(s->env);
-	memset(s, 0, sizeof(*s));
+	sodium_memzero(s, sizeof(*s));         /* the TBS holds content_salt */
 }
 
 int
