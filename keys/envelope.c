@@ -8,11 +8,12 @@
  * every check up to the content hash has passed.  The ledger step (15)
  * and everything after it belong to the daemon.
  *
- * Interpretations of the text, also in docs/PROTOCOL.md:
+ * Interpretations of the text (to be carried into docs/PROTOCOL.md):
  * - expires_at is stored as the caller gives it; 0 means "created_at +
  *   MAX_AGE", which the recipient enforces through MAX_AGE (step 4), so
  *   seal never rewrites it.
- * - Step 1 reasons: under 8 bytes, or under a header, is "truncated";
+ * - Step 1 order: under 8 bytes is "truncated"; then magic, version,
+ *   suite, flags; then under a full header is "truncated"; enc_len;
  *   ct_len other than the bytes that follow, or above ENV1_CT_MAX, is
  *   "bad_ct_len"; a ct_len that matches but is under 396 is "truncated".
  * - The semantic digest (step 15) is BLAKE2b-256("ENV1/semantic\0" ||
