@@ -20,6 +20,20 @@ VERSION  := 0.1.0
 PKGS     := libsodium libuv openssl libprotobuf-c sqlite3 inih jansson
 TESTPKGS := cmocka
 
+# A fresh machine has only a compiler and make: install what is missing
+# before anything reads pkg-config (make deps does the same explicitly).
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TESTPKGS) 2>/dev/null && \
+             command -v protoc-c >/dev/null && command -v clang >/dev/null && echo yes)
+ifneq ($(DEPS_OK),yes)
+$(info make: installing missing build dependencies with scripts/deps.sh)
+DEPS_RUN := $(shell ./scripts/deps.sh >&2 && echo ok)
+ifneq ($(DEPS_RUN),ok)
+$(error could not install the build dependencies: run ./scripts/deps.sh as root)
+endif
+endif
+endif
+
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_LIBS  := $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
@@ -41,7 +55,7 @@ PROTO_H    := $(PROTO_C:.c=.h)
 COMMON_SRC := $(wildcard common/*.c)
 PROTO_SRC  := $(wildcard proto/*.c)
 KEYS_SRC   := $(wildcard keys/*.c)
-TOOL_SRC   := $(wildcard keys/tool/*.c)
+TOOL_SRC   := $(filter-out keys/tool/main.c,$(wildcard keys/tool/*.c))
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 CLI_SRC    := $(wildcard cli/*.c)
 
@@ -51,25 +65,25 @@ LIBCOMMON := $(BUILD)/libcommon.a
 LIBPROTO  := $(BUILD)/libproto.a
 LIBKEYS   := $(BUILD)/libkeys.a
 LIBDAEMON := $(BUILD)/libdaemon.a
-LIBS_ALL   = $(LIBDAEMON) $(LIBKEYS) $(LIBPROTO) $(LIBCOMMON)
+LIBTOOL   := $(BUILD)/libkeystool.a
+LIBS_ALL   = $(LIBDAEMON) $(LIBTOOL) $(LIBKEYS) $(LIBPROTO) $(LIBCOMMON)
 
 PROGS := $(BUILD)/homewardd $(BUILD)/homeward $(BUILD)/homeward-keys
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TESTLIB_SRC := $(wildcard tests/lib/*.c)
+TOOLS_SRC  := $(wildcard tests/tools/*.c)
+TOOLS_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all deps test asan fuzz bench bench-crypto vectors install clean check-deps
+.PHONY: all deps test asan fuzz fuzz-bins bench bench-crypto vectors install clean
 .DEFAULT_GOAL := all
 # Generated protobuf sources are intermediate files make must keep.
 .SECONDARY:
 
-all: check-deps $(PROGS)
-
-check-deps:
-	@pkg-config --exists $(PKGS) || { echo "missing libraries: run 'make deps' first" >&2; exit 1; }
+all: $(PROGS)
 
 deps:
 	./scripts/deps.sh
@@ -97,13 +111,15 @@ $(LIBPROTO): $(call obj,$(PROTO_SRC)) $(PROTO_GEN_OBJ)
 $(LIBKEYS): $(call obj,$(KEYS_SRC))
 	@rm -f $@; ar rcs $@ $^
 $(LIBDAEMON): $(call obj,$(DAEMON_SRC))
-	@rm -f $@; ar rc $@ $^; ar s $@
+	@rm -f $@; ar rcs $@ $^
+$(LIBTOOL): $(call obj,$(TOOL_SRC))
+	@rm -f $@; ar rcs $@ $^
 
 $(BUILD)/homewardd: $(call obj,daemon/main.c) $(LIBS_ALL)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/homeward: $(call obj,$(CLI_SRC)) $(LIBS_ALL)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-$(BUILD)/homeward-keys: $(call obj,$(TOOL_SRC)) $(LIBS_ALL)
+$(BUILD)/homeward-keys: $(call obj,keys/tool/main.c) $(LIBS_ALL)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Unit tests: one binary per module, linking the real libraries.
@@ -111,10 +127,15 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(call obj,$(TESTLIB_SRC)) $(LIBS_A
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
+# Helper programs the integration scripts drive (not tests themselves).
+$(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(call obj,$(TESTLIB_SRC)) $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(BUILD)/vectorgen: $(call obj,tests/vectors/vectorgen.c) $(call obj,$(TESTLIB_SRC)) $(LIBS_ALL)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-test: all $(UNIT_BINS)
+test: all $(UNIT_BINS) $(TOOLS_BINS)
 	@BUILD=$(BUILD) ./tests/run.sh $(UNIT_BINS)
 
 # The same suite, instrumented, in its own build directory.
