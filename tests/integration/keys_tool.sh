@@ -313,23 +313,24 @@ body=$(offset "$T/ev1-tampered.pb" "homeward test document")
 flip "$T/ev1-tampered.pb" $((body + 3))
 expect 1 "$KEYS" verify-evidence "$T/ev1-tampered.pb" "$T/rc1.pb" \
     --sender "$T/alpha.bundle" --recipient "$T/beta.bundle"
-has "^evidence does not verify: "
-cat "$T/out"
+has "^evidence does not verify: message: body does not match content_hash"
+echo "   tampered body: $(cat "$T/out")"
 expect 1 "$KEYS" verify-evidence "$T/ev1.pb" "$T/rc1.pb" \
     --sender "$T/beta.bundle" --recipient "$T/alpha.bundle"
-has "^evidence does not verify: "
-cat "$T/out"
+has "^evidence does not verify: message: sender_rik .* is not the sender bundle's RIK"
+echo "   swapped bundles: $(cat "$T/out")"
+# alpha's bundle from before certify lacks the DSK that signed.
 expect 1 "$KEYS" verify-evidence "$T/ev1.pb" "$T/rc1.pb" \
     --sender "$T/alpha-old.bundle" --recipient "$T/beta.bundle"
-has "^evidence does not verify: "
-cat "$T/out"
+has "^evidence does not verify: message: DSK .* has no certificate"
+echo "   outdated sender bundle: $(cat "$T/out")"
 "$MKEV" "$A" "$T/alpha.pass" "$B" "$T/beta.pass" "$T/beta.bundle" \
     "$T/ev2.pb" "$T/rc2.pb" >"$T/mid2" || fail "mkevidence failed"
 [ "$(cat "$T/mid2")" != "$mid1" ] || fail "two messages share an id"
 expect 1 "$KEYS" verify-evidence "$T/ev1.pb" "$T/rc2.pb" \
     --sender "$T/alpha.bundle" --recipient "$T/beta.bundle"
-has "^evidence does not verify: "
-cat "$T/out"
+has "^evidence does not verify: receipt: names another message_id"
+echo "   another message's receipt: $(cat "$T/out")"
 
 step "nothing partial left behind"
 for d in "$A" "$B"; do
