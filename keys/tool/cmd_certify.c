@@ -22,7 +22,7 @@
 #define CERTIFY_DAYS_MAX        800
 
 enum { O_DIR, O_RIK_KEY, O_DAYS, O_RIK_FILE, O_RIK_FD, O_PASS_FILE, O_PASS_FD,
-	O_DSK, O_SPK, O_RIK, O_REASON };
+	O_DSK, O_SPK, O_RIK, O_REASON, O_JSON };
 
 static const struct opts_def certify_opts[] = {
 	{ "dir", 0, 1, O_DIR },
@@ -32,6 +32,7 @@ static const struct opts_def certify_opts[] = {
 	{ "rik-passphrase-fd", 0, 1, O_RIK_FD },
 	{ "passphrase-file", 0, 1, O_PASS_FILE },
 	{ "passphrase-fd", 0, 1, O_PASS_FD },
+	{ "json", 0, 0, O_JSON },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -44,6 +45,7 @@ static const struct opts_def revoke_opts[] = {
 	{ "spk", 0, 1, O_SPK },
 	{ "rik", 0, 0, O_RIK },
 	{ "reason", 0, 1, O_REASON },
+	{ "json", 0, 0, O_JSON },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -105,7 +107,7 @@ cmd_certify(const struct tool_cmd *cmd, int argc, char **argv)
 	size_t passlen = 0, rik_passlen = 0;
 	uint8_t *rik_sk = NULL, *seed = NULL, *old_seed;
 	uint64_t days = CERTIFY_DAYS_DEFAULT;
-	int c, rc = TOOL_EXIT_FAIL;
+	int c, json = 0, rc = TOOL_EXIT_FAIL;
 
 	memset(&d, 0, sizeof(d));
 	memset(&kc, 0, sizeof(kc));
@@ -117,6 +119,7 @@ cmd_certify(const struct tool_cmd *cmd, int argc, char **argv)
 		switch (c) {
 		case O_DIR: dir = o.arg; break;
 		case O_RIK_KEY: rik_key = o.arg; break;
+		case O_JSON: json = 1; break;
 		case O_DAYS:
 			if (opts_number(o.arg, 1, CERTIFY_DAYS_MAX, &days) != 0) {
 				rc = opts_usage(cmd, "--days: 1 to %d", CERTIFY_DAYS_MAX);
@@ -140,6 +143,7 @@ cmd_certify(const struct tool_cmd *cmd, int argc, char **argv)
 		rc = opts_usage(cmd, "--dir is required");
 		goto out;
 	}
+	tool_set_quiet(json);
 	if (agencydir_load(dir, 0, &d) != 0 ||
 	    agencydir_path(dir, AGENCYDIR_DAEMON_KEY, path) != 0)
 		goto out;
@@ -182,6 +186,12 @@ cmd_certify(const struct tool_cmd *cmd, int argc, char **argv)
 	tool_hex(cert.dsk_pub, 32, hex);
 	tool_hex(old.dsk_pub, 32, oldhex);
 	tool_time(cert.not_after, until);
+	if (json) {
+		rc = tool_json_print(json_pack("{s:s, s:I, s:s, s:s, s:s}", "dsk", hex,
+		    "serial", (json_int_t)cert.serial, "not_after", until,
+		    "usage", "MSG|PREKEY", "previous_dsk", oldhex));
+		goto out;
+	}
 	printf("certified DSK %s\n  serial %llu, valid until %s, usage MSG|PREKEY\n"
 	    "  %s rewritten; %s/%s updated\n", hex, (unsigned long long)cert.serial,
 	    until, path, dir, AGENCYDIR_PUB);
@@ -241,7 +251,7 @@ cmd_revoke(const struct tool_cmd *cmd, int argc, char **argv)
 	uint8_t *rik_sk = NULL, reason = STMT_REASON_UNSPECIFIED;
 	uint64_t spk_id = 0;
 	long spk_index = -1;
-	int c, rik = 0, rc = TOOL_EXIT_FAIL;
+	int c, rik = 0, json = 0, left, rc = TOOL_EXIT_FAIL;
 
 	memset(&d, 0, sizeof(d));
 	memset(&rev, 0, sizeof(rev));
@@ -256,6 +266,7 @@ cmd_revoke(const struct tool_cmd *cmd, int argc, char **argv)
 		case O_DSK: dsk = o.arg; break;
 		case O_SPK: spk = o.arg; break;
 		case O_RIK: rik = 1; break;
+		case O_JSON: json = 1; break;
 		case O_REASON:
 			if (parse_reason(o.arg, &reason) != 0) {
 				rc = opts_usage(cmd, "--reason: compromised, superseded, "
@@ -286,6 +297,7 @@ cmd_revoke(const struct tool_cmd *cmd, int argc, char **argv)
 		rc = opts_usage(cmd, "--spk: a prekey id, 16 hex digits");
 		goto out;
 	}
+	tool_set_quiet(json);
 	if (agencydir_load(dir, spk != NULL, &d) != 0)
 		goto out;
 	memcpy(rev.issuer_rik, d.pub.keys.rik, ENV1_KEY_LEN);
@@ -328,18 +340,27 @@ cmd_revoke(const struct tool_cmd *cmd, int argc, char **argv)
 	if (agencydir_save_pub(&d, NULL, &rev) != 0)
 		goto out;
 	tool_hex(rev.revoked_key, 32, hex);
-	printf("revoked %s %s (%s); %s/%s updated\n", tool_revoke_kind_name(rev.kind),
-	    hex, tool_revoke_reason_name(reason), dir, AGENCYDIR_PUB);
 	if (spk_index >= 0) {
 		spkfile_remove(&d.spks, (size_t)spk_index);
 		if (agencydir_save_prekeys(&d) != 0)
 			goto out;
-		tool_spk_id(spk_id, id);
+	}
+	tool_spk_id(spk_id, id);
+	left = rev.kind != STMT_REVOKE_DSK ||
+	    usable_dsk_left(&d.pub.keys, rev.revoked_key, tool_now());
+	if (json) {
+		rc = tool_json_print(json_pack("{s:s, s:s, s:s, s:b, s:b}",
+		    "kind", tool_revoke_kind_name(rev.kind), "key", hex,
+		    "reason", tool_revoke_reason_name(reason),
+		    "prekey_secret_deleted", spk_index >= 0, "usable_dsk_left", left));
+		goto out;
+	}
+	printf("revoked %s %s (%s); %s/%s updated\n", tool_revoke_kind_name(rev.kind),
+	    hex, tool_revoke_reason_name(reason), dir, AGENCYDIR_PUB);
+	if (spk_index >= 0)
 		printf("deleted the secret of prekey %s from %s/%s\n", id, dir,
 		    AGENCYDIR_PREKEYS);
-	}
-	if (rev.kind == STMT_REVOKE_DSK &&
-	    !usable_dsk_left(&d.pub.keys, rev.revoked_key, tool_now()))
+	if (!left)
 		printf("warning: no usable DSK is left: run 'homeward-keys certify'\n");
 	if (rev.kind == STMT_REVOKE_RIK)
 		printf("warning: this agency's identity is revoked; partners suspend it "

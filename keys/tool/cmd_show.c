@@ -27,6 +27,7 @@ static const struct opts_def export_opts[] = {
 	{ "dir", 0, 1, O_DIR },
 	{ "output", 'o', 1, O_OUT },
 	{ "force", 0, 0, O_FORCE },
+	{ "json", 0, 0, O_JSON },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -121,7 +122,7 @@ cmd_export(const struct tool_cmd *cmd, int argc, char **argv)
 	const char *dir = NULL, *outpath = NULL;
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int c, r, force = 0, rc = TOOL_EXIT_FAIL;
+	int c, r, force = 0, json = 0, rc = TOOL_EXIT_FAIL;
 
 	memset(&d, 0, sizeof(d));
 	memset(&check, 0, sizeof(check));
@@ -132,6 +133,7 @@ cmd_export(const struct tool_cmd *cmd, int argc, char **argv)
 		case O_DIR: dir = o.arg; break;
 		case O_OUT: outpath = o.arg; break;
 		case O_FORCE: force = 1; break;
+		case O_JSON: json = 1; break;
 		case OPTS_HELP: rc = opts_help(cmd); goto out;
 		default: rc = TOOL_EXIT_USAGE; goto out;
 		}
@@ -150,8 +152,19 @@ cmd_export(const struct tool_cmd *cmd, int argc, char **argv)
 			tool_warn_errno(-r, "cannot write %s", outpath);
 		goto out;
 	}
-	if (bundle_parse(buf, len, &check, why) == ENV1_OK)
-		tool_info("wrote %s: agency %s, %zu certificate(s), %zu prekey(s), "
+	if (bundle_parse(buf, len, &check, why) != ENV1_OK) {
+		tool_warnx("%s: %s", outpath, why);     /* agencydir_export checked it */
+		goto out;
+	}
+	if (json) {
+		rc = tool_json_print(json_pack("{s:s, s:s, s:i, s:i, s:i}", "file",
+		    outpath, "agency_id", check.info.agency_id,
+		    "certificates", (int)check.keys.ncerts,
+		    "prekeys", (int)check.keys.nprekeys,
+		    "revocations", (int)check.keys.nrevocations));
+		goto out;
+	}
+	tool_info("wrote %s: agency %s, %zu certificate(s), %zu prekey(s), "
 		    "%zu revocation(s)", outpath, check.info.agency_id,
 		    check.keys.ncerts, check.keys.nprekeys, check.keys.nrevocations);
 	if (check.keys.nprekeys == 0)

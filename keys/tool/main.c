@@ -49,7 +49,7 @@ static const struct tool_cmd commands[] = {
 	  "80-digit safety number, which both agencies see identically.\n" },
 	{ "export", cmd_export,
 	  "write the signed peer bundle to send to a partner agency",
-	  "--dir DIR -o FILE [--force]",
+	  "--dir DIR -o FILE [--force] [--json]",
 	  "agency.pub plus the prekeys that are still usable (not expired, not\n"
 	  "revoked, signed by a valid DSK), checked and written atomically (0644).\n"
 	  "An existing FILE is replaced only with --force.\n" },
@@ -64,7 +64,7 @@ static const struct tool_cmd commands[] = {
 	  "A key file readable by group or others is refused.\n" },
 	{ "certify", cmd_certify,
 	  "certify a new daemon signing key (DSK) with the RIK",
-	  "--dir DIR [--rik-key FILE] [--days N]\n"
+	  "--dir DIR [--rik-key FILE] [--days N] [--json]\n"
 	  "       [--rik-passphrase-file F | --rik-passphrase-fd N]\n"
 	  "       [--passphrase-file F | --passphrase-fd N]",
 	  "Makes a new DSK, certifies it (serial = highest + 1, MSG|PREKEY, --days,\n"
@@ -75,7 +75,7 @@ static const struct tool_cmd commands[] = {
 	{ "revoke", cmd_revoke,
 	  "revoke a DSK, a prekey or the RIK itself (signed by the RIK)",
 	  "--dir DIR (--dsk KEYHEX | --spk ID | --rik)\n"
-	  "       [--reason compromised|superseded|retired] [--rik-key FILE]\n"
+	  "       [--reason compromised|superseded|retired] [--rik-key FILE] [--json]\n"
 	  "       [--rik-passphrase-file F | --rik-passphrase-fd N]",
 	  "Appends a RIK-signed revocation to agency.pub; --spk also deletes that\n"
 	  "prekey's secret from prekeys.dat.  KEYHEX is the DSK public key as\n"

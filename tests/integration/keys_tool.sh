@@ -273,13 +273,17 @@ step "revoke a future prekey of beta"
 expect 0 "$KEYS" inspect "$B/prekeys.dat"
 spk=$(grep '(future)' "$T/out" | tail -n 1 | awk '{print $2}')
 [ -n "$spk" ] || fail "no future prekey in beta's prekeys.dat"
-expect 0 "$KEYS" revoke --dir "$B" --spk "$spk" --reason retired \
+expect 0 "$KEYS" revoke --json --dir "$B" --spk "$spk" --reason retired \
     --rik-passphrase-fd 3 3<"$T/beta.both"
-has "deleted the secret of prekey $spk"
+has '"kind": "spk"'
+has '"reason": "retired"'
+has '"prekey_secret_deleted": true'
 expect 0 "$KEYS" inspect "$B/prekeys.dat"
 has "3 prekey(s)"
 lacks "$spk"
-expect 0 "$KEYS" export --dir "$B" -o "$T/beta.bundle" --force
+expect 0 "$KEYS" export --json --dir "$B" -o "$T/beta.bundle" --force
+has '"prekeys": 3'
+has '"revocations": 1'
 expect 0 "$KEYS" inspect "$T/beta.bundle"
 has "prekeys      3"
 has "revoked spk"
