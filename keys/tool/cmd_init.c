@@ -3,13 +3,16 @@
  * a DSK certified by it (serial 1, MSG|PREKEY, 395 days), a keystore key,
  * four prekeys a week apart, a TLS key with its self-signed certificate,
  * and the signed agency.pub.  Key files use the minimum Argon2id
- * parameters of their kind.  Either every file is written or, on any
- * failure, none is left behind (and a directory we created is removed).
+ * parameters of their kind.  The files are written into a fresh sibling
+ * directory (DIR.init-XXXXXX, mode 0700) which is then renamed onto DIR:
+ * DIR is either absent or empty, or complete; on a failure nothing is left
+ * behind.
  */
 #include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +52,9 @@ static const struct opts_def init_opts[] = {
 
 /* Everything init makes; secrets in secret memory, freed in one place. */
 struct init_state {
-	const char             *dir;
-	int                     made_dir;
+	const char             *dir;            /* as given */
+	char                    tmp[PATH_MAX];  /* where the files are written */
+	int                     made_tmp;
 	const char             *written[6];
 	size_t                  nwritten;
 	char                   *rik_pass, *pass;
@@ -262,7 +266,7 @@ put(struct init_state *s, const char *name, const void *buf, size_t len,
 	char path[PATH_MAX];
 	int r;
 
-	if (agencydir_path(s->dir, name, path) != 0)
+	if (agencydir_path(s->tmp, name, path) != 0)
 		return -1;
 	if ((r = fileio_write_atomic(path, buf, len, mode, 0)) != 0) {
 		tool_warn_errno(-r, "cannot write %s", path);
@@ -280,7 +284,7 @@ put_key(struct init_state *s, const char *name, const struct keyfile_contents *c
 	char path[PATH_MAX];
 
 	keyfile_min_params(c->kind, &params);
-	if (agencydir_path(s->dir, name, path) != 0 ||
+	if (agencydir_path(s->tmp, name, path) != 0 ||
 	    agencydir_write_key(path, c, pass, passlen, &params, 0) != 0)
 		return -1;
 	s->written[s->nwritten++] = name;
@@ -325,16 +329,66 @@ write_all(struct init_state *s)
 	return put_key(s, AGENCYDIR_RIK_KEY, &rik, s->rik_pass, s->rik_passlen);
 }
 
+/* A sibling of DIR, so that the final rename stays on one file system. */
+static int
+make_tmp(struct init_state *s)
+{
+	size_t n = strlen(s->dir);
+
+	while (n > 1 && s->dir[n - 1] == '/')
+		n--;
+	if (snprintf(s->tmp, sizeof(s->tmp), "%.*s.init-XXXXXX", (int)n, s->dir) >=
+	    (int)sizeof(s->tmp)) {
+		tool_warnx("%s: path too long", s->dir);
+		return -1;
+	}
+	if (mkdtemp(s->tmp) == NULL) {          /* mode 0700 */
+		tool_warn_errno(errno, "cannot create a directory next to %s", s->dir);
+		return -1;
+	}
+	s->made_tmp = 1;
+	return 0;
+}
+
+/* Rename the finished directory onto DIR (an empty DIR is replaced) and
+ * make the rename durable. */
+static int
+publish(struct init_state *s, int exists)
+{
+	char parent[PATH_MAX], *slash;
+	int fd;
+
+	if (rename(s->tmp, s->dir) != 0) {
+		tool_warn_errno(errno, exists ? "cannot replace the empty directory %s" :
+		    "cannot create %s", s->dir);
+		return -1;
+	}
+	s->made_tmp = 0;
+	snprintf(parent, sizeof(parent), "%s", s->tmp);
+	if ((slash = strrchr(parent, '/')) == NULL)
+		snprintf(parent, sizeof(parent), ".");
+	else if (slash == parent)
+		parent[1] = '\0';
+	else
+		*slash = '\0';
+	if ((fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		if (fsync(fd) != 0)
+			tool_warn_errno(errno, "fsync %s", parent);
+		close(fd);
+	}
+	return 0;
+}
+
 static void
 undo(struct init_state *s)
 {
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < s->nwritten; i++)
-		if (agencydir_path(s->dir, s->written[i], path) == 0)
+		if (agencydir_path(s->tmp, s->written[i], path) == 0)
 			unlink(path);
-	if (s->made_dir)
-		rmdir(s->dir);
+	if (s->made_tmp)
+		rmdir(s->tmp);
 }
 
 static void
@@ -486,19 +540,11 @@ cmd_init(const struct tool_cmd *cmd, int argc, char **argv)
 	    s.passlen) == 0)
 		tool_info("warning: the RIK and daemon key files share a passphrase");
 
-	if (!exists) {
-		if (mkdir(s.dir, 0700) != 0) {
-			tool_warn_errno(errno, "cannot create %s", s.dir);
-			goto out;
-		}
-		s.made_dir = 1;
-	} else if (chmod(s.dir, 0700) != 0) {
-		tool_warn_errno(errno, "cannot chmod %s", s.dir);
+	if (make_tmp(&s) != 0)
 		goto out;
-	}
 	now = tool_now();
 	if (make_keys(&s, now) != 0 || make_public(&s, id, now) != 0 ||
-	    write_all(&s) != 0) {
+	    write_all(&s) != 0 || publish(&s, exists) != 0) {
 		undo(&s);
 		goto out;
 	}

@@ -337,6 +337,7 @@ has "^evidence does not verify: receipt: names another message_id"
 echo "   another message's receipt: $(cat "$T/out")"
 
 step "nothing partial left behind"
+if ls -A "$T" | grep -q '\.init-'; then fail "init left a temporary directory"; fi
 for d in "$A" "$B"; do
 	[ "$(ls -A "$d" | tr '\n' ' ')" = "agency.pub daemon.key prekeys.dat rik.key tls.crt tls.key " ] ||
 	    fail "unexpected files in $d: $(ls -A "$d")"
