@@ -57,6 +57,9 @@ struct atrest_col_ref {
  * *out is malloc'ed (ciphertext).  A fresh random nonce on every call. */
 int atrest_col_seal(const uint8_t dek[ATREST_KEY_LEN], const struct atrest_col_ref *,
     const uint8_t *pt, size_t len, uint8_t **out, size_t *outlen);
+/* The key version a column blob names, so the store can pick the DEK
+ * before opening it.  ENV1_R_ATREST when it is no blob of ours. */
+int atrest_col_key_version(const uint8_t *blob, size_t bloblen, uint32_t *key_version);
 /* *pt is secret_alloc'ed (free with secret_free).  ENV1_R_ATREST on any
  * mismatch: fmt, key version, AD or tag. */
 int atrest_col_open(const uint8_t dek[ATREST_KEY_LEN], const struct atrest_col_ref *,

@@ -34,8 +34,13 @@ void receipt_for(const struct env1_opened *original, uint64_t received_at,
 /*
  * Sender-side checks (2.9) on an opened message m of type DELIVERY_RECEIPT:
  * its body decodes; receipt.sender_rik == own_rik; receipt.recipient_rik ==
- * m's sender (the signer is the original recipient); m is addressed to us.
- * Matching H_inner against the outbox is the caller's (ENV1_R_RECEIPT_*).
+ * m's sender (the signer is the original recipient); m is addressed to us;
+ * m's in_reply_to is the receipt's message_id.  ENV1_OK with *out filled,
+ * or ENV1_R_MSG_TYPE (m is not a receipt), ENV1_R_RECEIPT_BODY,
+ * ENV1_R_RECEIPT_ADDRESSEE or ENV1_R_RECEIPT_SIGNER with *out zeroed.
+ * Matching H_inner against the outbox is the caller's (ENV1_R_RECEIPT_*),
+ * and so is refusing a receipt for a receipt: only the outbox knows the
+ * acknowledged message's type.
  */
 int receipt_check(const struct env1_opened *m, const uint8_t own_rik[ENV1_KEY_LEN],
     struct receipt *out);
