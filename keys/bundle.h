@@ -16,6 +16,9 @@
 #define BUNDLE_VERSION          1
 #define BUNDLE_MAX_LEN          (256 * 1024)
 #define BUNDLE_WHY_LEN          160
+/* Cap on each repeated statement list: an agency has a few DSKs, about
+ * five live prekeys and some revocations, never dozens. */
+#define BUNDLE_MAX_STMTS        64
 
 /* The agency's self-description (AgencyInfo). */
 struct agency_info {
