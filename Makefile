@@ -90,17 +90,20 @@ deps:
 
 $(BUILD)/proto/proto/%.pb-c.c $(BUILD)/proto/proto/%.pb-c.h: proto/%.proto
 	@mkdir -p $(BUILD)/proto
-	protoc-c --proto_path=. --c_out=$(BUILD)/proto $<
+	@echo "  PROTOC  $<"
+	@protoc-c --proto_path=. --c_out=$(BUILD)/proto $<
 
 # Every object may include generated headers: generate them first.
 $(BUILD)/obj/%.o: %.c | $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # protoc-c output is not held to our warning set.
 $(BUILD)/obj/proto-gen/%.pb-c.o: $(BUILD)/proto/proto/%.pb-c.c $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -Werror -Wmissing-prototypes -Wshadow,$(ALL_CFLAGS)) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(filter-out -Werror -Wmissing-prototypes -Wshadow,$(ALL_CFLAGS)) -c -o $@ $<
 
 PROTO_GEN_OBJ := $(patsubst $(BUILD)/proto/proto/%.pb-c.c,$(BUILD)/obj/proto-gen/%.pb-c.o,$(PROTO_C))
 
