@@ -135,7 +135,7 @@ $(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(call obj,$(TESTLIB_SRC)) $
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/vectorgen: $(call obj,tests/vectors/vectorgen.c) $(call obj,$(TESTLIB_SRC)) $(LIBS_ALL)
+$(BUILD)/vectorgen: $(call obj,$(wildcard tests/vectors/*.c)) $(call obj,$(TESTLIB_SRC)) $(LIBS_ALL)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 test: all $(UNIT_BINS) $(TOOLS_BINS)

@@ -15,7 +15,7 @@
 #include "keys/fingerprint.h"
 #include "keys/receipt.h"
 #include "keys/secret.h"
-#include "tests/lib/vecgen.h"
+#include "tests/vectors/vecgen.h"
 
 #define NOW     FIXTURE_NOW
 #define MINUTE  (60ull * 1000)

@@ -16,7 +16,7 @@
 #include <sodium.h>
 
 #include "keys/secret.h"
-#include "tests/lib/vecgen.h"
+#include "tests/vectors/vecgen.h"
 
 void
 vg_die(const char *fmt, ...)

@@ -14,7 +14,7 @@
 #include "keys/fingerprint.h"
 #include "keys/keyfile.h"
 #include "keys/secret.h"
-#include "tests/lib/vecgen.h"
+#include "tests/vectors/vecgen.h"
 
 /* --- fingerprints (docs/PROTOCOL.md 11) --- */
 
