@@ -78,7 +78,7 @@ TOOLS_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all deps test asan fuzz fuzz-bins bench bench-crypto vectors install clean
+.PHONY: all demo deps test asan fuzz fuzz-bins bench bench-crypto vectors install clean
 .DEFAULT_GOAL := all
 # Generated protobuf sources are intermediate files make must keep.
 .SECONDARY:
@@ -167,6 +167,10 @@ bench-crypto: $(BUILD)/bench_crypto
 	$(BUILD)/bench_crypto
 
 bench: bench-crypto
+
+# What Homeward does today, end to end (scripts/demo.sh).
+demo: all $(TOOLS_BINS)
+	@BUILD=$(BUILD) ./scripts/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)
