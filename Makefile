@@ -78,7 +78,7 @@ TOOLS_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all deps test asan fuzz fuzz-bins bench bench-crypto vectors install clean
+.PHONY: all demo deps test asan fuzz fuzz-bins bench bench-crypto vectors install clean
 .DEFAULT_GOAL := all
 # Generated protobuf sources are intermediate files make must keep.
 .SECONDARY:
@@ -90,17 +90,20 @@ deps:
 
 $(BUILD)/proto/proto/%.pb-c.c $(BUILD)/proto/proto/%.pb-c.h: proto/%.proto
 	@mkdir -p $(BUILD)/proto
-	protoc-c --proto_path=. --c_out=$(BUILD)/proto $<
+	@echo "  PROTOC  $<"
+	@protoc-c --proto_path=. --c_out=$(BUILD)/proto $<
 
 # Every object may include generated headers: generate them first.
 $(BUILD)/obj/%.o: %.c | $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # protoc-c output is not held to our warning set.
 $(BUILD)/obj/proto-gen/%.pb-c.o: $(BUILD)/proto/proto/%.pb-c.c $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -Werror -Wmissing-prototypes -Wshadow,$(ALL_CFLAGS)) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(filter-out -Werror -Wmissing-prototypes -Wshadow,$(ALL_CFLAGS)) -c -o $@ $<
 
 PROTO_GEN_OBJ := $(patsubst $(BUILD)/proto/proto/%.pb-c.c,$(BUILD)/obj/proto-gen/%.pb-c.o,$(PROTO_C))
 
@@ -132,7 +135,7 @@ $(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(call obj,$(TESTLIB_SRC)) $
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/vectorgen: $(call obj,tests/vectors/vectorgen.c) $(call obj,$(TESTLIB_SRC)) $(LIBS_ALL)
+$(BUILD)/vectorgen: $(call obj,$(wildcard tests/vectors/*.c)) $(call obj,$(TESTLIB_SRC)) $(LIBS_ALL)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 test: all $(UNIT_BINS) $(TOOLS_BINS)
@@ -164,6 +167,10 @@ bench-crypto: $(BUILD)/bench_crypto
 	$(BUILD)/bench_crypto
 
 bench: bench-crypto
+
+# What Homeward does today, end to end (scripts/demo.sh).
+demo: all $(TOOLS_BINS)
+	@BUILD=$(BUILD) ./scripts/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)

@@ -122,15 +122,10 @@ header_encode(const struct env1_header *h, uint8_t b[ENV1_HDR_LEN])
 	be32_put(b + HDR_CT_LEN, h->ct_len);
 }
 
-int
-env1_header_parse(const uint8_t *env, size_t len, struct env1_header *out)
+/* Step 1 up to enc_len, and the fields: everything but ct_len. */
+static int
+header_fields(const uint8_t *b, size_t len, struct env1_header *out)
 {
-	const uint8_t *b = env;
-	uint32_t ct_len;
-
-	if (out == NULL || (env == NULL && len > 0))
-		return ENV1_R_INVALID_ARG;
-	memset(out, 0, sizeof(*out));
 	/* The fixed fields first, so a short record of another kind is
 	 * reported as what it is. */
 	if (len < HDR_MESSAGE_ID)
@@ -149,11 +144,6 @@ env1_header_parse(const uint8_t *env, size_t len, struct env1_header *out)
 		return ENV1_R_TRUNCATED;
 	if (be16_get(b + HDR_ENC_LEN) != ENV1_ENC_LEN_SUITE1)
 		return ENV1_R_ENC_LEN;
-	ct_len = be32_get(b + HDR_CT_LEN);
-	if (ct_len > ENV1_CT_MAX || ct_len != len - ENV1_HDR_LEN)
-		return ENV1_R_CT_LEN;
-	if (ct_len < ENV1_CT_MIN)
-		return ENV1_R_TRUNCATED;
 
 	out->version = b[HDR_VERSION];
 	out->suite = b[HDR_SUITE];
@@ -168,8 +158,52 @@ env1_header_parse(const uint8_t *env, size_t len, struct env1_header *out)
 	memcpy(out->enc, b + HDR_ENC, ENV1_ENC_LEN_SUITE1);
 	memcpy(out->nonce, b + HDR_NONCE, ENV1_NONCE_LEN);
 	memcpy(out->kc, b + HDR_KC, ENV1_HASH_LEN);
-	out->ct_len = ct_len;
+	out->ct_len = be32_get(b + HDR_CT_LEN);
 	return ENV1_OK;
+}
+
+int
+env1_header_parse(const uint8_t *env, size_t len, struct env1_header *out)
+{
+	int r;
+
+	if (out == NULL || (env == NULL && len > 0))
+		return ENV1_R_INVALID_ARG;
+	memset(out, 0, sizeof(*out));
+	if ((r = header_fields(env, len, out)) != ENV1_OK)
+		goto fail;
+	r = ENV1_R_CT_LEN;
+	if (out->ct_len > ENV1_CT_MAX || out->ct_len != len - ENV1_HDR_LEN)
+		goto fail;
+	r = ENV1_R_TRUNCATED;
+	if (out->ct_len < ENV1_CT_MIN)
+		goto fail;
+	return ENV1_OK;
+fail:
+	memset(out, 0, sizeof(*out));
+	return r;
+}
+
+int
+env1_header_decode(const uint8_t hdr[ENV1_HDR_LEN], struct env1_header *out)
+{
+	int r;
+
+	if (out == NULL || hdr == NULL)
+		return ENV1_R_INVALID_ARG;
+	memset(out, 0, sizeof(*out));
+	if ((r = header_fields(hdr, ENV1_HDR_LEN, out)) != ENV1_OK)
+		goto fail;
+	r = ENV1_R_CT_LEN;
+	if (out->ct_len > ENV1_CT_MAX)
+		goto fail;
+	r = ENV1_R_TRUNCATED;
+	if (out->ct_len < ENV1_CT_MIN)
+		goto fail;
+	return ENV1_OK;
+fail:
+	memset(out, 0, sizeof(*out));
+	return r;
 }
 
 void
@@ -241,6 +275,13 @@ void
 env1_h_env(const uint8_t *env, size_t len, uint8_t out[ENV1_HASH_LEN])
 {
 	hash2(LABEL_ENV, sizeof(LABEL_ENV), env, len, NULL, 0, out);
+}
+
+void
+env1_h_env_parts(const uint8_t hdr[ENV1_HDR_LEN], const uint8_t *ct, size_t ct_len,
+    uint8_t out[ENV1_HASH_LEN])
+{
+	hash2(LABEL_ENV, sizeof(LABEL_ENV), hdr, ENV1_HDR_LEN, ct, ct_len, out);
 }
 
 void

@@ -151,6 +151,9 @@ int env1_open(const struct env1_open_ctx *ctx, const uint8_t *env, size_t len,
 
 /* Step 1 alone, for routing without keys: exact-length header parse. */
 int env1_header_parse(const uint8_t *env, size_t len, struct env1_header *out);
+/* The same checks on a header alone (evidence records keep no ciphertext):
+ * ct_len is checked against the limits only, not against a record. */
+int env1_header_decode(const uint8_t hdr[ENV1_HDR_LEN], struct env1_header *out);
 
 /* TBS layout. */
 void env1_tbs_encode(const struct env1_tbs *, uint8_t out[ENV1_TBS_LEN]);
@@ -158,6 +161,9 @@ int env1_tbs_decode(const uint8_t in[ENV1_TBS_LEN], struct env1_tbs *);  /* ENV1
 
 /* H_env over header||ct, H_inner over TBS||sig (2.4). */
 void env1_h_env(const uint8_t *env, size_t len, uint8_t out[ENV1_HASH_LEN]);
+/* The same H_env from a header and its ciphertext held apart. */
+void env1_h_env_parts(const uint8_t hdr[ENV1_HDR_LEN], const uint8_t *ct,
+    size_t ct_len, uint8_t out[ENV1_HASH_LEN]);
 void env1_h_inner(const uint8_t tbs[ENV1_TBS_LEN], const uint8_t sig[ENV1_SIG_LEN],
     uint8_t out[ENV1_HASH_LEN]);
 

@@ -132,40 +132,29 @@ struct role {
 	int                     r_addressee;   /* reason when recipient_rik is wrong */
 };
 
-/*
- * env1_header_parse wants the whole envelope record (ct_len must equal the
- * bytes after the header).  Without the ciphertext, stand in zeros of the
- * length the body implies: the parse reads only the header, and a header
- * whose ct_len disagrees with the body is refused as it would be on the
- * wire.
- */
+/* The header alone, then its ct_len against what the record holds: the
+ * ciphertext when kept, else 396 + the body, as on the wire. */
 static int
 parse_header(const Homeward__Keys__SignedMessage *m, const struct role *ro,
     struct verified *v, char *why)
 {
-	uint8_t *env;
-	size_t ct_len = m->ciphertext.len > 0 ? m->ciphertext.len :
-	    ENV1_CT_MIN + m->body.len;
+	int have_ct = m->ciphertext.len > 0;
+	size_t ct_len = have_ct ? m->ciphertext.len : ENV1_CT_MIN + m->body.len;
 	int r;
 
-	if ((env = calloc(1, ENV1_HDR_LEN + ct_len)) == NULL)
-		return refuse(why, ENV1_R_NOMEM, "%s: out of memory", ro->name);
-	memcpy(env, m->header.data, ENV1_HDR_LEN);
-	if (m->ciphertext.len > 0)
-		memcpy(env + ENV1_HDR_LEN, m->ciphertext.data, ct_len);
-	r = env1_header_parse(env, ENV1_HDR_LEN + ct_len, &v->hdr);
-	if (r == ENV1_OK && m->ciphertext.len > 0) {
-		env1_h_env(env, ENV1_HDR_LEN + ct_len, v->h_env);
-		v->h_env_known = 1;
-	}
-	free(env);
+	r = env1_header_decode(m->header.data, &v->hdr);
+	if (r == ENV1_OK && v->hdr.ct_len != ct_len)
+		r = ENV1_R_CT_LEN;
 	if (r == ENV1_R_CT_LEN)
 		return refuse(why, r, "%s: header ct_len does not match %s", ro->name,
-		    m->ciphertext.len > 0 ? "the ciphertext length" :
-		    "396 + the body length");
+		    have_ct ? "the ciphertext length" : "396 + the body length");
 	if (r != ENV1_OK)
 		return refuse(why, r, "%s: header refused (%s)", ro->name,
 		    env1_reason_text(r));
+	if (have_ct) {
+		env1_h_env_parts(m->header.data, m->ciphertext.data, ct_len, v->h_env);
+		v->h_env_known = 1;
+	}
 	return ENV1_OK;
 }
 

@@ -97,9 +97,11 @@ secret_alloc(size_t len)
 		 * its class; the guard page follows the class end. */
 		total = (size_t)1 << (cls + CLASS_MIN_SHIFT);
 	} else {
-		if (len > SIZE_MAX - HDR_LEN)
+		/* sodium_malloc places the end of the region against the
+		 * guard page: a multiple of 16 keeps the header aligned. */
+		if (len > SIZE_MAX - 2 * HDR_LEN)
 			return NULL;
-		total = len + HDR_LEN;
+		total = (len + 2 * HDR_LEN - 1) & ~(size_t)(HDR_LEN - 1);
 	}
 	if ((h = sodium_malloc(total)) == NULL)
 		return NULL;
