@@ -157,7 +157,7 @@ fuzz:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/run.sh $(FUZZ_BINS)
 
 fuzz-bins: $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRC))
-$(BUILD)/fuzz_%: $(call obj,tests/fuzz/fuzz_%.c) $(LIBS_ALL)
+$(BUILD)/fuzz_%: $(call obj,tests/fuzz/fuzz_%.c) $(call obj,$(TESTLIB_SRC)) $(LIBS_ALL)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/bench_%: $(call obj,tests/bench/bench_%.c) $(call obj,$(TESTLIB_SRC)) $(LIBS_ALL)

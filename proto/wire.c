@@ -10,6 +10,7 @@
 
 #include "keys/be.h"
 #include "proto/frame.h"
+#include "proto/pbcheck.h"
 #include "proto/wire.h"
 
 Homeward__Wire__Frame *
@@ -20,6 +21,8 @@ wire_frame_decode(const uint8_t *payload, size_t len, int *err)
 	*err = -EBADMSG;
 	if ((f = homeward__wire__frame__unpack(NULL, len, payload)) == NULL)
 		return NULL;
+	if (!pbcheck_unknown_fields(&f->base))
+		goto fail;
 	/* No version at all (0 is proto3's absent) is not one of our frames;
 	 * any other mismatch is checked before the kind, because a newer peer
 	 * may send a kind this version cannot see. */

@@ -132,6 +132,40 @@ fixture_peerkeys(const struct fixture_agency *a, struct peerkeys *out)
 }
 
 void
+fixture_bundle(const struct fixture_agency *a, struct bundle *out)
+{
+	struct agency_info ai;
+	struct bundle_parts p;
+	uint8_t *info, sig[ENV1_SIG_LEN], *buf;
+	size_t infolen, len;
+	char why[BUNDLE_WHY_LEN];
+
+	memset(&ai, 0, sizeof(ai));
+	snprintf(ai.agency_id, sizeof(ai.agency_id), "%s", a->label);
+	snprintf(ai.name, sizeof(ai.name), "Synthetic agency %s", a->label);
+	snprintf(ai.country, sizeof(ai.country), "ZZ");
+	snprintf(ai.time_zone, sizeof(ai.time_zone), "Etc/UTC");
+	memcpy(ai.rik, a->rik_pk, ENV1_KEY_LEN);
+	ai.issued_at = a->id.cert.not_before;
+	if (bundle_sign_agency(&ai, a->rik_sk, &info, &infolen, sig) != ENV1_OK)
+		die("bundle_sign_agency");
+	memset(&p, 0, sizeof(p));
+	p.agency_info = info;
+	p.agency_info_len = infolen;
+	p.agency_sig = sig;
+	p.certs = &a->id.cert;
+	p.ncerts = 1;
+	p.prekeys = &a->prekey.stmt;
+	p.nprekeys = 1;
+	if (bundle_build(a->rik_pk, &p, &buf, &len) != ENV1_OK)
+		die("bundle_build");
+	if (bundle_parse(buf, len, out, why) != ENV1_OK)
+		die(why);
+	free(buf);
+	free(info);
+}
+
+void
 fixture_inbox_init(struct fixture_inbox *in, const struct fixture_agency *me)
 {
 	memset(in, 0, sizeof(*in));

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keys/bundle.h"
 #include "keys/envelope.h"
 #include "keys/peerkeys.h"
 #include "keys/stmt.h"
@@ -42,6 +43,10 @@ void fixture_agency_prekey(struct fixture_agency *, uint64_t spk_id,
 
 /* The pinned view another agency has of a: its certificate and prekey. */
 void fixture_peerkeys(const struct fixture_agency *a, struct peerkeys *out);
+
+/* a's parsed, verified bundle: agency info (agency id = label, a synthetic
+ * name), its certificate and prekey.  Aborts on failure (tests only). */
+void fixture_bundle(const struct fixture_agency *a, struct bundle *out);
 
 /* A recipient's state for env1_open: itself and up to 8 pinned peers. */
 struct fixture_inbox {

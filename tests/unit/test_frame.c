@@ -400,6 +400,31 @@ test_wire_malformed(void **state)
 	}
 }
 
+/* Found by fuzz_frame: protobuf-c keeps a field numbered 0 (here inside
+ * a Heartbeat, tag varint 80 00) as an unknown field and then packs bytes
+ * it will not parse back.  Such frames are malformed. */
+static void
+test_wire_field_number_zero(void **state)
+{
+	static const uint8_t nested[] = { 0x08, 0x01, 0x2a, 0x09, 0x08, 0x80, 0x08,
+	    0x80, 0x00, 0xb7, 0x33, 0x10, 0x01 };
+	static const uint8_t top[] = { 0x08, 0x01, 0x2a, 0x00, 0x00, 0x05 };
+	static const uint8_t fine[] = { 0x08, 0x01, 0x2a, 0x02, 0x10, 0x01,
+	    0xf8, 0x01, 0x07 };     /* unknown field 31: kept, harmless */
+	Homeward__Wire__Frame *f;
+	int err;
+
+	(void)state;
+	assert_null(wire_frame_decode(nested, sizeof(nested), &err));
+	assert_int_equal(err, -EBADMSG);
+	assert_null(wire_frame_decode(top, sizeof(top), &err));
+	assert_int_equal(err, -EBADMSG);
+	f = wire_frame_decode(fine, sizeof(fine), &err);
+	assert_non_null(f);
+	assert_int_equal(err, 0);
+	homeward__wire__frame__free_unpacked(f, NULL);
+}
+
 int
 main(void)
 {
@@ -415,6 +440,7 @@ main(void)
 		cmocka_unit_test(test_wire_kinds_roundtrip),
 		cmocka_unit_test(test_wire_version_mismatch),
 		cmocka_unit_test(test_wire_malformed),
+		cmocka_unit_test(test_wire_field_number_zero),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -1,0 +1,16 @@
+/*
+ * Checks protobuf-c leaves to us.  protobuf-c 1.4 keeps a field numbered 0
+ * (which the protobuf encoding forbids) as an "unknown field" instead of
+ * refusing the message, and then packs it into bytes it will not parse
+ * again.  Every decoder of frames from outside runs this after unpacking.
+ */
+#ifndef HOMEWARD_PROTO_PBCHECK_H
+#define HOMEWARD_PROTO_PBCHECK_H
+
+#include <protobuf-c/protobuf-c.h>
+
+/* 1 when m and every message inside it carry only unknown fields with a
+ * valid field number (1 .. 2^29 - 1), else 0. */
+int pbcheck_unknown_fields(const ProtobufCMessage *m);
+
+#endif
