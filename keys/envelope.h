@@ -119,8 +119,10 @@ struct env1_open_ctx {
 	 * this exact H_env. */
 	int (*is_replay)(void *arg, const uint8_t sender_rik[ENV1_KEY_LEN],
 	    const uint8_t message_id[ENV1_ID_LEN], const uint8_t h_env[ENV1_HASH_LEN]);
-	/* Step 14, optional: 0 when body parses as a protobuf of msg_type.
-	 * Receipts (0x0100) are checked by env1_open itself. */
+	/* Step 14: 0 when body parses as a protobuf of msg_type.  Receipts
+	 * (0x0100, a fixed layout) are checked by env1_open itself and test
+	 * documents (0x7f00) are opaque; any other type is refused
+	 * (ENV1_R_MSG_TYPE) when this is NULL. */
 	int (*check_body)(void *arg, uint16_t msg_type, const uint8_t *body, size_t len);
 	void                   *arg;
 };

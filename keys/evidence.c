@@ -196,11 +196,44 @@ check_inner(const Homeward__Keys__SignedMessage *m, const struct role *ro,
 }
 
 /*
- * Step 12 for evidence.  Unlike open, which refuses a revoked DSK whatever
- * its created_at (a thief can backdate, 3.4), a later revocation does not
- * undo messages accepted before it: only one dated at or before created_at
- * does.  Likewise for the signing agency's RIK revoking itself.
+ * Revocations, for evidence.  Open refuses a revoked DSK whatever its
+ * created_at, because a thief can backdate (3.4).  Evidence must not undo
+ * what was accepted before a revocation, yet cannot trust the signer's own
+ * created_at either: the signature counts only if something the signer does
+ * not control dates it before the revocation.  For a message that is the
+ * receipt's committed_at, signed by the other agency (anchor); without a
+ * receipt any revocation of the signing key refuses (anchor UINT64_MAX).
+ * A receipt has no such witness until time-stamping exists (3.4's RFC 3161
+ * anchor), so it is judged by its own created_at.
  */
+static int
+check_revocations(const struct role *ro, const struct verified *v,
+    uint64_t anchor, const char *anchor_what, char *why)
+{
+	const struct peerkeys *pk = &ro->signer->keys;
+	char id[FP_KEYID_BUFLEN];
+
+	fp_key_id(v->tbs.signer_dsk, id);
+	for (size_t i = 0; i < pk->nrevocations; i++) {
+		const struct stmt_revocation *rv = &pk->revocations[i];
+
+		if (rv->revoked_at > anchor)
+			continue;
+		if (rv->kind == STMT_REVOKE_DSK &&
+		    memcmp(rv->revoked_key, v->tbs.signer_dsk, ENV1_KEY_LEN) == 0)
+			return refuse(why, ENV1_R_CERT_REVOKED, "%s: DSK %s was revoked "
+			    "at %llu, and %s", ro->name, id,
+			    (unsigned long long)rv->revoked_at, anchor_what);
+		if (rv->kind == STMT_REVOKE_RIK &&
+		    memcmp(rv->revoked_key, pk->rik, ENV1_KEY_LEN) == 0)
+			return refuse(why, ENV1_R_SENDER_SUSPENDED, "%s: the signing "
+			    "agency's RIK revoked itself at %llu, and %s", ro->name,
+			    (unsigned long long)rv->revoked_at, anchor_what);
+	}
+	return ENV1_OK;
+}
+
+/* Step 12 for evidence, revocations apart (check_revocations). */
 static int
 check_signer(const struct role *ro, const struct verified *v, char *why)
 {
@@ -211,25 +244,6 @@ check_signer(const struct role *ro, const struct verified *v, char *why)
 	int r;
 
 	fp_key_id(t->signer_dsk, id);
-	for (size_t i = 0; i < pk->nrevocations; i++) {
-		const struct stmt_revocation *rv = &pk->revocations[i];
-
-		if (rv->revoked_at > t->created_at)
-			continue;
-		if (rv->kind == STMT_REVOKE_DSK &&
-		    memcmp(rv->revoked_key, t->signer_dsk, ENV1_KEY_LEN) == 0)
-			return refuse(why, ENV1_R_CERT_REVOKED, "%s: DSK %s was revoked at "
-			    "%llu, at or before created_at %llu", ro->name, id,
-			    (unsigned long long)rv->revoked_at,
-			    (unsigned long long)t->created_at);
-		if (rv->kind == STMT_REVOKE_RIK &&
-		    memcmp(rv->revoked_key, pk->rik, ENV1_KEY_LEN) == 0)
-			return refuse(why, ENV1_R_SENDER_SUSPENDED, "%s: the signing "
-			    "agency's RIK revoked itself at %llu, at or before "
-			    "created_at %llu", ro->name,
-			    (unsigned long long)rv->revoked_at,
-			    (unsigned long long)t->created_at);
-	}
 	/* The certificate checks of peerkeys, without its revocation rule:
 	 * a shallow copy that shares the arrays and owns nothing. */
 	certs_only = *pk;
@@ -341,6 +355,10 @@ check_receipt(const struct verified *msg, const struct verified *rv,
 	if (memcmp(rv->tbs.in_reply_to, rc.message_id, ENV1_ID_LEN) != 0)
 		return refuse(why, ENV1_R_RECEIPT_BODY,
 		    "receipt: in_reply_to does not name the acknowledged message");
+	/* 2.9: a receipt takes the recipient's next seq in the same thread. */
+	if (memcmp(rv->tbs.thread_id, msg->tbs.thread_id, ENV1_ID_LEN) != 0)
+		return refuse(why, ENV1_R_RECEIPT_UNMATCHED,
+		    "receipt: thread_id is not the message's thread");
 	if (memcmp(rc.sender_rik, msg->tbs.sender_rik, ENV1_KEY_LEN) != 0)
 		return refuse(why, ENV1_R_RECEIPT_ADDRESSEE,
 		    "receipt: original sender_rik is not the message's sender");
@@ -451,9 +469,19 @@ evidence_verify(const uint8_t *msg, size_t msglen, const uint8_t *rcpt,
 			goto done;
 		}
 		if ((r = verify_signed(rr, &as_receipt, &vr, why)) != ENV1_OK ||
+		    (r = check_revocations(&as_receipt, &vr, vr.tbs.created_at,
+		    "the receipt was created after that", why)) != ENV1_OK ||
 		    (r = check_receipt(&vm, &vr, out, why)) != ENV1_OK)
 			goto done;
 	}
+	if (out->receipted)
+		r = check_revocations(&as_message, &vm, out->committed_at,
+		    "the receipt was committed after that", why);
+	else
+		r = check_revocations(&as_message, &vm, UINT64_MAX,
+		    "no receipt shows the message was accepted before", why);
+	if (r != ENV1_OK)
+		goto done;
 	out->msg_type = vm.tbs.msg_type;
 	memcpy(out->message_id, vm.tbs.message_id, ENV1_ID_LEN);
 	out->created_at = vm.tbs.created_at;

@@ -13,6 +13,8 @@
  */
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -49,6 +51,8 @@ secret_init(void)
 static unsigned
 class_of(size_t len)
 {
+	if (len > SIZE_MAX - HDR_LEN)
+		return CLASS_NONE;
 	for (unsigned c = 0; c < NCLASSES; c++)
 		if (len + HDR_LEN <= ((size_t)1 << (c + CLASS_MIN_SHIFT)))
 			return c;
@@ -119,6 +123,14 @@ secret_free(void *p)
 	if (p == NULL)
 		return;
 	h = (struct region_hdr *)((uint8_t *)p - HDR_LEN);
+	/* Not one of ours, or its header overwritten: a broken invariant,
+	 * and wiping by a wrong length would do more damage. */
+	if (h->magic != HDR_MAGIC || (h->cls != CLASS_NONE && h->cls >= NCLASSES) ||
+	    (h->cls != CLASS_NONE &&
+	    h->len + HDR_LEN > ((size_t)1 << (h->cls + CLASS_MIN_SHIFT)))) {
+		fprintf(stderr, "secret_free: corrupt or foreign region\n");
+		abort();
+	}
 	/* Wipe what was used now, whether the region is kept or not. */
 	sodium_memzero(p, h->len);
 	if (h->cls != CLASS_NONE && cache_push(h->cls, h))

@@ -85,17 +85,19 @@ make_bundle(struct fixture_agency *a, const struct stmt_dsk_cert *cert,
 }
 
 /* A receipt body for w->got, edited by the caller, sealed by signer to
- * to (whose prekey is used) with msg_type. */
+ * to (whose prekey is used) with msg_type, in thread (as 2.9 requires: the
+ * original's). */
 static void
 seal_receipt(struct fixture_agency *signer, struct fixture_agency *to,
-    const struct receipt *rc, uint16_t msg_type, const char *label,
-    uint8_t body[RECEIPT_BODY_LEN], struct env1_sealed *out)
+    const struct receipt *rc, uint16_t msg_type, const uint8_t *thread,
+    const char *label, uint8_t body[RECEIPT_BODY_LEN], struct env1_sealed *out)
 {
 	struct env1_seal_params p;
 	struct peerkeys pk;
 
 	receipt_encode(rc, body);
 	fixture_seal_params(&p, label, msg_type, 1, body, RECEIPT_BODY_LEN, T0 + 1000);
+	memcpy(p.thread_id, thread, ENV1_ID_LEN);
 	/* A label ending in "/noreply" leaves in_reply_to zero. */
 	if (strstr(label, "/noreply") == NULL)
 		memcpy(p.in_reply_to, rc->message_id, ENV1_ID_LEN);
@@ -136,7 +138,8 @@ setup(void **state)
 	    ENV1_OK);
 
 	receipt_for(&w->got, T0 + 1000, T0 + 1001, &rc);
-	seal_receipt(&w->b, &w->a, &rc, ENV1_MSG_DELIVERY_RECEIPT, "evidence/rcpt",
+	seal_receipt(&w->b, &w->a, &rc, ENV1_MSG_DELIVERY_RECEIPT,
+	    w->got.tbs.thread_id, "evidence/rcpt",
 	    w->rbody, &w->rcpt);
 	assert_int_equal(env1_open(&w->ctx_a, w->rcpt.env, w->rcpt.env_len, &w->rgot),
 	    ENV1_OK);
@@ -350,7 +353,8 @@ test_retransmission_receipt(void **state)
 	assert_memory_not_equal(again.h_env, first.h_env, ENV1_HASH_LEN);
 	assert_int_equal(env1_open(&w->ctx_b, first.env, first.env_len, &o), ENV1_OK);
 	receipt_for(&o, T0 + 1000, T0 + 1001, &rc);
-	seal_receipt(&w->b, &w->a, &rc, ENV1_MSG_DELIVERY_RECEIPT, "evidence/rcpt1",
+	seal_receipt(&w->b, &w->a, &rc, ENV1_MSG_DELIVERY_RECEIPT, o.tbs.thread_id,
+	    "evidence/rcpt1",
 	    rbody, &rs);
 	parts_sealed(&rs, rbody, RECEIPT_BODY_LEN, 0, &r);
 	parts_sealed(&first, w->body, sizeof(w->body), 1, &m);
@@ -502,7 +506,8 @@ test_tamper_header(void **state)
 }
 
 enum edit {
-	EDIT_NONE, EDIT_H_INNER, EDIT_SENDER, EDIT_RECIPIENT, EDIT_H_ENV, EDIT_NO_REPLY
+	EDIT_NONE, EDIT_H_INNER, EDIT_SENDER, EDIT_RECIPIENT, EDIT_H_ENV, EDIT_NO_REPLY,
+	EDIT_THREAD
 };
 
 /* A receipt by signer to `to` whose body is beta's receipt, edited. */
@@ -512,9 +517,13 @@ crafted_receipt(struct world *w, struct fixture_agency *signer,
     struct env1_sealed *s, uint8_t *body)
 {
 	struct receipt rc;
+	uint8_t thread[ENV1_ID_LEN];
 
 	receipt_for(&w->got, T0 + 1000, T0 + 1001, &rc);
-	if (e == EDIT_H_INNER)
+	memcpy(thread, w->got.tbs.thread_id, ENV1_ID_LEN);
+	if (e == EDIT_THREAD)
+		thread[0] ^= 1;
+	else if (e == EDIT_H_INNER)
 		rc.h_inner[0] ^= 1;
 	else if (e == EDIT_SENDER)
 		memcpy(rc.sender_rik, w->c.rik_pk, 32);
@@ -522,7 +531,7 @@ crafted_receipt(struct world *w, struct fixture_agency *signer,
 		memcpy(rc.recipient_rik, w->c.rik_pk, 32);
 	else if (e == EDIT_H_ENV)
 		rc.h_env[31] ^= 1;
-	seal_receipt(signer, to, &rc, msg_type, e == EDIT_NO_REPLY ?
+	seal_receipt(signer, to, &rc, msg_type, thread, e == EDIT_NO_REPLY ?
 	    "evidence/noreply" : "evidence/crafted", body, s);
 	parts_sealed(s, body, RECEIPT_BODY_LEN, 0, r);
 }
@@ -558,6 +567,8 @@ test_receipt_body(void **state)
 	    "receipt: original recipient_rik is not the receipt's signer", NULL);
 	receipt_case(w, &w->b, &w->a, rt, EDIT_NO_REPLY, ENV1_R_RECEIPT_BODY,
 	    "receipt: in_reply_to does not name the acknowledged message", NULL);
+	receipt_case(w, &w->b, &w->a, rt, EDIT_THREAD, ENV1_R_RECEIPT_UNMATCHED,
+	    "receipt: thread_id is not the message's thread", NULL);
 	/* The right body under another message type. */
 	receipt_case(w, &w->b, &w->a, ENV1_MSG_TEST_DOCUMENT, EDIT_NONE,
 	    ENV1_R_MSG_TYPE, "receipt: msg_type 0x7f00 is not DELIVERY_RECEIPT "
@@ -585,7 +596,8 @@ test_receipt_for_another_message(void **state)
 	    &other), ENV1_OK);
 	assert_int_equal(env1_open(&w->ctx_b, other.env, other.env_len, &o), ENV1_OK);
 	receipt_for(&o, T0 + 1000, T0 + 1001, &rc);
-	seal_receipt(&w->b, &w->a, &rc, ENV1_MSG_DELIVERY_RECEIPT, "evidence/other-r",
+	seal_receipt(&w->b, &w->a, &rc, ENV1_MSG_DELIVERY_RECEIPT, o.tbs.thread_id,
+	    "evidence/other-r",
 	    body, &s);
 	parts_opened(&w->msg, &w->got, 0, &m);
 	parts_sealed(&s, body, RECEIPT_BODY_LEN, 0, &r);
@@ -657,34 +669,43 @@ test_dsk_revoked_before_and_after(void **state)
 	parts_opened(&w->msg, &w->got, 0, &m);
 	parts_opened(&w->rcpt, &w->rgot, 0, &r);
 
-	/* Revoked after the message: it stays valid evidence (env1_open
-	 * would now refuse a new envelope signed by that DSK). */
-	revocation(&w->a, w->a.id.dsk_pub, STMT_REVOKE_DSK, T0 + 1, &rv);
+	/* Revoked after the receipt was committed (T0 + 1001): the receipt,
+	 * signed by the other agency, dates the message before the
+	 * revocation, so it stays valid evidence (env1_open would now refuse
+	 * a new envelope signed by that DSK). */
+	revocation(&w->a, w->a.id.dsk_pub, STMT_REVOKE_DSK, T0 + 2000, &rv);
 	make_bundle(&w->a, NULL, &rv, 1, &late);
 	assert_int_equal(peerkeys_check_signer(&late.keys, w->a.id.dsk_pub,
 	    STMT_USAGE_MSG, T0), ENV1_R_CERT_REVOKED);
 	expect(&m, &r, &late, &w->bb, ENV1_OK, NULL, &rep);
 	assert_int_equal(rep.receipted, 1);
+	/* Without the receipt nothing but the signer's own clock dates it:
+	 * a thief with the DSK could backdate, so it is refused. */
+	snprintf(want, sizeof(want), "message: DSK %s was revoked at %llu, and no "
+	    "receipt shows the message was accepted before", kid(w->a.id.dsk_pub, id),
+	    (unsigned long long)(T0 + 2000));
+	expect(&m, NULL, &late, &w->bb, ENV1_R_CERT_REVOKED, want, NULL);
 
-	/* Revoked before it, or at the same millisecond: refused. */
-	revocation(&w->a, w->a.id.dsk_pub, STMT_REVOKE_DSK, T0 - 1, &rv);
+	/* Revoked after created_at (T0 + 1) but before the receipt's commit:
+	 * exactly the backdating case, refused. */
+	revocation(&w->a, w->a.id.dsk_pub, STMT_REVOKE_DSK, T0 + 1, &rv);
 	make_bundle(&w->a, NULL, &rv, 1, &early);
-	snprintf(want, sizeof(want), "message: DSK %s was revoked at %llu, at or "
-	    "before created_at %llu", kid(w->a.id.dsk_pub, id),
-	    (unsigned long long)(T0 - 1), (unsigned long long)T0);
+	snprintf(want, sizeof(want), "message: DSK %s was revoked at %llu, and the "
+	    "receipt was committed after that", id, (unsigned long long)(T0 + 1));
 	expect(&m, &r, &early, &w->bb, ENV1_R_CERT_REVOKED, want, NULL);
-	revocation(&w->a, w->a.id.dsk_pub, STMT_REVOKE_DSK, T0, &rv);
+	/* At the very millisecond of the commit: refused too. */
+	revocation(&w->a, w->a.id.dsk_pub, STMT_REVOKE_DSK, T0 + 1001, &rv);
 	make_bundle(&w->a, NULL, &rv, 1, &at);
-	snprintf(want, sizeof(want), "message: DSK %s was revoked at %llu, at or "
-	    "before created_at %llu", id, (unsigned long long)T0, (unsigned long long)T0);
+	snprintf(want, sizeof(want), "message: DSK %s was revoked at %llu, and the "
+	    "receipt was committed after that", id, (unsigned long long)(T0 + 1001));
 	expect(&m, &r, &at, &w->bb, ENV1_R_CERT_REVOKED, want, NULL);
 
-	/* The sending agency's RIK revoked itself before the message. */
+	/* The sending agency's RIK revoked itself before the commit. */
 	revocation(&w->a, w->a.rik_pk, STMT_REVOKE_RIK, T0 - 1, &rv);
 	make_bundle(&w->a, NULL, &rv, 1, &rik);
 	snprintf(want, sizeof(want), "message: the signing agency's RIK revoked itself "
-	    "at %llu, at or before created_at %llu", (unsigned long long)(T0 - 1),
-	    (unsigned long long)T0);
+	    "at %llu, and the receipt was committed after that",
+	    (unsigned long long)(T0 - 1));
 	expect(&m, &r, &rik, &w->bb, ENV1_R_SENDER_SUSPENDED, want, NULL);
 	bundle_free(&late);
 	bundle_free(&early);
@@ -694,9 +715,9 @@ test_dsk_revoked_before_and_after(void **state)
 	/* The receipt's signer: beta's DSK revoked before the receipt. */
 	revocation(&w->b, w->b.id.dsk_pub, STMT_REVOKE_DSK, T0 + 999, &rv);
 	make_bundle(&w->b, NULL, &rv, 1, &early);
-	snprintf(want, sizeof(want), "receipt: DSK %s was revoked at %llu, at or "
-	    "before created_at %llu", kid(w->b.id.dsk_pub, id),
-	    (unsigned long long)(T0 + 999), (unsigned long long)(T0 + 1000));
+	snprintf(want, sizeof(want), "receipt: DSK %s was revoked at %llu, and the "
+	    "receipt was created after that", kid(w->b.id.dsk_pub, id),
+	    (unsigned long long)(T0 + 999));
 	expect(&m, &r, &w->ba, &early, ENV1_R_CERT_REVOKED, want, NULL);
 	bundle_free(&early);
 }

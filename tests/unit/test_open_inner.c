@@ -613,18 +613,31 @@ test_12_content_and_type(void **state)
 	expect_inner_reject(w, in, w->inner_len, ENV1_R_MSG_TYPE);
 	free(in);
 
-	/* The application's parser says the body is not of msg_type. */
+	/* A protobuf document type: the application's parser decides. */
+	p.msg_type = ENV1_MSG_FOLLOW_UP_REPORT;
+	assert_int_equal(env1_seal(&w->a.id, &w->a_sees_b, &w->b.prekey.stmt, &p,
+	    FIXTURE_NOW, &s), ENV1_OK);
 	ctx.check_body = check_body_refuse;
 	check_body_calls = 0;
-	expect_reject(&ctx, w->s.env, w->s.env_len, ENV1_R_MSG_TYPE);
+	expect_reject(&ctx, s.env, s.env_len, ENV1_R_MSG_TYPE);
 	assert_int_equal(check_body_calls, 1);
-	assert_int_equal(check_body_type, ENV1_MSG_TEST_DOCUMENT);
+	assert_int_equal(check_body_type, ENV1_MSG_FOLLOW_UP_REPORT);
 	ctx.check_body = check_body_accept;
 	check_body_calls = 0;
-	assert_int_equal(env1_open(&ctx, w->s.env, w->s.env_len, &o), ENV1_OK);
+	assert_int_equal(env1_open(&ctx, s.env, s.env_len, &o), ENV1_OK);
 	assert_int_equal(check_body_calls, 1);
 	assert_ptr_equal(check_body_seen, o.body);
 	assert_int_equal(check_body_len, sizeof(w->body));
+	env1_opened_free(&o);
+	/* Without a parser the type cannot be checked: fail closed. */
+	ctx.check_body = NULL;
+	expect_reject(&ctx, s.env, s.env_len, ENV1_R_MSG_TYPE);
+	env1_sealed_free(&s);
+	/* A test document is opaque: the parser is not asked. */
+	ctx.check_body = check_body_refuse;
+	check_body_calls = 0;
+	assert_int_equal(env1_open(&ctx, w->s.env, w->s.env_len, &o), ENV1_OK);
+	assert_int_equal(check_body_calls, 0);
 	env1_opened_free(&o);
 
 	/* DELIVERY_RECEIPT bodies are checked here, whatever check_body says. */

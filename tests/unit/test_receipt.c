@@ -52,7 +52,7 @@ setup(void **state)
 	fixture_open_ctx(&w->inbox_a, FIXTURE_NOW + 2000, &w->ctx_a);
 	fixture_open_ctx(&w->inbox_b, FIXTURE_NOW + 1000, &w->ctx_b);
 	fixture_bytes("receipt/body", w->body, sizeof(w->body));
-	fixture_seal_params(&p, "receipt/msg", ENV1_MSG_ASSISTANCE_REQUEST, 1,
+	fixture_seal_params(&p, "receipt/msg", ENV1_MSG_TEST_DOCUMENT, 1,
 	    w->body, sizeof(w->body), FIXTURE_NOW);
 	assert_int_equal(env1_seal(&w->a.id, &w->a_sees_b, &w->b.prekey.stmt, &p,
 	    FIXTURE_NOW, &w->msg), ENV1_OK);
