@@ -1,0 +1,45 @@
+/*
+ * The control socket: a Unix socket the operator's CLI talks to with
+ * control.proto (proto/control.proto) over the shared framing
+ * (FRAME_CONTROL_MAX).  Refuses to start if a live daemon answers on the
+ * path, removes a stale socket, binds under a umask then sets mode 0660,
+ * learns each client's uid with SO_PEERCRED and caps connections per uid.
+ * Requests are handed to the owner's handler one at a time per client; the
+ * handler answers with control_send (data) and finishes with exactly one
+ * control_result.
+ */
+#ifndef HOMEWARD_DAEMON_CONTROL_H
+#define HOMEWARD_DAEMON_CONTROL_H
+
+#include <sys/types.h>
+
+#include <uv.h>
+
+#include "proto/control.pb-c.h"
+
+#define CONTROL_MAX_PER_UID     16
+
+struct control;
+struct control_client;
+
+/* Called once per decoded request (version already checked: a mismatch
+ * is answered RESULT_VERSION without calling it).  req is freed after the
+ * handler returns, so the handler must finish (control_result) before
+ * returning or copy what it needs. */
+typedef void (*control_handler)(struct control_client *, uid_t uid,
+    const Homeward__Control__Request *req, void *arg);
+
+/* 0 or a negative errno with *cause (malloc'ed) saying what failed, e.g.
+ * "another homewardd is running on PATH". */
+int control_open(uv_loop_t *, const char *path, gid_t group, control_handler,
+    void *arg, struct control **out, char **cause);
+/* Close the listener and every client, unlink the socket. */
+void control_close(struct control *);           /* NULL ok */
+
+/* A data response (version set here); 0 or a negative errno. */
+int control_send(struct control_client *, Homeward__Control__Response *);
+/* The final response of a request. */
+int control_result(struct control_client *, Homeward__Control__ResultCode code,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif
