@@ -1,35 +1,335 @@
 /*
- * homewardd: the agency daemon.  Until the delivery issue lands it only
- * answers --version and --help; the config, store and peers come next.
+ * homewardd: the agency daemon.  Reads its configuration, opens its keys
+ * and store, listens and dials its peers, serves the control socket, and
+ * runs everything on one libuv loop until SIGTERM.
  */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+#include "keys/secret.h"
+#include "keys/tool/passphrase.h"
+
+uint64_t
+daemon_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+idle_cb(uv_idle_t *h)
+{
+	(void)h;        /* its being active keeps the poll from blocking */
+}
+
+void
+daemon_wake(struct daemon *d)
+{
+	if (!uv_is_active((uv_handle_t *)&d->busy))
+		uv_idle_start(&d->busy, idle_cb);
+}
+
+static void
+pump_cb(uv_check_t *h)
+{
+	struct daemon *d = h->data;
+
+	deliver_pump(d);
+	if (!deliver_has_work(d))
+		uv_idle_stop(&d->busy);
+}
+
+static void
+tick_cb(uv_timer_t *h)
+{
+	struct daemon *d = h->data;
+
+	deliver_tick(d);
+	peers_dial_all(d);
+}
+
+static void
+heartbeat_cb(uv_timer_t *h)
+{
+	peers_heartbeat(h->data);
+}
+
+static void
+prekeys_cb(uv_timer_t *h)
+{
+	struct daemon  *d = h->data;
+	int             changed = 0, rc;
+
+	if ((rc = keyring_sync_prekeys(&d->keys, d->store, daemon_now(), &changed)) != 0)
+		log_warnx("prekeys: rotation failed (%s); will retry", strerror(-rc));
+	else if (changed)
+		peers_announce(d);
+}
+
+static void
+close_handle(uv_handle_t *h)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+/* SIGTERM: stop taking new work, commit what has arrived, close. */
+static void
+shutdown_daemon(struct daemon *d)
+{
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	log_info("shutting down");
+	control_close(d->control);
+	d->control = NULL;
+	while (d->in_head != NULL)
+		deliver_pump(d);
+	peers_close_all(d);
+	uv_timer_stop(&d->tick);
+	uv_timer_stop(&d->heartbeat);
+	uv_timer_stop(&d->prekeys);
+	close_handle((uv_handle_t *)&d->tick);
+	close_handle((uv_handle_t *)&d->heartbeat);
+	close_handle((uv_handle_t *)&d->prekeys);
+	close_handle((uv_handle_t *)&d->pump);
+	close_handle((uv_handle_t *)&d->busy);
+	close_handle((uv_handle_t *)&d->sig_term);
+	close_handle((uv_handle_t *)&d->sig_int);
+	close_handle((uv_handle_t *)&d->sig_hup);
+	peers_free(d);
+}
+
+/* SIGHUP: roles, endpoints, timings and log level from the file; the
+ * peer directory and prekeys.dat again.  Paths and the listener need a
+ * restart. */
+static void
+reload(struct daemon *d)
+{
+	struct config   nc;
+	char            err[CONFIG_ERR_LEN];
+	int             changed;
+
+	if (config_load(d->cfg.path, &nc, err) != 0) {
+		log_warnx("reload refused: %s", err);
+		return;
+	}
+	memcpy(nc.agency_dir, d->cfg.agency_dir, sizeof(nc.agency_dir));
+	memcpy(nc.state_dir, d->cfg.state_dir, sizeof(nc.state_dir));
+	memcpy(nc.control_socket, d->cfg.control_socket, sizeof(nc.control_socket));
+	memcpy(nc.listen_host, d->cfg.listen_host, sizeof(nc.listen_host));
+	nc.listen_port = d->cfg.listen_port;
+	config_free(&d->cfg);
+	d->cfg = nc;
+	log_setlevel(d->cfg.log_level);
+	spkfile_free(&d->keys.dir.spks);
+	if (agencydir_load(d->cfg.agency_dir, 1, &d->keys.dir) != 0)
+		log_warnx("reload: agency directory unreadable; keeping the keystore's "
+		    "prekeys");
+	if (keyring_sync_prekeys(&d->keys, d->store, daemon_now(), &changed) == 0 &&
+	    changed)
+		peers_announce(d);
+	if (peers_load(d) != 0)
+		log_warnx("reload: peer directory not reloaded");
+	peers_dial_all(d);
+	log_info("configuration reloaded");
+}
+
+static void
+signal_cb(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+
+	if (signum == SIGHUP)
+		reload(d);
+	else
+		shutdown_daemon(d);
+}
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: homewardd [-n] [-f config]\n"
-	    "  -f config   configuration file (default /etc/homeward/homewardd.conf)\n"
+	    "  -f config   configuration file (default " CONFIG_DEFAULT_PATH ")\n"
 	    "  -n          check the configuration and exit\n"
 	    "  --version   print the version and exit\n"
 	    "  --help      this text\n");
 }
 
+/* Core dumps off and the process not dumpable: secrets must not reach a
+ * core file (crypto-env1.md 3.6). */
+static void
+harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) != 0)
+		fatal("setrlimit(RLIMIT_CORE)");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		fatal("prctl(PR_SET_DUMPABLE)");
+}
+
+static int
+get_passphrase(const struct config *cfg, char **pass, size_t *len)
+{
+	struct passphrase_src   src;
+	char                    fd[16];
+
+	passphrase_src_init(&src);
+	if (cfg->passphrase_file[0] != '\0') {
+		if (passphrase_src_file(&src, cfg->passphrase_file) != 0)
+			return -1;
+	} else {
+		snprintf(fd, sizeof(fd), "%d", cfg->passphrase_fd);
+		if (passphrase_src_fd(&src, fd) != 0)
+			return -1;
+	}
+	return passphrase_get(&src, "daemon key file", 0, pass, len);
+}
+
+static void
+setup(struct daemon *d)
+{
+	char            path[PATH_MAX], key[PATH_MAX], *cause = NULL, *pass = NULL;
+	size_t          passlen;
+	int             changed, rc;
+
+	if (get_passphrase(&d->cfg, &pass, &passlen) != 0)
+		fatalx("cannot read the daemon key passphrase");
+	if (keyring_load(&d->keys, d->cfg.agency_dir, pass, passlen, &cause) != 0)
+		fatalx("%s", cause ? cause : "cannot load the keys");
+	secret_free(pass);
+	if (mkdir(d->cfg.state_dir, 0700) != 0 && errno != EEXIST)
+		fatal("%s", d->cfg.state_dir);
+	if ((rc = store_open(d->cfg.state_dir, d->keys.ksk, &d->store, &cause)) != 0)
+		fatalx("store: %s", cause ? cause : strerror(-rc));
+	if ((rc = keyring_sync_prekeys(&d->keys, d->store, daemon_now(), &changed)) != 0)
+		fatalx("prekeys: %s", strerror(-rc));
+	if ((rc = peers_load(d)) != 0)
+		fatalx("peer directory: %s", strerror(-rc));
+	if (agencydir_path(d->cfg.agency_dir, AGENCYDIR_TLS_CRT, path) != 0 ||
+	    agencydir_path(d->cfg.agency_dir, AGENCYDIR_TLS_KEY, key) != 0)
+		fatalx("agency directory path too long");
+	if (conn_tls_new(path, key, &d->tls, &cause) != 0)
+		fatalx("TLS: %s", cause ? cause : "cannot load the certificate");
+	if (peers_listen(d, &cause) != 0)
+		fatalx("%s", cause ? cause : "cannot listen");
+	if (control_open(d->loop, d->cfg.control_socket, d->cfg.control_group,
+	    ctl_handle, d, &d->control, &cause) != 0)
+		fatalx("control socket: %s", cause ? cause : d->cfg.control_socket);
+
+	uv_check_init(d->loop, &d->pump);
+	d->pump.data = d;
+	uv_check_start(&d->pump, pump_cb);
+	uv_idle_init(d->loop, &d->busy);
+	d->busy.data = d;
+	uv_timer_init(d->loop, &d->tick);
+	d->tick.data = d;
+	uv_timer_start(&d->tick, tick_cb, 1000, d->cfg.retry_min_ms / 2 > 1000 ?
+	    1000 : d->cfg.retry_min_ms / 2 + 1);
+	uv_timer_init(d->loop, &d->heartbeat);
+	d->heartbeat.data = d;
+	uv_timer_start(&d->heartbeat, heartbeat_cb, d->cfg.heartbeat_ms,
+	    d->cfg.heartbeat_ms);
+	uv_timer_init(d->loop, &d->prekeys);
+	d->prekeys.data = d;
+	uv_timer_start(&d->prekeys, prekeys_cb, d->cfg.prekey_check_ms,
+	    d->cfg.prekey_check_ms);
+	uv_signal_init(d->loop, &d->sig_term);
+	uv_signal_init(d->loop, &d->sig_int);
+	uv_signal_init(d->loop, &d->sig_hup);
+	d->sig_term.data = d->sig_int.data = d->sig_hup.data = d;
+	uv_signal_start(&d->sig_term, signal_cb, SIGTERM);
+	uv_signal_start(&d->sig_int, signal_cb, SIGINT);
+	uv_signal_start(&d->sig_hup, signal_cb, SIGHUP);
+	peers_dial_all(d);
+	daemon_wake(d);
+}
+
 int
 main(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--version") == 0) {
+	static const struct option longopts[] = {
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon   d;
+	const char     *path = CONFIG_DEFAULT_PATH;
+	char            err[CONFIG_ERR_LEN];
+	int             ch, check = 0;
+
+	while ((ch = getopt_long(argc, argv, "f:nh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'V':
 			printf("homewardd %s\n", HOMEWARD_VERSION);
 			return 0;
-		}
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+		case 'h':
 			usage(stdout);
 			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
-	usage(stderr);
-	fprintf(stderr, "homewardd: the daemon is not implemented in this version\n");
-	return 2;
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	memset(&d, 0, sizeof(d));
+	d.in_tail = &d.in_head;
+	if (config_load(path, &d.cfg, err) != 0) {
+		fprintf(stderr, "homewardd: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		struct agencydir ad;
+
+		if (agencydir_load(d.cfg.agency_dir, 0, &ad) != 0) {
+			config_free(&d.cfg);
+			return 1;
+		}
+		agencydir_free(&ad);
+		printf("homewardd: %s: configuration OK\n", path);
+		config_free(&d.cfg);
+		return 0;
+	}
+	harden();
+	if (secret_init() != 0)
+		fatalx("libsodium did not initialise");
+	log_init(d.cfg.log_syslog, d.cfg.log_level, "homewardd");
+	d.loop = uv_default_loop();
+	d.started_at = daemon_now();
+	setup(&d);
+	log_info("homewardd %s started: agency %s, fingerprint %s", HOMEWARD_VERSION,
+	    d.keys.agency_id, d.keys.fingerprint);
+	uv_run(d.loop, UV_RUN_DEFAULT);
+	conn_tls_free(d.tls);
+	store_close(d.store);
+	keyring_free(&d.keys);
+	config_free(&d.cfg);
+	uv_loop_close(d.loop);
+	log_info("stopped");
+	return 0;
 }

@@ -1,0 +1,99 @@
+/*
+ * homewardd's configuration file, parsed with libinih.  Every error names
+ * the file and the line.  The file says where the agency's keys and the
+ * daemon's state live, where it listens, who may use the control socket
+ * and with which role, and the delivery timings.
+ *
+ *   [agency]
+ *   dir = /var/lib/homeward/agency        ; made by homeward-keys init
+ *   passphrase_file = /etc/homeward/pass  ; or passphrase_fd = 3
+ *   [daemon]
+ *   state_dir = /var/lib/homeward/state   ; data.db, keystore.db
+ *   control_socket = /run/homeward/control.sock
+ *   control_group = homeward              ; optional
+ *   listen = 0.0.0.0:7400                 ; omit: dial out only
+ *   log = stderr | syslog
+ *   log_level = warn | info | debug
+ *   [delivery]                            ; all optional, milliseconds
+ *   retry_min_ms, retry_max_ms, dial_min_ms, dial_max_ms, heartbeat_ms,
+ *   idle_timeout_ms, gap_alert_ms, prekey_check_ms
+ *   [roles]
+ *   alice = supervisor                    ; caseworker, supervisor, auditor
+ *   [peers]
+ *   agency-b = 192.0.2.7:7400             ; endpoint override for a peer
+ */
+#ifndef HOMEWARD_DAEMON_CONFIG_H
+#define HOMEWARD_DAEMON_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon/log.h"
+
+#define CONFIG_DEFAULT_PATH     "/etc/homeward/homewardd.conf"
+#define CONFIG_ERR_LEN          512
+
+enum config_role {
+	ROLE_NONE       = 0,
+	ROLE_CASEWORKER = 1 << 0,
+	ROLE_SUPERVISOR = 1 << 1,
+	ROLE_AUDITOR    = 1 << 2,
+	ROLE_ALL        = ROLE_CASEWORKER | ROLE_SUPERVISOR | ROLE_AUDITOR,
+};
+
+struct config_user {
+	uid_t           uid;
+	char            name[64];
+	unsigned        roles;          /* enum config_role bits */
+};
+
+struct config_endpoint {
+	char            agency_id[64];
+	char            endpoint[256];
+};
+
+struct config {
+	char            path[PATH_MAX];
+	char            agency_dir[PATH_MAX];
+	char            passphrase_file[PATH_MAX];
+	int             passphrase_fd;          /* -1: none */
+	char            state_dir[PATH_MAX];
+	char            control_socket[PATH_MAX];
+	gid_t           control_group;          /* (gid_t)-1: unchanged */
+	char            listen_host[64];        /* empty: no listener */
+	uint16_t        listen_port;
+	int             log_syslog;
+	enum log_level  log_level;
+
+	uint64_t        retry_min_ms;
+	uint64_t        retry_max_ms;
+	uint64_t        dial_min_ms;
+	uint64_t        dial_max_ms;
+	uint64_t        heartbeat_ms;
+	uint64_t        idle_timeout_ms;
+	uint64_t        gap_alert_ms;
+	uint64_t        prekey_check_ms;
+
+	struct config_user     *users;
+	size_t                  nusers;
+	struct config_endpoint *endpoints;
+	size_t                  nendpoints;
+};
+
+/* Parse path into *out (defaults first).  0, or -1 with err saying
+ * "FILE:LINE: what is wrong" (or "FILE: ..." for a missing file or a
+ * missing required key). */
+int config_load(const char *path, struct config *out, char err[CONFIG_ERR_LEN]);
+void config_free(struct config *);      /* NULL ok */
+
+/* Roles of a Unix user; the daemon's own uid holds every role. */
+unsigned config_roles(const struct config *, uid_t uid);
+/* The configured endpoint for agency_id, or NULL. */
+const char *config_endpoint(const struct config *, const char *agency_id);
+
+/* "host:port" (IPv4, name, or [IPv6]:port) into host and port. */
+int config_split_hostport(const char *s, char *host, size_t hostlen, uint16_t *port);
+
+#endif

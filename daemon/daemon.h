@@ -1,0 +1,147 @@
+/*
+ * homewardd's state and the interfaces between its parts:
+ *
+ *   peer.c     the peer directory in memory, connections (dial, accept,
+ *              hello, bundles, heartbeats), sending frames
+ *   deliver.c  the outbox and inbox: submit, seal in thread order, open,
+ *              ledger and thread order in one transaction, receipts,
+ *              retransmission; batched per loop iteration (group commit)
+ *   ctl.c      the control requests of the operator's CLI
+ *   main.c     configuration, keys, signals, the loop
+ *
+ * One libuv loop, one thread.  struct daemon has one instance, owned by
+ * main.c; the parts receive it explicitly.
+ */
+#ifndef HOMEWARD_DAEMON_DAEMON_H
+#define HOMEWARD_DAEMON_DAEMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "daemon/backoff.h"
+#include "daemon/config.h"
+#include "daemon/conn.h"
+#include "daemon/control.h"
+#include "daemon/keyring.h"
+#include "daemon/store.h"
+#include "keys/bundle.h"
+
+/* Largest batch of inbound envelopes committed in one transaction. */
+#define DAEMON_BATCH_MAX        512
+/* Unacknowledged messages sent per page when a connection opens. */
+#define DAEMON_FLUSH_PAGE       256
+
+struct daemon;
+
+/* One pinned peer agency. */
+struct peer {
+	struct daemon          *d;
+	struct store_peer       rec;            /* the directory row */
+	struct bundle           b;              /* rec.bundle parsed and verified */
+	char                    endpoint[256];  /* effective: config, row, bundle */
+	struct link            *link;           /* where we send: the newest open one */
+	int                     dialing;        /* an outbound connection is opening */
+	struct backoff          dial_backoff;
+	uv_timer_t              dial_timer;
+	int                     dial_timer_init;
+	int                     blocked;        /* conn_send said -ENOBUFS */
+	int                     flushing;       /* resending everything unacked */
+	int64_t                 flush_cursor;
+	int                     seal_pending;   /* waiting messages may be sealable */
+};
+
+/* One connection's link to the daemon.  It names its peer by RIK, not by
+ * pointer: the directory may be reloaded while connections live. */
+struct link {
+	struct daemon          *d;
+	struct conn            *conn;
+	struct link            *prev, *next;   /* daemon's list of links */
+	int                     has_peer;       /* rik is known (pin checked) */
+	uint8_t                 rik[ENV1_KEY_LEN];
+	int                     outbound;
+	int                     open;           /* TLS done, pin accepted */
+	int                     hello;          /* the peer's Hello was received */
+};
+
+/* An envelope received, waiting for the next batch. */
+struct inbound {
+	struct inbound         *next;
+	uint8_t                 from[ENV1_KEY_LEN];     /* the connection's peer */
+	uint64_t                received_at;
+	size_t                  len;
+	uint8_t                 env[];
+};
+
+struct daemon {
+	uv_loop_t              *loop;
+	struct config           cfg;
+	struct store           *store;
+	struct keyring          keys;
+	struct conn_tls        *tls;
+	struct conn_listener   *listener;
+	struct control         *control;
+	struct peer           **peers;
+	size_t                  npeers;
+	struct link            *links;
+	struct inbound         *in_head, **in_tail;
+	size_t                  in_count;
+	uv_check_t              pump;           /* runs batches after each poll */
+	uv_idle_t               busy;           /* keeps poll from blocking while work waits */
+	uv_timer_t              tick;           /* retransmission, dialling */
+	uv_timer_t              heartbeat;
+	uv_timer_t              prekeys;
+	uv_signal_t             sig_term, sig_int, sig_hup;
+	uint64_t                started_at;
+	int                     stopping;
+};
+
+uint64_t daemon_now(void);                      /* ms since the epoch */
+/* Ask for a pump run at the end of this loop iteration. */
+void daemon_wake(struct daemon *);
+
+/* peer.c */
+int peers_load(struct daemon *);                /* from the store; replaces the table */
+void peers_free(struct daemon *);
+struct peer *peers_by_rik(struct daemon *, const uint8_t rik[ENV1_KEY_LEN]);
+struct peer *peers_by_agency(struct daemon *, const char *agency_id);
+int peers_listen(struct daemon *, char **cause);
+void peers_dial_all(struct daemon *);
+void peers_heartbeat(struct daemon *);
+void peers_close_all(struct daemon *);
+/* Send our bundle on every open connection (after a prekey rotation). */
+void peers_announce(struct daemon *);
+int peer_is_connected(const struct peer *);
+/* 0, -ENOTCONN (no open connection), -ENOBUFS (blocked: wait for drain). */
+int peer_send_envelope(struct peer *, const uint8_t *env, size_t len);
+int peer_send_refused(struct peer *, const uint8_t message_id[ENV1_ID_LEN]);
+/* Usable for sending to and receiving from. */
+int peer_active(const struct peer *);
+
+/* deliver.c */
+/* Queue a received envelope for the next batch (copied). */
+void deliver_enqueue(struct daemon *, const uint8_t from[ENV1_KEY_LEN],
+    const uint8_t *env, size_t len);
+/* The batch: inbound envelopes, waiting seals, flushes. */
+void deliver_pump(struct daemon *);
+int deliver_has_work(const struct daemon *);
+/* A connection to p opened: resend everything unacknowledged. */
+void deliver_peer_up(struct daemon *, struct peer *);
+/* Retransmit what is due, seal what waits. */
+void deliver_tick(struct daemon *);
+/* Accept a document into the outbox (committed when this returns 0) and
+ * send it when possible.  thread_id all zero: a new thread. */
+int deliver_submit(struct daemon *, struct peer *, uint16_t msg_type,
+    const uint8_t *body, size_t len, const uint8_t thread_id[ENV1_ID_LEN],
+    const uint8_t in_reply_to[ENV1_ID_LEN], uint8_t message_id[ENV1_ID_LEN],
+    uint8_t thread_out[ENV1_ID_LEN]);
+/* The evidence bundle (an encoded Evidence) of a sent or received message. */
+int deliver_evidence(struct daemon *, const uint8_t message_id[ENV1_ID_LEN],
+    uint8_t **out, size_t *outlen);
+
+/* ctl.c */
+void ctl_handle(struct control_client *, uid_t uid,
+    const Homeward__Control__Request *req, void *arg);
+
+#endif

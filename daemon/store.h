@@ -1,0 +1,283 @@
+/*
+ * The daemon's store: the only module that speaks SQL (crypto-env1.md 4).
+ *
+ *   data.db      peers, threads, the outbox, the inbox (the receiver's
+ *                ledger), alerts.  Sensitive columns (bodies, envelopes,
+ *                evidence) are column blobs under the case key of their
+ *                thread (keys/atrest.h); ids, hashes, positions and states
+ *                are cleartext for routing and dedup.
+ *   keystore.db  case_keys (wrapped per-case DEKs), spk_secrets (our
+ *                wrapped prekey secrets), shred_log.  secure_delete on, and
+ *                the WAL truncated after every deletion, so a destroyed key
+ *                survives in neither the file nor its WAL.
+ *
+ * Both run in WAL mode with synchronous=FULL: a row counts only after its
+ * COMMIT returned.  Writes to data.db happen between store_begin and
+ * store_commit (one transaction per batch: group commit); a failed commit
+ * is rolled back whole, and the caller treats the batch as never done.
+ * A case key is created and committed in keystore.db before any data.db
+ * row that needs it, so a crash never leaves ciphertext without its key.
+ *
+ * Functions return 0, -ENOENT (no such row), -EEXIST, -ENOSPC (disk or
+ * page limit full), -EIO (any other SQLite failure, logged with the
+ * statement) or -EBADMSG (a blob that does not decrypt: never ignored).
+ * Thread ids double as case ids for the at-rest keys until the procedure
+ * gives cases their own ids.
+ */
+#ifndef HOMEWARD_DAEMON_STORE_H
+#define HOMEWARD_DAEMON_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys/env1.h"
+#include "keys/atrest.h"
+#include "keys/stmt.h"
+
+struct store;
+
+/* Open (creating when absent) dir/data.db and dir/keystore.db and run the
+ * migrations.  ksk: the keystore key from daemon.key (copied into secret
+ * memory; the wrapping keys are derived here).  *cause malloc'ed on error. */
+int store_open(const char *dir, const uint8_t ksk[ATREST_KEY_LEN],
+    struct store **out, char **cause);
+void store_close(struct store *);               /* NULL ok */
+
+/* Test hook: cap data.db at this many pages (PRAGMA max_page_count), to
+ * show what a full disk does. */
+int store_set_max_pages(struct store *, uint32_t pages);
+
+int store_begin(struct store *);                /* BEGIN IMMEDIATE on data.db */
+int store_commit(struct store *);               /* -ENOSPC/-EIO: rolled back */
+void store_rollback(struct store *);            /* no-op outside a transaction */
+int store_in_tx(const struct store *);
+
+/* --- peers ------------------------------------------------------------ */
+
+struct store_peer {
+	uint8_t         rik[ENV1_KEY_LEN];
+	char            agency_id[64];
+	char            endpoint[256];          /* empty: the bundle's */
+	int             verified;
+	int             suspended;
+	uint64_t        imported_at;
+	uint64_t        last_seen_at;
+	uint8_t        *bundle;                 /* encoded Bundle, malloc'ed */
+	size_t          bundle_len;
+};
+
+void store_peer_clear(struct store_peer *);     /* frees bundle; NULL ok */
+/* Insert or replace by rik (-EEXIST when agency_id belongs to another rik).
+ * Autocommits when no transaction is open. */
+int store_peer_put(struct store *, const struct store_peer *);
+int store_peer_delete(struct store *, const uint8_t rik[ENV1_KEY_LEN]);
+/* Every peer, ordered by agency id; *out malloc'ed array. */
+int store_peer_list(struct store *, struct store_peer **out, size_t *n);
+void store_peer_list_free(struct store_peer *, size_t n);
+/* Messages of this peer not yet receipted (outbox, documents only). */
+int store_peer_unacked(struct store *, const uint8_t rik[ENV1_KEY_LEN], uint64_t *n);
+
+/* --- threads ------------------------------------------------------------ */
+
+/* Both hash chains of a thread with one peer: ours (what we sign) and the
+ * peer's (what we accepted in order). */
+struct store_thread {
+	uint8_t         thread_id[ENV1_ID_LEN];
+	uint8_t         peer_rik[ENV1_KEY_LEN];
+	uint64_t        out_seq;                /* last position we assigned */
+	uint64_t        sealed_seq;             /* last position we sealed */
+	uint8_t         out_last_h_inner[ENV1_HASH_LEN];
+	uint64_t        in_seq;                 /* peer's last in-order position */
+	uint8_t         in_last_h_inner[ENV1_HASH_LEN];
+};
+
+int store_thread_get(struct store *, const uint8_t thread_id[ENV1_ID_LEN],
+    struct store_thread *out);
+/* Create a thread row (in the open transaction) and its case key
+ * (committed in keystore.db first). */
+int store_thread_create(struct store *, const uint8_t thread_id[ENV1_ID_LEN],
+    const uint8_t peer_rik[ENV1_KEY_LEN], uint64_t now);
+int store_thread_put(struct store *, const struct store_thread *);
+
+/* --- outbox ------------------------------------------------------------ */
+
+enum store_out_state {
+	OUT_WAITING   = 0,      /* positions persisted, not sealed yet (no prekey) */
+	OUT_SEALED    = 1,      /* sealed, awaiting its receipt */
+	OUT_DELIVERED = 2,      /* receipt verified and stored */
+	OUT_RECEIPT   = 3,      /* a receipt we sealed: nothing acknowledges it */
+};
+
+const char *store_out_state_name(int state);
+
+struct store_out {
+	uint8_t         message_id[ENV1_ID_LEN];
+	uint8_t         peer_rik[ENV1_KEY_LEN];
+	uint8_t         thread_id[ENV1_ID_LEN];
+	uint64_t        seq;
+	uint16_t        msg_type;
+	uint8_t         in_reply_to[ENV1_ID_LEN];
+	uint8_t         content_salt[ENV1_HASH_LEN];
+	uint64_t        body_len;
+	uint64_t        created_at;
+	int             state;
+	uint8_t         h_env[ENV1_HASH_LEN];   /* set once sealed */
+	uint8_t         h_inner[ENV1_HASH_LEN];
+	uint32_t        attempts;
+	uint64_t        sent_at;
+	uint64_t        next_attempt_at;
+	uint64_t        delivered_at;
+	uint8_t         receipt_id[ENV1_ID_LEN];        /* the receipt's message id */
+	int64_t         rowid;                  /* insertion order, for paging */
+};
+
+/* Insert a new message (state OUT_WAITING) with its body, in the open
+ * transaction: m->seq is assigned here from the thread (out_seq + 1) and
+ * the thread updated.  Everything else is the caller's. */
+int store_out_insert(struct store *, struct store_out *m, const uint8_t *body);
+int store_out_get(struct store *, const uint8_t message_id[ENV1_ID_LEN],
+    struct store_out *out);
+/* The body, decrypted into secret memory (secret_free). */
+int store_out_body(struct store *, const struct store_out *, uint8_t **body);
+/* Record a seal: envelope, TBS and signature stored (encrypted), state
+ * sealed (or OUT_RECEIPT for a receipt), and the thread's chain advanced:
+ * sealed_seq = m->seq, out_last_h_inner = h_inner. */
+int store_out_sealed(struct store *, const uint8_t message_id[ENV1_ID_LEN],
+    const uint8_t *env, size_t env_len, const uint8_t h_env[ENV1_HASH_LEN],
+    const uint8_t h_inner[ENV1_HASH_LEN], const uint8_t tbs[ENV1_TBS_LEN],
+    const uint8_t sig[ENV1_SIG_LEN]);
+/* The stored envelope (malloc'ed: it is ciphertext already). */
+int store_out_envelope(struct store *, const struct store_out *, uint8_t **env,
+    size_t *len);
+/* TBS and signature as sealed. */
+int store_out_signed(struct store *, const struct store_out *,
+    uint8_t tbs[ENV1_TBS_LEN], uint8_t sig[ENV1_SIG_LEN]);
+/* A transmission: attempts + 1, sent_at, next_attempt_at. */
+int store_out_transmitted(struct store *, const uint8_t message_id[ENV1_ID_LEN],
+    uint64_t sent_at, uint64_t next_attempt_at);
+/* The receipt arrived (in the open transaction). */
+int store_out_delivered(struct store *, const uint8_t message_id[ENV1_ID_LEN],
+    const uint8_t receipt_id[ENV1_ID_LEN], uint64_t at);
+int store_out_find_h_inner(struct store *, const uint8_t h_inner[ENV1_HASH_LEN],
+    struct store_out *out);
+
+/* Iterate: the callback returns 0 to go on, 1 to stop, <0 to fail. */
+typedef int (*store_out_cb)(const struct store_out *, void *arg);
+/* Sealed messages for peer awaiting a receipt with rowid > *cursor,
+ * in insertion order, at most limit; due_before != 0 keeps only those
+ * whose next_attempt_at <= due_before.  *cursor advances. */
+int store_out_each_unacked(struct store *, const uint8_t peer_rik[ENV1_KEY_LEN],
+    uint64_t due_before, int64_t *cursor, unsigned limit, store_out_cb, void *arg);
+/* Waiting (unsealed) messages for peer in (thread, seq) order. */
+int store_out_each_waiting(struct store *, const uint8_t peer_rik[ENV1_KEY_LEN],
+    store_out_cb, void *arg);
+
+/* --- inbox: the ledger ------------------------------------------------- */
+
+enum store_in_state {
+	IN_ACCEPTED = 1,        /* in order: the current state of its thread */
+	IN_GAP_HELD = 2,        /* stored, waiting for an earlier position */
+};
+
+const char *store_in_state_name(int state);
+
+struct store_in {
+	uint8_t         sender_rik[ENV1_KEY_LEN];
+	uint8_t         message_id[ENV1_ID_LEN];
+	uint8_t         thread_id[ENV1_ID_LEN];
+	uint64_t        seq;
+	uint16_t        msg_type;
+	uint8_t         h_env[ENV1_HASH_LEN];
+	uint8_t         h_inner[ENV1_HASH_LEN];
+	uint8_t         prev_hash[ENV1_HASH_LEN];
+	uint8_t         in_reply_to[ENV1_ID_LEN];
+	uint8_t         semantic[ENV1_HASH_LEN];
+	int             state;
+	uint64_t        created_at;             /* sender's clock */
+	uint64_t        received_at;
+	uint64_t        committed_at;
+	uint64_t        body_len;
+	uint8_t         receipt_id[ENV1_ID_LEN];        /* our receipt; zero for receipts */
+};
+
+int store_in_get(struct store *, const uint8_t sender_rik[ENV1_KEY_LEN],
+    const uint8_t message_id[ENV1_ID_LEN], struct store_in *out);
+/* By message id alone (ids are random: the sender is a filter for the
+ * ledger, not needed to find a row). */
+int store_in_get_id(struct store *, const uint8_t message_id[ENV1_ID_LEN],
+    struct store_in *out);
+/* Insert a ledger row with its evidence (an encoded SignedMessage,
+ * encrypted here under the thread's case key), in the open transaction.
+ * -EEXIST when (sender, message_id) exists (UNIQUE). */
+int store_in_insert(struct store *, const struct store_in *,
+    const uint8_t *evidence, size_t evidence_len);
+int store_in_set_state(struct store *, const uint8_t sender_rik[ENV1_KEY_LEN],
+    const uint8_t message_id[ENV1_ID_LEN], int state);
+/* committed_at, once the commit of the row has returned (the receipt
+ * carries it). */
+int store_in_set_committed(struct store *, const uint8_t sender_rik[ENV1_KEY_LEN],
+    const uint8_t message_id[ENV1_ID_LEN], uint64_t at);
+/* The held message of thread at position seq, if any. */
+int store_in_held_at(struct store *, const uint8_t thread_id[ENV1_ID_LEN],
+    uint64_t seq, struct store_in *out);
+/* The evidence record, decrypted (secret memory, secret_free). */
+int store_in_evidence(struct store *, const struct store_in *, uint8_t **ev,
+    size_t *len);
+
+/* --- listings and counts for the operator ------------------------------ */
+
+struct store_counts {
+	uint64_t        out_unacked;            /* documents sealed or waiting, no receipt */
+	uint64_t        out_waiting;
+	uint64_t        oldest_unacked_at;
+	uint8_t         oldest_unacked_id[ENV1_ID_LEN];
+	uint64_t        in_total;
+	uint64_t        in_gap_held;
+	uint64_t        alerts;
+};
+
+int store_counts(struct store *, struct store_counts *);
+
+/* Newest first, created_at < before (0: no bound), at most limit; peer
+ * NULL for all, state -1 for all. */
+int store_out_list(struct store *, const uint8_t *peer_rik, int state,
+    uint64_t before, unsigned limit, store_out_cb, void *arg);
+typedef int (*store_in_cb)(const struct store_in *, void *arg);
+int store_in_list(struct store *, const uint8_t *peer_rik, int state,
+    uint64_t before, unsigned limit, store_in_cb, void *arg);
+
+/* --- alerts -------------------------------------------------------------- */
+
+/* kind: "equivocation", "thread_order", "gap", ...; detail names ids only.
+ * evidence (may be NULL) is kept encrypted when thread_id names a case with
+ * a key, in clear otherwise (it is signed public metadata then). */
+int store_alert_add(struct store *, const char *kind, const uint8_t *peer_rik,
+    const uint8_t *message_id, const uint8_t *thread_id, const char *detail,
+    const uint8_t *evidence, size_t evidence_len, uint64_t at);
+
+/* --- keystore: our prekey secrets --------------------------------------- */
+
+struct store_spk {
+	struct stmt_spk stmt;
+	uint8_t         wrapped[ATREST_WRAPPED_LEN];
+};
+
+/* Insert unless present (committed at once in keystore.db). */
+int store_spk_put(struct store *, const struct store_spk *);
+int store_spk_list(struct store *, struct store_spk **out, size_t *n);
+/* Unwrap a prekey secret into sk (secret memory, 32 bytes). */
+int store_spk_unwrap(struct store *, const struct store_spk *, uint8_t *sk);
+/* Wrap a fresh secret for spk_id. */
+int store_spk_wrap(struct store *, uint64_t spk_id, const uint8_t *sk,
+    uint8_t wrapped[ATREST_WRAPPED_LEN]);
+/* Delete the secrets whose retain_until has passed, through the shredding
+ * path (secure_delete, WAL truncated); *deleted counts them. */
+int store_spk_expire(struct store *, uint64_t now, unsigned *deleted);
+
+/* Destroy a case's key (crypto-shredding, crypto-env1.md 4.3): the row is
+ * deleted, the WAL truncated, the cached key wiped; every read of the case
+ * fails afterwards. */
+int store_case_shred(struct store *, const uint8_t case_id[ENV1_ID_LEN],
+    const char *operator_name, const char *reason, uint64_t now);
+
+#endif
