@@ -239,7 +239,8 @@ struct store_counts {
 int store_counts(struct store *, struct store_counts *);
 
 /* Newest first, created_at < before (0: no bound), at most limit; peer
- * NULL for all, state -1 for all. */
+ * NULL for all, state -1 for all.  The inbox listing leaves out receipts
+ * (they are the outbox's delivery state), the outbox listing keeps them. */
 int store_out_list(struct store *, const uint8_t *peer_rik, int state,
     uint64_t before, unsigned limit, store_out_cb, void *arg);
 typedef int (*store_in_cb)(const struct store_in *, void *arg);

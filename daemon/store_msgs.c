@@ -657,6 +657,7 @@ out:
 
 static const char sql_in_list[] =
     "SELECT " IN_COLS " FROM inbox WHERE (?1 IS NULL OR sender_rik = ?1) "
+    "AND msg_type <> 256 "
     "AND (?2 < 0 OR state = ?2) AND (?3 = 0 OR received_at < ?3) "
     "ORDER BY received_at DESC, id DESC LIMIT ?4";
 
@@ -695,7 +696,7 @@ static const char sql_oldest_out[] =
     "SELECT created_at, message_id FROM outbox WHERE state IN (0, 1) "
     "AND msg_type <> 256 ORDER BY created_at, id LIMIT 1";
 static const char sql_counts_in[] =
-    "SELECT count(*), coalesce(sum(state = 2), 0) FROM inbox";
+    "SELECT count(*), coalesce(sum(state = 2), 0) FROM inbox WHERE msg_type <> 256";
 static const char sql_counts_alerts[] = "SELECT count(*) FROM alerts";
 
 static int
