@@ -398,12 +398,15 @@ probe_path(const struct sockaddr_un *sun, char **cause)
 	struct stat st;
 	int fd, r, e;
 
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+	/* Non-blocking: a live daemon with a full backlog answers EAGAIN
+	 * instead of holding our start-up. */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) < 0)
 		return set_cause(cause, -errno, "socket: %s", strerror(errno));
 	r = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
 	e = errno;
 	close(fd);
-	if (r == 0)
+	if (r == 0 || e == EAGAIN)
 		return set_cause(cause, -EADDRINUSE,
 		    "another homewardd is running on %s", sun->sun_path);
 	if (e == ENOENT)

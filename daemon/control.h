@@ -6,7 +6,8 @@
  * learns each client's uid with SO_PEERCRED and caps connections per uid.
  * Requests are handed to the owner's handler one at a time per client; the
  * handler answers with control_send (data) and finishes with exactly one
- * control_result.
+ * control_result.  The process must ignore SIGPIPE: libuv writes to a CLI
+ * that may have gone.
  */
 #ifndef HOMEWARD_DAEMON_CONTROL_H
 #define HOMEWARD_DAEMON_CONTROL_H

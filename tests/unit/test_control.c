@@ -581,7 +581,11 @@ sc_garbage(struct world *w)
 {
 	static const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01 };
 	static const uint8_t no_kind[] = { 0x08, 0x01 };        /* version 1 only */
-	int fd;
+	Homeward__Control__Request req = HOMEWARD__CONTROL__REQUEST__INIT;
+	Homeward__Control__StatusRequest sr = HOMEWARD__CONTROL__STATUS_REQUEST__INIT;
+	uint8_t both[64], *enc;
+	size_t enclen;
+	int fd, r;
 
 	CHECK(w, (fd = cl_connect(w->path)) >= 0);
 	CHECK(w, cl_send_raw(fd, junk, sizeof(junk)) == 0);
@@ -590,11 +594,20 @@ sc_garbage(struct world *w)
 	CHECK(w, cl_eof(fd));
 	close(fd);
 
-	/* A request that parses but asks for nothing; and what follows it
-	 * on the same connection is not read. */
+	/* A request that parses but asks for nothing, and a good one after it
+	 * in the same write (so that the daemon cannot have closed between
+	 * the two): the second is not read. */
 	CHECK(w, (fd = cl_connect(w->path)) >= 0);
-	CHECK(w, cl_send_raw(fd, no_kind, sizeof(no_kind)) == 0);
-	CHECK(w, cl_send_status(fd) == 0);
+	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_STATUS;
+	req.status = &sr;
+	CHECK(w, control_request_encode(&req, &enc, &enclen) == 0);
+	be32_put(both, sizeof(no_kind));
+	memcpy(both + FRAME_HDR_LEN, no_kind, sizeof(no_kind));
+	CHECK(w, enclen <= sizeof(both) - FRAME_HDR_LEN - sizeof(no_kind));
+	memcpy(both + FRAME_HDR_LEN + sizeof(no_kind), enc, enclen);
+	r = cl_write(fd, both, FRAME_HDR_LEN + sizeof(no_kind) + enclen);
+	free(enc);
+	CHECK(w, r == 0);
 	CHECK(w, cl_expect_result(fd,
 	    HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE) == 0);
 	CHECK(w, cl_eof(fd));

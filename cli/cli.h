@@ -1,0 +1,155 @@
+/*
+ * homeward internals shared by the command files: the command table entry
+ * and exit codes (main.c), option parsing with getopt_long (opts.c), the
+ * request/answer exchange with homewardd (client.c), and text and JSON
+ * output (output.c).  Commands parse their arguments into a Request, send
+ * it, and print the answer; errors go to stderr prefixed "homeward: ".
+ */
+#ifndef HOMEWARD_CLI_CLI_H
+#define HOMEWARD_CLI_CLI_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "proto/control.h"
+
+#define CLI_EXIT_OK             0
+#define CLI_EXIT_FAIL           1
+#define CLI_EXIT_USAGE          2
+
+#define CLI_SOCKET_DEFAULT      "/run/homeward/control.sock"
+#define CLI_SOCKET_ENV          "HOMEWARD_SOCKET"
+/* Safety net only: homewardd answers a request at once or not at all. */
+#define CLI_ANSWER_TIMEOUT_S    60
+/* More data frames than any answer has (a listing is at most 10000). */
+#define CLI_MAX_RESPONSES       20000
+
+/* What every command gets besides its arguments. */
+struct cli_env {
+	const char     *socket;         /* homewardd's control socket */
+};
+
+/* One line of the command table (main.c); usage text is generated from it.
+ * "peers import" is group "peers", sub "import"; a one-word command has no
+ * sub.  The group's default runs when no subcommand is given. */
+struct cli_cmd {
+	const char     *group;
+	const char     *sub;
+	int             is_default;
+	int           (*run)(const struct cli_cmd *, const struct cli_env *,
+	                    int argc, char **argv);
+	const char     *summary;        /* one line, for the command list */
+	const char     *synopsis;       /* arguments, after the command name */
+	const char     *help;           /* paragraphs for --help */
+};
+
+/* --- options (opts.c) --- */
+
+#define CLI_OPT_HELP            (-2)    /* --help or -h */
+#define CLI_OPT_ERROR           (-3)    /* usage error, already reported */
+
+/* getopt_long over argv (argv[0] is the command word), with --help and -h
+ * handled and errors reported against the command's synopsis.  Returns an
+ * option's val, -1 at the end (positionals are argv[optind..argc)),
+ * CLI_OPT_HELP or CLI_OPT_ERROR.  The first call on a new argv resets
+ * getopt. */
+int cli_getopt(const struct cli_cmd *, int argc, char **argv,
+    const char *shortopts, const struct option *longopts);
+/* The command's full name, "peers import". */
+const char *cli_cmd_name(const struct cli_cmd *, char *buf, size_t len);
+/* Print the command's usage and help to stdout: CLI_EXIT_OK. */
+int cli_help(const struct cli_cmd *);
+/* Report a usage error and point at --help: CLI_EXIT_USAGE. */
+int cli_usage(const struct cli_cmd *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Parsers: 0 or -1. */
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* Decimal or 0x hex, 1 .. 0xffff. */
+int cli_parse_msg_type(const char *s, uint32_t *out);
+/* Exactly 32 hex digits (a message or thread id). */
+int cli_parse_id(const char *s, uint8_t out[16]);
+/* 1-63 of a-z, 0-9, '-'. */
+int cli_check_agency(const char *s);
+/* 40 digits, any spaces or dashes between them, into the display form
+ * "12345 67890 ..." (FP_DISPLAY_BUFLEN). */
+int cli_parse_fingerprint(const char *s, char *out, size_t outlen);
+/* Before asking the daemon for data to write to path: -1 (reported) when
+ * path exists and force is not set, so that no audited read of case data
+ * is made for a file that cannot be written.  The write checks again. */
+int cli_check_output(const char *path, int force);
+
+/* --- talking to homewardd (client.c) --- */
+
+/* The data Responses of one answer, in order, and its final Result. */
+struct cli_answer {
+	Homeward__Control__Response   **data;
+	size_t                          n;
+	Homeward__Control__Response    *last;  /* holds the Result */
+};
+
+/*
+ * Connect to env->socket, send req, read Responses until the Result.
+ * CLI_EXIT_OK with *ans filled when the Result is RESULT_OK; otherwise
+ * CLI_EXIT_FAIL after saying why on stderr (the daemon's message, or what
+ * to do when it cannot be reached).  Free *ans with cli_answer_free.
+ */
+int cli_call(const struct cli_env *, Homeward__Control__Request *req,
+    struct cli_answer *ans);
+void cli_answer_free(struct cli_answer *);
+/* The first data Response of this kind, or NULL. */
+const Homeward__Control__Response *cli_answer_find(const struct cli_answer *,
+    Homeward__Control__Response__KindCase kind);
+
+/* --- output (output.c) --- */
+
+void cli_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn_errno(int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define CLI_TIME_BUFLEN         32      /* "2026-11-22T07:30:00.123Z" */
+#define CLI_ID_BUFLEN           65      /* up to 32 bytes in hex */
+
+/* ISO 8601 UTC with milliseconds. */
+void cli_time(uint64_t ms, char out[CLI_TIME_BUFLEN]);
+/* "3d 4h", "2h 13m", "5m 2s", "45s". */
+void cli_duration(uint64_t ms, char *out, size_t len);
+/* Lower-case hex of up to 32 bytes; "-" when empty. */
+const char *cli_hex(ProtobufCBinaryData b, char out[CLI_ID_BUFLEN]);
+/* "TEST_DOCUMENT", ... or "0x1234". */
+const char *cli_msg_type_name(uint32_t type, char *buf, size_t len);
+/* "key   value" lines of the detail views. */
+void cli_kv(const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* JSON: ids as lower-case hex (null when empty), times as ms integers
+ * (null when 0: never, none). */
+json_t *cli_json_hex(ProtobufCBinaryData b);
+json_t *cli_json_time(uint64_t ms);
+/* Print one JSON document (steals the reference): CLI_EXIT_OK, or
+ * CLI_EXIT_FAIL when obj is NULL (a failed json_pack). */
+int cli_json_print(json_t *obj);
+
+/* --- shared views of the daemon's records (cmd_peers.c, cmd_messages.c) --- */
+
+json_t *cli_peer_json(const Homeward__Control__PeerInfo *);
+void cli_peer_print(const Homeward__Control__PeerInfo *);
+json_t *cli_message_json(const Homeward__Control__MessageInfo *);
+void cli_message_print(const Homeward__Control__MessageInfo *);
+
+/* --- the commands (cmd_*.c) --- */
+
+int cmd_status(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_log_level(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_peers_list(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_peers_import(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_peers_action(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_messages_list(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_messages_show(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_evidence_export(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_send(const struct cli_cmd *, const struct cli_env *, int, char **);
+
+#endif

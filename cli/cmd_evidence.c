@@ -1,0 +1,91 @@
+/*
+ * homeward evidence export: the proof that a message was sent and
+ * received, as one file a third party checks with `homeward-keys
+ * verify-evidence` against both agencies' bundles.  The file holds the
+ * signed message, so it is written with mode 0600 like any case data.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/fileio.h"
+
+static const struct option export_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "force", no_argument, NULL, 'F' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int
+cmd_evidence_export(const struct cli_cmd *cmd, const struct cli_env *env,
+    int argc, char **argv)
+{
+	Homeward__Control__Request req = HOMEWARD__CONTROL__REQUEST__INIT;
+	Homeward__Control__EvidenceExport ee = HOMEWARD__CONTROL__EVIDENCE_EXPORT__INIT;
+	const Homeward__Control__Response *r;
+	struct cli_answer ans;
+	ProtobufCBinaryData idb;
+	char idhex[CLI_ID_BUFLEN];
+	uint8_t id[16];
+	const char *out = NULL;
+	int c, json = 0, force = 0, rc, w;
+
+	while ((c = cli_getopt(cmd, argc, argv, ":ho:j", export_opts)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'F': force = 1; break;
+		case 'j': json = 1; break;
+		case CLI_OPT_HELP: return cli_help(cmd);
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(cmd, "give one message id");
+	if (cli_parse_id(argv[optind], id) != 0)
+		return cli_usage(cmd, "a message id is 32 hex digits");
+	if (out == NULL || strcmp(out, "-") == 0)
+		return cli_usage(cmd, "-o FILE is required (a file, not '-')");
+
+	if (cli_check_output(out, force) != 0)
+		return CLI_EXIT_FAIL;
+
+	ee.message_id.data = id;
+	ee.message_id.len = sizeof(id);
+	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_EVIDENCE_EXPORT;
+	req.evidence_export = &ee;
+	if ((rc = cli_call(env, &req, &ans)) != CLI_EXIT_OK)
+		return rc;
+	if ((r = cli_answer_find(&ans, HOMEWARD__CONTROL__RESPONSE__KIND_EVIDENCE)) ==
+	    NULL || r->evidence.len == 0) {
+		cli_warnx("homewardd answered without the evidence");
+		rc = CLI_EXIT_FAIL;
+		goto done;
+	}
+	if ((w = fileio_write_atomic(out, r->evidence.data, r->evidence.len, 0600,
+	    force)) != 0) {
+		if (w == -EEXIST)
+			cli_warnx("%s exists: use --force to replace it", out);
+		else
+			cli_warn_errno(-w, "cannot write %s", out);
+		rc = CLI_EXIT_FAIL;
+		goto done;
+	}
+	idb.data = id;
+	idb.len = sizeof(id);
+	if (json) {
+		rc = cli_json_print(json_pack("{s:s, s:o, s:I}", "file", out,
+		    "message_id", cli_json_hex(idb), "bytes",
+		    (json_int_t)r->evidence.len));
+	} else {
+		printf("wrote %s: evidence for message %s (%zu bytes)\n", out,
+		    cli_hex(idb, idhex), r->evidence.len);
+		printf("check it with: homeward-keys verify-evidence %s "
+		    "--sender SENDER.bundle --recipient RECIPIENT.bundle\n", out);
+	}
+done:
+	cli_answer_free(&ans);
+	return rc;
+}

@@ -1,0 +1,415 @@
+/*
+ * homeward peers: the partner agencies.  Import is where trust is made: the
+ * bundle is checked here, its fingerprint shown, and the operator must
+ * confirm the fingerprint the partner read out over another channel before
+ * the daemon is asked to pin it (and the daemon checks it again).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/fileio.h"
+#include "keys/bundle.h"
+#include "keys/fingerprint.h"
+
+static const struct option list_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option import_opts[] = {
+	{ "fingerprint", required_argument, NULL, 'f' },
+	{ "endpoint", required_argument, NULL, 'e' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define PROMPT_MAX      256
+
+/* --- views of a peer --- */
+
+static const char *
+peer_state(const Homeward__Control__PeerInfo *p)
+{
+	if (p->suspended)
+		return "suspended";
+	return p->connected ? "connected" : "disconnected";
+}
+
+json_t *
+cli_peer_json(const Homeward__Control__PeerInfo *p)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:b, "
+	    "s:o, s:o, s:I, s:I}",
+	    "agency_id", p->agency_id,
+	    "name", p->name,
+	    "country", p->country,
+	    "time_zone", p->time_zone,
+	    "endpoint", p->endpoint,
+	    "fingerprint", p->fingerprint,
+	    "rik", cli_json_hex(p->rik),
+	    "verified", (int)p->verified,
+	    "suspended", (int)p->suspended,
+	    "connected", (int)p->connected,
+	    "imported_at", cli_json_time(p->imported_at),
+	    "last_seen_at", cli_json_time(p->last_seen_at),
+	    "outbox_unacked", (json_int_t)p->outbox_unacked,
+	    "valid_prekeys", (json_int_t)p->valid_prekeys);
+}
+
+void
+cli_peer_print(const Homeward__Control__PeerInfo *p)
+{
+	char t[CLI_TIME_BUFLEN];
+
+	cli_kv("agency", "%s", p->agency_id);
+	cli_kv("name", "%s", p->name);
+	cli_kv("country", "%s", p->country);
+	cli_kv("time zone", "%s", p->time_zone);
+	cli_kv("endpoint", "%s", p->endpoint[0] != '\0' ? p->endpoint :
+	    "none (it connects to us)");
+	cli_kv("fingerprint", "%s%s", p->fingerprint,
+	    p->verified ? " (verified)" : " (NOT verified)");
+	cli_kv("state", "%s", peer_state(p));
+	cli_kv("prekeys", "%u usable", p->valid_prekeys);
+	cli_kv("unacked", "%llu", (unsigned long long)p->outbox_unacked);
+	cli_time(p->imported_at, t);
+	cli_kv("imported", "%s", p->imported_at != 0 ? t : "-");
+	cli_time(p->last_seen_at, t);
+	cli_kv("last seen", "%s", p->last_seen_at != 0 ? t : "never");
+}
+
+/* --- peers list --- */
+
+static int
+list_output(const struct cli_answer *ans, int json)
+{
+	char t[CLI_TIME_BUFLEN];
+	json_t *arr;
+	size_t shown = 0;
+
+	if (json) {
+		if ((arr = json_array()) == NULL)
+			return cli_json_print(NULL);
+		for (size_t i = 0; i < ans->n; i++)
+			if (ans->data[i]->kind_case ==
+			    HOMEWARD__CONTROL__RESPONSE__KIND_PEER)
+				json_array_append_new(arr,
+				    cli_peer_json(ans->data[i]->peer));
+		return cli_json_print(json_pack("{s:o}", "peers", arr));
+	}
+	for (size_t i = 0; i < ans->n; i++) {
+		const Homeward__Control__PeerInfo *p;
+
+		if (ans->data[i]->kind_case != HOMEWARD__CONTROL__RESPONSE__KIND_PEER)
+			continue;
+		p = ans->data[i]->peer;
+		if (shown++ == 0)
+			printf("%-20s %-7s %-12s %-8s %7s %7s  %s\n", "AGENCY",
+			    "COUNTRY", "STATE", "VERIFIED", "PREKEYS", "UNACKED",
+			    "LAST SEEN");
+		cli_time(p->last_seen_at, t);
+		printf("%-20s %-7s %-12s %-8s %7u %7llu  %s\n", p->agency_id,
+		    p->country, peer_state(p), p->verified ? "yes" : "NO",
+		    p->valid_prekeys, (unsigned long long)p->outbox_unacked,
+		    p->last_seen_at != 0 ? t : "never");
+	}
+	if (shown == 0)
+		printf("no peers (import one with 'homeward peers import FILE')\n");
+	return CLI_EXIT_OK;
+}
+
+int
+cmd_peers_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
+    char **argv)
+{
+	Homeward__Control__Request req = HOMEWARD__CONTROL__REQUEST__INIT;
+	Homeward__Control__PeersList pl = HOMEWARD__CONTROL__PEERS_LIST__INIT;
+	struct cli_answer ans;
+	int c, json = 0, rc;
+
+	while ((c = cli_getopt(cmd, argc, argv, ":hj", list_opts)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case CLI_OPT_HELP: return cli_help(cmd);
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage(cmd, "no arguments expected");
+	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_PEERS_LIST;
+	req.peers_list = &pl;
+	if ((rc = cli_call(env, &req, &ans)) != CLI_EXIT_OK)
+		return rc;
+	rc = list_output(&ans, json);
+	cli_answer_free(&ans);
+	return rc;
+}
+
+/* --- peers import --- */
+
+static json_t *
+bundle_json(const struct bundle *b, const char *fp, const char *endpoint)
+{
+	ProtobufCBinaryData rik = { ENV1_KEY_LEN, (uint8_t *)b->info.rik };
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+	    "agency_id", b->info.agency_id,
+	    "name", b->info.name,
+	    "country", b->info.country,
+	    "time_zone", b->info.time_zone,
+	    "endpoint", endpoint,
+	    "fingerprint", fp,
+	    "rik", cli_json_hex(rik));
+}
+
+static void
+bundle_print(FILE *f, const char *path, const struct bundle *b, const char *fp,
+    const char *endpoint)
+{
+	fprintf(f, "%-16s %s (all signatures verify)\n", "bundle", path);
+	fprintf(f, "%-16s %s\n", "agency", b->info.agency_id);
+	fprintf(f, "%-16s %s\n", "name", b->info.name);
+	fprintf(f, "%-16s %s\n", "country", b->info.country);
+	fprintf(f, "%-16s %s\n", "time zone", b->info.time_zone);
+	fprintf(f, "%-16s %s%s\n", "endpoint", endpoint[0] != '\0' ? endpoint :
+	    "none (it connects to us)",
+	    strcmp(endpoint, b->info.endpoint) != 0 ? " (given with --endpoint)" : "");
+	fprintf(f, "%-16s %s\n", "fingerprint", fp);
+}
+
+/*
+ * Ask on the terminal, not stdin: the confirmation must come from the
+ * person at the keyboard, even when the output is piped.  0 when the
+ * operator confirmed fp, -1 (reported) otherwise.
+ */
+static int
+confirm_on_tty(const char *path, const struct bundle *b, const char *fp,
+    const char *endpoint, int show)
+{
+	char line[PROMPT_MAX], typed[FP_DISPLAY_BUFLEN];
+	FILE *tty;
+	int fd, rc = -1;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0 ||
+	    (tty = fdopen(fd, "r+")) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		cli_warnx("no terminal to confirm the fingerprint on: give "
+		    "--fingerprint \"NNNNN ...\" as the partner agency read it out");
+		return -1;
+	}
+	if (show)
+		bundle_print(tty, path, b, fp, endpoint);
+	fprintf(tty, "\nAsk %s to read you their fingerprint (by phone or in person,\n"
+	    "not by the channel the bundle came through).  Type it here, or type\n"
+	    "yes if it matches the fingerprint above: ", b->info.agency_id);
+	fflush(tty);
+	if (fgets(line, sizeof(line), tty) == NULL) {
+		cli_warnx("import cancelled");
+		goto out;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strcmp(line, "yes") == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (line[0] == '\0' || strcmp(line, "no") == 0) {
+		cli_warnx("import cancelled");
+		goto out;
+	}
+	if (cli_parse_fingerprint(line, typed, sizeof(typed)) != 0) {
+		cli_warnx("that is not a fingerprint (40 digits): import cancelled");
+		goto out;
+	}
+	if (strcmp(typed, fp) != 0) {
+		cli_warnx("FINGERPRINT MISMATCH: the bundle is not the one %s "
+		    "exported, or was altered: do not import it", b->info.agency_id);
+		goto out;
+	}
+	rc = 0;
+out:
+	fclose(tty);
+	return rc;
+}
+
+static int
+import_output(const struct cli_answer *ans, const struct bundle *b,
+    const char *fp, const char *endpoint, int json)
+{
+	const Homeward__Control__Response *r;
+	json_t *j;
+
+	r = cli_answer_find(ans, HOMEWARD__CONTROL__RESPONSE__KIND_PEER);
+	if (json) {
+		j = json_pack("{s:o, s:o}", "bundle", bundle_json(b, fp, endpoint),
+		    "peer", r != NULL ? cli_peer_json(r->peer) : json_null());
+		return cli_json_print(j);
+	}
+	printf("imported %s, fingerprint confirmed\n", b->info.agency_id);
+	if (r != NULL) {
+		printf("\n");
+		cli_peer_print(r->peer);
+	}
+	return CLI_EXIT_OK;
+}
+
+int
+cmd_peers_import(const struct cli_cmd *cmd, const struct cli_env *env,
+    int argc, char **argv)
+{
+	Homeward__Control__Request req = HOMEWARD__CONTROL__REQUEST__INIT;
+	Homeward__Control__PeerImport pi = HOMEWARD__CONTROL__PEER_IMPORT__INIT;
+	struct cli_answer ans;
+	struct bundle b;
+	char fp[FP_DISPLAY_BUFLEN], given[FP_DISPLAY_BUFLEN], why[BUNDLE_WHY_LEN];
+	const char *path, *gfp = NULL, *endpoint = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int c, r, json = 0, rc = CLI_EXIT_FAIL;
+
+	memset(&b, 0, sizeof(b));
+	while ((c = cli_getopt(cmd, argc, argv, ":hj", import_opts)) != -1) {
+		switch (c) {
+		case 'f': gfp = optarg; break;
+		case 'e': endpoint = optarg; break;
+		case 'j': json = 1; break;
+		case CLI_OPT_HELP: return cli_help(cmd);
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(cmd, "give one bundle file");
+	path = argv[optind];
+	if (gfp != NULL && cli_parse_fingerprint(gfp, given, sizeof(given)) != 0)
+		return cli_usage(cmd, "a fingerprint is 40 digits");
+	if (endpoint != NULL && (endpoint[0] == '\0' || strchr(endpoint, ':') == NULL))
+		return cli_usage(cmd, "--endpoint is HOST:PORT");
+
+	if ((r = fileio_read(path, BUNDLE_MAX_LEN, 0, &buf, &len)) != 0) {
+		if (r == -EFBIG)
+			cli_warnx("%s: larger than any bundle (%d bytes)", path,
+			    BUNDLE_MAX_LEN);
+		else
+			cli_warn_errno(-r, "cannot read %s", path);
+		goto out;
+	}
+	if ((r = bundle_parse(buf, len, &b, why)) != ENV1_OK) {
+		cli_warnx("%s: bundle refused: %s", path,
+		    why[0] != '\0' ? why : env1_reason_text(r));
+		goto out;
+	}
+	fp_display(b.info.rik, fp);
+	if (endpoint == NULL)
+		endpoint = b.info.endpoint;
+	if (!json)
+		bundle_print(stdout, path, &b, fp, endpoint);
+	fflush(stdout);
+	if (gfp != NULL) {
+		if (strcmp(given, fp) != 0) {
+			cli_warnx("FINGERPRINT MISMATCH: --fingerprint is not this "
+			    "bundle's: do not import it");
+			goto out;
+		}
+	} else if (confirm_on_tty(path, &b, fp, endpoint, json) != 0) {
+		goto out;
+	}
+
+	pi.bundle.data = buf;
+	pi.bundle.len = len;
+	pi.fingerprint = fp;
+	pi.endpoint = endpoint == b.info.endpoint ? "" : (char *)endpoint;
+	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_PEER_IMPORT;
+	req.peer_import = &pi;
+	if ((rc = cli_call(env, &req, &ans)) != CLI_EXIT_OK)
+		goto out;
+	if (!json)
+		printf("\n");
+	rc = import_output(&ans, &b, fp, endpoint, json);
+	cli_answer_free(&ans);
+out:
+	bundle_free(&b);
+	free(buf);
+	return rc;
+}
+
+/* --- verify, suspend, resume, remove --- */
+
+static const struct {
+	const char                              *name;
+	Homeward__Control__PeerAction__Action    action;
+	const char                              *done;
+} actions[] = {
+	{ "verify", HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_VERIFY, "verified" },
+	{ "suspend", HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_SUSPEND, "suspended" },
+	{ "resume", HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_RESUME, "resumed" },
+	{ "remove", HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_REMOVE, "removed" },
+};
+
+int
+cmd_peers_action(const struct cli_cmd *cmd, const struct cli_env *env,
+    int argc, char **argv)
+{
+	Homeward__Control__Request req = HOMEWARD__CONTROL__REQUEST__INIT;
+	Homeward__Control__PeerAction pa = HOMEWARD__CONTROL__PEER_ACTION__INIT;
+	const Homeward__Control__Response *r;
+	struct cli_answer ans;
+	char given[FP_DISPLAY_BUFLEN];
+	const char *agency, *gfp = NULL;
+	size_t a;
+	int c, json = 0, rc;
+
+	for (a = 0; strcmp(actions[a].name, cmd->sub) != 0; a++)
+		if (a + 1 == sizeof(actions) / sizeof(actions[0]))
+			return cli_usage(cmd, "no such action");
+	while ((c = cli_getopt(cmd, argc, argv, ":hj", import_opts)) != -1) {
+		switch (c) {
+		case 'f': gfp = optarg; break;
+		case 'j': json = 1; break;
+		case CLI_OPT_HELP: return cli_help(cmd);
+		case 'e': return cli_usage(cmd, "--endpoint is for import only");
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(cmd, "give one agency id");
+	agency = argv[optind];
+	if (cli_check_agency(agency) != 0)
+		return cli_usage(cmd, "an agency id is 1-63 of a-z, 0-9 and '-'");
+	if (actions[a].action == HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_VERIFY) {
+		if (gfp == NULL)
+			return cli_usage(cmd, "--fingerprint is required");
+		if (cli_parse_fingerprint(gfp, given, sizeof(given)) != 0)
+			return cli_usage(cmd, "a fingerprint is 40 digits");
+		pa.fingerprint = given;
+	} else if (gfp != NULL) {
+		return cli_usage(cmd, "--fingerprint is for verify only");
+	}
+
+	pa.agency_id = (char *)agency;
+	pa.action = actions[a].action;
+	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_PEER_ACTION;
+	req.peer_action = &pa;
+	if ((rc = cli_call(env, &req, &ans)) != CLI_EXIT_OK)
+		return rc;
+	r = cli_answer_find(&ans, HOMEWARD__CONTROL__RESPONSE__KIND_PEER);
+	if (json) {
+		rc = cli_json_print(json_pack("{s:s, s:s, s:o}", "agency_id", agency,
+		    "action", actions[a].name,
+		    "peer", r != NULL ? cli_peer_json(r->peer) : json_null()));
+	} else {
+		printf("%s %s\n", agency, actions[a].done);
+		if (r != NULL) {
+			printf("\n");
+			cli_peer_print(r->peer);
+		}
+	}
+	cli_answer_free(&ans);
+	return rc;
+}

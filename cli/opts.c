@@ -1,0 +1,207 @@
+/*
+ * Command-line parsing for homeward: getopt_long per command with errors
+ * reported against the command's synopsis, the generated help, and the
+ * parsers for the values operators type (numbers, message types, ids,
+ * agency ids, fingerprints).  Nothing here talks to the daemon or prints
+ * results: parsing is kept apart from output.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "keys/fingerprint.h"
+
+const char *
+cli_cmd_name(const struct cli_cmd *cmd, char *buf, size_t len)
+{
+	if (cmd->sub != NULL)
+		snprintf(buf, len, "%s %s", cmd->group, cmd->sub);
+	else
+		snprintf(buf, len, "%s", cmd->group);
+	return buf;
+}
+
+int
+cli_help(const struct cli_cmd *cmd)
+{
+	char name[48];
+
+	printf("usage: homeward %s %s\n\n%s\n", cli_cmd_name(cmd, name,
+	    sizeof(name)), cmd->synopsis, cmd->summary);
+	if (cmd->help != NULL && cmd->help[0] != '\0')
+		printf("\n%s", cmd->help);
+	return CLI_EXIT_OK;
+}
+
+int
+cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+	char name[48];
+	va_list ap;
+
+	cli_cmd_name(cmd, name, sizeof(name));
+	fprintf(stderr, "homeward: %s: ", name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: homeward %s %s\n(see 'homeward %s --help')\n",
+	    name, cmd->synopsis, name);
+	return CLI_EXIT_USAGE;
+}
+
+int
+cli_getopt(const struct cli_cmd *cmd, int argc, char **argv,
+    const char *shortopts, const struct option *longopts)
+{
+	static char **current;
+	const char *a;
+	int c, n;
+
+	if (argv != current) {
+		current = argv;
+		optind = 0;             /* GNU: start over, permuting again */
+	}
+	opterr = 0;
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c == -1)
+		current = NULL;
+	if (c == 'h')
+		return CLI_OPT_HELP;
+	if (c != '?' && c != ':')
+		return c;
+	current = NULL;
+	a = argv[optind - 1];
+	/* The option's name only, never what follows '='. */
+	n = (int)strcspn(a, "=");
+	if (c == ':')
+		cli_usage(cmd, "option %.*s needs a value", n, a);
+	else if (optopt != 0 && strncmp(a, "--", 2) != 0)
+		cli_usage(cmd, "unknown option -%c", optopt);
+	else if (optopt != 0)
+		cli_usage(cmd, "option %.*s takes no value", n, a);
+	else
+		cli_usage(cmd, "unknown option %.*s", n, a);
+	return CLI_OPT_ERROR;
+}
+
+int
+cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+cli_parse_msg_type(const char *s, uint32_t *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!isxdigit((unsigned char)s[2]))
+			return -1;
+		v = strtoul(s + 2, &end, 16);
+	} else {
+		v = strtoul(s, &end, 10);
+	}
+	if (errno != 0 || *end != '\0' || v < 1 || v > 0xffff)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+cli_parse_id(const char *s, uint8_t out[16])
+{
+	if (s == NULL || strlen(s) != 32)
+		return -1;
+	for (size_t i = 0; i < 16; i++) {
+		int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+int
+cli_check_agency(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 63)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '-'))
+			return -1;
+	return 0;
+}
+
+int
+cli_parse_fingerprint(const char *s, char *out, size_t outlen)
+{
+	char digits[41];
+	size_t n = 0, o = 0;
+
+	if (outlen < FP_DISPLAY_BUFLEN)
+		return -1;
+	/* People read fingerprints in groups; separators are theirs. */
+	for (; *s != '\0'; s++) {
+		if (*s == ' ' || *s == '-' || *s == '\t')
+			continue;
+		if (*s < '0' || *s > '9' || n == 40)
+			return -1;
+		digits[n++] = *s;
+	}
+	if (n != 40)
+		return -1;
+	for (size_t i = 0; i < 40; i++) {
+		if (i > 0 && i % 5 == 0)
+			out[o++] = ' ';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int
+cli_check_output(const char *path, int force)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0 || force || lstat(path, &st) != 0)
+		return 0;
+	cli_warnx("%s exists: use --force to replace it", path);
+	return -1;
+}

@@ -1,0 +1,159 @@
+/*
+ * Output helpers for homeward: errors on stderr prefixed "homeward: ",
+ * times as ISO 8601 UTC (text) or ms integers (JSON), ids as lower-case
+ * hex, durations for humans, and JSON through jansson (never written by
+ * hand).  Stable key names matter to scripts: the JSON keys are the field
+ * names of control.proto.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "keys/tool/tool.h"
+
+void
+cli_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("homeward: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+cli_warn_errno(int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("homeward: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(errnum));
+}
+
+void
+cli_time(uint64_t ms, char out[CLI_TIME_BUFLEN])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char day[24];
+
+	/* A daemon's nonsense must still print. */
+	if (ms / 1000 > 253402300799ull || gmtime_r(&t, &tm) == NULL) {
+		snprintf(out, CLI_TIME_BUFLEN, "@%llu", (unsigned long long)ms);
+		return;
+	}
+	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, CLI_TIME_BUFLEN, "%s.%03uZ", day, (unsigned)(ms % 1000));
+}
+
+void
+cli_duration(uint64_t ms, char *out, size_t len)
+{
+	uint64_t s = ms / 1000;
+
+	if (s >= 86400)
+		snprintf(out, len, "%llud %lluh", (unsigned long long)(s / 86400),
+		    (unsigned long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(out, len, "%lluh %llum", (unsigned long long)(s / 3600),
+		    (unsigned long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(out, len, "%llum %llus", (unsigned long long)(s / 60),
+		    (unsigned long long)(s % 60));
+	else
+		snprintf(out, len, "%llus", (unsigned long long)s);
+}
+
+const char *
+cli_hex(ProtobufCBinaryData b, char out[CLI_ID_BUFLEN])
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t n = b.len < 32 ? b.len : 32;
+
+	if (b.len == 0) {
+		snprintf(out, CLI_ID_BUFLEN, "-");
+		return out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b.data[i] >> 4];
+		out[2 * i + 1] = digits[b.data[i] & 0x0f];
+	}
+	out[2 * n] = '\0';
+	return out;
+}
+
+const char *
+cli_msg_type_name(uint32_t type, char *buf, size_t len)
+{
+	if (type > 0xffff) {
+		snprintf(buf, len, "0x%x", type);
+		return buf;
+	}
+	/* One table of names, shared with homeward-keys. */
+	return tool_msg_type_name((uint16_t)type, buf, len);
+}
+
+void
+cli_kv(const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%-16s ", key);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+json_t *
+cli_json_hex(ProtobufCBinaryData b)
+{
+	char *s;
+	json_t *j;
+
+	if (b.len == 0)
+		return json_null();
+	if ((s = malloc(2 * b.len + 1)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < b.len; i++)
+		snprintf(s + 2 * i, 3, "%02x", b.data[i]);
+	j = json_string(s);
+	free(s);
+	return j;
+}
+
+json_t *
+cli_json_time(uint64_t ms)
+{
+	if (ms == 0)
+		return json_null();
+	return json_integer((json_int_t)ms);
+}
+
+int
+cli_json_print(json_t *obj)
+{
+	char *s;
+
+	if (obj == NULL) {
+		cli_warnx("cannot build the JSON output");
+		return CLI_EXIT_FAIL;
+	}
+	s = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(obj);
+	if (s == NULL) {
+		cli_warnx("cannot encode the JSON output");
+		return CLI_EXIT_FAIL;
+	}
+	printf("%s\n", s);
+	free(s);
+	return CLI_EXIT_OK;
+}
