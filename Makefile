@@ -24,7 +24,8 @@ TESTPKGS := cmocka
 # before anything reads pkg-config (make deps does the same explicitly).
 ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
 DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TESTPKGS) 2>/dev/null && \
-             command -v protoc-c >/dev/null && command -v clang >/dev/null && echo yes)
+             command -v protoc-c >/dev/null && command -v clang >/dev/null && \
+             command -v jq >/dev/null && echo yes)
 ifneq ($(DEPS_OK),yes)
 $(info make: installing missing build dependencies with scripts/deps.sh)
 DEPS_RUN := $(shell ./scripts/deps.sh >&2 && echo ok)

@@ -590,6 +590,12 @@ do_send(struct control_client *c, struct daemon *d,
 	mi.peer = p->rec.agency_id;
 	mi.msg_type = req->msg_type;
 	mi.body_len = req->body.len;
+	{
+		struct store_out m;
+
+		mi.state = (char *)(store_out_get(d->store, id, &m) == 0 ?
+		    store_out_state_name(m.state) : "waiting");
+	}
 	r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_MESSAGE;
 	r.message = &mi;
 	control_send(c, &r);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,6 +317,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	harden();
+	/* A CLI may go away mid-answer: a write error, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 	if (secret_init() != 0)
 		fatalx("libsodium did not initialise");
 	log_init(d.cfg.log_syslog, d.cfg.log_level, "homewardd");
