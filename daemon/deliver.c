@@ -17,6 +17,7 @@
  * when the sender retransmits: a ledger row without its receipt gets one.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -483,9 +484,16 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 		if ((rc = store_thread_put(d->store, &t)) != 0)
 			return rc;
 	} else {
-		log_warnx("message %s: thread %s position %llu held: a gap before it",
-		    log_hex(row.message_id, ENV1_ID_LEN), log_hex(row.thread_id,
-		    ENV1_ID_LEN), (unsigned long long)row.seq);
+		char detail[96];
+
+		snprintf(detail, sizeof(detail), "position %llu held: %llu is the "
+		    "last in order", (unsigned long long)row.seq,
+		    (unsigned long long)t.in_seq);
+		if ((rc = store_alert_add(d->store, "gap", row.sender_rik,
+		    row.message_id, row.thread_id, detail, NULL, 0, daemon_now())) != 0)
+			return rc;
+		log_warnx("message %s: thread %s %s", log_hex(row.message_id,
+		    ENV1_ID_LEN), log_hex(row.thread_id, ENV1_ID_LEN), detail);
 	}
 	if (is_receipt) {
 		rc = store_out_delivered(d->store, acked.message_id, row.message_id,
@@ -736,7 +744,9 @@ deliver_has_work(const struct daemon *d)
 void
 deliver_pump(struct daemon *d)
 {
-	if (d->in_head != NULL)
+	/* Everything read in this loop iteration, DAEMON_BATCH_MAX per
+	 * transaction: the queue never outgrows one iteration's reads. */
+	while (d->in_head != NULL)
 		inbound_batch(d);
 	seal_pending_peers(d);
 	for (size_t i = 0; i < d->npeers; i++) {
