@@ -218,6 +218,19 @@ handle_daemon(struct parse_state *st, const char *name, const char *value)
 	}
 	if (strcmp(name, "log_level") == 0)
 		return log_level_parse(value, &cfg->log_level);
+	if (strcmp(name, "max_data_mb") == 0) {
+		char *end;
+		unsigned long long mb = strtoull(value, &end, 10);
+
+		if (*value < '0' || *value > '9' || *end != '\0' || mb == 0 ||
+		    mb > (1ull << 24)) {
+			snprintf(st->err, CONFIG_ERR_LEN, "max_data_mb must be a "
+			    "number of megabytes from 1");
+			return -1;
+		}
+		cfg->max_data_mb = mb;
+		return 0;
+	}
 	snprintf(st->err, CONFIG_ERR_LEN, "unknown key %s in [daemon]", name);
 	return -1;
 }

@@ -14,6 +14,7 @@
  *   listen = 0.0.0.0:7400                 ; omit: dial out only
  *   log = stderr | syslog
  *   log_level = warn | info | debug
+ *   max_data_mb = 4096                    ; cap on data.db; full: new messages refused
  *   [delivery]                            ; all optional, milliseconds
  *   retry_min_ms, retry_max_ms, dial_min_ms, dial_max_ms, heartbeat_ms,
  *   idle_timeout_ms, gap_alert_ms, prekey_check_ms
@@ -66,6 +67,7 @@ struct config {
 	uint16_t        listen_port;
 	int             log_syslog;
 	enum log_level  log_level;
+	uint64_t        max_data_mb;            /* 0: no cap but the disk's */
 
 	uint64_t        retry_min_ms;
 	uint64_t        retry_max_ms;

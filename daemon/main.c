@@ -137,6 +137,8 @@ reload(struct daemon *d)
 	config_free(&d->cfg);
 	d->cfg = nc;
 	log_setlevel(d->cfg.log_level);
+	if (store_set_max_mb(d->store, d->cfg.max_data_mb) != 0)
+		log_warnx("reload: max_data_mb not applied");
 	spkfile_free(&d->keys.dir.spks);
 	if (agencydir_load(d->cfg.agency_dir, 1, &d->keys.dir) != 0)
 		log_warnx("reload: agency directory unreadable; keeping the keystore's "
@@ -219,6 +221,8 @@ setup(struct daemon *d)
 		fatal("%s", d->cfg.state_dir);
 	if ((rc = store_open(d->cfg.state_dir, d->keys.ksk, &d->store, &cause)) != 0)
 		fatalx("store: %s", cause ? cause : strerror(-rc));
+	if ((rc = store_set_max_mb(d->store, d->cfg.max_data_mb)) != 0)
+		fatalx("store: cannot set max_data_mb");
 	if ((rc = keyring_sync_prekeys(&d->keys, d->store, daemon_now(), &changed)) != 0)
 		fatalx("prekeys: %s", strerror(-rc));
 	if ((rc = peers_load(d)) != 0)

@@ -354,6 +354,23 @@ store_set_max_pages(struct store *st, uint32_t pages)
 }
 
 int
+store_set_max_mb(struct store *st, uint64_t mb)
+{
+	sqlite3_stmt   *s;
+	uint64_t        page = 4096, pages;
+
+	if (sqlite3_prepare_v2(st->data, "PRAGMA page_size", -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			page = (uint64_t)sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	pages = mb == 0 ? 0xfffffffeu : mb * 1024 * 1024 / page;
+	if (pages > 0xfffffffeu)
+		pages = 0xfffffffeu;
+	return store_set_max_pages(st, (uint32_t)pages);
+}
+
+int
 store_begin(struct store *st)
 {
 	int rc;

@@ -43,9 +43,11 @@ int store_open(const char *dir, const uint8_t ksk[ATREST_KEY_LEN],
     struct store **out, char **cause);
 void store_close(struct store *);               /* NULL ok */
 
-/* Test hook: cap data.db at this many pages (PRAGMA max_page_count), to
- * show what a full disk does. */
+/* Cap data.db at this many pages (PRAGMA max_page_count): the operator's
+ * quota, and how the tests show what a full disk does. */
 int store_set_max_pages(struct store *, uint32_t pages);
+/* The same cap in megabytes (0: the largest SQLite allows). */
+int store_set_max_mb(struct store *, uint64_t mb);
 
 int store_begin(struct store *);                /* BEGIN IMMEDIATE on data.db */
 int store_commit(struct store *);               /* -ENOSPC/-EIO: rolled back */
