@@ -11,6 +11,7 @@
  * uv_loop_close finds no handle left.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -24,6 +25,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -559,13 +561,15 @@ raw_ctx(int server, int who, int version)
 
 	ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
 	assert_non_null(ctx);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	assert_int_equal(SSL_CTX_set_min_proto_version(ctx, version), 1);
 	assert_int_equal(SSL_CTX_set_max_proto_version(ctx, version), 1);
+	if (who < 0)                    /* a client without a certificate */
+		return ctx;
 	assert_int_equal(SSL_CTX_use_certificate_file(ctx, fx.crt[who],
 	    SSL_FILETYPE_PEM), 1);
 	assert_int_equal(SSL_CTX_use_PrivateKey_file(ctx, fx.key[who],
 	    SSL_FILETYPE_PEM), 1);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	return ctx;
 }
 
@@ -733,6 +737,25 @@ test_tls12_client_refused(void **state)
 	env_finish(&e);
 	raw_join(&r);
 	assert_false(r.handshake_ok);
+	assert_int_equal(e.srv.verified, 0);
+	assert_int_equal(e.srv.nclosed, 1);
+	assert_int_equal(e.srv.reasons[0], CONN_CLOSE_TLS);
+}
+
+static void
+test_client_without_certificate(void **state)
+{
+	struct env e;
+	struct raw r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	env_init(&e);
+	env_listen(&e, ALPHA, fx.spki[BETA]);
+	raw_start(&r, RAW_HANDSHAKE, -1, TLS1_3_VERSION, e.port);
+	env_run(&e, srv_closed);
+	env_finish(&e);
+	raw_join(&r);
 	assert_int_equal(e.srv.verified, 0);
 	assert_int_equal(e.srv.nclosed, 1);
 	assert_int_equal(e.srv.reasons[0], CONN_CLOSE_TLS);
@@ -1032,6 +1055,119 @@ test_send_errors(void **state)
 	assert_int_equal(e.srv.reasons[0], CONN_CLOSE_EOF);
 }
 
+/*
+ * Out of descriptors: the listener must not spin on EMFILE but pause and
+ * then serve the waiting connection.  The fd table is filled under a
+ * lowered RLIMIT_NOFILE; the moment to give the descriptors back is the
+ * listener's own log line (stderr into a pipe), not a guess at timing.
+ */
+struct emfile {
+	int                     fill[1024];
+	int                     nfill;
+	int                     paused;
+	struct rlimit           old;
+	char                    tail[256];
+};
+
+static void
+emfile_release(struct emfile *m)
+{
+	while (m->nfill > 0)
+		close(m->fill[--m->nfill]);
+	setrlimit(RLIMIT_NOFILE, &m->old);
+}
+
+static void
+emfile_log_cb(uv_poll_t *p, int status, int events)
+{
+	static const char marker[] = "accept: pausing";
+	struct emfile *m = p->data;
+	size_t have;
+	uv_os_fd_t fd;
+	ssize_t n;
+
+	(void)status;
+	(void)events;
+	assert_int_equal(uv_fileno((uv_handle_t *)p, &fd), 0);
+	for (;;) {
+		have = strlen(m->tail);
+		if ((n = read(fd, m->tail + have, sizeof(m->tail) - have - 1)) <= 0)
+			return;
+		m->tail[have + (size_t)n] = '\0';
+		if (!m->paused && strstr(m->tail, marker) != NULL) {
+			m->paused = 1;
+			emfile_release(m);
+		}
+		/* Keep only what could be the start of a split marker. */
+		have = strlen(m->tail);
+		if (have >= sizeof(marker))
+			memmove(m->tail, m->tail + have - (sizeof(marker) - 1),
+			    sizeof(marker));
+	}
+}
+
+static int
+max_open_fd(void)
+{
+	int fd, max = 2;
+
+	for (fd = 0; fd < 4096; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			max = fd;
+	return max;
+}
+
+static void
+test_out_of_descriptors(void **state)
+{
+	static struct emfile m;
+	struct rlimit low;
+	uv_poll_t logpoll;
+	struct env e;
+	int logp[2], saved, fd;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	env_init(&e);
+	env_listen(&e, ALPHA, fx.spki[BETA]);
+	e.srv.close_in = IN_FRAME;
+	e.cli.open_hook = send_one;
+	assert_int_equal(pipe2(logp, O_CLOEXEC | O_NONBLOCK), 0);
+	assert_true((saved = dup(2)) != -1);
+	assert_int_equal(uv_poll_init(&e.loop, &logpoll, logp[0]), 0);
+	logpoll.data = &m;
+	assert_int_equal(uv_poll_start(&logpoll, UV_READABLE, emfile_log_cb), 0);
+	assert_int_equal(dup2(logp[1], 2), 2);
+	/* The client's socket exists before the table fills up. */
+	env_dial(&e, BETA, fx.spki[ALPHA], "127.0.0.1", e.port);
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &m.old), 0);
+	low = m.old;
+	low.rlim_cur = (rlim_t)max_open_fd() + 16;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while ((fd = dup(0)) != -1) {
+		assert_true(m.nfill < (int)(sizeof(m.fill) / sizeof(m.fill[0])));
+		m.fill[m.nfill++] = fd;
+	}
+	assert_int_equal(errno, EMFILE);
+
+	env_run(&e, both_closed);
+	uv_close((uv_handle_t *)&logpoll, NULL);
+	env_finish(&e);
+	dup2(saved, 2);
+	close(saved);
+	close(logp[0]);
+	close(logp[1]);
+	if (!m.paused)
+		emfile_release(&m);
+	assert_true(m.paused);
+	assert_int_equal(e.srv.opened, 1);
+	assert_int_equal(e.srv.frames, 1);
+	assert_int_equal(e.srv.reasons[0], CONN_CLOSE_LOCAL);
+	assert_int_equal(e.cli.opened, 1);
+	assert_int_equal(e.cli.nclosed, 1);
+}
+
 static void
 test_tls_new_errors(void **state)
 {
@@ -1122,6 +1258,7 @@ main(void)
 		cmocka_unit_test(test_oversize_frame),
 		cmocka_unit_test(test_tls12_client_refused),
 		cmocka_unit_test(test_tls12_server_refused),
+		cmocka_unit_test(test_client_without_certificate),
 		cmocka_unit_test(test_backpressure),
 		cmocka_unit_test(test_idle_timeout),
 		cmocka_unit_test(test_connect_refused),
@@ -1131,6 +1268,7 @@ main(void)
 		cmocka_unit_test(test_close_in_verify),
 		cmocka_unit_test(test_close_in_open),
 		cmocka_unit_test(test_send_errors),
+		cmocka_unit_test(test_out_of_descriptors),
 		cmocka_unit_test(test_tls_new_errors),
 		cmocka_unit_test(test_argument_errors),
 	};
