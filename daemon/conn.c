@@ -29,8 +29,8 @@
 #include <uv.h>
 
 #include "daemon/conn.h"
-#include "daemon/log.h"
 #include "daemon/conn_int.h"
+#include "daemon/log.h"
 #include "keys/be.h"
 #include "proto/frame.h"
 
@@ -40,7 +40,6 @@
 #define CONN_NAME_MAX           (INET6_ADDRSTRLEN + 16)
 
 struct conn {
-	uv_loop_t              *loop;
 	uv_tcp_t                tcp;
 	uv_timer_t              timer;          /* connect and handshake, then linger */
 	uv_timer_t              idle;
@@ -77,8 +76,6 @@ struct conn_write {
 	uint8_t                 data[];
 };
 
-static void conn_shut(struct conn *, enum conn_close_reason);
-static void conn_pump(struct conn *);
 static void conn_write_cb(uv_write_t *, int);
 
 const char *
@@ -151,7 +148,6 @@ conn_new(uv_loop_t *loop, SSL_CTX *ctx, const struct conn_cb *cb, void *arg,
 	c->tcp.data = c->timer.data = c->idle.data = c;
 	c->connect_req.data = c->gai_req.data = c->shutdown_req.data = c;
 	c->refs = 3;
-	c->loop = loop;
 	c->cb = *cb;
 	c->arg = arg;
 	c->outbound = outbound;
