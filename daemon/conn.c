@@ -1,6 +1,6 @@
 /*
- * One TLS 1.3 connection over a libuv TCP handle (conn.h), and the
- * listener that accepts them.
+ * One TLS 1.3 connection over a libuv TCP handle (conn.h); the listener
+ * that accepts them is in listener.c.
  *
  * Bytes read from the socket go into the SSL's read BIO and the handshake
  * or SSL_read runs until OpenSSL wants more; whatever OpenSSL leaves in the
@@ -14,11 +14,6 @@
  * closes the three libuv handles.  on_close runs from the last close
  * callback, never from inside a call by the owner, and the memory goes
  * right after it.
- *
- * The listener accepts with accept4 under a uv_poll_t on its own socket
- * instead of uv_listen: when descriptors run out it stops watching the
- * socket for a while (uv_poll_stop), and the connections wait in the
- * kernel's backlog instead of the loop spinning on EMFILE.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,21 +29,17 @@
 #include <uv.h>
 
 #include "daemon/conn.h"
+#include "daemon/conn_int.h"
 #include "daemon/log.h"
-#include "daemon/tls.h"
 #include "keys/be.h"
 #include "proto/frame.h"
 
 #define CONN_LINGER_MS          2000    /* queued output may drain this long on close */
-#define CONN_ACCEPT_PAUSE_MS    1000    /* accepting paused this long without descriptors */
-#define CONN_ACCEPT_BATCH       32      /* accepts per wake-up, so reads get their turn */
-#define CONN_BACKLOG            128
 #define CONN_READ_BUF           65536
 #define CONN_RECORD             16384   /* TLS plaintext record maximum */
 #define CONN_NAME_MAX           (INET6_ADDRSTRLEN + 16)
 
 struct conn {
-	uv_loop_t              *loop;
 	uv_tcp_t                tcp;
 	uv_timer_t              timer;          /* connect and handshake, then linger */
 	uv_timer_t              idle;
@@ -85,21 +76,6 @@ struct conn_write {
 	uint8_t                 data[];
 };
 
-struct conn_listener {
-	uv_loop_t              *loop;
-	SSL_CTX                *ctx;            /* our own reference */
-	struct conn_cb          cb;
-	void                   *arg;
-	int                     fd;
-	uv_poll_t               poll;
-	uv_timer_t              pause;
-	unsigned                refs;
-	int                     closing;
-	uint16_t                port;
-};
-
-static void conn_shut(struct conn *, enum conn_close_reason);
-static void conn_pump(struct conn *);
 static void conn_write_cb(uv_write_t *, int);
 
 const char *
@@ -172,7 +148,6 @@ conn_new(uv_loop_t *loop, SSL_CTX *ctx, const struct conn_cb *cb, void *arg,
 	c->tcp.data = c->timer.data = c->idle.data = c;
 	c->connect_req.data = c->gai_req.data = c->shutdown_req.data = c;
 	c->refs = 3;
-	c->loop = loop;
 	c->cb = *cb;
 	c->arg = arg;
 	c->outbound = outbound;
@@ -684,17 +659,16 @@ conn_peer_name(const struct conn *c)
 	return c->peer;
 }
 
-/* Listener. */
-
-static void
-listener_accept_one(struct conn_listener *l, int fd)
+void
+conn_accept_fd(uv_loop_t *loop, SSL_CTX *ctx, const struct conn_cb *cb,
+    void *arg, int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
 	struct conn *c;
 	int rc;
 
-	if ((rc = conn_new(l->loop, l->ctx, &l->cb, l->arg, 0, &c)) != 0) {
+	if ((rc = conn_new(loop, ctx, cb, arg, 0, &c)) != 0) {
 		log_warnx("accept: %s", strerror(-rc));
 		close(fd);
 		return;
@@ -709,152 +683,4 @@ listener_accept_one(struct conn_listener *l, int fd)
 	}
 	uv_timer_start(&c->timer, conn_handshake_timeout_cb, CONN_HANDSHAKE_MS, 0);
 	conn_start(c);
-}
-
-static void listener_readable_cb(uv_poll_t *, int, int);
-
-static void
-listener_resume_cb(uv_timer_t *t)
-{
-	struct conn_listener *l = t->data;
-
-	if (!l->closing)
-		uv_poll_start(&l->poll, UV_READABLE, listener_readable_cb);
-}
-
-static void
-listener_pause(struct conn_listener *l)
-{
-	uv_poll_stop(&l->poll);
-	uv_timer_start(&l->pause, listener_resume_cb, CONN_ACCEPT_PAUSE_MS, 0);
-}
-
-static void
-listener_readable_cb(uv_poll_t *p, int status, int events)
-{
-	struct conn_listener *l = p->data;
-	int fd;
-
-	(void)events;
-	if (status < 0) {
-		log_warnx("listener: %s", uv_strerror(status));
-		listener_pause(l);
-		return;
-	}
-	for (int i = 0; i < CONN_ACCEPT_BATCH && !l->closing; i++) {
-		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd >= 0) {
-			listener_accept_one(l, fd);
-			continue;
-		}
-		switch (errno) {
-		case EINTR:
-		case ECONNABORTED:
-			continue;
-		case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-		case EWOULDBLOCK:
-#endif
-			return;
-		case EMFILE:
-		case ENFILE:
-		case ENOBUFS:
-		case ENOMEM:
-			log_warn("accept: pausing for %d ms", CONN_ACCEPT_PAUSE_MS);
-			listener_pause(l);
-			return;
-		default:
-			log_warn("accept");
-			return;
-		}
-	}
-}
-
-int
-conn_listen(uv_loop_t *loop, struct conn_tls *tls, const char *host,
-    uint16_t port, const struct conn_cb *cb, void *arg,
-    struct conn_listener **out)
-{
-	struct sockaddr_storage ss;
-	socklen_t sslen;
-	struct conn_listener *l;
-	int fd = -1, one = 1, rc;
-
-	*out = NULL;
-	if (loop == NULL || tls == NULL || host == NULL || !conn_cb_ok(cb))
-		return -EINVAL;
-	memset(&ss, 0, sizeof(ss));
-	if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) == 0)
-		sslen = sizeof(struct sockaddr_in);
-	else if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) == 0)
-		sslen = sizeof(struct sockaddr_in6);
-	else
-		return -EINVAL;
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return -ENOMEM;
-	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    bind(fd, (struct sockaddr *)&ss, sslen) == -1 ||
-	    listen(fd, CONN_BACKLOG) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
-		rc = -errno;
-		goto fail;
-	}
-	if ((rc = uv_poll_init_socket(loop, &l->poll, fd)) != 0)
-		goto fail;
-	if (uv_timer_init(loop, &l->pause) != 0)
-		fatalx("conn: uv_timer_init failed");
-	l->poll.data = l->pause.data = l;
-	l->refs = 2;
-	l->loop = loop;
-	l->ctx = conn_tls_ctx(tls);
-	SSL_CTX_up_ref(l->ctx);
-	l->cb = *cb;
-	l->arg = arg;
-	l->fd = fd;
-	l->port = ntohs(ss.ss_family == AF_INET ?
-	    ((struct sockaddr_in *)&ss)->sin_port :
-	    ((struct sockaddr_in6 *)&ss)->sin6_port);
-	if ((rc = uv_poll_start(&l->poll, UV_READABLE,
-	    listener_readable_cb)) != 0) {
-		conn_listener_close(l);         /* frees l in the close callbacks */
-		return rc;
-	}
-	*out = l;
-	return 0;
-fail:
-	if (fd != -1)
-		close(fd);
-	free(l);
-	return rc;
-}
-
-static void
-listener_handle_closed(uv_handle_t *h)
-{
-	struct conn_listener *l = h->data;
-
-	if (--l->refs > 0)
-		return;
-	/* The socket outlives the poll handle watching it. */
-	close(l->fd);
-	SSL_CTX_free(l->ctx);
-	free(l);
-}
-
-void
-conn_listener_close(struct conn_listener *l)
-{
-	if (l == NULL || l->closing)
-		return;
-	l->closing = 1;
-	uv_close((uv_handle_t *)&l->poll, listener_handle_closed);
-	uv_close((uv_handle_t *)&l->pause, listener_handle_closed);
-}
-
-uint16_t
-conn_listener_port(const struct conn_listener *l)
-{
-	return l->port;
 }

@@ -25,7 +25,7 @@
 #include "common/tlscert.h"
 #include "daemon/conn.h"
 #include "daemon/log.h"
-#include "daemon/tls.h"
+#include "daemon/conn_int.h"
 
 _Static_assert(CONN_SPKI_LEN == TLSCERT_SPKI_HASH_LEN, "SPKI hash lengths");
 

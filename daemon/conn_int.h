@@ -1,17 +1,20 @@
 /*
- * Inside the connection module only (daemon/conn.c and daemon/tls.c): the
- * OpenSSL context behind struct conn_tls, one SSL per connection over two
- * memory BIOs, and the checks on a finished handshake.  The rest of the
- * daemon sees struct conn_tls through conn.h and nothing of OpenSSL.
+ * Inside the connection module only (daemon/conn.c, listener.c, tls.c):
+ * the OpenSSL context behind struct conn_tls, one SSL per connection over
+ * two memory BIOs, the checks on a finished handshake, and the hand-over
+ * of an accepted socket.  The rest of the daemon sees conn.h only.
  */
-#ifndef HOMEWARD_DAEMON_TLS_H
-#define HOMEWARD_DAEMON_TLS_H
+#ifndef HOMEWARD_DAEMON_CONN_INT_H
+#define HOMEWARD_DAEMON_CONN_INT_H
 
 #include <stdint.h>
 
 #include <openssl/ssl.h>
+#include <uv.h>
 
 #include "daemon/conn.h"
+
+/* tls.c */
 
 /* The context (still owned by the conn_tls; SSL_CTX_up_ref to keep it). */
 SSL_CTX *conn_tls_ctx(const struct conn_tls *);
@@ -27,5 +30,13 @@ int conn_tls_peer_spki(const SSL *, uint8_t spki[CONN_SPKI_LEN]);
 /* Log OpenSSL's error queue at debug level, tagged with the peer and
  * what was being done, and empty it. */
 void conn_tls_log_errors(const char *peer, const char *what);
+
+/* conn.c */
+
+/* A freshly accepted, non-blocking socket becomes a server-side
+ * connection with cb and arg; the fd is the connection's (or closed) in
+ * any case.  Failures after the connection exists end in on_close. */
+void conn_accept_fd(uv_loop_t *, SSL_CTX *, const struct conn_cb *,
+    void *arg, int fd);
 
 #endif
