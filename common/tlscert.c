@@ -82,7 +82,7 @@ make_cert(EVP_PKEY *pkey, const char *cn, unsigned days)
 	name = X509_get_subject_name(x);
 	if (X509_set_version(x, X509_VERSION_3) != 1 ||
 	    ASN1_INTEGER_set_uint64(X509_get_serialNumber(x), serial) != 1 ||
-	    X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
+	    X509_gmtime_adj(X509_getm_notBefore(x), -TLSCERT_BACKDATE) == NULL ||
 	    X509_gmtime_adj(X509_getm_notAfter(x), (long)days * 86400) == NULL ||
 	    X509_set_pubkey(x, pkey) != 1 ||
 	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,

@@ -16,6 +16,9 @@
 
 #define TLSCERT_SPKI_HASH_LEN   32
 #define TLSCERT_DAYS            365
+/* notBefore is set this many seconds in the past, so a peer whose clock
+ * runs a little behind does not refuse a freshly made certificate. */
+#define TLSCERT_BACKDATE        86400
 #define TLSCERT_CN_MAX          64      /* X.509 ub-common-name */
 
 struct tlscert {
