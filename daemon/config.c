@@ -14,6 +14,9 @@
 
 #include "daemon/config.h"
 
+/* What a handler says is wrong, before "FILE:LINE: " is put in front. */
+#define CONFIG_WHY_LEN  256
+
 struct parse_state {
 	struct config  *cfg;
 	char           *err;
@@ -112,21 +115,21 @@ add_user(struct parse_state *st, const char *name, const char *value)
 	unsigned                roles;
 
 	if (parse_role(value, &roles) != 0) {
-		snprintf(st->err, CONFIG_ERR_LEN, "role of %s must be caseworker, "
+		snprintf(st->err, CONFIG_WHY_LEN, "role of %s must be caseworker, "
 		    "supervisor or auditor (comma-separated)", name);
 		return -1;
 	}
 	if ((pw = getpwnam(name)) == NULL) {
-		snprintf(st->err, CONFIG_ERR_LEN, "no such user: %s", name);
+		snprintf(st->err, CONFIG_WHY_LEN, "no such user: %s", name);
 		return -1;
 	}
 	if (strlen(name) >= sizeof(u->name)) {
-		snprintf(st->err, CONFIG_ERR_LEN, "user name too long");
+		snprintf(st->err, CONFIG_WHY_LEN, "user name too long");
 		return -1;
 	}
 	u = realloc(cfg->users, (cfg->nusers + 1) * sizeof(*u));
 	if (u == NULL) {
-		snprintf(st->err, CONFIG_ERR_LEN, "out of memory");
+		snprintf(st->err, CONFIG_WHY_LEN, "out of memory");
 		return -1;
 	}
 	cfg->users = u;
@@ -146,19 +149,19 @@ add_endpoint(struct parse_state *st, const char *agency, const char *value)
 	uint16_t                port;
 
 	if (config_split_hostport(value, host, sizeof(host), &port) != 0 || port == 0) {
-		snprintf(st->err, CONFIG_ERR_LEN, "endpoint of %s must be host:port", agency);
+		snprintf(st->err, CONFIG_WHY_LEN, "endpoint of %s must be host:port", agency);
 		return -1;
 	}
 	e = realloc(cfg->endpoints, (cfg->nendpoints + 1) * sizeof(*e));
 	if (e == NULL) {
-		snprintf(st->err, CONFIG_ERR_LEN, "out of memory");
+		snprintf(st->err, CONFIG_WHY_LEN, "out of memory");
 		return -1;
 	}
 	cfg->endpoints = e;
 	e += cfg->nendpoints++;
 	if (set_str(e->agency_id, sizeof(e->agency_id), agency) != 0 ||
 	    set_str(e->endpoint, sizeof(e->endpoint), value) != 0) {
-		snprintf(st->err, CONFIG_ERR_LEN, "agency id or endpoint too long");
+		snprintf(st->err, CONFIG_WHY_LEN, "agency id or endpoint too long");
 		cfg->nendpoints--;
 		return -1;
 	}
@@ -193,7 +196,7 @@ handle_daemon(struct parse_state *st, const char *name, const char *value)
 	if (strcmp(name, "control_group") == 0) {
 		struct group *g = getgrnam(value);
 		if (g == NULL) {
-			snprintf(st->err, CONFIG_ERR_LEN, "no such group: %s", value);
+			snprintf(st->err, CONFIG_WHY_LEN, "no such group: %s", value);
 			return -1;
 		}
 		cfg->control_group = g->gr_gid;
@@ -202,7 +205,7 @@ handle_daemon(struct parse_state *st, const char *name, const char *value)
 	if (strcmp(name, "listen") == 0) {
 		if (config_split_hostport(value, cfg->listen_host,
 		    sizeof(cfg->listen_host), &cfg->listen_port) != 0) {
-			snprintf(st->err, CONFIG_ERR_LEN, "listen must be host:port");
+			snprintf(st->err, CONFIG_WHY_LEN, "listen must be host:port");
 			return -1;
 		}
 		return 0;
@@ -224,14 +227,14 @@ handle_daemon(struct parse_state *st, const char *name, const char *value)
 
 		if (*value < '0' || *value > '9' || *end != '\0' || mb == 0 ||
 		    mb > (1ull << 24)) {
-			snprintf(st->err, CONFIG_ERR_LEN, "max_data_mb must be a "
+			snprintf(st->err, CONFIG_WHY_LEN, "max_data_mb must be a "
 			    "number of megabytes from 1");
 			return -1;
 		}
 		cfg->max_data_mb = mb;
 		return 0;
 	}
-	snprintf(st->err, CONFIG_ERR_LEN, "unknown key %s in [daemon]", name);
+	snprintf(st->err, CONFIG_WHY_LEN, "unknown key %s in [daemon]", name);
 	return -1;
 }
 
@@ -252,7 +255,7 @@ handle_agency(struct parse_state *st, const char *name, const char *value)
 		cfg->passphrase_fd = (int)fd;
 		return 0;
 	}
-	snprintf(st->err, CONFIG_ERR_LEN, "unknown key %s in [agency]", name);
+	snprintf(st->err, CONFIG_WHY_LEN, "unknown key %s in [agency]", name);
 	return -1;
 }
 
@@ -263,13 +266,13 @@ handle_delivery(struct parse_state *st, const char *name, const char *value)
 		if (strcmp(name, ms_keys[i].name) != 0)
 			continue;
 		if (parse_ms(value, (uint64_t *)((char *)st->cfg + ms_keys[i].off)) != 0) {
-			snprintf(st->err, CONFIG_ERR_LEN, "%s must be a positive number "
+			snprintf(st->err, CONFIG_WHY_LEN, "%s must be a positive number "
 			    "of milliseconds", name);
 			return -1;
 		}
 		return 0;
 	}
-	snprintf(st->err, CONFIG_ERR_LEN, "unknown key %s in [delivery]", name);
+	snprintf(st->err, CONFIG_WHY_LEN, "unknown key %s in [delivery]", name);
 	return -1;
 }
 
@@ -292,11 +295,11 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 	else if (strcmp(section, "peers") == 0)
 		rc = add_endpoint(st, name, value);
 	else {
-		snprintf(st->err, CONFIG_ERR_LEN, "unknown section [%s]", section);
+		snprintf(st->err, CONFIG_WHY_LEN, "unknown section [%s]", section);
 		rc = -1;
 	}
 	if (rc != 0 && st->err[0] == '\0')
-		snprintf(st->err, CONFIG_ERR_LEN, "bad value for %s", name);
+		snprintf(st->err, CONFIG_WHY_LEN, "bad value for %s", name);
 	return rc == 0;
 }
 
@@ -322,7 +325,7 @@ int
 config_load(const char *path, struct config *out, char err[CONFIG_ERR_LEN])
 {
 	struct parse_state      st;
-	char                    why[CONFIG_ERR_LEN];
+	char                    why[CONFIG_WHY_LEN];
 	FILE                   *f;
 	int                     line;
 
