@@ -59,10 +59,10 @@ test_generate_certificate(void **state)
 	/* The self-signature verifies; an end-entity certificate. */
 	assert_int_equal(X509_verify(x, pub), 1);
 	assert_int_equal(X509_check_ca(x), 0);
-	/* Valid for exactly one year from now. */
+	/* Valid from a day ago (clock skew) for one year from now. */
 	assert_int_equal(ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(x),
 	    X509_get0_notAfter(x)), 1);
-	assert_int_equal(days, TLSCERT_DAYS);
+	assert_int_equal(days, TLSCERT_DAYS + TLSCERT_BACKDATE / 86400);
 	assert_int_equal(secs, 0);
 	assert_true(X509_cmp_current_time(X509_get0_notBefore(x)) <= 0);
 	assert_true(X509_cmp_current_time(X509_get0_notAfter(x)) > 0);
