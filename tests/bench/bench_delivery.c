@@ -156,26 +156,38 @@ thread_cpu(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* /proc/PID/stat into buf from the field after the command name (which
+ * may hold spaces): the state letter first.  NULL when pid is gone. */
+static const char *
+proc_stat(pid_t pid, char *buf, size_t len)
+{
+	char    path[64], *p;
+	ssize_t n;
+	int     fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL || p[1] == '\0' || p[2] == '\0')
+		return NULL;
+	return p + 2;
+}
+
 /* utime + stime of pid in seconds; -1 when it is gone. */
 static double
 proc_cpu(pid_t pid)
 {
-	char                    path[64], buf[1024], *p;
+	char                    buf[1024];
+	const char             *p;
 	unsigned long long      ut, st;
-	ssize_t                 n;
-	int                     fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* The command name may hold spaces: fields count from its ')'. */
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+	if ((p = proc_stat(pid, buf, sizeof(buf))) == NULL ||
+	    sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
 	    &ut, &st) != 2)
 		return -1;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
@@ -185,21 +197,10 @@ proc_cpu(pid_t pid)
 static char
 proc_state(pid_t pid)
 {
-	char    path[64], buf[512], *p;
-	ssize_t n;
-	int     fd;
+	char            buf[1024];
+	const char     *p = proc_stat(pid, buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL || p[1] == '\0')
-		return 0;
-	return p[2];
+	return p != NULL ? *p : 0;
 }
 
 /* A "Vm...:" line of /proc/PID/status in KiB; 0 when absent. */
