@@ -5,6 +5,7 @@
 #   make test       build and run every test (unit, vectors, integration)
 #   make asan       the same suite under AddressSanitizer + UBSan
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 30)
+#   make bench      bench-crypto, then two daemons delivering 20,000 messages
 #   make bench-crypto   seal/open throughput against their primitives
 #   make vectors    regenerate tests/vectors/*.json (deterministic)
 #   make install    PREFIX (/usr/local) and DESTDIR honoured

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -20,6 +22,86 @@ fail_cause(char **cause, const char *fmt, const char *arg)
 	return -1;
 }
 
+/*
+ * Argon2id in a child process: it needs 256 MiB or more, and a daemon that
+ * touched them once would carry that peak (and the freed pages) for its
+ * whole life.  The child derives the 32-byte wrap key, writes it to a pipe
+ * and exits; its memory goes with it.  0, or a reason.
+ */
+static int
+derive_in_child(const struct keyfile_header *h, const char *pass, size_t passlen,
+    uint8_t wrap_key[KEYFILE_KEY_LEN])
+{
+	int     fds[2], status, r = ENV1_R_IO;
+	pid_t   pid;
+	size_t  got = 0;
+
+	if (pipe(fds) != 0)
+		return ENV1_R_IO;
+	if ((pid = fork()) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return ENV1_R_IO;
+	}
+	if (pid == 0) {
+		uint8_t *key = secret_alloc(KEYFILE_KEY_LEN);
+
+		close(fds[0]);
+		r = key == NULL ? ENV1_R_NOMEM : keyfile_derive(h, pass, passlen, key);
+		if (r == ENV1_OK && write(fds[1], key, KEYFILE_KEY_LEN) != KEYFILE_KEY_LEN)
+			r = ENV1_R_IO;
+		secret_free(key);
+		_exit(r == ENV1_OK ? 0 : 1);
+	}
+	close(fds[1]);
+	while (got < KEYFILE_KEY_LEN) {
+		ssize_t n = read(fds[0], wrap_key + got, KEYFILE_KEY_LEN - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got == KEYFILE_KEY_LEN && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		r = ENV1_OK;
+	else
+		sodium_memzero(wrap_key, KEYFILE_KEY_LEN);
+	return r;
+}
+
+/* The daemon key file, opened with the Argon2id step in a child. */
+static int
+open_daemon_key(const char *path, const char *pass, size_t passlen,
+    struct keyfile_contents *kc, char **cause)
+{
+	struct keyfile_header   h;
+	uint8_t                *buf = NULL, *wrap = NULL;
+	size_t                  len;
+	int                     r;
+
+	if ((r = keyfile_read(path, &buf, &len)) != ENV1_OK)
+		goto out;
+	if ((r = keyfile_parse_header(buf, len, KEYFILE_DAEMON, &h)) != ENV1_OK)
+		goto out;
+	if ((wrap = secret_alloc(KEYFILE_KEY_LEN)) == NULL) {
+		r = ENV1_R_NOMEM;
+		goto out;
+	}
+	if ((r = derive_in_child(&h, pass, passlen, wrap)) != ENV1_OK)
+		goto out;
+	r = keyfile_open_key(buf, len, wrap, KEYFILE_DAEMON, kc);
+out:
+	if (r != ENV1_OK && asprintf(cause, "%s: %s", path, env1_reason_text(r)) < 0)
+		*cause = NULL;
+	secret_free(wrap);
+	free(buf);
+	return r == ENV1_OK ? 0 : -1;
+}
+
 int
 keyring_load(struct keyring *k, const char *dir, const char *pass, size_t passlen,
     char **cause)
@@ -32,11 +114,12 @@ keyring_load(struct keyring *k, const char *dir, const char *pass, size_t passle
 	*cause = NULL;
 	if (agencydir_load(dir, 1, &k->dir) != 0)
 		return fail_cause(cause, "%s: cannot load the agency directory", dir);
-	if (agencydir_path(dir, AGENCYDIR_DAEMON_KEY, path) != 0 ||
-	    agencydir_open_key(path, KEYFILE_DAEMON, pass, passlen, &kc, NULL) != 0) {
-		fail_cause(cause, "%s: cannot open the daemon key file", path);
+	if (agencydir_path(dir, AGENCYDIR_DAEMON_KEY, path) != 0) {
+		fail_cause(cause, "%s: path too long", dir);
 		goto fail;
 	}
+	if (open_daemon_key(path, pass, passlen, &kc, cause) != 0)
+		goto fail;
 	if (agencydir_identity(&k->dir, &kc, &k->id) != 0) {
 		fail_cause(cause, "%s: the daemon key is not certified by this agency",
 		    path);

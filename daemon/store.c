@@ -65,6 +65,10 @@ static const char *const data_migrations[] = {
 	"CREATE INDEX outbox_by_peer ON outbox (peer_rik, state, id);"
 	"CREATE INDEX outbox_by_h_inner ON outbox (h_inner);"
 	"CREATE INDEX outbox_by_created ON outbox (created_at);"
+	/* Partial indexes keep status cheap on a store of millions: only
+	 * what is in flight, and documents (not receipts) for the counts. */
+	"CREATE INDEX outbox_unacked ON outbox (created_at, state, msg_type, message_id) "
+	"  WHERE state IN (0, 1) AND msg_type <> 256;"
 	"CREATE TABLE inbox ("
 	"  id INTEGER PRIMARY KEY,"
 	"  sender_rik BLOB NOT NULL,"
@@ -89,6 +93,7 @@ static const char *const data_migrations[] = {
 	"CREATE INDEX inbox_by_id ON inbox (message_id);"
 	"CREATE INDEX inbox_held ON inbox (thread_id, state, seq);"
 	"CREATE INDEX inbox_by_created ON inbox (received_at);"
+	"CREATE INDEX inbox_documents ON inbox (state, msg_type) WHERE msg_type <> 256;"
 	"CREATE TABLE alerts ("
 	"  id INTEGER PRIMARY KEY,"
 	"  at INTEGER NOT NULL,"
