@@ -212,6 +212,11 @@ setup(struct daemon *d)
 	size_t          passlen;
 	int             changed, rc;
 
+	/* First: a live daemon on this socket means this one must not run
+	 * (no request is served before the loop starts). */
+	if (control_open(d->loop, d->cfg.control_socket, d->cfg.control_group,
+	    ctl_handle, d, &d->control, &cause) != 0)
+		fatalx("control socket: %s", cause ? cause : d->cfg.control_socket);
 	if (get_passphrase(&d->cfg, &pass, &passlen) != 0)
 		fatalx("cannot read the daemon key passphrase");
 	if (keyring_load(&d->keys, d->cfg.agency_dir, pass, passlen, &cause) != 0)
@@ -234,9 +239,6 @@ setup(struct daemon *d)
 		fatalx("TLS: %s", cause ? cause : "cannot load the certificate");
 	if (peers_listen(d, &cause) != 0)
 		fatalx("%s", cause ? cause : "cannot listen");
-	if (control_open(d->loop, d->cfg.control_socket, d->cfg.control_group,
-	    ctl_handle, d, &d->control, &cause) != 0)
-		fatalx("control socket: %s", cause ? cause : d->cfg.control_socket);
 
 	uv_check_init(d->loop, &d->pump);
 	d->pump.data = d;

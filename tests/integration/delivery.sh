@@ -26,6 +26,17 @@ agency_start beta
 agency_start gamma
 pair alpha beta
 pair alpha gamma
+step "a second daemon on alpha's configuration refuses to start"
+if "$HWD" -f "$T/alpha.conf" 2>"$T/second.log"; then
+	fail "a second homewardd started on alpha's socket"
+fi
+grep -q "another homewardd is running" "$T/second.log" ||
+    fail "unclear refusal: $(cat "$T/second.log")"
+hw alpha status >/dev/null || fail "the refused start disturbed alpha"
+"$HWD" -n -f "$T/alpha.conf" >"$T/out" 2>&1 || fail "homewardd -n refused a good file"
+printf '[daemon]\nlisten = nowhere\n' >"$T/bad.conf"
+if "$HWD" -n -f "$T/bad.conf" >"$T/out" 2>&1; then fail "homewardd -n accepted a bad file"; fi
+grep -q "bad.conf:2: listen must be host:port" "$T/out" || fail "-n error: $(cat "$T/out")"
 wait_for 20 peer_connected alpha beta || fail "alpha and beta never connected"
 wait_for 20 peer_connected gamma alpha || fail "gamma never reached alpha"
 
