@@ -42,7 +42,7 @@
  *         equivocate     a valid envelope, then another body under its id
  *
  * Lines are "MODE: EVENT": "from ADDR" (our end, as the daemon logs it),
- * "sent ID", "received Refused", "received receipt ID", "closed by peer",
+ * "sent ID (N of M bytes)", "received Refused", "received receipt ID", "closed by peer",
  * "accepted".  A receipt is reported only once opened with DIR's prekeys
  * and checked (receipt_check, the id and H_inner sent).  Exit 0 when the
  * exchange ran, whatever the daemon answered; 1 on a local failure or
@@ -64,7 +64,6 @@
 #include "common/fileio.h"
 #include "common/tlscert.h"
 #include "keys/envelope.h"
-#include "keys/receipt.h"
 #include "keys/secret.h"
 #include "keys/tool/agencydir.h"
 #include "keys/tool/tool.h"
