@@ -495,6 +495,12 @@ cb_close(struct conn *c, enum conn_close_reason why, void *arg)
 		else if (l->outbound)
 			log_debug("peer %s: dial failed (%s)", p->rec.agency_id,
 			    conn_close_reason_name(why));
+		else if (why != CONN_CLOSE_LOCAL)
+			/* An oversize frame or silence before Hello: say why
+			 * (a local close has logged its own reason). */
+			log_info("peer %s: inbound %s closed before Hello (%s)",
+			    p->rec.agency_id, conn_peer_name(c),
+			    conn_close_reason_name(why));
 		if (l->outbound)
 			p->dialing = 0;
 	} else if (why != CONN_CLOSE_LOCAL) {
