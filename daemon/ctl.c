@@ -173,6 +173,12 @@ do_peer_import(struct control_client *c, struct daemon *d,
 		    "needs a transition, or remove the peer first", b.info.agency_id);
 		goto out;
 	}
+	if (existing != NULL && !peer_bundle_keeps_revocations(&existing->b, &b)) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "this bundle of %s lacks a revocation already recorded: it is "
+		    "older than what we hold, or was altered", b.info.agency_id);
+		goto out;
+	}
 	memset(&row, 0, sizeof(row));
 	memcpy(row.rik, b.keys.rik, ENV1_KEY_LEN);
 	snprintf(row.agency_id, sizeof(row.agency_id), "%s", b.info.agency_id);

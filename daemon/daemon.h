@@ -118,6 +118,9 @@ int peer_send_envelope(struct peer *, const uint8_t *env, size_t len);
 int peer_send_refused(struct peer *, const uint8_t message_id[ENV1_ID_LEN]);
 /* Usable for sending to and receiving from. */
 int peer_active(const struct peer *);
+/* Whether nb holds every revocation old holds (a bundle may add, never
+ * drop one). */
+int peer_bundle_keeps_revocations(const struct bundle *old, const struct bundle *nb);
 
 /* deliver.c */
 /* Queue a received envelope for the next batch (copied). */

@@ -278,6 +278,21 @@ peer_send_refused(struct peer *p, const uint8_t message_id[ENV1_ID_LEN])
 	return link_send(p->link, &f);
 }
 
+int
+peer_bundle_keeps_revocations(const struct bundle *old, const struct bundle *nb)
+{
+	for (size_t i = 0; i < old->keys.nrevocations; i++) {
+		int found = 0;
+
+		for (size_t j = 0; j < nb->keys.nrevocations && !found; j++)
+			found = stmt_revocation_equal(&old->keys.revocations[i],
+			    &nb->keys.revocations[j]);
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
 /* A bundle the peer sent: same identity, newer prekeys.  A rotated RIK
  * needs the operator (suspended until re-verified). */
 static void
@@ -310,6 +325,18 @@ on_bundle(struct link *l, struct peer *p, const Homeward__Keys__Bundle *pb)
 		    "verify it by hand", p->rec.agency_id);
 		store_alert_add(d->store, "identity", p->rec.rik, NULL, NULL,
 		    "bundle with another identity", NULL, 0, daemon_now());
+		bundle_free(&nb);
+		free(buf);
+		return;
+	}
+	if (!peer_bundle_keeps_revocations(&p->b, &nb)) {
+		/* Each statement is signed alone: whoever holds the peer's keys
+		 * could resend its bundle without the revocation of a stolen
+		 * key.  A revocation, once known, is kept. */
+		log_warnx("peer %s: bundle without a revocation we hold refused",
+		    p->rec.agency_id);
+		store_alert_add(d->store, "revocation_dropped", p->rec.rik, NULL, NULL,
+		    "bundle without a known revocation", NULL, 0, daemon_now());
 		bundle_free(&nb);
 		free(buf);
 		return;
