@@ -33,7 +33,9 @@ agency_new() {
 	else
 		set --
 	fi
-	"$KEYS" init --dir "$T/$name" --agency-id "$name" --name "Agency $name" \
+	# INIT_NOW (ms): make the keys as if at that time (homeward-keys --now).
+	"$KEYS" ${INIT_NOW:+--now "$INIT_NOW"} init --dir "$T/$name" \
+	    --agency-id "$name" --name "Agency $name" \
 	    --country CI --time-zone Africa/Abidjan "$@" \
 	    --rik-passphrase-file "$T/$name.rik" \
 	    --passphrase-file "$T/$name.pass" >"$T/$name.init" 2>&1 ||
@@ -54,6 +56,7 @@ agency_new() {
 		echo "dial_max_ms = ${DIAL_MAX_MS:-1500}"
 		echo "heartbeat_ms = 1000"
 		echo "idle_timeout_ms = 4000"
+		[ -z "${PREKEY_CHECK_MS:-}" ] || echo "prekey_check_ms = $PREKEY_CHECK_MS"
 	} >"$T/$name.conf"
 	"$KEYS" export --dir "$T/$name" -o "$T/$name.bundle" >/dev/null 2>&1 ||
 	    fail "export $name"
