@@ -6,6 +6,7 @@
  *   deliver.c  the outbox and inbox: submit, seal in thread order, open,
  *              ledger and thread order in one transaction, receipts,
  *              retransmission; batched per loop iteration (group commit)
+ *   deliver_evidence.c  evidence bundles of sent and received messages
  *   ctl.c      the control requests of the operator's CLI
  *   main.c     configuration, keys, signals, the loop
  *
@@ -139,7 +140,8 @@ int deliver_submit(struct daemon *, struct peer *, uint16_t msg_type,
     const uint8_t *body, size_t len, const uint8_t thread_id[ENV1_ID_LEN],
     const uint8_t in_reply_to[ENV1_ID_LEN], uint8_t message_id[ENV1_ID_LEN],
     uint8_t thread_out[ENV1_ID_LEN]);
-/* The evidence bundle (an encoded Evidence) of a sent or received message. */
+/* deliver_evidence.c: the evidence bundle (an encoded Evidence) of a sent
+ * or received message; -ENOENT, -EAGAIN (not sealed yet) or a store error. */
 int deliver_evidence(struct daemon *, const uint8_t message_id[ENV1_ID_LEN],
     uint8_t **out, size_t *outlen);
 
