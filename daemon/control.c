@@ -22,6 +22,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "daemon/control.h"
 #include "daemon/log.h"
 #include "proto/control.h"
@@ -60,6 +62,7 @@ struct control_write {
 	uv_write_t              req;
 	struct control_client  *c;
 	uint8_t                *buf;
+	size_t                  len;
 };
 
 static void client_close(struct control_client *);
@@ -113,6 +116,8 @@ on_written(uv_write_t *req, int status)
 	struct control_write *w = req->data;
 	struct control_client *c = w->c;
 
+	/* Answers may carry documents and evidence: wiped, not just freed. */
+	sodium_memzero(w->buf, w->len);
 	free(w->buf);
 	free(w);
 	c->pending--;
@@ -143,6 +148,7 @@ client_queue(struct control_client *c, uint8_t *buf, size_t len)
 	}
 	w->c = c;
 	w->buf = buf;
+	w->len = len;
 	w->req.data = w;
 	b = uv_buf_init((char *)buf, (unsigned)len);
 	if ((r = uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1,

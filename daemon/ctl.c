@@ -173,6 +173,14 @@ do_peer_import(struct control_client *c, struct daemon *d,
 		    "needs a transition, or remove the peer first", b.info.agency_id);
 		goto out;
 	}
+	if (peers_spki_owner(d, b.info.tls_spki_sha256, b.keys.rik) != NULL) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "this bundle's TLS key is pinned for another peer: refused");
+		goto out;
+	}
+	/* Re-importing a known agency (same root key) updates its bundle: it
+	 * keeps the operator's state and every revocation already held. */
+	existing = peers_by_rik(d, b.keys.rik);
 	if (existing != NULL && !peer_bundle_keeps_revocations(&existing->b, &b)) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
 		    "this bundle of %s lacks a revocation already recorded: it is "
@@ -180,9 +188,14 @@ do_peer_import(struct control_client *c, struct daemon *d,
 		goto out;
 	}
 	memset(&row, 0, sizeof(row));
+	if (existing != NULL) {
+		row = existing->rec;
+		row.bundle = NULL;
+		row.bundle_len = 0;
+	}
 	memcpy(row.rik, b.keys.rik, ENV1_KEY_LEN);
 	snprintf(row.agency_id, sizeof(row.agency_id), "%s", b.info.agency_id);
-	if (req->endpoint != NULL)
+	if (req->endpoint != NULL && req->endpoint[0] != '\0')
 		snprintf(row.endpoint, sizeof(row.endpoint), "%s", req->endpoint);
 	row.verified = 1;
 	row.imported_at = daemon_now();
@@ -528,9 +541,16 @@ do_evidence(struct control_client *c, struct daemon *d,
 	r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_EVIDENCE;
 	r.evidence.data = ev;
 	r.evidence.len = len;
-	control_send(c, &r);
+	rc = control_send(c, &r);
 	sodium_memzero(ev, len);
 	free(ev);
+	if (rc != 0) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "the evidence of message %s (%zu bytes) does not fit one control "
+		    "frame; this version cannot export it", log_hex(req->message_id.data,
+		    ENV1_ID_LEN), len);
+		return;
+	}
 	log_info("evidence of message %s exported",
 	    log_hex(req->message_id.data, ENV1_ID_LEN));
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");

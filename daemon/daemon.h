@@ -107,6 +107,9 @@ int peers_load(struct daemon *);                /* from the store; replaces the 
 void peers_free(struct daemon *);
 struct peer *peers_by_rik(struct daemon *, const uint8_t rik[ENV1_KEY_LEN]);
 struct peer *peers_by_agency(struct daemon *, const char *agency_id);
+/* A peer other than except_rik pinned to this TLS key, or NULL. */
+struct peer *peers_spki_owner(struct daemon *, const uint8_t spki[32],
+    const uint8_t except_rik[ENV1_KEY_LEN]);
 int peers_listen(struct daemon *, char **cause);
 void peers_dial_all(struct daemon *);
 void peers_heartbeat(struct daemon *);

@@ -351,6 +351,8 @@ alert_with(struct daemon *d, const char *kind, const struct env1_opened *o,
 		ev = NULL;
 	rc = store_alert_add(d->store, kind, o->hdr.sender_rik, o->hdr.message_id,
 	    o->tbs.thread_id, detail, ev, evlen, daemon_now());
+	if (ev != NULL)
+		sodium_memzero(ev, evlen);      /* it holds the body */
 	free(ev);
 	log_warnx("ALERT %s: message %s thread %s: %s", kind,
 	    log_hex(o->hdr.message_id, ENV1_ID_LEN), log_hex(o->tbs.thread_id,
@@ -370,7 +372,8 @@ check_receipt(struct daemon *d, const struct env1_opened *o, struct store_out *m
 		return reason;
 	if (store_out_find_h_inner(d->store, r.h_inner, msg) != 0 ||
 	    memcmp(msg->message_id, r.message_id, ENV1_ID_LEN) != 0 ||
-	    memcmp(msg->peer_rik, o->hdr.sender_rik, ENV1_KEY_LEN) != 0)
+	    memcmp(msg->peer_rik, o->hdr.sender_rik, ENV1_KEY_LEN) != 0 ||
+	    memcmp(msg->thread_id, o->tbs.thread_id, ENV1_ID_LEN) != 0)
 		return ENV1_R_RECEIPT_UNMATCHED;
 	if (msg->msg_type == ENV1_MSG_DELIVERY_RECEIPT)
 		return ENV1_R_RECEIPT_FOR_RECEIPT;
@@ -410,6 +413,11 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 	if (rc != -ENOENT)
 		return rc;
 
+	/* A receipt is checked before anything is written for it. */
+	if (is_receipt && (reason = check_receipt(d, o, &acked)) != ENV1_OK) {
+		refuse(p, o->hdr.message_id, env1_reason_name(reason));
+		return 0;
+	}
 	rc = store_thread_get(d->store, o->tbs.thread_id, &t);
 	if (rc == -ENOENT) {
 		if ((rc = store_thread_create(d->store, o->tbs.thread_id,
@@ -436,10 +444,6 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 		return alert_with(d, "thread_order", o, in->env, in->len,
 		    o->tbs.seq <= t.in_seq ? "position already taken" :
 		    "prev_hash does not match the thread");
-	}
-	if (is_receipt && (reason = check_receipt(d, o, &acked)) != ENV1_OK) {
-		refuse(p, o->hdr.message_id, env1_reason_name(reason));
-		return 0;
 	}
 
 	memcpy(row.sender_rik, o->hdr.sender_rik, ENV1_KEY_LEN);
@@ -517,6 +521,7 @@ inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
 	struct env1_opened      o;
 	struct env1_header      hdr;
 	struct peer            *p = peers_by_rik(d, in->from);
+	size_t                  nrl;
 	int                     r, rc;
 
 	if (p == NULL || !peer_active(p))
@@ -547,7 +552,24 @@ inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
 		env1_opened_free(&o);
 		return 0;
 	}
+	/* One envelope's rows stand or fall alone: a case whose key is gone
+	 * (erased) or does not open refuses that envelope, not the batch.
+	 * Only a store that cannot write (-ENOSPC, -EIO) aborts the batch. */
+	if ((rc = store_savepoint(d->store)) != 0) {
+		env1_opened_free(&o);
+		return rc;
+	}
+	nrl = rl->n;
 	rc = ledger_one(d, p, in, &o, rl);
+	if (rc == -ENOENT || rc == -EBADMSG) {
+		store_savepoint_rollback(d->store);
+		rl->n = nrl;
+		refuse(p, o.hdr.message_id, "its case is erased or its key does "
+		    "not open");
+		rc = 0;
+	} else if (rc == 0) {
+		rc = store_savepoint_release(d->store);
+	}
 	env1_opened_free(&o);
 	return rc;
 }
@@ -653,7 +675,7 @@ resend_page(struct daemon *d, struct peer *p, int flushing)
 	struct resend   r = { d, p, NULL, 0, 0 };
 	uint64_t        now = daemon_now();
 	int64_t         cursor = flushing ? p->flush_cursor : 0;
-	size_t          sent = 0;
+	size_t          sent = 0, i;
 	int             rc;
 
 	rc = store_out_each_unacked(d->store, p->rec.rik, flushing ? 0 : now, &cursor,
@@ -664,29 +686,33 @@ resend_page(struct daemon *d, struct peer *p, int flushing)
 		free(r.v);
 		return 0;
 	}
-	for (size_t i = 0; i < r.n; i++) {
+	for (i = 0; i < r.n; i++) {
 		uint8_t *env;
 		size_t  len;
 
-		if (store_out_envelope(d->store, &r.v[i], &env, &len) != 0)
+		if (store_out_envelope(d->store, &r.v[i], &env, &len) != 0) {
+			/* Unreadable (logged): skip it, do not spin on it. */
+			if (flushing)
+				p->flush_cursor = r.v[i].rowid;
 			continue;
+		}
 		rc = peer_send_envelope(p, env, len);
 		free(env);
 		if (rc != 0)
 			break;
 		if (flushing)
 			p->flush_cursor = r.v[i].rowid;
-		sent++;
+		r.v[sent++] = r.v[i];   /* keep the sent ones at the front */
 	}
 	if (sent > 0 && store_begin(d->store) == 0) {
-		for (size_t i = 0; i < sent; i++)
-			if (store_out_transmitted(d->store, r.v[i].message_id, now,
-			    now + retry_delay(d, r.v[i].attempts + 1)) != 0)
+		for (size_t k = 0; k < sent; k++)
+			if (store_out_transmitted(d->store, r.v[k].message_id, now,
+			    now + retry_delay(d, r.v[k].attempts + 1)) != 0)
 				break;
 		if (store_commit(d->store) != 0)
 			log_warnx("transmissions not recorded; they will repeat");
 	}
-	if (flushing && sent == r.n && r.n < DAEMON_FLUSH_PAGE)
+	if (flushing && i == r.n && r.n < DAEMON_FLUSH_PAGE)
 		p->flushing = 0;
 	if (!flushing && sent > 0)
 		log_info("peer %s: %zu message(s) retransmitted", p->rec.agency_id, sent);

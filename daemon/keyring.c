@@ -225,9 +225,17 @@ rewrite_prekeys_dat(struct keyring *k, const struct store_spk *v, size_t n)
 		rc = spkfile_add(&f, &e) == ENV1_OK ? 0 : -ENOMEM;
 	}
 	if (rc == 0) {
-		spkfile_free(&k->dir.spks);
+		/* Swap in, save, and swap back if the file could not be
+		 * written: the next sync tries again (k->dir.spks differs). */
+		struct spkfile old = k->dir.spks;
+
 		k->dir.spks = f;
-		return agencydir_save_prekeys(&k->dir) == 0 ? 0 : -EIO;
+		if (agencydir_save_prekeys(&k->dir) == 0) {
+			spkfile_free(&old);
+			return 0;
+		}
+		k->dir.spks = old;
+		rc = -EIO;
 	}
 	spkfile_free(&f);
 	return rc;
@@ -307,11 +315,14 @@ keyring_sync_prekeys(struct keyring *k, struct store *st, uint64_t now, int *cha
 		if ((rc = store_spk_list(st, &v, &n)) != 0)
 			goto out;
 	}
-	if (made > 0 || deleted > 0 || n != k->dir.spks.n)
-		if ((rc = rewrite_prekeys_dat(k, v, n)) != 0)
-			goto out;
+	/* The secrets in memory follow the keystore first: a secret deleted
+	 * there must not stay usable here, whatever happens to the file. */
 	if ((rc = load_secrets(k, st, v, n)) != 0)
 		goto out;
+	if ((made > 0 || deleted > 0 || n != k->dir.spks.n) &&
+	    rewrite_prekeys_dat(k, v, n) != 0)
+		log_warnx("prekeys: %s/%s not rewritten; will retry", k->dir.dir,
+		    AGENCYDIR_PREKEYS);
 	if (agencydir_export(&k->dir, now, &bundle, &bundle_len) != 0) {
 		rc = -EIO;
 		goto out;

@@ -139,10 +139,19 @@ reload(struct daemon *d)
 	log_setlevel(d->cfg.log_level);
 	if (store_set_max_mb(d->store, d->cfg.max_data_mb) != 0)
 		log_warnx("reload: max_data_mb not applied");
-	spkfile_free(&d->keys.dir.spks);
-	if (agencydir_load(d->cfg.agency_dir, 1, &d->keys.dir) != 0)
-		log_warnx("reload: agency directory unreadable; keeping the keystore's "
-		    "prekeys");
+	{
+		struct agencydir ad;
+
+		/* Swap in only a directory that loads whole: the keyring keeps
+		 * exporting from the old one otherwise. */
+		if (agencydir_load(d->cfg.agency_dir, 1, &ad) == 0) {
+			agencydir_free(&d->keys.dir);
+			d->keys.dir = ad;
+		} else {
+			log_warnx("reload: agency directory unreadable; keeping what "
+			    "was loaded");
+		}
+	}
 	if (keyring_sync_prekeys(&d->keys, d->store, daemon_now(), &changed) == 0 &&
 	    changed)
 		peers_announce(d);

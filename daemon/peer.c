@@ -111,11 +111,32 @@ peers_by_agency(struct daemon *d, const char *agency_id)
 	return NULL;
 }
 
+/* The one active peer pinned to this TLS key; NULL when none, or when two
+ * claim it (import and bundle updates refuse that, but a refusal here
+ * costs nothing). */
 static struct peer *
 peers_by_spki(struct daemon *d, const uint8_t spki[CONN_SPKI_LEN])
 {
+	struct peer *found = NULL;
+
+	for (size_t i = 0; i < d->npeers; i++) {
+		if (!peer_active(d->peers[i]) || sodium_memcmp(
+		    d->peers[i]->b.info.tls_spki_sha256, spki, CONN_SPKI_LEN) != 0)
+			continue;
+		if (found != NULL)
+			return NULL;
+		found = d->peers[i];
+	}
+	return found;
+}
+
+struct peer *
+peers_spki_owner(struct daemon *d, const uint8_t spki[CONN_SPKI_LEN],
+    const uint8_t except_rik[ENV1_KEY_LEN])
+{
 	for (size_t i = 0; i < d->npeers; i++)
-		if (sodium_memcmp(d->peers[i]->b.info.tls_spki_sha256, spki,
+		if (memcmp(d->peers[i]->rec.rik, except_rik, ENV1_KEY_LEN) != 0 &&
+		    sodium_memcmp(d->peers[i]->b.info.tls_spki_sha256, spki,
 		    CONN_SPKI_LEN) == 0)
 			return d->peers[i];
 	return NULL;
@@ -133,8 +154,14 @@ link_peer(struct link *l)
 static void
 relink(struct daemon *d)
 {
-	for (size_t i = 0; i < d->npeers; i++)
+	struct link **was;
+
+	if ((was = calloc(d->npeers + 1, sizeof(*was))) == NULL)
+		fatal("relink");
+	for (size_t i = 0; i < d->npeers; i++) {
+		was[i] = d->peers[i]->link;
 		d->peers[i]->link = NULL;
+	}
 	for (struct link *l = d->links, *next; l != NULL; l = next) {
 		struct peer *p = link_peer(l);
 
@@ -146,6 +173,18 @@ relink(struct daemon *d)
 		if (p != NULL && l->open && l->hello && p->link == NULL)
 			p->link = l;
 	}
+	/* A peer now sending on another connection starts afresh there: the
+	 * old one's backpressure does not apply, and what was queued on it
+	 * may be lost, so everything unacknowledged goes again. */
+	for (size_t i = 0; i < d->npeers; i++) {
+		struct peer *p = d->peers[i];
+
+		if (p->link != was[i] && p->link != NULL && was[i] != NULL) {
+			p->blocked = 0;
+			deliver_peer_up(d, p);
+		}
+	}
+	free(was);
 }
 
 int
@@ -176,6 +215,9 @@ peers_load(struct daemon *d)
 			np[j]->dialing = old->dialing;
 			np[j]->dial_backoff = old->dial_backoff;
 			np[j]->blocked = old->blocked;
+			np[j]->flushing = old->flushing;
+			np[j]->flush_cursor = old->flush_cursor;
+			np[j]->link = old->link;
 		}
 		peer_release(old);
 	}
@@ -325,6 +367,15 @@ on_bundle(struct link *l, struct peer *p, const Homeward__Keys__Bundle *pb)
 		    "verify it by hand", p->rec.agency_id);
 		store_alert_add(d->store, "identity", p->rec.rik, NULL, NULL,
 		    "bundle with another identity", NULL, 0, daemon_now());
+		bundle_free(&nb);
+		free(buf);
+		return;
+	}
+	if (peers_spki_owner(d, nb.info.tls_spki_sha256, p->rec.rik) != NULL) {
+		log_warnx("peer %s: bundle claims another peer's TLS key; refused",
+		    p->rec.agency_id);
+		store_alert_add(d->store, "tls_key_claimed", p->rec.rik, NULL, NULL,
+		    "bundle claims another peer's TLS key", NULL, 0, daemon_now());
 		bundle_free(&nb);
 		free(buf);
 		return;

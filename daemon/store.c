@@ -407,6 +407,25 @@ store_rollback(struct store *st)
 }
 
 int
+store_savepoint(struct store *st)
+{
+	return exec(st, st->data, "SAVEPOINT item", "savepoint");
+}
+
+int
+store_savepoint_release(struct store *st)
+{
+	return exec(st, st->data, "RELEASE item", "release");
+}
+
+void
+store_savepoint_rollback(struct store *st)
+{
+	exec(st, st->data, "ROLLBACK TO item", "rollback to");
+	exec(st, st->data, "RELEASE item", "release");
+}
+
+int
 store_in_tx(const struct store *st)
 {
 	return st->in_tx;
@@ -613,12 +632,14 @@ store_case_shred(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
 	sqlite3_bind_text(s, 4, reason, -1, SQLITE_STATIC);
 	if ((rc = store_exec_stmt(st, st->keys, s, "shred log")) != 0)
 		goto fail;
-	if ((rc = keystore_shred_commit(st)) != 0)
-		return rc;
+	/* Forget the cached key first: once the delete is committed the case
+	 * is erased, whatever the checkpoint then says. */
 	if ((d = dek_slot(st, case_id)) != NULL) {
 		secret_free(d->dek);
 		d->dek = NULL;
 	}
+	if ((rc = keystore_shred_commit(st)) != 0)
+		return rc;
 	log_info("store: case %s shredded", log_hex(case_id, ENV1_ID_LEN));
 	return 0;
 fail:

@@ -53,6 +53,11 @@ int store_begin(struct store *);                /* BEGIN IMMEDIATE on data.db */
 int store_commit(struct store *);               /* -ENOSPC/-EIO: rolled back */
 void store_rollback(struct store *);            /* no-op outside a transaction */
 int store_in_tx(const struct store *);
+/* A savepoint inside the open transaction, for one item of a batch: an
+ * item that fails alone is undone alone. */
+int store_savepoint(struct store *);
+int store_savepoint_release(struct store *);
+void store_savepoint_rollback(struct store *);
 
 /* --- peers ------------------------------------------------------------ */
 
