@@ -1,8 +1,8 @@
 /*
- * wirepoke: a helper program for tests/integration/wire_faults.sh (not a
- * test itself).  It plays a broken or hostile peer against a daemon's
- * listener (tests/lib/wireclient.h) and prints what the daemon did, one
- * line per event, for the script to assert on:
+ * wirepoke: a helper program for tests/integration/wire_faults.sh and
+ * ledger_faults.sh (not a test itself).  It plays a broken or hostile
+ * peer against a daemon's listener (tests/lib/wireclient.h) and prints
+ * what the daemon did, one line per event, for the scripts to assert on:
  *
  *   wirepoke garbage HOST PORT
  *       bytes that are not TLS
@@ -21,12 +21,13 @@
  *       TLS as DIR's agency, then: prehello (an envelope before Hello),
  *       hello-other (a Hello naming --other's RIK), malformed (a payload
  *       that is no Frame), version (a Frame of version 2), bundle-other
- *       (--other-bundle's agency's bundle, answered by a heartbeat)
+ *       or bundle (--other-bundle, another agency's bundle or an old one
+ *       of DIR's, as DIR's own; answered by a heartbeat)
  *   wirepoke send HOST PORT --as DIR --pass FILE --to BUNDLE --mode M[,M..]
- *       [--other DIR --other-pass FILE --other-bundle BUNDLE]
+ *       [--other DIR --other-pass FILE --other-bundle BUNDLE] [--state FILE]
  *       TLS and Hello as DIR's agency (its daemon.key opened with the
  *       passphrase in FILE), then envelopes for the agency of BUNDLE, one
- *       mode after the other on the same connection:
+ *       mode after the other on the same connection (tests/lib/envpoke.c):
  *         valid          a correct TEST_DOCUMENT in a new thread (seq 1)
  *         replay         one envelope three times: twice back to back,
  *                        then on a new connection
@@ -40,25 +41,42 @@
  *                        a flipped envelope whose Refused proves the two
  *                        were processed (they have no id to refuse)
  *         equivocate     a valid envelope, then another body under its id
+ *       and against the ledger and thread order (PROTOCOL.md 9.2, 9.4):
+ *         reseal         a valid envelope, then the same message sealed
+ *                        again (new ephemeral key, nonce, created_at and
+ *                        signature)
+ *         equivocate-seq a valid envelope at position 1, then its id at
+ *                        position 2, chained on it
+ *         gap            a new thread's positions 1 and 3; 2, which 3
+ *                        chains on, is written to --state FILE
+ *         fill           the envelope in --state FILE
+ *         badprev        positions 1, then 2 with a random prev_hash
+ *         regress        positions 1 and 2, then a new id at position 1
+ *         receipt-unmatched
+ *                        a receipt, at position 1 of its thread, for the
+ *                        first document the agency of BUNDLE sends us,
+ *                        naming a random H_inner
+ *         receipt        the true receipt for it, then a valid document
+ *                        ("barrier") whose receipt shows ours was decided
  *
  * Lines are "MODE: EVENT": "from ADDR" (our end, as the daemon logs it),
- * "sent ID (N of M bytes)", "received Refused", "received receipt ID", "closed by peer",
- * "accepted".  A receipt is reported only once opened with DIR's prekeys
- * and checked (receipt_check, the id and H_inner sent).  Exit 0 when the
- * exchange ran, whatever the daemon answered; 1 on a local failure or
- * when nothing came within WP_DEADLINE_S (a safety net against hangs).
+ * "body ID TEXT" (a document's synthetic body), "sent ID (N of M bytes)",
+ * "received Refused", "received receipt ID", "caught ID" (a document the
+ * daemon sent us), "thread ID", "closed by peer", "accepted".  A receipt
+ * is reported only once opened with DIR's prekeys and checked
+ * (receipt_check, the id and H_inner sent).  Exit 0 when the exchange
+ * ran, whatever the daemon answered; 1 on a local failure or when nothing
+ * came within ENVPOKE_DEADLINE_S (a safety net against hangs).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
 #include <sodium.h>
 
 #include "common/fileio.h"
@@ -66,99 +84,35 @@
 #include "keys/envelope.h"
 #include "keys/secret.h"
 #include "keys/tool/agencydir.h"
-#include "keys/tool/tool.h"
 #include "proto/frame.h"
 #include "proto/wire.h"
+#include "tests/lib/envpoke.h"
 #include "tests/lib/party.h"
 #include "tests/lib/wireclient.h"
-
-#define WP_DEADLINE_S   30              /* one exchange may wait this long */
-#define WP_OLD_MS       (22ull * 24 * 3600 * 1000)
-#define WP_FUTURE_MS    (3600ull * 1000)
 
 struct wp_opts {
 	const char     *host, *port;
 	const char     *cert, *key;
 	const char     *as, *pass, *to;
 	const char     *other, *other_pass, *other_bundle;
-	const char     *mode, *kind;
+	const char     *mode, *kind, *state;
 	unsigned long   len;            /* 0: FRAME_WIRE_MAX + 1 */
 	int             fresh, tls12, fill, no_hello;
 };
 
-/* What the send modes work with. */
-struct sender {
-	const struct wp_opts   *o;
-	struct party            me, other;
-	struct bundle           to, other_to;
-	int                     have_other_to;
-	struct wclient          c;
-};
-
-static void die(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("wirepoke: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	ERR_print_errors_fp(stderr);
-	exit(1);
-}
-
-static const char *
-hex(const uint8_t *p, size_t n)
-{
-	static char buf[2 * 32 + 1];
-
-	tool_hex(p, n > 32 ? 32 : n, buf);
-	return buf;
-}
-
 /* --- the connection ------------------------------------------------------ */
-
-/* Our address, as the daemon's log will name the connection. */
-static void
-say_from(const char *what, int fd)
-{
-	char name[80];
-
-	wclient_local_name(fd, name, sizeof(name));
-	printf("%s: from %s\n", what, name);
-}
 
 static void
 wc_open(struct wclient *c, const struct wp_opts *o, const struct wclient_id *id,
     const char *what)
 {
-	int rc = wclient_open(c, o->host, o->port, id, WP_DEADLINE_S);
+	int rc = wclient_open(c, o->host, o->port, id, ENVPOKE_DEADLINE_S);
 
 	if (rc == -ECONNRESET || rc == -ETIMEDOUT)
-		die("%s: handshake: %s", what, strerror(-rc));
+		envpoke_die("%s: handshake: %s", what, strerror(-rc));
 	if (rc != 0)
-		die("%s: %s", what, strerror(-rc));
-	say_from(what, c->fd);
-}
-
-/* The end of a conversation: the daemon closed, or nothing came in time
- * (a failure: the safety net caught a hang). */
-static void
-report_end(const char *what, int rc)
-{
-	if (rc == -ETIMEDOUT) {
-		printf("%s: timeout\n", what);
-		exit(1);
-	}
-	if (rc == -ECONNRESET) {
-		printf("%s: closed by peer\n", what);
-		return;
-	}
-	die("%s: %s", what, strerror(-rc));
+		envpoke_die("%s: %s", what, strerror(-rc));
+	envpoke_say_from(what, c->fd);
 }
 
 /* Skip whatever the daemon sends until it closes. */
@@ -171,7 +125,7 @@ drain_until_closed(struct wclient *c, const char *what)
 
 	while ((rc = wclient_read_frame(c, &p, &n)) == 0)
 		free(p);
-	report_end(what, rc);
+	envpoke_end(what, rc);
 }
 
 /* --- agencies ------------------------------------------------------------ */
@@ -187,7 +141,7 @@ as_tls(const char *dir, struct as_tls *t)
 {
 	memset(t, 0, sizeof(*t));
 	if (dir == NULL || party_tls_paths(dir, t->crt, t->key) != 0)
-		die("--as DIR of an agency is needed");
+		envpoke_die("--as DIR of an agency is needed");
 	t->id.crt_path = t->crt;
 	t->id.key_path = t->key;
 }
@@ -197,7 +151,7 @@ static void
 rik_of(const char *dir, uint8_t rik[ENV1_KEY_LEN])
 {
 	if (dir == NULL || party_rik(dir, rik) != 0)
-		die("%s: cannot load", dir != NULL ? dir : "(no directory)");
+		envpoke_die("%s: cannot load", dir != NULL ? dir : "(no directory)");
 }
 
 /* --- the connection attacks ---------------------------------------------- */
@@ -209,21 +163,21 @@ tcp_poke(const struct wp_opts *o, const char *what, const uint8_t *buf, size_t l
 	uint8_t in[4096];
 	size_t got = 0;
 	ssize_t n;
-	time_t deadline = time(NULL) + WP_DEADLINE_S;
+	time_t deadline = time(NULL) + ENVPOKE_DEADLINE_S;
 	int fd, rc;
 
 	if ((rc = wclient_tcp(o->host, o->port, &fd)) != 0)
-		die("connect: %s", strerror(-rc));
-	say_from(what, fd);
+		envpoke_die("connect: %s", strerror(-rc));
+	envpoke_say_from(what, fd);
 	if (len > 0 && write(fd, buf, len) < 0 && errno != EPIPE && errno != ECONNRESET)
-		die("write: %s", strerror(errno));
+		envpoke_die("write: %s", strerror(errno));
 	while ((n = read(fd, in, sizeof(in))) != 0) {
 		if (n > 0)
 			got += (size_t)n;       /* a TLS alert, perhaps */
 		else if (errno == ECONNRESET)
 			break;
 		else if ((errno != EAGAIN && errno != EINTR) || time(NULL) >= deadline)
-			report_end(what, errno == EAGAIN || errno == EINTR ?
+			envpoke_end(what, errno == EAGAIN || errno == EINTR ?
 			    -ETIMEDOUT : -errno);
 	}
 	close(fd);
@@ -274,27 +228,27 @@ cmd_tls(const struct wp_opts *o)
 	memset(&id, 0, sizeof(id));
 	memset(&tc, 0, sizeof(tc));
 	if ((o->cert == NULL) != (o->key == NULL))
-		die("--cert and --key go together");
+		envpoke_die("--cert and --key go together");
 	if (o->fresh && tlscert_generate("wirepoke", 1, &tc) != 0)
-		die("tlscert_generate");
+		envpoke_die("tlscert_generate");
 	id.crt_path = o->cert;
 	id.key_path = o->key;
 	id.fresh = o->fresh ? &tc : NULL;
 	id.tls12 = o->tls12;
-	rc = wclient_open(&c, o->host, o->port, &id, WP_DEADLINE_S);
+	rc = wclient_open(&c, o->host, o->port, &id, ENVPOKE_DEADLINE_S);
 	tlscert_clear(&tc);
 	if (c.fd >= 0)
-		say_from("tls", c.fd);
+		envpoke_say_from("tls", c.fd);
 	if (rc == -ECONNRESET) {
 		printf("tls: closed by peer (handshake failed)\n");
 	} else if (rc != 0) {
-		report_end("tls", rc);
+		envpoke_end("tls", rc);
 	} else if ((rc = wclient_read_frame(&c, &p, &n)) == 0) {
 		/* An accepted peer is greeted with a Hello at once. */
 		free(p);
 		printf("tls: accepted\n");
 	} else {
-		report_end("tls", rc);
+		envpoke_end("tls", rc);
 	}
 	wclient_close(&c);
 	return 0;
@@ -310,7 +264,7 @@ cmd_oversize(const struct wp_opts *o)
 	int rc = 0;
 
 	if (len > UINT32_MAX)
-		die("--len is at most %u", UINT32_MAX);
+		envpoke_die("--len is at most %u", UINT32_MAX);
 	as_tls(o->as, &t);
 	rik_of(o->as, rik);
 	wc_open(&c, o, &t.id, "oversize");
@@ -324,13 +278,13 @@ cmd_oversize(const struct wp_opts *o)
 		rc = wclient_write(&c, hdr, sizeof(hdr));
 	if (rc == 0 && o->fill) {
 		if ((zeros = calloc(1, len)) == NULL)
-			die("out of memory");
+			envpoke_die("out of memory");
 		rc = wclient_write(&c, zeros, len);
 		free(zeros);
 	}
 	printf("oversize: announced %lu bytes%s\n", len, o->fill ? " and sent them" : "");
 	if (rc != 0)
-		report_end("oversize", rc);
+		envpoke_end("oversize", rc);
 	else
 		drain_until_closed(&c, "oversize");
 	wclient_close(&c);
@@ -338,12 +292,13 @@ cmd_oversize(const struct wp_opts *o)
 }
 
 /*
- * Hello, another agency's bundle as if it were ours, then a heartbeat: a
- * connection's frames are handled in order, so its answer means the bundle
- * was decided.  A bundle is no protocol error: we close, not the daemon.
+ * Hello, a bundle as if it were our current one (another agency's, or an
+ * old one of ours), then a heartbeat: a connection's frames are handled in
+ * order, so its answer means the bundle was decided.  A bundle is no protocol error: we close, not the daemon.
  */
 static void
-bundle_other(struct wclient *c, const struct wp_opts *o, const uint8_t rik[ENV1_KEY_LEN])
+bundle_other(struct wclient *c, const struct wp_opts *o, const uint8_t rik[ENV1_KEY_LEN],
+    const char *what)
 {
 	Homeward__Wire__Frame f = HOMEWARD__WIRE__FRAME__INIT, *in;
 	Homeward__Wire__Heartbeat hb = HOMEWARD__WIRE__HEARTBEAT__INIT;
@@ -355,7 +310,7 @@ bundle_other(struct wclient *c, const struct wp_opts *o, const uint8_t rik[ENV1_
 	if (o->other_bundle == NULL ||
 	    fileio_read(o->other_bundle, BUNDLE_MAX_LEN, 0, &buf, &len) != 0 ||
 	    (b = homeward__keys__bundle__unpack(NULL, len, buf)) == NULL)
-		die("bundle-other needs --other-bundle FILE");
+		envpoke_die("%s needs --other-bundle FILE", what);
 	free(buf);
 	f.kind_case = HOMEWARD__WIRE__FRAME__KIND_BUNDLE;
 	f.bundle = b;
@@ -365,19 +320,19 @@ bundle_other(struct wclient *c, const struct wp_opts *o, const uint8_t rik[ENV1_
 		rc = wclient_send_frame(c, &f);
 	}
 	homeward__keys__bundle__free_unpacked(b, NULL);
-	printf("bundle-other: sent\n");
+	printf("%s: sent\n", what);
 	while (rc == 0 && !answered && (rc = wclient_read_frame(c, &p, &n)) == 0) {
 		if ((in = wire_frame_decode(p, n, &err)) == NULL)
-			die("the daemon sent a frame that does not decode");
+			envpoke_die("the daemon sent a frame that does not decode");
 		free(p);
 		answered = in->kind_case == HOMEWARD__WIRE__FRAME__KIND_HEARTBEAT &&
 		    in->heartbeat->reply;
 		homeward__wire__frame__free_unpacked(in, NULL);
 	}
 	if (rc != 0)
-		report_end("bundle-other", rc);
+		envpoke_end(what, rc);
 	else
-		printf("bundle-other: heartbeat answered\n");
+		printf("%s: heartbeat answered\n", what);
 }
 
 static int
@@ -392,7 +347,7 @@ cmd_frame(const struct wp_opts *o)
 	int rc;
 
 	if (o->kind == NULL)
-		die("--kind is needed");
+		envpoke_die("--kind is needed");
 	as_tls(o->as, &t);
 	rik_of(strcmp(o->kind, "hello-other") == 0 ? o->other : o->as, rik);
 	wc_open(&c, o, &t.id, o->kind);
@@ -401,8 +356,9 @@ cmd_frame(const struct wp_opts *o)
 		rc = wclient_send_envelope(&c, junk, sizeof(junk));
 	} else if (strcmp(o->kind, "hello-other") == 0) {
 		rc = wclient_send_hello(&c, rik);
-	} else if (strcmp(o->kind, "bundle-other") == 0) {
-		bundle_other(&c, o, rik);
+	} else if (strcmp(o->kind, "bundle-other") == 0 ||
+	    strcmp(o->kind, "bundle") == 0) {
+		bundle_other(&c, o, rik, o->kind);
 		wclient_close(&c);
 		return 0;
 	} else if (strcmp(o->kind, "malformed") == 0) {
@@ -419,7 +375,7 @@ cmd_frame(const struct wp_opts *o)
 		f.heartbeat = &hb;
 		len = homeward__wire__frame__get_packed_size(&f);
 		if ((buf = malloc(FRAME_HDR_LEN + len)) == NULL)
-			die("out of memory");
+			envpoke_die("out of memory");
 		homeward__wire__frame__pack(&f, buf + FRAME_HDR_LEN);
 		buf[0] = buf[1] = 0;
 		buf[2] = (uint8_t)(len >> 8);
@@ -428,261 +384,34 @@ cmd_frame(const struct wp_opts *o)
 			rc = wclient_write(&c, buf, FRAME_HDR_LEN + len);
 		free(buf);
 	} else {
-		die("unknown --kind %s", o->kind);
+		envpoke_die("unknown --kind %s", o->kind);
 	}
 	printf("%s: sent\n", o->kind);
 	if (rc != 0)
-		report_end(o->kind, rc);
+		envpoke_end(o->kind, rc);
 	else
 		drain_until_closed(&c, o->kind);
 	wclient_close(&c);
 	return 0;
 }
 
-/* --- envelopes ----------------------------------------------------------- */
-
-/* A synthetic TEST_DOCUMENT (never personal data) opening a new thread. */
-static void
-doc_params(struct env1_seal_params *prm, const char *mode, uint64_t created_at,
-    char *body, size_t bodysz)
-{
-	uint8_t rnd[8];
-
-	randombytes_buf(rnd, sizeof(rnd));
-	snprintf(body, bodysz, "wirepoke test document, mode %s, %s", mode,
-	    hex(rnd, sizeof(rnd)));
-	memset(prm, 0, sizeof(*prm));
-	randombytes_buf(prm->message_id, ENV1_ID_LEN);
-	randombytes_buf(prm->thread_id, ENV1_ID_LEN);
-	randombytes_buf(prm->content_salt, ENV1_HASH_LEN);
-	prm->created_at = created_at;
-	prm->msg_type = ENV1_MSG_TEST_DOCUMENT;
-	prm->seq = 1;
-	prm->body = (const uint8_t *)body;
-	prm->body_len = strlen(body);
-}
-
-static void
-seal(const struct env1_identity *me, const struct peerkeys *to,
-    const struct env1_seal_params *prm, struct env1_sealed *out)
-{
-	const struct stmt_spk *spk;
-	uint64_t now = tool_now();
-	int r;
-
-	if ((r = peerkeys_choose_prekey(to, now, &spk)) != ENV1_OK ||
-	    (r = env1_seal(me, to, spk, prm, now, out)) != ENV1_OK)
-		die("seal: %s", env1_reason_name(r));
-}
-
-/*
- * Wait for the daemon's answer about message id: a Refused naming it, or
- * its receipt.  Hello, Bundle, heartbeats and other envelopes are skipped.
- * Prints the outcome; a close ends the program (nothing more can be asked).
- */
-static void
-await(struct sender *s, const char *mode, const uint8_t id[ENV1_ID_LEN],
-    const uint8_t h_inner[ENV1_HASH_LEN])
-{
-	Homeward__Wire__Frame *f;
-	uint8_t *p, rid[ENV1_ID_LEN];
-	size_t n;
-	int rc, err, done = 0;
-
-	wclient_set_deadline(&s->c, WP_DEADLINE_S);
-	while (!done) {
-		if ((rc = wclient_read_frame(&s->c, &p, &n)) != 0) {
-			report_end(mode, rc);
-			exit(0);
-		}
-		if ((f = wire_frame_decode(p, n, &err)) == NULL)
-			die("the daemon sent a frame that does not decode");
-		free(p);
-		if (f->kind_case == HOMEWARD__WIRE__FRAME__KIND_REFUSED &&
-		    f->refused->message_id.len == ENV1_ID_LEN &&
-		    memcmp(f->refused->message_id.data, id, ENV1_ID_LEN) == 0) {
-			printf("%s: received Refused\n", mode);
-			done = 1;
-		} else if (f->kind_case == HOMEWARD__WIRE__FRAME__KIND_ENVELOPE &&
-		    party_is_receipt(&s->me, &s->to.keys, f->envelope.data,
-		    f->envelope.len, id, h_inner, rid)) {
-			printf("%s: received receipt %s\n", mode, hex(rid, ENV1_ID_LEN));
-			done = 1;
-		}
-		homeward__wire__frame__free_unpacked(f, NULL);
-	}
-}
-
-static void
-connect_as(struct sender *s)
-{
-	struct as_tls t;
-	int rc;
-
-	as_tls(s->o->as, &t);
-	wc_open(&s->c, s->o, &t.id, "send");
-	if ((rc = wclient_send_hello(&s->c, s->me.id.rik_pub)) != 0) {
-		report_end("hello", rc);
-		exit(1);
-	}
-}
-
-/* Send the first len bytes of sealed envelope sl (message id). */
-static void
-send_env(struct sender *s, const char *mode, const uint8_t id[ENV1_ID_LEN],
-    const struct env1_sealed *sl, size_t len)
-{
-	int rc;
-
-	printf("%s: sent %s (%zu of %zu bytes)\n", mode, hex(id, ENV1_ID_LEN), len,
-	    sl->env_len);
-	if ((rc = wclient_send_envelope(&s->c, sl->env, len)) != 0) {
-		report_end(mode, rc);
-		exit(0);
-	}
-}
-
-/* Send all of sl and wait for the answer. */
-static void
-send_and_await(struct sender *s, const char *mode, const uint8_t id[ENV1_ID_LEN],
-    const struct env1_sealed *sl)
-{
-	send_env(s, mode, id, sl, sl->env_len);
-	await(s, mode, id, sl->h_inner);
-}
-
-static void
-need_other(const struct sender *s, const char *mode)
-{
-	if (!s->other.loaded || !s->have_other_to)
-		die("mode %s needs --other, --other-pass and --other-bundle", mode);
-}
-
-/* Two cut copies of an envelope, then a flipped one as a barrier. */
-static void
-run_truncated(struct sender *s, struct env1_seal_params *prm, uint64_t now)
-{
-	struct env1_sealed sl, bar;
-	char body[128];
-
-	seal(&s->me.id, &s->to.keys, prm, &sl);
-	send_env(s, "truncated", prm->message_id, &sl, 100);
-	send_env(s, "truncated", prm->message_id, &sl, sl.env_len - 1);
-	/* They carry no id to refuse, but the daemon decides in arrival
-	 * order: a Refused for a later envelope means both were decided. */
-	doc_params(prm, "truncated barrier", now, body, sizeof(body));
-	seal(&s->me.id, &s->to.keys, prm, &bar);
-	bar.env[ENV1_HDR_LEN + 40] ^= 0x04;
-	send_and_await(s, "truncated barrier", prm->message_id, &bar);
-	env1_sealed_free(&bar);
-	env1_sealed_free(&sl);
-}
-
-static void
-run_mode(struct sender *s, const char *mode)
-{
-	struct env1_seal_params prm;
-	struct env1_sealed sl, sl2;
-	struct env1_identity mix;
-	char body[128], body2[160];
-	uint64_t now = tool_now();
-
-	memset(&sl, 0, sizeof(sl));
-	memset(&sl2, 0, sizeof(sl2));
-	doc_params(&prm, mode, now, body, sizeof(body));
-	if (strcmp(mode, "valid") == 0) {
-		seal(&s->me.id, &s->to.keys, &prm, &sl);
-		send_and_await(s, mode, prm.message_id, &sl);
-	} else if (strcmp(mode, "replay") == 0) {
-		seal(&s->me.id, &s->to.keys, &prm, &sl);
-		/* Back to back: perhaps in one batch, perhaps not. */
-		send_env(s, mode, prm.message_id, &sl, sl.env_len);
-		send_and_await(s, mode, prm.message_id, &sl);
-		await(s, mode, prm.message_id, sl.h_inner);
-		/* Once more on a new connection: the ledger, not the
-		 * connection, recognises it. */
-		wclient_close(&s->c);
-		connect_as(s);
-		send_and_await(s, mode, prm.message_id, &sl);
-	} else if (strcmp(mode, "flip") == 0) {
-		seal(&s->me.id, &s->to.keys, &prm, &sl);
-		sl.env[ENV1_HDR_LEN + 40] ^= 0x04;
-		send_and_await(s, mode, prm.message_id, &sl);
-	} else if (strcmp(mode, "forged") == 0 || strcmp(mode, "badsig") == 0) {
-		need_other(s, mode);
-		/* forged: our RIK, the other agency's DSK and certificate;
-		 * badsig: our DSK named, the other's DSK secret signing. */
-		mix = strcmp(mode, "forged") == 0 ? s->other.id : s->me.id;
-		memcpy(mix.rik_pub, s->me.id.rik_pub, ENV1_KEY_LEN);
-		mix.dsk_sk = s->other.id.dsk_sk;
-		seal(&mix, &s->to.keys, &prm, &sl);
-		send_and_await(s, mode, prm.message_id, &sl);
-	} else if (strcmp(mode, "wrongrcpt") == 0) {
-		need_other(s, mode);
-		seal(&s->me.id, &s->other_to.keys, &prm, &sl);
-		send_and_await(s, mode, prm.message_id, &sl);
-	} else if (strcmp(mode, "unknownsender") == 0) {
-		need_other(s, mode);
-		seal(&s->other.id, &s->to.keys, &prm, &sl);
-		send_and_await(s, mode, prm.message_id, &sl);
-	} else if (strcmp(mode, "future") == 0 || strcmp(mode, "old") == 0) {
-		prm.created_at = strcmp(mode, "future") == 0 ? now + WP_FUTURE_MS :
-		    now - WP_OLD_MS;
-		seal(&s->me.id, &s->to.keys, &prm, &sl);
-		send_and_await(s, mode, prm.message_id, &sl);
-	} else if (strcmp(mode, "truncated") == 0) {
-		run_truncated(s, &prm, now);
-	} else if (strcmp(mode, "equivocate") == 0) {
-		seal(&s->me.id, &s->to.keys, &prm, &sl);
-		send_and_await(s, mode, prm.message_id, &sl);
-		/* The same id, thread and position; another body. */
-		snprintf(body2, sizeof(body2), "%s, rewritten", body);
-		prm.body = (const uint8_t *)body2;
-		prm.body_len = strlen(body2);
-		seal(&s->me.id, &s->to.keys, &prm, &sl2);
-		send_and_await(s, mode, prm.message_id, &sl2);
-	} else {
-		die("unknown mode %s", mode);
-	}
-	env1_sealed_free(&sl);
-	env1_sealed_free(&sl2);
-}
-
 static int
 cmd_send(const struct wp_opts *o)
 {
-	struct sender s;
-	char *modes, *m, *save = NULL;
+	struct envpoke_opts eo;
 
-	if (o->to == NULL || o->mode == NULL)
-		die("send needs --to BUNDLE and --mode");
-	memset(&s, 0, sizeof(s));
-	s.o = o;
-	if (o->as == NULL || o->pass == NULL ||
-	    party_load(&s.me, o->as, o->pass) != 0)
-		die("send needs --as DIR and --pass FILE of a loadable agency");
-	if (o->other != NULL && (o->other_pass == NULL ||
-	    party_load(&s.other, o->other, o->other_pass) != 0))
-		die("--other needs --other-pass FILE of a loadable agency");
-	if (agencydir_read_bundle(o->to, &s.to) != 0)
-		die("%s: not a bundle", o->to);
-	if (o->other_bundle != NULL) {
-		if (agencydir_read_bundle(o->other_bundle, &s.other_to) != 0)
-			die("%s: not a bundle", o->other_bundle);
-		s.have_other_to = 1;
-	}
-	connect_as(&s);
-	if ((modes = strdup(o->mode)) == NULL)
-		die("out of memory");
-	for (m = strtok_r(modes, ",", &save); m != NULL; m = strtok_r(NULL, ",", &save))
-		run_mode(&s, m);
-	free(modes);
-	wclient_close(&s.c);
-	bundle_free(&s.other_to);
-	bundle_free(&s.to);
-	party_free(&s.other);
-	party_free(&s.me);
-	return 0;
+	memset(&eo, 0, sizeof(eo));
+	eo.host = o->host;
+	eo.port = o->port;
+	eo.as = o->as;
+	eo.pass = o->pass;
+	eo.to = o->to;
+	eo.other = o->other;
+	eo.other_pass = o->other_pass;
+	eo.other_bundle = o->other_bundle;
+	eo.mode = o->mode;
+	eo.state = o->state;
+	return envpoke_send(&eo);
 }
 
 /* --- main ---------------------------------------------------------------- */
@@ -703,6 +432,7 @@ static const struct option long_opts[] = {
 	{ "len", required_argument, NULL, 'l' },
 	{ "fill", no_argument, NULL, 'f' },
 	{ "no-hello", no_argument, NULL, 'n' },
+	{ "state", required_argument, NULL, 's' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -767,6 +497,7 @@ main(int argc, char **argv)
 		case 'l': o.len = parse_len(optarg); break;
 		case 'f': o.fill = 1; break;
 		case 'n': o.no_hello = 1; break;
+		case 's': o.state = optarg; break;
 		default: usage();
 		}
 	}
@@ -777,7 +508,7 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	if (secret_init() != 0)
-		die("libsodium");
+		envpoke_die("libsodium");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
 			return cmds[i].fn(&o);
