@@ -438,6 +438,16 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 	    memcmp(o->tbs.prev_hash, t.in_last_h_inner, ENV1_HASH_LEN) == 0) {
 		row.state = IN_ACCEPTED;
 	} else if (o->tbs.seq > t.in_seq + 1) {
+		/* One position, one message: a second id held at the same
+		 * position is equivocation, not another gap. */
+		if ((rc = store_in_held_at(d->store, t.thread_id, o->tbs.seq,
+		    &prev)) == 0) {
+			refuse(p, o->hdr.message_id, "equivocation (held position)");
+			return alert_with(d, "equivocation", o, in->env, in->len,
+			    "another message already holds this position");
+		}
+		if (rc != -ENOENT)
+			return rc;
 		row.state = IN_GAP_HELD;
 	} else {
 		refuse(p, o->hdr.message_id, "thread order");
@@ -475,8 +485,17 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 		t.in_seq = row.seq;
 		memcpy(t.in_last_h_inner, row.h_inner, ENV1_HASH_LEN);
 		/* Held successors whose chain now joins become current. */
-		while (store_in_held_at(d->store, t.thread_id, t.in_seq + 1, &prev) == 0 &&
-		    memcmp(prev.prev_hash, t.in_last_h_inner, ENV1_HASH_LEN) == 0) {
+		while (store_in_held_at(d->store, t.thread_id, t.in_seq + 1, &prev) == 0) {
+			if (memcmp(prev.prev_hash, t.in_last_h_inner, ENV1_HASH_LEN) != 0) {
+				/* The held successor does not chain on what
+				 * filled the gap: it stays held, and says so. */
+				if ((rc = store_alert_add(d->store, "thread_order",
+				    prev.sender_rik, prev.message_id, prev.thread_id,
+				    "held message does not chain on the filled gap",
+				    NULL, 0, daemon_now())) != 0)
+					return rc;
+				break;
+			}
 			if ((rc = store_in_set_state(d->store, prev.sender_rik,
 			    prev.message_id, IN_ACCEPTED)) != 0)
 				return rc;
