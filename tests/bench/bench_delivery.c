@@ -438,6 +438,15 @@ run_phase(struct conn *cs, struct ctlclient *aux, const struct opts *o,
 	collect(aux, o->peer, ph);
 }
 
+static void
+open_or_die(struct ctlclient *c, const char *path)
+{
+	int rc;
+
+	if ((rc = ctlclient_open(c, path)) != 0)
+		errx(1, "%s: %s", path, strerror(-rc));
+}
+
 /* Steps 2 to 5 against the running daemons. */
 static void
 run_delivery(const struct opts *o, struct results *res)
@@ -448,10 +457,8 @@ run_delivery(const struct opts *o, struct results *res)
 
 	memset(cs, 0, sizeof(cs));
 	for (int i = 0; i < NCONN; i++)
-		if (ctlclient_open(&cs[i].cc, o->alpha_sock) != 0)
-			err(1, "%s", o->alpha_sock);
-	if (ctlclient_open(&aux, o->alpha_sock) != 0)
-		err(1, "%s", o->alpha_sock);
+		open_or_die(&cs[i].cc, o->alpha_sock);
+	open_or_die(&aux, o->alpha_sock);
 	if (ctlclient_status(&aux, &st) != 0 || st.peers_connected == 0)
 		errx(1, "alpha is not connected to its peer");
 	res->sm.pid[0] = o->alpha_pid;
