@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "common/strnum.h"
 #include "keys/fingerprint.h"
 
 const char *
@@ -92,17 +93,7 @@ cli_getopt(const struct cli_cmd *cmd, int argc, char **argv,
 int
 cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	unsigned long long v;
-	char *end;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
+	return strnum_u64(s, min, max, out);
 }
 
 int

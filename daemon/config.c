@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "common/strnum.h"
 
 /* What a handler says is wrong, before "FILE:LINE: " is put in front. */
 #define CONFIG_WHY_LEN  256
@@ -34,20 +35,11 @@ set_str(char *dst, size_t dstlen, const char *v)
 	return 0;
 }
 
+/* A duration: 1 ms to 30 days. */
 static int
 parse_ms(const char *v, uint64_t *out)
 {
-	char           *end;
-	unsigned long long n;
-
-	if (*v < '0' || *v > '9')
-		return -1;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n == 0 || n > 30ull * 24 * 3600 * 1000)
-		return -1;
-	*out = n;
-	return 0;
+	return strnum_u64(v, 1, 30ull * 24 * 3600 * 1000, out);
 }
 
 int
@@ -222,11 +214,9 @@ handle_daemon(struct parse_state *st, const char *name, const char *value)
 	if (strcmp(name, "log_level") == 0)
 		return log_level_parse(value, &cfg->log_level);
 	if (strcmp(name, "max_data_mb") == 0) {
-		char *end;
-		unsigned long long mb = strtoull(value, &end, 10);
+		uint64_t mb;
 
-		if (*value < '0' || *value > '9' || *end != '\0' || mb == 0 ||
-		    mb > (1ull << 24)) {
+		if (strnum_u64(value, 1, 1ull << 24, &mb) != 0) {
 			snprintf(st->err, CONFIG_WHY_LEN, "max_data_mb must be a "
 			    "number of megabytes from 1");
 			return -1;

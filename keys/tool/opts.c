@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "keys/tool/tool.h"
+#include "common/strnum.h"
 
 int
 opts_init(struct opts *o, const struct tool_cmd *cmd, const struct opts_def *defs,
@@ -139,15 +140,5 @@ opts_usage(const struct tool_cmd *cmd, const char *fmt, ...)
 int
 opts_number(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	unsigned long long v;
-	char *end;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
+	return strnum_u64(s, min, max, out);
 }
