@@ -16,6 +16,8 @@
 #include "cli/cli.h"
 #include "common/strnum.h"
 #include "keys/fingerprint.h"
+#include "keys/tool/tool.h"
+#include "keys/bundle.h"
 
 const char *
 cli_cmd_name(const struct cli_cmd *cmd, char *buf, size_t len)
@@ -118,45 +120,16 @@ cli_parse_msg_type(const char *s, uint32_t *out)
 	return 0;
 }
 
-static int
-nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 cli_parse_id(const char *s, uint8_t out[16])
 {
-	if (s == NULL || strlen(s) != 32)
-		return -1;
-	for (size_t i = 0; i < 16; i++) {
-		int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return s == NULL ? -1 : tool_unhex(s, out, 16);
 }
 
 int
 cli_check_agency(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n < 1 || n > 63)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '-'))
-			return -1;
-	return 0;
+	return bundle_agency_id_problem(s) == NULL ? 0 : -1;
 }
 
 int

@@ -424,6 +424,19 @@ store_out_each_waiting(struct store *st, const uint8_t peer_rik[ENV1_KEY_LEN],
 	return crc < 0 ? crc : 0;
 }
 
+/* The filters both listings share: ?1 peer (NULL: all), ?2 state (-1:
+ * all), ?3 before (0: no bound), ?4 limit. */
+static void
+list_bind(sqlite3_stmt *s, const uint8_t *peer_rik, int state, uint64_t before,
+    unsigned limit)
+{
+	if (peer_rik != NULL)
+		sqlite3_bind_blob(s, 1, peer_rik, ENV1_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, state);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)before);
+	sqlite3_bind_int(s, 4, (int)limit);
+}
+
 static const char sql_out_list[] =
     "SELECT " OUT_COLS " FROM outbox WHERE (?1 IS NULL OR peer_rik = ?1) "
     "AND (?2 < 0 OR state = ?2) AND (?3 = 0 OR created_at < ?3) "
@@ -439,11 +452,7 @@ store_out_list(struct store *st, const uint8_t *peer_rik, int state, uint64_t be
 
 	if ((s = store_prep(st, st->data, sql_out_list)) == NULL)
 		return -EIO;
-	if (peer_rik != NULL)
-		sqlite3_bind_blob(s, 1, peer_rik, ENV1_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, state);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)before);
-	sqlite3_bind_int(s, 4, (int)limit);
+	list_bind(s, peer_rik, state, before, limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		out_row(s, &m);
 		if ((crc = cb(&m, arg)) != 0)
@@ -671,11 +680,7 @@ store_in_list(struct store *st, const uint8_t *peer_rik, int state, uint64_t bef
 
 	if ((s = store_prep(st, st->data, sql_in_list)) == NULL)
 		return -EIO;
-	if (peer_rik != NULL)
-		sqlite3_bind_blob(s, 1, peer_rik, ENV1_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, state);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)before);
-	sqlite3_bind_int(s, 4, (int)limit);
+	list_bind(s, peer_rik, state, before, limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		in_row(s, &m);
 		if ((crc = cb(&m, arg)) != 0)

@@ -125,8 +125,8 @@ text_refuse(const char *field, const uint8_t *s, size_t n, char *why)
 
 /* Each *_problem returns NULL when the value is fine, else what is wrong. */
 
-static const char *
-agency_id_problem(const char *s)
+const char *
+bundle_agency_id_problem(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -235,7 +235,7 @@ info_fields_check(const char *agency_id, const char *name, const char *country,
 		const char *value;
 		const char *(*problem)(const char *);
 	} f[] = {
-		{ "agency_id", agency_id, agency_id_problem },
+		{ "agency_id", agency_id, bundle_agency_id_problem },
 		{ "name", name, name_problem },
 		{ "country", country, country_problem },
 		{ "time_zone", time_zone, time_zone_problem },

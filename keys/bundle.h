@@ -32,6 +32,10 @@ struct agency_info {
 	uint64_t        issued_at;
 };
 
+/* NULL when s is a valid agency id (1 to 63 of a-z, 0-9 and '-'), else
+ * what is wrong with it.  The one rule for agency ids, wherever typed. */
+const char *bundle_agency_id_problem(const char *s);
+
 /* Encode an AgencyInfo and sign it with the RIK: *info is malloc'ed. */
 int bundle_sign_agency(const struct agency_info *, const uint8_t rik_sk[64],
     uint8_t **info, size_t *infolen, uint8_t sig[ENV1_SIG_LEN]);

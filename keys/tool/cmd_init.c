@@ -70,20 +70,6 @@ struct init_state {
 };
 
 static int
-check_agency_id(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 63)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '-'))
-			return -1;
-	return 0;
-}
-
-static int
 check_name(const char *s)
 {
 	size_t n = strlen(s);
@@ -502,7 +488,7 @@ cmd_init(const struct tool_cmd *cmd, int argc, char **argv)
 		    "--time-zone are required");
 		goto out;
 	}
-	if (check_agency_id(id) != 0) {
+	if (bundle_agency_id_problem(id) != NULL) {
 		rc = opts_usage(cmd, "agency id: 1 to 63 of a-z, 0-9 and '-'");
 		goto out;
 	}
