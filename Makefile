@@ -50,7 +50,12 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 # Generated protobuf-c code lives in build/ and is never committed.
 PROTOS     := $(wildcard proto/*.proto)
-PROTO_C    := $(patsubst proto/%.proto,$(BUILD)/proto/proto/%.pb-c.c,$(PROTOS))
+# referral.proto declares its data categories as custom field options, so
+# it imports descriptor.proto (libprotobuf-dev), compiled here with the rest.
+PROTO_INC  := /usr/include
+DESC_PROTO := google/protobuf/descriptor.proto
+PROTO_C    := $(patsubst proto/%.proto,$(BUILD)/proto/proto/%.pb-c.c,$(PROTOS)) \
+              $(BUILD)/proto/google/protobuf/descriptor.pb-c.c
 PROTO_H    := $(PROTO_C:.c=.h)
 
 # One static library per layer; programs and tests link the real sources.
@@ -93,7 +98,12 @@ deps:
 $(BUILD)/proto/proto/%.pb-c.c $(BUILD)/proto/proto/%.pb-c.h: proto/%.proto
 	@mkdir -p $(BUILD)/proto
 	@echo "  PROTOC  $<"
-	@protoc-c --proto_path=. --c_out=$(BUILD)/proto $<
+	@protoc-c --proto_path=. --proto_path=$(PROTO_INC) --c_out=$(BUILD)/proto $<
+
+$(BUILD)/proto/google/protobuf/descriptor.pb-c.c $(BUILD)/proto/google/protobuf/descriptor.pb-c.h: $(PROTO_INC)/$(DESC_PROTO)
+	@mkdir -p $(BUILD)/proto
+	@echo "  PROTOC  $(DESC_PROTO)"
+	@protoc-c --proto_path=$(PROTO_INC) --c_out=$(BUILD)/proto $(DESC_PROTO)
 
 # Every object may include generated headers: generate them first.
 $(BUILD)/obj/%.o: %.c | $(PROTO_H)
@@ -102,12 +112,12 @@ $(BUILD)/obj/%.o: %.c | $(PROTO_H)
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # protoc-c output is not held to our warning set.
-$(BUILD)/obj/proto-gen/%.pb-c.o: $(BUILD)/proto/proto/%.pb-c.c $(PROTO_H)
+$(BUILD)/obj/proto-gen/%.pb-c.o: $(BUILD)/proto/%.pb-c.c $(PROTO_H)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(filter-out -Werror -Wmissing-prototypes -Wshadow,$(ALL_CFLAGS)) -c -o $@ $<
 
-PROTO_GEN_OBJ := $(patsubst $(BUILD)/proto/proto/%.pb-c.c,$(BUILD)/obj/proto-gen/%.pb-c.o,$(PROTO_C))
+PROTO_GEN_OBJ := $(patsubst $(BUILD)/proto/%.pb-c.c,$(BUILD)/obj/proto-gen/%.pb-c.o,$(PROTO_C))
 
 $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 	@rm -f $@; ar rcs $@ $^
