@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "daemon/config.h"
@@ -105,13 +106,17 @@ add_user(struct parse_state *st, const char *name, const char *value)
 	struct config_user     *u;
 	struct passwd          *pw;
 	unsigned                roles;
+	uint64_t                uid = 0;
 
 	if (parse_role(value, &roles) != 0) {
 		snprintf(st->err, CONFIG_WHY_LEN, "role of %s must be caseworker, "
 		    "supervisor or auditor (comma-separated)", name);
 		return -1;
 	}
-	if ((pw = getpwnam(name)) == NULL) {
+	/* A user name, or a bare uid for an account without one (test
+	 * machines, containers). */
+	if ((pw = getpwnam(name)) == NULL && (strspn(name, "0123456789") !=
+	    strlen(name) || strnum_u64(name, 1, UINT32_MAX - 1, &uid) != 0)) {
 		snprintf(st->err, CONFIG_WHY_LEN, "no such user: %s", name);
 		return -1;
 	}
@@ -126,7 +131,7 @@ add_user(struct parse_state *st, const char *name, const char *value)
 	}
 	cfg->users = u;
 	u += cfg->nusers++;
-	u->uid = pw->pw_uid;
+	u->uid = pw != NULL ? pw->pw_uid : (uid_t)uid;
 	strcpy(u->name, name);
 	u->roles = roles;
 	return 0;
@@ -266,6 +271,131 @@ handle_delivery(struct parse_state *st, const char *name, const char *value)
 	return -1;
 }
 
+static const struct ms_key procedure_ms_keys[] = {
+	{ "reply_ms",           offsetof(struct config, reply_ms) },
+	{ "arrival_grace_ms",   offsetof(struct config, arrival_grace_ms) },
+	{ "deadline_check_ms",  offsetof(struct config, deadline_check_ms) },
+	{ "retention_ms",       offsetof(struct config, retention_ms) },
+};
+
+static int
+parse_bool(const char *v, int *out)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+		*out = 1;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 ||
+	    strcmp(v, "0") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+handle_procedure(struct parse_state *st, const char *name, const char *value)
+{
+	struct config *cfg = st->cfg;
+
+	for (size_t i = 0; i < sizeof(procedure_ms_keys) /
+	    sizeof(procedure_ms_keys[0]); i++) {
+		if (strcmp(name, procedure_ms_keys[i].name) != 0)
+			continue;
+		if (parse_ms(value, (uint64_t *)((char *)cfg +
+		    procedure_ms_keys[i].off)) != 0) {
+			snprintf(st->err, CONFIG_WHY_LEN, "%s must be a positive "
+			    "number of milliseconds", name);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(name, "require_reintegration") == 0) {
+		if (parse_bool(value, &cfg->require_reintegration) != 0) {
+			snprintf(st->err, CONFIG_WHY_LEN, "%s must be yes or no", name);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(name, "alert_command") == 0) {
+		if (value[0] != '/') {
+			snprintf(st->err, CONFIG_WHY_LEN, "alert_command must be an "
+			    "absolute path");
+			return -1;
+		}
+		return set_str(cfg->alert_command, sizeof(cfg->alert_command), value);
+	}
+	snprintf(st->err, CONFIG_WHY_LEN, "unknown key %s in [procedure]", name);
+	return -1;
+}
+
+static const char *const weekdays[] = {
+	"sun", "mon", "tue", "wed", "thu", "fri", "sat"
+};
+
+/* "sat,sun" into a bit per tm_wday. */
+static int
+parse_weekend(const char *v, uint8_t *out)
+{
+	char            buf[64], *tok, *save = NULL;
+	uint8_t         bits = 0;
+	int             i;
+
+	if (set_str(buf, sizeof(buf), v) != 0)
+		return -1;
+	for (tok = strtok_r(buf, ", ", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", ", &save)) {
+		for (i = 0; i < 7 && strcasecmp(tok, weekdays[i]) != 0; i++)
+			;
+		if (i == 7)
+			return -1;
+		bits |= (uint8_t)(1u << i);
+	}
+	*out = bits;
+	return 0;
+}
+
+static int
+handle_travel(struct parse_state *st, const char *name, const char *value)
+{
+	struct config  *cfg = st->cfg;
+	uint64_t        v;
+
+	if (strcmp(name, "earliest_hour") == 0 || strcmp(name, "latest_hour") == 0) {
+		if (strnum_u64(value, 0, 24, &v) != 0) {
+			snprintf(st->err, CONFIG_WHY_LEN, "%s must be an hour, 0-24", name);
+			return -1;
+		}
+		*(name[0] == 'e' ? &cfg->travel_earliest_hour :
+		    &cfg->travel_latest_hour) = (unsigned)v;
+		return 0;
+	}
+	if (strcmp(name, "max_transits") == 0) {
+		if (strnum_u64(value, 0, 16, &v) != 0) {
+			snprintf(st->err, CONFIG_WHY_LEN, "%s must be 0-16", name);
+			return -1;
+		}
+		cfg->travel_max_transits = (unsigned)v;
+		return 0;
+	}
+	if (strcmp(name, "weekend") == 0) {
+		if (parse_weekend(value, &cfg->travel_weekend) != 0) {
+			snprintf(st->err, CONFIG_WHY_LEN, "weekend must list days as "
+			    "sun,mon,tue,wed,thu,fri,sat");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(name, "min_notice_ms") == 0) {
+		if (parse_ms(value, &cfg->travel_min_notice_ms) != 0) {
+			snprintf(st->err, CONFIG_WHY_LEN, "%s must be a positive "
+			    "number of milliseconds", name);
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(st->err, CONFIG_WHY_LEN, "unknown key %s in [travel]", name);
+	return -1;
+}
+
 /* libinih calls this for every name = value; 0 stops with that line. */
 static int
 on_entry(void *user, const char *section, const char *name, const char *value)
@@ -280,6 +410,10 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 		rc = handle_daemon(st, name, value);
 	else if (strcmp(section, "delivery") == 0)
 		rc = handle_delivery(st, name, value);
+	else if (strcmp(section, "procedure") == 0)
+		rc = handle_procedure(st, name, value);
+	else if (strcmp(section, "travel") == 0)
+		rc = handle_travel(st, name, value);
 	else if (strcmp(section, "roles") == 0)
 		rc = add_user(st, name, value);
 	else if (strcmp(section, "peers") == 0)
@@ -309,6 +443,15 @@ config_defaults(struct config *cfg)
 	cfg->idle_timeout_ms = 45000;
 	cfg->gap_alert_ms = 3600000;
 	cfg->prekey_check_ms = 3600000;
+	cfg->reply_ms = 7ull * 24 * 3600 * 1000;
+	cfg->arrival_grace_ms = 2ull * 3600 * 1000;
+	cfg->deadline_check_ms = 60000;
+	cfg->retention_ms = 365ull * 24 * 3600 * 1000;
+	cfg->travel_earliest_hour = 6;
+	cfg->travel_latest_hour = 15;
+	cfg->travel_weekend = (1u << 0) | (1u << 6);
+	cfg->travel_max_transits = 1;
+	cfg->travel_min_notice_ms = 72ull * 3600 * 1000;
 }
 
 int
@@ -385,6 +528,22 @@ config_roles(const struct config *cfg, uid_t uid)
 		if (cfg->users[i].uid == uid)
 			roles |= cfg->users[i].roles;
 	return roles;
+}
+
+void
+config_user_name(const struct config *cfg, uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw;
+
+	for (size_t i = 0; i < cfg->nusers; i++)
+		if (cfg->users[i].uid == uid) {
+			snprintf(buf, len, "%s", cfg->users[i].name);
+			return;
+		}
+	if ((pw = getpwuid(uid)) != NULL)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)uid);
 }
 
 const char *

@@ -18,6 +18,19 @@
  *   [delivery]                            ; all optional, milliseconds
  *   retry_min_ms, retry_max_ms, dial_min_ms, dial_max_ms, heartbeat_ms,
  *   idle_timeout_ms, gap_alert_ms, prekey_check_ms
+ *   [procedure]                           ; the referral procedure, all optional
+ *   reply_ms = 604800000                  ; reply-by when a request names none (7 days)
+ *   arrival_grace_ms = 7200000            ; arrival unconfirmed this long after schedule: urgent alert
+ *   deadline_check_ms = 60000             ; how often deadlines and retention are checked
+ *   retention_ms = 31536000000            ; closed cases are erased after this (365 days)
+ *   require_reintegration = no            ; departure needs a confirmed reintegration request
+ *   alert_command = /usr/local/bin/page   ; run for every alert (HOMEWARD_ALERT_* in its environment)
+ *   [travel]                              ; seed 004's travel rules, all optional
+ *   earliest_hour = 6                     ; arrivals from this local hour ...
+ *   latest_hour = 15                      ; ... to before this one
+ *   weekend = sat,sun                     ; days that are not working days
+ *   max_transits = 1
+ *   min_notice_ms = 259200000             ; advance notice before the first departure (72 h)
  *   [roles]
  *   alice = supervisor                    ; caseworker, supervisor, auditor
  *   [peers]
@@ -78,6 +91,19 @@ struct config {
 	uint64_t        gap_alert_ms;
 	uint64_t        prekey_check_ms;
 
+	uint64_t        reply_ms;
+	uint64_t        arrival_grace_ms;
+	uint64_t        deadline_check_ms;
+	uint64_t        retention_ms;
+	int             require_reintegration;
+	char            alert_command[PATH_MAX];        /* empty: none */
+
+	unsigned        travel_earliest_hour;
+	unsigned        travel_latest_hour;
+	uint8_t         travel_weekend;                 /* bit per tm_wday */
+	unsigned        travel_max_transits;
+	uint64_t        travel_min_notice_ms;
+
 	struct config_user     *users;
 	size_t                  nusers;
 	struct config_endpoint *endpoints;
@@ -92,6 +118,9 @@ void config_free(struct config *);      /* NULL ok */
 
 /* Roles of a Unix user; the daemon's own uid holds every role. */
 unsigned config_roles(const struct config *, uid_t uid);
+/* The operator's name for audit records and approvals: the [roles] name,
+ * else the account's, else "uid N". */
+void config_user_name(const struct config *, uid_t uid, char *buf, size_t len);
 /* The configured endpoint for agency_id, or NULL. */
 const char *config_endpoint(const struct config *, const char *agency_id);
 

@@ -9,6 +9,9 @@
 
 #include <sodium.h>
 
+#include "daemon/audit.h"
+#include "daemon/ctl_int.h"
+#include "daemon/store_case.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "keys/fingerprint.h"
@@ -21,8 +24,8 @@
 typedef Homeward__Control__Request  Request;
 typedef Homeward__Control__Response Response;
 
-static int
-store_result(struct control_client *c, int rc, const char *what)
+int
+ctl_store_result(struct control_client *c, int rc, const char *what)
 {
 	if (rc == -ENOSPC)
 		return control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_STORE,
@@ -33,8 +36,8 @@ store_result(struct control_client *c, int rc, const char *what)
 	    what, strerror(-rc));
 }
 
-static int
-need_role(struct control_client *c, struct daemon *d, uid_t uid, unsigned roles,
+int
+ctl_need_role(struct control_client *c, struct daemon *d, uid_t uid, unsigned roles,
     const char *what)
 {
 	if ((config_roles(&d->cfg, uid) & roles) != 0)
@@ -59,7 +62,7 @@ do_status(struct control_client *c, struct daemon *d)
 	int                             rc;
 
 	if ((rc = store_counts(d->store, &n)) != 0) {
-		store_result(c, rc, "status");
+		ctl_store_result(c, rc, "status");
 		return;
 	}
 	s.agency_id = d->keys.agency_id;
@@ -202,11 +205,11 @@ do_peer_import(struct control_client *c, struct daemon *d,
 	row.bundle = req->bundle.data;
 	row.bundle_len = req->bundle.len;
 	if ((rc = store_peer_put(d->store, &row)) != 0) {
-		store_result(c, rc, "peer import");
+		ctl_store_result(c, rc, "peer import");
 		goto out;
 	}
 	if ((rc = peers_load(d)) != 0) {
-		store_result(c, rc, "peer directory reload");
+		ctl_store_result(c, rc, "peer directory reload");
 		goto out;
 	}
 	log_info("peer %s imported (fingerprint verified by the operator)",
@@ -268,11 +271,11 @@ do_peer_action(struct control_client *c, struct daemon *d,
 	rc = store_peer_put(d->store, &row);
 reload:
 	if (rc != 0) {
-		store_result(c, rc, "peer update");
+		ctl_store_result(c, rc, "peer update");
 		return;
 	}
 	if ((rc = peers_load(d)) != 0) {
-		store_result(c, rc, "peer directory reload");
+		ctl_store_result(c, rc, "peer directory reload");
 		return;
 	}
 	peers_dial_all(d);
@@ -429,7 +432,7 @@ do_list(struct control_client *c, struct daemon *d,
 	    list_out_cb, &w) : store_in_list(d->store, rik, state, req->before,
 	    limit, list_in_cb, &w);
 	if (rc != 0) {
-		store_result(c, rc, "list");
+		ctl_store_result(c, rc, "list");
 		return;
 	}
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
@@ -451,7 +454,7 @@ do_show(struct control_client *c, struct daemon *d, uid_t uid,
 		    "a message id is 32 hexadecimal digits");
 		return;
 	}
-	if (req->with_body && need_role(c, d, uid, ROLE_CASEWORKER | ROLE_SUPERVISOR,
+	if (req->with_body && ctl_need_role(c, d, uid, ROLE_CASEWORKER | ROLE_SUPERVISOR,
 	    "reading a document") != 0)
 		return;
 	if (req->direction != HOMEWARD__CONTROL__DIRECTION__DIRECTION_IN &&
@@ -494,9 +497,17 @@ do_show(struct control_client *c, struct daemon *d, uid_t uid,
 		    "no message %s", log_hex(req->message_id.data, ENV1_ID_LEN));
 		return;
 	}
-	if (req->with_body)
+	if (req->with_body) {
+		char who[STORE_NAME_LEN];
+
+		config_user_name(&d->cfg, uid, who, sizeof(who));
+		if ((rc = audit_append(d->store, who, AUDIT_READ, "",
+		    req->message_id.data, "message body", daemon_now())) != 0)
+			goto fail;
+		audit_anchor_sync(d->store);
 		log_info("operator uid %u read the document of message %s",
 		    (unsigned)uid, log_hex(req->message_id.data, ENV1_ID_LEN));
+	}
 	send_info(c, &mi);
 	secret_free(body);
 	secret_free(ev);
@@ -505,7 +516,7 @@ do_show(struct control_client *c, struct daemon *d, uid_t uid,
 fail:
 	secret_free(body);
 	secret_free(ev);
-	store_result(c, rc, "show");
+	ctl_store_result(c, rc, "show");
 }
 
 static void
@@ -535,7 +546,7 @@ do_evidence(struct control_client *c, struct daemon *d,
 		return;
 	}
 	if (rc != 0) {
-		store_result(c, rc, "evidence export");
+		ctl_store_result(c, rc, "evidence export");
 		return;
 	}
 	r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_EVIDENCE;
@@ -605,7 +616,7 @@ do_send(struct control_client *c, struct daemon *d,
 		return;
 	}
 	if (rc != 0) {
-		store_result(c, rc, "send");
+		ctl_store_result(c, rc, "send");
 		return;
 	}
 	mi.message_id.data = id;
@@ -647,11 +658,11 @@ ctl_handle(struct control_client *c, uid_t uid, const Request *req, void *arg)
 		do_peers_list(c, d);
 		break;
 	case HOMEWARD__CONTROL__REQUEST__KIND_PEER_IMPORT:
-		if (need_role(c, d, uid, ROLE_SUPERVISOR, "importing a peer") == 0)
+		if (ctl_need_role(c, d, uid, ROLE_SUPERVISOR, "importing a peer") == 0)
 			do_peer_import(c, d, req->peer_import);
 		break;
 	case HOMEWARD__CONTROL__REQUEST__KIND_PEER_ACTION:
-		if (need_role(c, d, uid, ROLE_SUPERVISOR, "changing a peer") == 0)
+		if (ctl_need_role(c, d, uid, ROLE_SUPERVISOR, "changing a peer") == 0)
 			do_peer_action(c, d, req->peer_action);
 		break;
 	case HOMEWARD__CONTROL__REQUEST__KIND_MESSAGE_LIST:
@@ -661,17 +672,17 @@ ctl_handle(struct control_client *c, uid_t uid, const Request *req, void *arg)
 		do_show(c, d, uid, req->message_show);
 		break;
 	case HOMEWARD__CONTROL__REQUEST__KIND_EVIDENCE_EXPORT:
-		if (need_role(c, d, uid, ROLE_SUPERVISOR | ROLE_AUDITOR,
+		if (ctl_need_role(c, d, uid, ROLE_SUPERVISOR | ROLE_AUDITOR,
 		    "exporting evidence") == 0)
 			do_evidence(c, d, req->evidence_export);
 		break;
 	case HOMEWARD__CONTROL__REQUEST__KIND_SEND:
-		if (need_role(c, d, uid, ROLE_CASEWORKER | ROLE_SUPERVISOR,
+		if (ctl_need_role(c, d, uid, ROLE_CASEWORKER | ROLE_SUPERVISOR,
 		    "sending") == 0)
 			do_send(c, d, req->send);
 		break;
 	case HOMEWARD__CONTROL__REQUEST__KIND_LOG_LEVEL:
-		if (need_role(c, d, uid, ROLE_SUPERVISOR, "changing the log level") != 0)
+		if (ctl_need_role(c, d, uid, ROLE_SUPERVISOR, "changing the log level") != 0)
 			break;
 		if (req->log_level->level == NULL ||
 		    log_level_parse(req->log_level->level, &lvl) != 0) {
@@ -684,6 +695,8 @@ ctl_handle(struct control_client *c, uid_t uid, const Request *req, void *arg)
 		    "log level %s", req->log_level->level);
 		break;
 	default:
+		if (ctl_case_handle(c, d, uid, req) == 0)
+			break;
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
 		    "unknown request; is homeward newer than homewardd?");
 		break;

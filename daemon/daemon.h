@@ -93,6 +93,8 @@ struct daemon {
 	uv_timer_t              tick;           /* retransmission, dialling */
 	uv_timer_t              heartbeat;
 	uv_timer_t              prekeys;
+	uv_timer_t              deadlines;      /* case_tick */
+	int                     case_due;       /* run case_tick after this pump */
 	uv_signal_t             sig_term, sig_int, sig_hup;
 	uint64_t                started_at;
 	int                     stopping;
@@ -143,6 +145,14 @@ int deliver_submit(struct daemon *, struct peer *, uint16_t msg_type,
     const uint8_t *body, size_t len, const uint8_t thread_id[ENV1_ID_LEN],
     const uint8_t in_reply_to[ENV1_ID_LEN], uint8_t message_id[ENV1_ID_LEN],
     uint8_t thread_out[ENV1_ID_LEN]);
+/* The same for the procedure, inside the caller's open transaction, so
+ * that the case's state, the audit log and the outbox commit together:
+ * the row waits (unsealed) until deliver_kick after the commit.
+ * new_thread: create thread_id with p (its key committed first). */
+int deliver_queue(struct daemon *, struct peer *, uint16_t msg_type,
+    const uint8_t *body, size_t len, const uint8_t thread_id[ENV1_ID_LEN],
+    int new_thread, uint8_t message_id[ENV1_ID_LEN]);
+void deliver_kick(struct daemon *, struct peer *);
 /* deliver_evidence.c: the evidence bundle (an encoded Evidence) of a sent
  * or received message; -ENOENT, -EAGAIN (not sealed yet) or a store error. */
 int deliver_evidence(struct daemon *, const uint8_t message_id[ENV1_ID_LEN],

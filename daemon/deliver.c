@@ -23,11 +23,14 @@
 
 #include <sodium.h>
 
+#include "daemon/case.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "keys/evidence.h"
 #include "keys/receipt.h"
 #include "keys/secret.h"
+#include "proto/keys.pb-c.h"
+#include "proto/refcat.h"
 
 /* Something to send once the transaction that made it has committed. */
 struct outgoing {
@@ -385,6 +388,31 @@ check_receipt(struct daemon *d, const struct env1_opened *o, struct store_out *m
  * (decided: accepted, held, duplicate or refused) or a store error that
  * aborts the batch.
  */
+/* A held document became current: its case sees it now, in order.  Its
+ * body is in its evidence record. */
+static int
+promoted_to_case(struct daemon *d, struct peer *p, const struct store_in *m)
+{
+	Homeward__Keys__SignedMessage  *sm;
+	uint8_t                        *ev = NULL;
+	size_t                          evlen = 0;
+	int                             rc;
+
+	if (m->msg_type == ENV1_MSG_DELIVERY_RECEIPT)
+		return 0;
+	if ((rc = store_in_evidence(d->store, m, &ev, &evlen)) != 0)
+		return rc;
+	if ((sm = homeward__keys__signed_message__unpack(NULL, evlen, ev)) == NULL) {
+		secret_free(ev);
+		return -EBADMSG;
+	}
+	rc = case_on_document(d, p, m, sm->body.data, sm->body.len);
+	sodium_memzero(sm->body.data, sm->body.len);
+	homeward__keys__signed_message__free_unpacked(sm, NULL);
+	secret_free(ev);
+	return rc;
+}
+
 static int
 ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
     struct env1_opened *o, struct rcptlist *rl)
@@ -482,6 +510,9 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 		return rc;
 
 	if (row.state == IN_ACCEPTED) {
+		if (!is_receipt && (rc = case_on_document(d, p, &row, o->body,
+		    o->body_len)) != 0)
+			return rc;
 		t.in_seq = row.seq;
 		memcpy(t.in_last_h_inner, row.h_inner, ENV1_HASH_LEN);
 		/* Held successors whose chain now joins become current. */
@@ -497,7 +528,8 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 				break;
 			}
 			if ((rc = store_in_set_state(d->store, prev.sender_rik,
-			    prev.message_id, IN_ACCEPTED)) != 0)
+			    prev.message_id, IN_ACCEPTED)) != 0 ||
+			    (rc = promoted_to_case(d, p, &prev)) != 0)
 				return rc;
 			t.in_seq = prev.seq;
 			memcpy(t.in_last_h_inner, prev.h_inner, ENV1_HASH_LEN);
@@ -521,6 +553,8 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 	if (is_receipt) {
 		rc = store_out_delivered(d->store, acked.message_id, row.message_id,
 		    daemon_now());
+		if (rc == 0)
+			rc = case_on_delivered(d, &acked);
 		if (rc == 0)
 			log_debug("message %s delivered",
 			    log_hex(acked.message_id, ENV1_ID_LEN));
@@ -551,6 +585,7 @@ inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
 	ctx.find_peer = ctx_find_peer;
 	ctx.find_prekey = ctx_find_prekey;
 	ctx.is_replay = ctx_is_replay;
+	ctx.check_body = refcat_check_body;
 	ctx.arg = d;
 	r = env1_open(&ctx, in->env, in->len, &o);
 	if (r == ENV1_R_DUPLICATE) {
@@ -773,7 +808,7 @@ seal_pending_peers(struct daemon *d)
 int
 deliver_has_work(const struct daemon *d)
 {
-	if (d->in_head != NULL)
+	if (d->in_head != NULL || d->case_due)
 		return 1;
 	for (size_t i = 0; i < d->npeers; i++) {
 		const struct peer *p = d->peers[i];
@@ -794,6 +829,11 @@ deliver_pump(struct daemon *d)
 	while (d->in_head != NULL)
 		inbound_batch(d);
 	seal_pending_peers(d);
+	if (d->case_due) {
+		/* An erasure became due (its confirmation was receipted). */
+		d->case_due = 0;
+		case_tick(d);
+	}
 	for (size_t i = 0; i < d->npeers; i++) {
 		struct peer *p = d->peers[i];
 
@@ -873,4 +913,48 @@ fail:
 	store_rollback(d->store);
 	sendlist_flush(d, &sl, 0);
 	return rc;
+}
+
+int
+deliver_queue(struct daemon *d, struct peer *p, uint16_t msg_type,
+    const uint8_t *body, size_t len, const uint8_t thread_id[ENV1_ID_LEN],
+    int new_thread, uint8_t message_id[ENV1_ID_LEN])
+{
+	struct store_thread     t;
+	struct store_out        m;
+	int                     rc;
+
+	if (!peer_active(p))
+		return -EPERM;
+	if (len > ENV1_MAX_INLINE)
+		return -EMSGSIZE;
+	if (new_thread)
+		rc = store_thread_create(d->store, thread_id, p->rec.rik, daemon_now());
+	else if ((rc = store_thread_get(d->store, thread_id, &t)) == 0 &&
+	    memcmp(t.peer_rik, p->rec.rik, ENV1_KEY_LEN) != 0)
+		rc = -EPERM;
+	if (rc != 0)
+		return rc;
+	memset(&m, 0, sizeof(m));
+	memcpy(m.thread_id, thread_id, ENV1_ID_LEN);
+	randombytes_buf(m.message_id, ENV1_ID_LEN);
+	memcpy(m.peer_rik, p->rec.rik, ENV1_KEY_LEN);
+	m.msg_type = msg_type;
+	randombytes_buf(m.content_salt, ENV1_HASH_LEN);
+	m.body_len = len;
+	m.created_at = daemon_now();
+	if ((rc = store_out_insert(d->store, &m, body)) != 0)
+		return rc;
+	memcpy(message_id, m.message_id, ENV1_ID_LEN);
+	log_info("message %s queued for %s (thread %s, position %llu)",
+	    log_hex(m.message_id, ENV1_ID_LEN), p->rec.agency_id,
+	    log_hex(m.thread_id, ENV1_ID_LEN), (unsigned long long)m.seq);
+	return 0;
+}
+
+void
+deliver_kick(struct daemon *d, struct peer *p)
+{
+	p->seal_pending = 1;
+	daemon_wake(d);
 }

@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "daemon/case.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "keys/secret.h"
@@ -82,6 +83,12 @@ prekeys_cb(uv_timer_t *h)
 }
 
 static void
+deadlines_cb(uv_timer_t *h)
+{
+	case_tick(h->data);
+}
+
+static void
 close_handle(uv_handle_t *h)
 {
 	if (!uv_is_closing(h))
@@ -104,6 +111,8 @@ shutdown_daemon(struct daemon *d)
 	uv_timer_stop(&d->tick);
 	uv_timer_stop(&d->heartbeat);
 	uv_timer_stop(&d->prekeys);
+	uv_timer_stop(&d->deadlines);
+	close_handle((uv_handle_t *)&d->deadlines);
 	close_handle((uv_handle_t *)&d->tick);
 	close_handle((uv_handle_t *)&d->heartbeat);
 	close_handle((uv_handle_t *)&d->prekeys);
@@ -266,6 +275,10 @@ setup(struct daemon *d)
 	d->prekeys.data = d;
 	uv_timer_start(&d->prekeys, prekeys_cb, d->cfg.prekey_check_ms,
 	    d->cfg.prekey_check_ms);
+	/* Deadlines survive restarts: they are rows, checked from the start. */
+	uv_timer_init(d->loop, &d->deadlines);
+	d->deadlines.data = d;
+	uv_timer_start(&d->deadlines, deadlines_cb, 0, d->cfg.deadline_check_ms);
 	uv_signal_init(d->loop, &d->sig_term);
 	uv_signal_init(d->loop, &d->sig_int);
 	uv_signal_init(d->loop, &d->sig_hup);
