@@ -1,17 +1,20 @@
 #!/bin/sh
-# make demo: what Homeward does today, end to end, with two synthetic
-# agencies in a temporary directory: a destination office ("demo-dest",
-# Abidjan) and an origin partner behind NAT ("demo-origin", Bamako).
+# make demo: Homeward end to end, with two synthetic agencies in a
+# temporary directory: a destination office ("demo-dest", Abidjan) and an
+# origin partner behind NAT ("demo-origin", Bamako).
 #
 #   1. each creates its keys with homeward-keys init;
 #   2. they exchange signed bundles and compare fingerprints and the
 #      pairwise safety number, as two operators would by phone;
 #   3. each starts homewardd on 127.0.0.1 (the partner has no listener:
 #      it dials out) and imports the other's bundle;
-#   4. a synthetic test document goes from the office to the partner, and
-#      the partner's signed receipt comes back;
-#   5. an auditor verifies the proof of delivery from the two public
-#      bundles alone, and sees a tampered copy refused;
+#   4. one synthetic case walks the six steps of the procedure: the request
+#      for assistance held for lack of consent and released when the
+#      guardian's consent is recorded; its confirmation; the reintegration
+#      request and its confirmation; the provisional and the final
+#      departure notice with a female escort; the arrival confirmation;
+#   5. both timelines; an auditor verifies a signed receipt from the public
+#      bundles alone, and each audit log's hash chain;
 #   6. both daemons stop cleanly.
 #
 # Synthetic passphrases in files: never do this with real keys.
@@ -91,33 +94,99 @@ connected() { "$HW" -s "$T/dest.sock" status | grep -q "peers *1 connected"; }
 wait_for connected || { echo "the daemons did not connect" >&2; exit 1; }
 "$HW" -s "$T/dest.sock" peers
 
-say "4. The office sends a (synthetic, opaque) test document; the partner's receipt returns"
-printf 'synthetic test document: no personal data\n' >"$T/document"
-"$HW" -s "$T/dest.sock" send --to demo-origin --type 0x7f00 --file "$T/document" \
-    --json >"$T/sent.json"
-ID=$(sed -n 's/.*"message_id": "\([0-9a-f]*\)".*/\1/p' "$T/sent.json")
-acked() { "$HW" -s "$T/dest.sock" status | grep -q "outbox *0 unacknowledged"; }
-wait_for acked || { echo "no receipt came back" >&2; exit 1; }
-"$HW" -s "$T/dest.sock" outbox
-"$HW" -s "$T/origin.sock" inbox
-"$HW" -s "$T/dest.sock" evidence export "$ID" -o "$T/evidence.pb"
+say "4. One synthetic case through the six steps of the procedure"
+D() { printf '\n$ homeward %s      [office]\n' "$*"; "$HW" -s "$T/dest.sock" "$@"; }
+O() { printf '\n$ homeward %s      [partner]\n' "$*"; "$HW" -s "$T/origin.sock" "$@"; }
+# The case's state with the other agency, one number of `case show --json`.
+state_of() {
+	"$HW" -s "$T/$1.sock" case show DEMO-0001 --json 2>/dev/null |
+	    jq -r ".case.threads[0].$2 // 0"
+}
+until_state() {
+	i=0
+	until [ "$(state_of "$1" "$2")" = "$3" ]; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || { echo "demo: the case never reached $2 = $3 at $1" >&2; exit 1; }
+		sleep 0.1
+	done
+}
+mkdir "$T/docs"
+ARR=$(date -u -d "next wednesday + 7 days 09:00" +%Y-%m-%dT%H:%M:%SZ)
+DEP=$(date -u -d "next wednesday + 7 days 05:30" +%Y-%m-%dT%H:%M:%SZ)
+cat >"$T/docs/request.json" <<EOF
+{ "scenario": "police_or_ngo",
+  "profile": { "sex": "female", "age": 17, "minor": true, "nationality": "ML",
+               "languages": ["bm", "fr"], "interpreter_needed": true },
+  "needs": ["shelter", "psychosocial", "family_tracing", "education"],
+  "security": { "risk": "medium", "trafficker_aware": false } }
+EOF
+cat >"$T/docs/reintegration.json" <<EOF
+{ "wanted": ["psychosocial", "education", "vocational_training"],
+  "assessment": "synthetic assessment: wishes to finish school",
+  "preliminary_plan": "synthetic plan: shelter for two weeks, then family" }
+EOF
+cat >"$T/docs/reintegration-confirm.json" <<EOF
+{ "committed": [ { "kind": "psychosocial", "provider": "demo partner counsellor" },
+                 { "kind": "education", "provider": "demo partner school programme" } ] }
+EOF
+cat >"$T/docs/itinerary.json" <<EOF
+{ "legs": [ { "mode": "air", "carrier": "XX", "number": "XX123",
+              "from_place": "ABJ", "from_zone": "Africa/Abidjan",
+              "to_place": "BKO", "to_zone": "Africa/Bamako",
+              "departure": "$DEP", "arrival": "$ARR" } ],
+  "arrival_place": "BKO", "arrival_zone": "Africa/Bamako",
+  "escorts": [ { "role": "operational", "gender": "female", "contact": "demo escort desk" } ],
+  "fit_to_travel": true,
+  "met_by": { "agency_id": "demo-origin", "name": "Demo origin partner",
+              "contact": "demo duty officer" } }
+EOF
+printf 'synthetic scan of a signed consent form\n' >"$T/docs/form.pdf"
 
-say "5. An auditor checks the proof of delivery from the public bundles"
+echo "-- the office opens the case under a code number, never a name"
+D case open DEMO-0001 --sex female --age 17 --minor
+echo "-- step 1, notification of a request for assistance: no consent is recorded yet"
+D request send DEMO-0001 --to demo-origin --file "$T/docs/request.json"
+D held
+echo "-- the guardian's written consent is recorded (the girl was consulted): the request goes"
+D consent record DEMO-0001 --to demo-origin --steps all \
+    --categories profile,security,travel,reintegration --method written \
+    --form "$T/docs/form.pdf" --guardian --child-consulted
+until_state origin request 1
+echo "-- step 2, the partner confirms and names who will meet her on arrival"
+O request accept DEMO-0001 --met-by-agency demo-origin --met-by-contact "demo duty officer"
+until_state dest request 2
+echo "-- step 3, the reintegration request and its confirmation"
+D reintegration request DEMO-0001 --file "$T/docs/reintegration.json"
+until_state origin reintegration 1
+O reintegration confirm DEMO-0001 --file "$T/docs/reintegration-confirm.json"
+until_state dest reintegration 2
+echo "-- step 4, advance notice as soon as an itinerary exists (air, daytime, a working day, a female escort), then the departure"
+D departure plan DEMO-0001 --file "$T/docs/itinerary.json"
+until_state origin departure 1
+D departure depart DEMO-0001 --file "$T/docs/itinerary.json"
+until_state origin departure 2
+echo "-- the partner meets her on arrival and confirms it"
+O arrival confirm DEMO-0001 --met-by "demo duty officer" --met-by-agency demo-origin
+until_state dest arrival 1
+acked() { "$HW" -s "$T/dest.sock" status | grep -q "outbox *0 unacknowledged" &&
+    "$HW" -s "$T/origin.sock" status | grep -q "outbox *0 unacknowledged"; }
+wait_for acked || { echo "demo: receipts did not all return" >&2; exit 1; }
+
+say "5. The case's timeline on both sides, and what an auditor checks"
+D case show DEMO-0001
+O case show DEMO-0001
+ID=$("$HW" -s "$T/dest.sock" outbox --json |
+    jq -r '[.messages[] | select(.msg_type == 1)][0].message_id')
+"$HW" -s "$T/dest.sock" evidence export "$ID" -o "$T/evidence.pb"
+echo "-- the partner's signed receipt of the request, checked from the two public bundles alone:"
 "$KEYS" verify-evidence "$T/evidence.pb" \
     --sender "$T/dest.bundle" --recipient "$T/origin.bundle"
-echo "-- the same evidence with one byte of the signed block changed:"
-cp "$T/evidence.pb" "$T/tampered.pb"
-# Offset 340 falls inside the 316-byte TBS, after the 206-byte header and
-# the record's framing.
-printf 'X' | dd of="$T/tampered.pb" bs=1 seek=340 conv=notrunc 2>/dev/null
-if "$KEYS" verify-evidence "$T/tampered.pb" \
-    --sender "$T/dest.bundle" --recipient "$T/origin.bundle"; then
-	echo "demo: a tampered proof was accepted" >&2
-	exit 1
-fi
+echo "-- each audit log's hash chain:"
+D audit verify
+O audit verify
 
 say "6. Both daemons stop cleanly"
 kill -TERM "$(cat "$T/dest.pid")" "$(cat "$T/origin.pid")"
 wait
 rm -f "$T"/*.pid
-say "Done: keys, bundles, fingerprints, two daemons, a delivered message, a signed receipt, a verified proof"
+say "Done: verified fingerprints, one case through the six steps under recorded consent, signed receipts, intact audit logs"

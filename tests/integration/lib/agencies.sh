@@ -5,6 +5,8 @@
 # and removes T itself; agencies_cleanup stops every daemon started here.
 #
 #   agency_new NAME [PORT]   keys and config in $T/NAME*; no PORT: no listener
+#                            (TZONE: its time zone; EXTRA_CONF: lines appended
+#                            to its configuration)
 #   agency_start NAME        start homewardd, wait until it answers
 #   agency_stop NAME         SIGTERM, wait for it to exit
 #   agency_kill NAME         SIGKILL, wait for it to exit
@@ -36,7 +38,7 @@ agency_new() {
 	# INIT_NOW (ms): make the keys as if at that time (homeward-keys --now).
 	"$KEYS" ${INIT_NOW:+--now "$INIT_NOW"} init --dir "$T/$name" \
 	    --agency-id "$name" --name "Agency $name" \
-	    --country CI --time-zone Africa/Abidjan "$@" \
+	    --country CI --time-zone "${TZONE:-Africa/Abidjan}" "$@" \
 	    --rik-passphrase-file "$T/$name.rik" \
 	    --passphrase-file "$T/$name.pass" >"$T/$name.init" 2>&1 ||
 	    { cat "$T/$name.init" >&2; fail "init $name"; }
@@ -57,6 +59,7 @@ agency_new() {
 		echo "heartbeat_ms = 1000"
 		echo "idle_timeout_ms = 4000"
 		[ -z "${PREKEY_CHECK_MS:-}" ] || echo "prekey_check_ms = $PREKEY_CHECK_MS"
+		[ -z "${EXTRA_CONF:-}" ] || printf '%s\n' "$EXTRA_CONF"
 	} >"$T/$name.conf"
 	"$KEYS" export --dir "$T/$name" -o "$T/$name.bundle" >/dev/null 2>&1 ||
 	    fail "export $name"
