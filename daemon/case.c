@@ -607,6 +607,11 @@ case_step_send(struct daemon *d, const struct case_actor *a,
 	}
 	if ((rc = store_begin(d->store)) != 0)
 		goto out;
+	if (nwaive > 0 && (rc = audit_append(d->store, a->name, AUDIT_OVERRIDE,
+	    c->code, NULL, "travel rules waived by a supervisor", daemon_now())) != 0) {
+		store_rollback(d->store);
+		goto out;
+	}
 	if (v.covered) {
 		rc = case_queue_doc(d, c, p, &ct, is_new, msg_type, doc, scope, NULL,
 		    a->name, res->message_id);

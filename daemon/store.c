@@ -163,7 +163,20 @@ static const char *const data_migrations[] = {
 	"ALTER TABLE alerts ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE alerts ADD COLUMN case_code TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE alerts ADD COLUMN acked_at INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE alerts ADD COLUMN acked_by TEXT NOT NULL DEFAULT '';",
+	"ALTER TABLE alerts ADD COLUMN acked_by TEXT NOT NULL DEFAULT '';"
+	/* and the audit log (daemon/audit.h): append-only, each row's mac
+	 * keyed from the KSK and chained to the previous row's. */
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  case_code TEXT NOT NULL DEFAULT '',"
+	"  message_id BLOB,"
+	"  detail TEXT NOT NULL DEFAULT '',"
+	"  prev BLOB NOT NULL,"
+	"  mac BLOB NOT NULL);"
+	"CREATE INDEX audit_by_case ON audit (case_code, seq);",
 };
 
 static const char *const keys_migrations[] = {
@@ -183,6 +196,14 @@ static const char *const keys_migrations[] = {
 	"  shredded_at INTEGER NOT NULL,"
 	"  operator TEXT NOT NULL,"
 	"  reason TEXT NOT NULL);",
+	/* 2: audit log anchor: the seq and mac of the newest audit entry
+	 * known committed, kept apart from data.db so that deleting the log's
+	 * tail there is seen.  One row. */
+	"CREATE TABLE audit_head ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  seq INTEGER NOT NULL,"
+	"  mac BLOB NOT NULL);"
+	"INSERT INTO audit_head (id, seq, mac) VALUES (1, 0, zeroblob(32));",
 };
 
 int
@@ -373,8 +394,13 @@ store_open(const char *dir, const uint8_t ksk[ATREST_KEY_LEN], struct store **ou
 		return -ENOMEM;
 	st->k_spkwrap = secret_alloc(ATREST_KEY_LEN);
 	st->k_dekwrap = secret_alloc(ATREST_KEY_LEN);
-	if (st->k_spkwrap == NULL || st->k_dekwrap == NULL ||
-	    atrest_derive_keys(ksk, st->k_spkwrap, st->k_dekwrap) != ENV1_OK) {
+	st->k_audit = secret_alloc(STORE_AUDIT_KEY_LEN);
+	/* The audit MAC key has its own label: whoever holds data.db alone
+	 * can neither forge an entry nor re-hash an edited chain. */
+	if (st->k_spkwrap == NULL || st->k_dekwrap == NULL || st->k_audit == NULL ||
+	    atrest_derive_keys(ksk, st->k_spkwrap, st->k_dekwrap) != ENV1_OK ||
+	    crypto_kdf_derive_from_key(st->k_audit, STORE_AUDIT_KEY_LEN, 1,
+	    STORE_AUDIT_KDF_CTX, ksk) != 0) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -407,6 +433,7 @@ store_close(struct store *st)
 	sqlite3_close(st->keys);
 	secret_free(st->k_spkwrap);
 	secret_free(st->k_dekwrap);
+	secret_free(st->k_audit);
 	free(st);
 }
 

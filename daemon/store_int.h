@@ -13,6 +13,8 @@
 #define STORE_STMT_CACHE        96
 #define STORE_DEK_CACHE         32
 #define STORE_KEY_VERSION       1
+#define STORE_AUDIT_KEY_LEN     32
+#define STORE_AUDIT_KDF_CTX     "HWAUDIT1"      /* kdf(1, ctx, KSK) */
 
 struct store_stmt {
 	const char     *sql;            /* a string literal: cached by address */
@@ -33,6 +35,7 @@ struct store {
 	int                     in_tx;
 	uint8_t                *k_spkwrap;     /* secret */
 	uint8_t                *k_dekwrap;     /* secret */
+	uint8_t                *k_audit;       /* secret: audit log MAC key */
 	struct store_stmt       stmts[STORE_STMT_CACHE];
 	size_t                  nstmts;
 	struct store_dek        deks[STORE_DEK_CACHE];
