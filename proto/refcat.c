@@ -18,45 +18,50 @@
 /* referral.proto nests three deep (AssistanceRequest.header.consent). */
 #define DEPTH_MAX       16
 
+#define CAT(x)  HOMEWARD__REFERRAL__DATA_CATEGORY__CATEGORY_##x
+
 static const char *const names[] = {
-	[HOMEWARD__REFERRAL__DATA_CATEGORY__CATEGORY_CASE] = "case",
-	[HOMEWARD__REFERRAL__DATA_CATEGORY__CATEGORY_IDENTITY] = "identity",
-	[HOMEWARD__REFERRAL__DATA_CATEGORY__CATEGORY_PROFILE] = "profile",
-	[HOMEWARD__REFERRAL__DATA_CATEGORY__CATEGORY_HEALTH] = "health",
-	[HOMEWARD__REFERRAL__DATA_CATEGORY__CATEGORY_SECURITY] = "security",
-	[HOMEWARD__REFERRAL__DATA_CATEGORY__CATEGORY_TRAVEL] = "travel",
-	[HOMEWARD__REFERRAL__DATA_CATEGORY__CATEGORY_REINTEGRATION] = "reintegration",
+	[CAT(CASE)] = "case",
+	[CAT(IDENTITY)] = "identity",
+	[CAT(PROFILE)] = "profile",
+	[CAT(HEALTH)] = "health",
+	[CAT(SECURITY)] = "security",
+	[CAT(TRAVEL)] = "travel",
+	[CAT(REINTEGRATION)] = "reintegration",
 };
 #define NNAMES  ((int)(sizeof(names) / sizeof(names[0])))
 
 struct walk {
 	uint32_t        mask;
 	int             unknown;        /* unknown fields somewhere */
-	int             unclassified;   /* a present field without a category, or too deep */
+	int             unclassified;   /* a present field without a category,
+					 * or nesting too deep */
 };
+
+#define DOC(name)       (&homeward__referral__##name##__descriptor)
 
 const ProtobufCMessageDescriptor *
 refcat_descriptor(uint16_t msg_type)
 {
 	switch (msg_type) {
 	case ENV1_MSG_ASSISTANCE_REQUEST:
-		return &homeward__referral__assistance_request__descriptor;
+		return DOC(assistance_request);
 	case ENV1_MSG_ASSISTANCE_CONFIRMATION:
-		return &homeward__referral__assistance_confirmation__descriptor;
+		return DOC(assistance_confirmation);
 	case ENV1_MSG_REINTEGRATION_REQUEST:
-		return &homeward__referral__reintegration_request__descriptor;
+		return DOC(reintegration_request);
 	case ENV1_MSG_REINTEGRATION_CONFIRMATION:
-		return &homeward__referral__reintegration_confirmation__descriptor;
+		return DOC(reintegration_confirmation);
 	case ENV1_MSG_DEPARTURE_NOTIFICATION:
-		return &homeward__referral__departure_notification__descriptor;
+		return DOC(departure_notification);
 	case ENV1_MSG_ARRIVAL_CONFIRMATION:
-		return &homeward__referral__arrival_confirmation__descriptor;
+		return DOC(arrival_confirmation);
 	case ENV1_MSG_FOLLOW_UP_REPORT:
-		return &homeward__referral__follow_up_report__descriptor;
+		return DOC(follow_up_report);
 	case ENV1_MSG_CONSENT_WITHDRAWAL:
-		return &homeward__referral__consent_withdrawal__descriptor;
+		return DOC(consent_withdrawal);
 	case ENV1_MSG_ERASURE_CONFIRMATION:
-		return &homeward__referral__erasure_confirmation__descriptor;
+		return DOC(erasure_confirmation);
 	default:
 		return NULL;
 	}
@@ -83,8 +88,8 @@ refcat_field(const ProtobufCMessageDescriptor *d, uint32_t field_number)
 		return 0;
 	key.message = d->name;
 	key.field = field_number;
-	e = bsearch(&key, refcat_table, refcat_table_len, sizeof(refcat_table[0]),
-	    entry_cmp);
+	e = bsearch(&key, refcat_table, refcat_table_len,
+	    sizeof(refcat_table[0]), entry_cmp);
 	return e != NULL ? (int)e->category : 0;
 }
 
@@ -180,6 +185,7 @@ walk(const ProtobufCMessage *m, int depth, struct walk *w)
 		w->unknown = 1;
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *member;
 		int cat;
 
 		if (!present(f, base))
@@ -190,17 +196,19 @@ walk(const ProtobufCMessage *m, int depth, struct walk *w)
 			w->unclassified = 1;
 		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
 			continue;
+		member = base + f->offset;
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(const size_t *)(base + f->quantifier_offset);
+			size_t n =
+			    *(const size_t *)(base + f->quantifier_offset);
 			ProtobufCMessage *const *v =
-			    *(ProtobufCMessage *const *const *)(base + f->offset);
+			    *(ProtobufCMessage *const *const *)member;
 
 			for (size_t j = 0; j < n; j++)
 				if (v[j] != NULL)
 					walk(v[j], depth + 1, w);
 			continue;
 		}
-		walk(*(ProtobufCMessage *const *)(base + f->offset), depth + 1, w);
+		walk(*(ProtobufCMessage *const *)member, depth + 1, w);
 	}
 }
 

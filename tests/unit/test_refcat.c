@@ -19,6 +19,8 @@
 
 #define CAT(x)  HOMEWARD__REFERRAL__DATA_CATEGORY__CATEGORY_##x
 #define BIT(x)  REFCAT_BIT(CAT(x))
+#define DESC(m) (&homeward__referral__##m##__descriptor)
+#define FUR     ENV1_MSG_FOLLOW_UP_REPORT
 
 static const uint16_t documents[] = {
 	ENV1_MSG_ASSISTANCE_REQUEST, ENV1_MSG_ASSISTANCE_CONFIRMATION,
@@ -33,7 +35,7 @@ static const uint16_t documents[] = {
 static int
 category_max(void)
 {
-	const ProtobufCEnumDescriptor *e = &homeward__referral__data_category__descriptor;
+	const ProtobufCEnumDescriptor *e = DESC(data_category);
 	int max = 0;
 
 	for (unsigned i = 0; i < e->n_values; i++)
@@ -80,7 +82,8 @@ test_every_field_has_a_category(void **state)
 	(void)state;
 	assert_int_equal(max, CAT(REINTEGRATION));
 	for (size_t i = 0; i < NDOCS; i++) {
-		const ProtobufCMessageDescriptor *d = refcat_descriptor(documents[i]);
+		const ProtobufCMessageDescriptor *d =
+		    refcat_descriptor(documents[i]);
 
 		assert_non_null(d);
 		assert_int_equal(strncmp(d->name, "homeward.referral.", 18), 0);
@@ -114,18 +117,19 @@ test_descriptor_and_field_lookup(void **state)
 	    &homeward__referral__reintegration_request__descriptor);
 	assert_ptr_equal(refcat_descriptor(ENV1_MSG_ERASURE_CONFIRMATION),
 	    &homeward__referral__erasure_confirmation__descriptor);
-	for (size_t i = 0; i < sizeof(not_documents) / sizeof(not_documents[0]); i++)
+	for (size_t i = 0; i < sizeof(not_documents) / sizeof(not_documents[0]);
+	    i++)
 		assert_null(refcat_descriptor(not_documents[i]));
 
-	assert_int_equal(refcat_field(&homeward__referral__assistance_request__descriptor, 8),
+	assert_int_equal(refcat_field(DESC(assistance_request), 8),
 	    CAT(IDENTITY));
-	assert_int_equal(refcat_field(&homeward__referral__reintegration_request__descriptor, 5),
+	assert_int_equal(refcat_field(DESC(reintegration_request), 5),
 	    CAT(HEALTH));
-	assert_int_equal(refcat_field(&homeward__referral__departure_notification__descriptor, 7),
+	assert_int_equal(refcat_field(DESC(departure_notification), 7),
 	    CAT(HEALTH));
-	assert_int_equal(refcat_field(&homeward__referral__profile__descriptor, 1),
+	assert_int_equal(refcat_field(DESC(profile), 1),
 	    CAT(PROFILE));
-	assert_int_equal(refcat_field(&homeward__referral__assistance_request__descriptor, 99), 0);
+	assert_int_equal(refcat_field(DESC(assistance_request), 99), 0);
 	assert_int_equal(refcat_field(&homeward__control__request__descriptor, 1), 0);
 	assert_int_equal(refcat_field(NULL, 1), 0);
 }
@@ -164,15 +168,23 @@ test_empty_documents_carry_nothing(void **state)
 static void
 test_assistance_request(void **state)
 {
-	Homeward__Referral__AssistanceRequest ar = HOMEWARD__REFERRAL__ASSISTANCE_REQUEST__INIT;
-	Homeward__Referral__CaseHeader h = HOMEWARD__REFERRAL__CASE_HEADER__INIT;
-	Homeward__Referral__ConsentScope cs = HOMEWARD__REFERRAL__CONSENT_SCOPE__INIT;
-	Homeward__Referral__Profile p = HOMEWARD__REFERRAL__PROFILE__INIT;
-	Homeward__Referral__Identity id = HOMEWARD__REFERRAL__IDENTITY__INIT;
-	Homeward__Referral__IdentityDocument doc = HOMEWARD__REFERRAL__IDENTITY_DOCUMENT__INIT;
+	Homeward__Referral__AssistanceRequest ar =
+	    HOMEWARD__REFERRAL__ASSISTANCE_REQUEST__INIT;
+	Homeward__Referral__CaseHeader h =
+	    HOMEWARD__REFERRAL__CASE_HEADER__INIT;
+	Homeward__Referral__ConsentScope cs =
+	    HOMEWARD__REFERRAL__CONSENT_SCOPE__INIT;
+	Homeward__Referral__Profile p =
+	    HOMEWARD__REFERRAL__PROFILE__INIT;
+	Homeward__Referral__Identity id =
+	    HOMEWARD__REFERRAL__IDENTITY__INIT;
+	Homeward__Referral__IdentityDocument doc =
+	    HOMEWARD__REFERRAL__IDENTITY_DOCUMENT__INIT;
 	Homeward__Referral__IdentityDocument *docs[1] = { &doc };
 	Homeward__Referral__DataCategory cats[2] = { CAT(HEALTH), CAT(IDENTITY) };
-	Homeward__Referral__AssistanceType needs[1] = { HOMEWARD__REFERRAL__ASSISTANCE_TYPE__ASSISTANCE_SHELTER };
+	Homeward__Referral__AssistanceType needs[1] = {
+		HOMEWARD__REFERRAL__ASSISTANCE_TYPE__ASSISTANCE_SHELTER
+	};
 	const uint16_t t = ENV1_MSG_ASSISTANCE_REQUEST;
 
 	(void)state;
@@ -223,10 +235,14 @@ test_assistance_request(void **state)
 static void
 test_nested_health(void **state)
 {
-	Homeward__Referral__ReintegrationRequest rr = HOMEWARD__REFERRAL__REINTEGRATION_REQUEST__INIT;
-	Homeward__Referral__HealthSummary hs = HOMEWARD__REFERRAL__HEALTH_SUMMARY__INIT;
-	Homeward__Referral__DepartureNotification dn = HOMEWARD__REFERRAL__DEPARTURE_NOTIFICATION__INIT;
-	Homeward__Referral__TravelLeg leg = HOMEWARD__REFERRAL__TRAVEL_LEG__INIT;
+	Homeward__Referral__ReintegrationRequest rr =
+	    HOMEWARD__REFERRAL__REINTEGRATION_REQUEST__INIT;
+	Homeward__Referral__HealthSummary hs =
+	    HOMEWARD__REFERRAL__HEALTH_SUMMARY__INIT;
+	Homeward__Referral__DepartureNotification dn =
+	    HOMEWARD__REFERRAL__DEPARTURE_NOTIFICATION__INIT;
+	Homeward__Referral__TravelLeg leg =
+	    HOMEWARD__REFERRAL__TRAVEL_LEG__INIT;
 	Homeward__Referral__TravelLeg *legs[1] = { &leg };
 
 	(void)state;
@@ -287,19 +303,22 @@ test_unknown_fields_refused(void **state)
 	static const uint8_t nested[] = { 0x0a, 0x05, 0x0a, 0x01, 'A', 0x48, 0x00 };
 	/* The same without the unknown field decodes. */
 	static const uint8_t known[] = { 0x0a, 0x03, 0x0a, 0x01, 'A' };
-	Homeward__Referral__FollowUpReport fr = HOMEWARD__REFERRAL__FOLLOW_UP_REPORT__INIT;
-	ProtobufCMessageUnknownField uf = { 15, PROTOBUF_C_WIRE_TYPE_VARINT, 1, (uint8_t *)"\x01" };
+	Homeward__Referral__FollowUpReport fr =
+	    HOMEWARD__REFERRAL__FOLLOW_UP_REPORT__INIT;
+	ProtobufCMessageUnknownField uf = {
+		15, PROTOBUF_C_WIRE_TYPE_VARINT, 1, (uint8_t *)"\x01"
+	};
 	uint32_t mask = 0xdeadbeef;
 
 	(void)state;
-	assert_int_equal(refcat_of_body(ENV1_MSG_FOLLOW_UP_REPORT, top, sizeof(top), &mask),
+	assert_int_equal(refcat_of_body(FUR, top, sizeof(top), &mask),
 	    -EINVAL);
-	assert_int_equal(refcat_of_body(ENV1_MSG_FOLLOW_UP_REPORT, nested, sizeof(nested), &mask),
+	assert_int_equal(refcat_of_body(FUR, nested, sizeof(nested), &mask),
 	    -EINVAL);
 	assert_int_equal(mask, 0xdeadbeef);
-	assert_int_equal(refcat_check_body(NULL, ENV1_MSG_FOLLOW_UP_REPORT, nested,
+	assert_int_equal(refcat_check_body(NULL, FUR, nested,
 	    sizeof(nested)), -1);
-	assert_int_equal(refcat_of_body(ENV1_MSG_FOLLOW_UP_REPORT, known, sizeof(known), &mask), 0);
+	assert_int_equal(refcat_of_body(FUR, known, sizeof(known), &mask), 0);
 	assert_int_equal(mask, BIT(CASE));
 
 	/* In memory: what cannot be classified counts as everything. */
@@ -339,7 +358,7 @@ test_garbage_refused(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(refcat_of_body(ENV1_MSG_FOLLOW_UP_REPORT, bad[i].b,
+		assert_int_equal(refcat_of_body(FUR, bad[i].b,
 		    bad[i].len, &mask), -EINVAL);
 		assert_int_equal(refcat_check_body(NULL, ENV1_MSG_FOLLOW_UP_REPORT,
 		    bad[i].b, bad[i].len), -1);
@@ -376,7 +395,7 @@ test_check_body(void **state)
 static void
 test_names(void **state)
 {
-	const ProtobufCEnumDescriptor *e = &homeward__referral__data_category__descriptor;
+	const ProtobufCEnumDescriptor *e = DESC(data_category);
 	uint32_t all = 0;
 
 	(void)state;
@@ -405,7 +424,8 @@ test_names(void **state)
 static void
 test_mask_format(void **state)
 {
-	const char *every = "case,identity,profile,health,security,travel,reintegration";
+	const char *every =
+	    "case,identity,profile,health,security,travel,reintegration";
 	char buf[128];
 	char small[12];
 
