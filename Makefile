@@ -100,7 +100,8 @@ $(BUILD)/proto/proto/%.pb-c.c $(BUILD)/proto/proto/%.pb-c.h: proto/%.proto
 	@echo "  PROTOC  $<"
 	@protoc-c --proto_path=. --proto_path=$(PROTO_INC) --c_out=$(BUILD)/proto $<
 
-$(BUILD)/proto/google/protobuf/descriptor.pb-c.c $(BUILD)/proto/google/protobuf/descriptor.pb-c.h: $(PROTO_INC)/$(DESC_PROTO)
+# Grouped (&:): one protoc-c run makes both, never two racing under -j.
+$(BUILD)/proto/google/protobuf/descriptor.pb-c.c $(BUILD)/proto/google/protobuf/descriptor.pb-c.h &: $(PROTO_INC)/$(DESC_PROTO)
 	@mkdir -p $(BUILD)/proto
 	@echo "  PROTOC  $(DESC_PROTO)"
 	@protoc-c --proto_path=$(PROTO_INC) --c_out=$(BUILD)/proto $(DESC_PROTO)
@@ -119,9 +120,38 @@ $(BUILD)/obj/proto-gen/%.pb-c.o: $(BUILD)/proto/%.pb-c.c $(PROTO_H)
 
 PROTO_GEN_OBJ := $(patsubst $(BUILD)/proto/%.pb-c.c,$(BUILD)/obj/proto-gen/%.pb-c.o,$(PROTO_C))
 
+# The data category of every field of referral.proto (proto/refcat.h).
+# protoc-c drops custom options from its code, so a host generator reads
+# them from the descriptor set and fails the build on a field without one.
+REFCAT_DESC  := $(BUILD)/proto/referral.desc
+REFCAT_GEN   := $(BUILD)/refcat_gen
+REFCAT_TABLE := $(BUILD)/proto/refcat_table.c
+REFCAT_OBJ   := $(BUILD)/obj/proto-gen/refcat_table.o
+
+$(REFCAT_DESC): proto/referral.proto $(PROTO_INC)/$(DESC_PROTO)
+	@mkdir -p $(dir $@)
+	@echo "  PROTOC  $< (descriptor set)"
+	@protoc-c --proto_path=. --proto_path=$(PROTO_INC) --include_imports \
+	    --descriptor_set_out=$@ proto/referral.proto
+
+$(REFCAT_GEN): $(call obj,proto/gen/refcat_gen.c) \
+    $(BUILD)/obj/proto-gen/google/protobuf/descriptor.pb-c.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs libprotobuf-c 2>/dev/null)
+
+# Written aside and renamed, so a failed check leaves no table behind.
+$(REFCAT_TABLE): $(REFCAT_GEN) $(REFCAT_DESC)
+	@echo "  GEN     $@"
+	@$(REFCAT_GEN) $(REFCAT_DESC) >$@.tmp || { rm -f $@.tmp $@; exit 1; }
+	@mv $@.tmp $@
+
+$(REFCAT_OBJ): $(REFCAT_TABLE) | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
 $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 	@rm -f $@; ar rcs $@ $^
-$(LIBPROTO): $(call obj,$(PROTO_SRC)) $(PROTO_GEN_OBJ)
+$(LIBPROTO): $(call obj,$(PROTO_SRC)) $(PROTO_GEN_OBJ) $(REFCAT_OBJ)
 	@rm -f $@; ar rcs $@ $^
 $(LIBKEYS): $(call obj,$(KEYS_SRC))
 	@rm -f $@; ar rcs $@ $^
