@@ -505,7 +505,7 @@ check_travel(struct daemon *d, const struct case_actor *a,
 	}
 	if (nwaive > 0) {
 		/* The waiver travels with the notice: the partner sees it. */
-		dn->rules_waived = waive;
+		dn->rules_waived = (char **)waive;
 		dn->n_rules_waived = nwaive;
 		dn->waiver_reason = (char *)waiver_reason;
 		dn->waived_by = (char *)a->name;
@@ -588,6 +588,13 @@ case_step_send(struct daemon *d, const struct case_actor *a,
 	if (msg_type == ENV1_MSG_DEPARTURE_NOTIFICATION) {
 		Homeward__Referral__DepartureNotification *dn = (void *)doc;
 
+		if (dn->n_rules_waived > 0 || *dn->waiver_reason != '\0' ||
+		    *dn->waived_by != '\0') {
+			snprintf(why, whylen, "waivers are given with --waive and "
+			    "--waiver-reason, not in the document");
+			rc = -EINVAL;
+			goto out;
+		}
 		saved_waive = dn->rules_waived;
 		if ((rc = check_travel(d, a, c, p, &ct, dn, waive, nwaive,
 		    waiver_reason, why, whylen)) != 0)
@@ -678,11 +685,11 @@ out:
 		/* The waiver pointed at the caller's strings: not ours to free. */
 		Homeward__Referral__DepartureNotification *dn = (void *)doc;
 
-		if (dn->rules_waived == (char **)waive) {
+		if (nwaive > 0 && dn->rules_waived == (char **)waive) {
 			dn->rules_waived = saved_waive;
 			dn->n_rules_waived = 0;
-			dn->waiver_reason = NULL;
-			dn->waived_by = NULL;
+			dn->waiver_reason = (char *)protobuf_c_empty_string;
+			dn->waived_by = (char *)protobuf_c_empty_string;
 		}
 	}
 	if (scope != NULL)
