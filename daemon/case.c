@@ -738,7 +738,7 @@ case_release_one(struct daemon *d, const struct store_case *c,
 	    c->role == CASE_ROLE_DESTINATION ? FLOW_DESTINATION : FLOW_ORIGIN,
 	    h->msg_type, doc, why, sizeof(why)) != 0) {
 		h->state = HELD_CANCELLED;
-		snprintf(h->missing, sizeof(h->missing), "cancelled: %s", why);
+		snprintf(h->missing, sizeof(h->missing), "cancelled: %.300s", why);
 		if ((rc = store_held_update(d->store, h)) == 0)
 			rc = audit_append(d->store, actor, AUDIT_CANCEL, c->code, NULL,
 			    h->missing, daemon_now());

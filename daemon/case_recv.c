@@ -141,7 +141,7 @@ case_from_request(struct daemon *d, struct peer *p, const struct store_in *row,
 	c->role = CASE_ROLE_ORIGIN;
 	c->state = CASE_OPEN;
 	c->opened_at = daemon_now();
-	snprintf(c->opened_by, sizeof(c->opened_by), "peer %s", p->rec.agency_id);
+	snprintf(c->opened_by, sizeof(c->opened_by), "peer %.58s", p->rec.agency_id);
 	if (r->profile != NULL && (rc = case_doc_pack(&r->profile->base, &prof,
 	    &plen)) != 0)
 		return rc;
@@ -189,7 +189,7 @@ keep_received_consent(struct daemon *d, struct peer *p, const struct store_case 
 	sc.c.given_at = s->given_at;
 	sc.c.expires_at = s->expires_at;
 	memcpy(sc.case_id, c->case_id, ENV1_ID_LEN);
-	snprintf(sc.recorded_by, sizeof(sc.recorded_by), "peer %s", p->rec.agency_id);
+	snprintf(sc.recorded_by, sizeof(sc.recorded_by), "peer %.58s", p->rec.agency_id);
 	sc.recorded_at = daemon_now();
 	sc.source = CONSENT_RECEIVED;
 	if ((rc = case_doc_pack(&s->base, &enc, &enc_len)) != 0)
