@@ -76,8 +76,11 @@ cli_case_print(const Homeward__Control__CaseInfo *c)
 		cli_kv("erased after", "%s", t);
 	}
 	cli_kv("consents", "%u in force", c->consents);
-	cli_kv("held", "%u message%s%s", c->held, c->held == 1 ? "" : "s",
-	    c->held > 0 ? " (see 'homeward held')" : "");
+	if (c->held > 0)
+		cli_kv("held", "%u message%s (see 'homeward held %s')", c->held,
+		    c->held == 1 ? "" : "s", c->code);
+	else
+		cli_kv("held", "none");
 	for (size_t i = 0; i < c->n_threads; i++) {
 		const Homeward__Control__CaseThread *th = c->threads[i];
 
