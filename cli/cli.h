@@ -41,6 +41,11 @@ struct cli_cmd {
 	int             is_default;
 	int           (*run)(const struct cli_cmd *, const struct cli_env *,
 	                    int argc, char **argv);
+	/* The step commands of the referral procedure share one handler
+	 * (cmd_step.c): the document they send and what the verb sets in it
+	 * (a Decision, DepartureKind or ArrivalOutcome); 0 elsewhere. */
+	uint32_t        msg_type;
+	int             variant;
 	const char     *summary;        /* one line, for the command list */
 	const char     *synopsis;       /* arguments, after the command name */
 	const char     *help;           /* paragraphs for --help */
@@ -77,6 +82,13 @@ int cli_check_agency(const char *s);
 /* 40 digits, any spaces or dashes between them, into the display form
  * "12345 67890 ..." (FP_DISPLAY_BUFLEN). */
 int cli_parse_fingerprint(const char *s, char *out, size_t outlen);
+/* A CaseRef of CODE and --home (NULL: none), pointing into them: 0, or
+ * CLI_EXIT_USAGE (reported). */
+int cli_case_ref(const struct cli_cmd *, const char *code, const char *home,
+    Homeward__Control__CaseRef *ref);
+/* An RFC 3339 time ("2026-12-01T07:30:00Z", "2026-12-01T09:30:00+02:00")
+ * or ms since the epoch. */
+int cli_parse_time(const char *s, uint64_t *ms);
 /* Before asking the daemon for data to write to path: -1 (reported) when
  * path exists and force is not set, so that no audited read of case data
  * is made for a file that cannot be written.  The write checks again. */
@@ -99,6 +111,14 @@ struct cli_answer {
  */
 int cli_call(const struct cli_env *, Homeward__Control__Request *req,
     struct cli_answer *ans);
+/* The same, except that an answer whose Result is not RESULT_OK is kept
+ * and nothing said about it: CLI_EXIT_OK whenever an answer came, for
+ * commands that show what came with a refusal (ans->last->result). */
+int cli_call_any(const struct cli_env *, Homeward__Control__Request *req,
+    struct cli_answer *ans);
+/* Say why the answer's Result is not RESULT_OK, on stderr:
+ * CLI_EXIT_OK or CLI_EXIT_FAIL. */
+int cli_result_report(const struct cli_answer *);
 void cli_answer_free(struct cli_answer *);
 /* The first data Response of this kind, or NULL. */
 const Homeward__Control__Response *cli_answer_find(const struct cli_answer *,
@@ -125,6 +145,17 @@ const char *cli_msg_type_name(uint32_t type, char *buf, size_t len);
 void cli_kv(const char *key, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The referral procedure's commands print times for people in the local
+ * time zone, "2026-12-01 07:30" ("-" for 0), and in JSON as RFC 3339 UTC
+ * strings (null for 0). */
+#define CLI_LOCALTIME_BUFLEN    24
+void cli_localtime(uint64_t ms, char out[CLI_LOCALTIME_BUFLEN]);
+json_t *cli_json_rfc3339(uint64_t ms);
+/* The names of a mask's bits (refnames.h) as a JSON array. */
+json_t *cli_json_mask(uint32_t mask, const char *(*name)(uint32_t));
+/* A string, null when empty. */
+json_t *cli_json_str(const char *s);
+
 /* JSON: ids as lower-case hex (null when empty), times as ms integers
  * (null when 0: never, none). */
 json_t *cli_json_hex(ProtobufCBinaryData b);
@@ -140,6 +171,19 @@ void cli_peer_print(const Homeward__Control__PeerInfo *);
 json_t *cli_message_json(const Homeward__Control__MessageInfo *);
 void cli_message_print(const Homeward__Control__MessageInfo *);
 
+/* --- shared views of the referral procedure (refview.c) --- */
+
+json_t *cli_case_json(const Homeward__Control__CaseInfo *);
+void cli_case_print(const Homeward__Control__CaseInfo *);
+json_t *cli_consent_json(const Homeward__Control__ConsentInfo *);
+void cli_consent_print(const Homeward__Control__ConsentInfo *);
+json_t *cli_held_json(const Homeward__Control__HeldInfo *);
+void cli_held_line(const Homeward__Control__HeldInfo *);
+json_t *cli_audit_json(const Homeward__Control__AuditEntry *);
+void cli_audit_line(const Homeward__Control__AuditEntry *, int with_case);
+json_t *cli_step_json(const Homeward__Control__StepResult *);
+void cli_step_print(const Homeward__Control__StepResult *);
+
 /* --- the commands (cmd_*.c) --- */
 
 int cmd_status(const struct cli_cmd *, const struct cli_env *, int, char **);
@@ -151,5 +195,21 @@ int cmd_messages_list(const struct cli_cmd *, const struct cli_env *, int, char 
 int cmd_messages_show(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_evidence_export(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_send(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_case_open(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_case_list(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_case_show(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_case_close(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_consent_record(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_consent_list(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_consent_withdraw(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_step(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_held(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_approve(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_worklist(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_alerts_list(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_alerts_ack(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_audit_verify(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_audit_list(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_document_show(const struct cli_cmd *, const struct cli_env *, int, char **);
 
 #endif

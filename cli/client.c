@@ -135,9 +135,11 @@ answer_add(struct cli_answer *ans, Homeward__Control__Response *r)
 	return 0;
 }
 
-static int
-result_report(const Homeward__Control__Result *res)
+int
+cli_result_report(const struct cli_answer *ans)
 {
+	const Homeward__Control__Result *res = ans->last->result;
+
 	if (res->code == HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK)
 		return CLI_EXIT_OK;
 	if (res->message != NULL && res->message[0] != '\0')
@@ -149,7 +151,7 @@ result_report(const Homeward__Control__Result *res)
 }
 
 int
-cli_call(const struct cli_env *env, Homeward__Control__Request *req,
+cli_call_any(const struct cli_env *env, Homeward__Control__Request *req,
     struct cli_answer *ans)
 {
 	Homeward__Control__Response *r;
@@ -190,7 +192,7 @@ cli_call(const struct cli_env *env, Homeward__Control__Request *req,
 		}
 		if (r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_RESULT) {
 			ans->last = r;
-			rc = result_report(r->result);
+			rc = CLI_EXIT_OK;
 			break;
 		}
 		if (answer_add(ans, r) != 0) {
@@ -205,6 +207,19 @@ out:
 	free(buf);
 	free(enc);
 	if (rc != CLI_EXIT_OK)
+		cli_answer_free(ans);
+	return rc;
+}
+
+int
+cli_call(const struct cli_env *env, Homeward__Control__Request *req,
+    struct cli_answer *ans)
+{
+	int rc;
+
+	if ((rc = cli_call_any(env, req, ans)) != CLI_EXIT_OK)
+		return rc;
+	if ((rc = cli_result_report(ans)) != CLI_EXIT_OK)
 		cli_answer_free(ans);
 	return rc;
 }

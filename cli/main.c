@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "keys/env1.h"
+#include "proto/referral.pb-c.h"
 
 #define FP_HELP \
 	"FP is the 40-digit fingerprint as the partner agency read it out (spaces\n" \
@@ -27,21 +29,76 @@
 	"FILE (mode 0600, atomically; an existing FILE only with --force), or to\n" \
 	"standard output with '-' and nothing else printed.\n"
 
+#define HOME_HELP \
+	"--home picks the case when two agencies used the same code: it is the\n" \
+	"agency that opened it.\n"
+
+#define TIME_HELP \
+	"TIME is RFC 3339 (2026-12-01T07:30:00Z, 2026-12-01T09:30:00+02:00) or ms\n" \
+	"since the epoch.\n"
+
+#define STEP_SYNOPSIS \
+	"\n    [--to AGENCY] [--waive RULE[,RULE...] --waiver-reason TEXT]" \
+	"\n    [--safety-reason TEXT] [--home AGENCY] [--json]"
+
+#define DOC_HELP \
+	"The document is the JSON file given with --file: the fields of the\n" \
+	"document in proto/referral.proto by name, enums by their short name\n" \
+	"(\"female\", \"air\"), times as RFC 3339 (2026-12-01T07:30:00Z).  Leave\n" \
+	"out \"header\": homewardd fills it (case, consent, safety exception).\n" \
+	"'homeward document show' prints documents in the same form.\n"
+
+#define STEP_HELP \
+	"--to names the partner agency; it may be left out when the case has\n" \
+	"one partner.  --waive with --waiver-reason: a supervisor accepts the\n" \
+	"risk of breaking the named travel rules (recorded; the partner sees\n" \
+	"it).  --safety-reason: send without consent because safety is at\n" \
+	"issue; it waits until two different supervisors approve it ('homeward\n" \
+	"approve').\n\n" \
+	"Prints 'queued: message ID', 'held: WHAT IS MISSING  (held id ID)' or\n" \
+	"'awaiting a second supervisor: held id ID' and exits 0; exits 1 with\n" \
+	"homewardd's reason when it refuses the step.\n\n" HOME_HELP
+
+#define CONFIRM_SYNOPSIS \
+	"CODE [--file DOC.json] [--reason TEXT]\n" \
+	"    [--met-by-agency ID] [--met-by-contact C]" STEP_SYNOPSIS
+
+#define CONFIRM_HELP \
+	"Sends an AssistanceConfirmation with the decision of the verb.\n" \
+	"--reason sets its reasons; --met-by-agency and --met-by-contact the\n" \
+	"qualified agency that will meet the person on arrival and its contact\n" \
+	"(staff).  --file may give the rest (family_assessment, conditions,\n" \
+	"information_needed); options override the file.\n\n" DOC_HELP "\n" STEP_HELP
+
+#define TRAVEL_HELP \
+	"homewardd checks the travel rules (arrival early in the day on a\n" \
+	"working day in the receiving agency's time zone, few transit points, a\n" \
+	"minor escorted, a girl by a female escort, met on arrival) and refuses\n" \
+	"a plan that breaks one unless a supervisor waives it with --waive.\n"
+
+#define ARRIVAL_HELP \
+	"--file may give the document; options override it.\n\n" STEP_HELP
+
+/* The verb of a step command sets the document's decision, kind or outcome. */
+#define DECISION(v)     HOMEWARD__REFERRAL__DECISION__DECISION_##v
+#define DEPARTURE(v)    HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_##v
+#define ARRIVAL(v)      HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_##v
+
 static const struct cli_cmd commands[] = {
-	{ "status", NULL, 0, cmd_status,
+	{ "status", NULL, 0, cmd_status, 0, 0,
 	  "show the daemon: agency, peers, queues, alerts",
 	  "[--json]",
 	  "Our agency and fingerprint, how many peers are connected, what the\n"
 	  "outbox holds (unacknowledged, waiting for a prekey, the oldest\n"
 	  "unacknowledged message and its age), the inbox (total, held back by a\n"
 	  "gap in a thread) and the number of alerts.\n" },
-	{ "peers", "list", 1, cmd_peers_list,
+	{ "peers", "list", 1, cmd_peers_list, 0, 0,
 	  "list the partner agencies",
 	  "[--json]",
 	  "One line per peer: agency, country, connected, suspended or\n"
 	  "disconnected, whether its fingerprint was verified, usable prekeys,\n"
 	  "unacknowledged messages to it and when it was last seen.\n" },
-	{ "peers", "import", 0, cmd_peers_import,
+	{ "peers", "import", 0, cmd_peers_import, 0, 0,
 	  "import a partner agency's bundle after confirming its fingerprint",
 	  "FILE [--fingerprint FP] [--endpoint HOST:PORT] [--json]",
 	  "FILE is the bundle the partner made with 'homeward-keys export'.  It is\n"
@@ -51,40 +108,40 @@ static const struct cli_cmd commands[] = {
 	  "person), or 'yes' if it matches the one shown.  A mismatch refuses the\n"
 	  "import: do not import a bundle whose fingerprint you have not\n"
 	  "confirmed.  --endpoint overrides the bundle's HOST:PORT.\n\n" FP_HELP },
-	{ "peers", "verify", 0, cmd_peers_action,
+	{ "peers", "verify", 0, cmd_peers_action, 0, 0,
 	  "record that a peer's fingerprint was confirmed out of band",
 	  "AGENCY --fingerprint FP [--json]",
 	  "The daemon compares FP with the peer's pinned key and marks the peer\n"
 	  "verified; a mismatch is refused.\n\n" FP_HELP },
-	{ "peers", "suspend", 0, cmd_peers_action,
+	{ "peers", "suspend", 0, cmd_peers_action, 0, 0,
 	  "stop sending to a peer and refuse its envelopes",
 	  "AGENCY [--json]", "" },
-	{ "peers", "resume", 0, cmd_peers_action,
+	{ "peers", "resume", 0, cmd_peers_action, 0, 0,
 	  "undo suspend",
 	  "AGENCY [--json]", "" },
-	{ "peers", "remove", 0, cmd_peers_action,
+	{ "peers", "remove", 0, cmd_peers_action, 0, 0,
 	  "forget a peer that has no messages in flight",
 	  "AGENCY [--json]", "" },
-	{ "outbox", "list", 1, cmd_messages_list,
+	{ "outbox", "list", 1, cmd_messages_list, 0, 0,
 	  "list the messages we sent or are sending",
 	  "[--peer AGENCY] [--state STATE] [--limit N] [--json]", LIST_HELP },
-	{ "outbox", "show", 0, cmd_messages_show,
+	{ "outbox", "show", 0, cmd_messages_show, 0, 0,
 	  "show one sent message, optionally its document",
 	  "ID [--body FILE|-] [--force] [--json]", SHOW_HELP },
-	{ "inbox", "list", 1, cmd_messages_list,
+	{ "inbox", "list", 1, cmd_messages_list, 0, 0,
 	  "list the messages we received",
 	  "[--peer AGENCY] [--state STATE] [--limit N] [--json]", LIST_HELP },
-	{ "inbox", "show", 0, cmd_messages_show,
+	{ "inbox", "show", 0, cmd_messages_show, 0, 0,
 	  "show one received message, optionally its document",
 	  "ID [--body FILE|-] [--force] [--json]", SHOW_HELP },
-	{ "evidence", "export", 0, cmd_evidence_export,
+	{ "evidence", "export", 0, cmd_evidence_export, 0, 0,
 	  "write a message's evidence of delivery for a third party",
 	  "ID -o FILE [--force] [--json]",
 	  "Writes the signed message and its signed receipt (an Evidence) to FILE\n"
 	  "(mode 0600, atomically; an existing FILE only with --force).  Anyone\n"
 	  "holding both agencies' bundles can check it:\n"
 	  "  homeward-keys verify-evidence FILE --sender A.bundle --recipient B.bundle\n" },
-	{ "send", NULL, 0, cmd_send,
+	{ "send", NULL, 0, cmd_send, 0, 0,
 	  "queue a document for a partner agency",
 	  "--to AGENCY --type TYPE --file FILE [--thread ID] [--reply-to ID] [--json]",
 	  "TYPE is the message type, decimal or 0x hex (0x7f00 is the test\n"
@@ -92,7 +149,188 @@ static const struct cli_cmd commands[] = {
 	  "most 1 MiB.  Without --thread the message starts a new thread;\n"
 	  "--reply-to names the message it answers (both 32 hex digits).  Prints\n"
 	  "the queued message's id and thread id.\n" },
-	{ "log-level", NULL, 0, cmd_log_level,
+	/* --- the referral procedure --- */
+	{ "case", "list", 1, cmd_case_list, 0, 0,
+	  "list the cases",
+	  "[--state open|restricted|closed|erased] [--json]",
+	  "One line per case: its code, its home agency (ours for a case we\n"
+	  "opened, the partner's for one referred to us), our role, state, when it\n"
+	  "was opened, held messages and the partner agencies.  Without --state\n"
+	  "every case but the erased ones.\n" },
+	{ "case", "open", 0, cmd_case_open, 0, 0,
+	  "open a case under its code number",
+	  "CODE [--sex female|male|other] [--age N] [--minor] [--json]",
+	  "CODE names the case everywhere: 1-48 of letters, digits, '-', '_',\n"
+	  "'.' and '/', never the person's name.  --sex, --age (years) and --minor\n"
+	  "are what the travel rules need (a minor travels escorted, a girl by a\n"
+	  "female escort); an --age under 18 implies --minor.  Nothing else about\n"
+	  "the person is asked here: the documents carry it, under consent.\n" },
+	{ "case", "show", 0, cmd_case_show, 0, 0,
+	  "show a case, its consents, held messages and timeline",
+	  "CODE [--home AGENCY] [--json]",
+	  "The case, where it stands with each partner agency and what is due,\n"
+	  "its consents, its held messages, and its timeline from the audit log\n"
+	  "(one line per event: time, operator, action, what, message id).\n\n"
+	  HOME_HELP },
+	{ "case", "close", 0, cmd_case_close, 0, 0,
+	  "close a case (erased after the retention period)",
+	  "CODE [--home AGENCY] [--json]", HOME_HELP },
+	{ "consent", "record", 0, cmd_consent_record, 0, 0,
+	  "record the person's informed consent for a case",
+	  "CODE --to AGENCY[,AGENCY...] --steps LIST|all --categories LIST|all\n"
+	  "    --method written|oral|oral-interpreted [--form FILE] [--language L]\n"
+	  "    [--guardian] [--child-consulted] [--given TIME] [--expires TIME]\n"
+	  "    [--home AGENCY] [--json]",
+	  "Records the consent as the person gave it.  A message is released\n"
+	  "only under a consent in force that covers its recipient, its step and\n"
+	  "every category of data it carries; until then it is held.\n\n"
+	  "--to       the agencies the data may go to\n"
+	  "--steps    'all', or steps by number or name: 1 request, 2 confirmation,\n"
+	  "           3 reintegration, 4 reintegration-confirmation, 5 departure,\n"
+	  "           6 arrival, 7 follow-up\n"
+	  "--categories  'all', or identity, profile, health, security, travel,\n"
+	  "           reintegration (procedure data needs no consent)\n"
+	  "--method   written: give --form FILE, the scan of the signed form; only\n"
+	  "           its SHA-256 leaves this computer.  oral-interpreted: give\n"
+	  "           --language, the interpreter's language (BCP 47: fr, bm).\n"
+	  "--guardian        given by a guardian for a minor\n"
+	  "--child-consulted and the child was consulted\n"
+	  "--given, --expires  when it was given (default now) and when it ends\n"
+	  "           (default: when withdrawn)\n\n"
+	  "Prints the consent id and how many held messages it released.\n\n"
+	  TIME_HELP },
+	{ "consent", "list", 0, cmd_consent_list, 0, 0,
+	  "list a case's consents",
+	  "CODE [--home AGENCY] [--json]",
+	  "Each consent with its scope, how it was given, who recorded it, and\n"
+	  "whether it is in force, expired or withdrawn.\n\n" HOME_HELP },
+	{ "consent", "withdraw", 0, cmd_consent_withdraw, 0, 0,
+	  "withdraw one consent of a case, or all of them",
+	  "CODE [CONSENT_ID] [--home AGENCY] [--json]",
+	  "The person withdrew consent.  Without CONSENT_ID (32 hex digits, see\n"
+	  "'homeward consent list') every consent of the case is withdrawn.  Held\n"
+	  "messages it covered are cancelled, and every agency that received data\n"
+	  "of the case is sent a ConsentWithdrawal: it must restrict and erase\n"
+	  "the case and confirm (see 'homeward case show').\n\n" HOME_HELP },
+	{ "request", "send", 0, cmd_step, ENV1_MSG_ASSISTANCE_REQUEST, 0,
+	  "notify a partner of a request for assistance (step 1)",
+	  "CODE --file DOC.json [--reply-by TIME]" STEP_SYNOPSIS,
+	  "Sends an AssistanceRequest to the partner agency in the country of\n"
+	  "origin.  --reply-by sets its reply_by: an answer not received by then\n"
+	  "raises an alert.\n\n" DOC_HELP "\n" STEP_HELP "\n" TIME_HELP },
+	{ "request", "accept", 0, cmd_step, ENV1_MSG_ASSISTANCE_CONFIRMATION,
+	  DECISION(ACCEPT),
+	  "accept a request for assistance (step 2)",
+	  CONFIRM_SYNOPSIS, CONFIRM_HELP },
+	{ "request", "decline", 0, cmd_step, ENV1_MSG_ASSISTANCE_CONFIRMATION,
+	  DECISION(DECLINE),
+	  "decline a request for assistance (step 2)",
+	  CONFIRM_SYNOPSIS, CONFIRM_HELP },
+	{ "request", "more-info", 0, cmd_step, ENV1_MSG_ASSISTANCE_CONFIRMATION,
+	  DECISION(MORE_INFORMATION),
+	  "ask for more information about a request (step 2)",
+	  CONFIRM_SYNOPSIS, CONFIRM_HELP },
+	{ "reintegration", "request", 0, cmd_step, ENV1_MSG_REINTEGRATION_REQUEST, 0,
+	  "send a reintegration assistance request (step 3a)",
+	  "CODE --file DOC.json [--reply-by TIME]" STEP_SYNOPSIS,
+	  "Sends a ReintegrationRequest: the assessment, the preliminary plan and\n"
+	  "the assistance wanted.  It needs an accepted request for assistance.\n"
+	  "--reply-by sets its reply_by.\n\n" DOC_HELP "\n" STEP_HELP "\n"
+	  TIME_HELP },
+	{ "reintegration", "confirm", 0, cmd_step,
+	  ENV1_MSG_REINTEGRATION_CONFIRMATION, 0,
+	  "confirm the reintegration services committed (step 3b)",
+	  "CODE --file DOC.json" STEP_SYNOPSIS,
+	  "Sends a ReintegrationConfirmation: services committed, by whom, from\n"
+	  "when, and items declined with the reason.\n\n" DOC_HELP "\n" STEP_HELP },
+	{ "departure", "plan", 0, cmd_step, ENV1_MSG_DEPARTURE_NOTIFICATION,
+	  DEPARTURE(PROVISIONAL),
+	  "give notice of a provisional itinerary (step 4a)",
+	  "CODE --file ITINERARY.json" STEP_SYNOPSIS,
+	  "Sends a DepartureNotification of kind provisional, as soon as an\n"
+	  "itinerary exists.\n\n" TRAVEL_HELP "\n" DOC_HELP "\n" STEP_HELP },
+	{ "departure", "depart", 0, cmd_step, ENV1_MSG_DEPARTURE_NOTIFICATION,
+	  DEPARTURE(FINAL),
+	  "notify that the person departed (step 4a, final)",
+	  "CODE --file ITINERARY.json" STEP_SYNOPSIS,
+	  "Sends a DepartureNotification of kind final.  An arrival not\n"
+	  "confirmed in time after the scheduled arrival raises an urgent alert.\n\n"
+	  TRAVEL_HELP "\n" DOC_HELP "\n" STEP_HELP },
+	{ "arrival", "confirm", 0, cmd_step, ENV1_MSG_ARRIVAL_CONFIRMATION,
+	  ARRIVAL(MET),
+	  "confirm that the person arrived and was met (step 4b)",
+	  "CODE [--at TIME] [--met-by NAME] [--met-by-agency ID]\n"
+	  "    [--next-steps TEXT] [--file DOC.json]" STEP_SYNOPSIS,
+	  "Sends an ArrivalConfirmation: arrived and met.  --at is when (default:\n"
+	  "now), --met-by the staff member and --met-by-agency the agency that met\n"
+	  "the person.\n\n" ARRIVAL_HELP "\n" TIME_HELP },
+	{ "arrival", "no-show", 0, cmd_step, ENV1_MSG_ARRIVAL_CONFIRMATION,
+	  ARRIVAL(NOT_ARRIVED),
+	  "report that the person did not arrive (step 4b)",
+	  "CODE [--next-steps TEXT] [--file DOC.json]" STEP_SYNOPSIS,
+	  "Sends an ArrivalConfirmation: not arrived.  The person may be missing:\n"
+	  "say in --next-steps what is being done.\n\n" ARRIVAL_HELP },
+	{ "arrival", "delayed", 0, cmd_step, ENV1_MSG_ARRIVAL_CONFIRMATION,
+	  ARRIVAL(DELAYED),
+	  "report that the arrival is delayed (step 4b)",
+	  "CODE [--next-steps TEXT] [--file DOC.json]" STEP_SYNOPSIS,
+	  "Sends an ArrivalConfirmation: delayed, with what happens next.\n\n"
+	  ARRIVAL_HELP },
+	{ "followup", "send", 0, cmd_step, ENV1_MSG_FOLLOW_UP_REPORT, 0,
+	  "send a follow-up report on reintegration",
+	  "CODE --file DOC.json" STEP_SYNOPSIS,
+	  "Sends a FollowUpReport: the reintegration status and a report, with\n"
+	  "the person's privacy in mind.\n\n" DOC_HELP "\n" STEP_HELP },
+	{ "held", NULL, 0, cmd_held, 0, 0,
+	  "list messages held for consent or for approval",
+	  "[CODE] [--home AGENCY] [--json]",
+	  "Every held message, or those of case CODE: what it is, for whom, what\n"
+	  "is missing for it to go, and who approved it under the safety\n"
+	  "exception.  A message held for consent goes by itself once a consent\n"
+	  "covers it ('homeward consent record').\n" },
+	{ "approve", NULL, 0, cmd_approve, 0, 0,
+	  "approve a message held under the safety exception",
+	  "HELD_ID --reason TEXT [--json]",
+	  "A message sent with --safety-reason goes without consent only after\n"
+	  "two different supervisors approve it, each with a reason.  The first\n"
+	  "approval is recorded; the second releases it.  The partner agency sees\n"
+	  "that it was sent so.  HELD_ID is 32 hex digits ('homeward held').\n" },
+	{ "worklist", NULL, 0, cmd_worklist, 0, 0,
+	  "show what is waiting for an operator",
+	  "[--json]",
+	  "In sections: held for consent, awaiting a second supervisor, queued\n"
+	  "(no receipt yet), unanswered, overdue; each with its case, partner,\n"
+	  "document, due time (local time) and id.\n" },
+	{ "alerts", "list", 1, cmd_alerts_list, 0, 0,
+	  "list the daemon's alerts",
+	  "[--all] [--limit N] [--json]",
+	  "Unacknowledged alerts, newest first (--all: acknowledged ones too;\n"
+	  "--limit: at most N, default 100): answers overdue, arrivals not\n"
+	  "confirmed (urgent: the person may be missing), a partner's\n"
+	  "equivocation, gaps in a thread.\n" },
+	{ "alerts", "ack", 0, cmd_alerts_ack, 0, 0,
+	  "acknowledge an alert",
+	  "ID [--json]",
+	  "ID is the alert's number ('homeward alerts').  The acknowledgement is\n"
+	  "recorded with the operator's name.\n" },
+	{ "audit", "verify", 0, cmd_audit_verify, 0, 0,
+	  "check the audit log's hash chain",
+	  "[--json]",
+	  "Exit 0 when the chain is intact; 1 when it is broken, naming the\n"
+	  "first entry that does not chain and why.\n" },
+	{ "audit", "list", 0, cmd_audit_list, 0, 0,
+	  "read the audit log",
+	  "[CODE] [--home AGENCY] [--after SEQ] [--limit N] [--json]",
+	  "Entries in order of their sequence number, of every case or of case\n"
+	  "CODE: --after SEQ starts after that entry, --limit N returns at most N\n"
+	  "(default 100, at most 10000).\n" },
+	{ "document", "show", 0, cmd_document_show, 0, 0,
+	  "show a document of a case as JSON",
+	  "MESSAGE_ID [--json]",
+	  "Decodes the document a message carries (sent or received) and prints\n"
+	  "it as JSON, the form '--file' takes; --json wraps it with the message\n"
+	  "id, type and direction.  homewardd records the read: it is case data.\n" },
+	{ "log-level", NULL, 0, cmd_log_level, 0, 0,
 	  "change the daemon's log verbosity",
 	  "warn|info|debug [--json]", "" },
 };
@@ -112,13 +350,13 @@ usage(FILE *f)
 			snprintf(name, sizeof(name), "%s [%s]", c->group, c->sub);
 		else
 			cli_cmd_name(c, name, sizeof(name));
-		fprintf(f, "  %-18s %s\n", name, c->summary);
+		fprintf(f, "  %-22s %s\n", name, c->summary);
 	}
 	fprintf(f, "\noptions:\n"
-	    "  -s, --socket PATH  homewardd's control socket (default $%s,\n"
-	    "                     else %s)\n"
-	    "  -V, --version      print the version and exit\n"
-	    "  -h, --help         this text\n\n"
+	    "  -s, --socket PATH      homewardd's control socket (default $%s,\n"
+	    "                         else %s)\n"
+	    "  -V, --version          print the version and exit\n"
+	    "  -h, --help             this text\n\n"
 	    "Every command takes --json and --help ('homeward peers import --help').\n"
 	    "Exit status: 0 success, 1 failure, 2 usage error.\n",
 	    CLI_SOCKET_ENV, CLI_SOCKET_DEFAULT);

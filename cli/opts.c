@@ -2,7 +2,7 @@
  * Command-line parsing for homeward: getopt_long per command with errors
  * reported against the command's synopsis, the generated help, and the
  * parsers for the values operators type (numbers, message types, ids,
- * agency ids, fingerprints).  Nothing here talks to the daemon or prints
+ * agency ids, fingerprints, times).  Nothing here talks to the daemon or prints
  * results: parsing is kept apart from output.
  */
 #include <ctype.h>
@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/refnames.h"
+#include "common/docjson.h"
 #include "common/strnum.h"
 #include "keys/fingerprint.h"
 #include "keys/tool/tool.h"
@@ -157,6 +159,33 @@ cli_parse_fingerprint(const char *s, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 	return 0;
+}
+
+int
+cli_case_ref(const struct cli_cmd *cmd, const char *code, const char *home,
+    Homeward__Control__CaseRef *ref)
+{
+	homeward__control__case_ref__init(ref);
+	if (refnames_check_case_code(code) != 0)
+		return cli_usage(cmd, "a case code is 1-%d of letters, digits, "
+		    "'-', '_', '.' and '/'", REFNAMES_CASE_CODE_MAX);
+	if (home != NULL && cli_check_agency(home) != 0)
+		return cli_usage(cmd, "--home is an agency id: 1-63 of a-z, 0-9 "
+		    "and '-'");
+	ref->code = (char *)code;
+	if (home != NULL)
+		ref->home = (char *)home;
+	return 0;
+}
+
+int
+cli_parse_time(const char *s, uint64_t *ms)
+{
+	if (s == NULL || s[0] == '\0')
+		return -1;
+	if (strspn(s, "0123456789") == strlen(s))
+		return strnum_u64(s, 1, INT64_MAX, ms);
+	return docjson_parse_time(s, ms) == 0 ? 0 : -1;
 }
 
 int

@@ -3,7 +3,8 @@
  * times as ISO 8601 UTC (text) or ms integers (JSON), ids as lower-case
  * hex, durations for humans, and JSON through jansson (never written by
  * hand).  Stable key names matter to scripts: the JSON keys are the field
- * names of control.proto.
+ * names of control.proto.  The referral procedure's commands show times
+ * in the operator's local time zone and write RFC 3339 in JSON.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "common/docjson.h"
 #include "keys/tool/tool.h"
 
 void
@@ -52,6 +54,21 @@ cli_time(uint64_t ms, char out[CLI_TIME_BUFLEN])
 	}
 	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out, CLI_TIME_BUFLEN, "%s.%03uZ", day, (unsigned)(ms % 1000));
+}
+
+void
+cli_localtime(uint64_t ms, char out[CLI_LOCALTIME_BUFLEN])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms == 0) {
+		snprintf(out, CLI_LOCALTIME_BUFLEN, "-");
+		return;
+	}
+	if (ms / 1000 > 253402300799ull || localtime_r(&t, &tm) == NULL ||
+	    strftime(out, CLI_LOCALTIME_BUFLEN, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(out, CLI_LOCALTIME_BUFLEN, "@%llu", (unsigned long long)ms);
 }
 
 void
@@ -136,6 +153,44 @@ cli_json_time(uint64_t ms)
 	if (ms == 0)
 		return json_null();
 	return json_integer((json_int_t)ms);
+}
+
+json_t *
+cli_json_rfc3339(uint64_t ms)
+{
+	char buf[DOCJSON_TIME_LEN];
+
+	if (ms == 0)
+		return json_null();
+	/* Beyond year 9999 only a broken daemon: keep the number. */
+	if (docjson_format_time(ms, buf, sizeof(buf)) != 0)
+		return json_integer((json_int_t)(ms > INT64_MAX ? INT64_MAX : ms));
+	return json_string(buf);
+}
+
+json_t *
+cli_json_mask(uint32_t mask, const char *(*name)(uint32_t))
+{
+	json_t *arr;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	for (uint32_t b = 0; b < 32; b++) {
+		const char *s;
+
+		if ((mask & (1u << b)) == 0)
+			continue;
+		s = name(b);
+		json_array_append_new(arr, strcmp(s, "?") == 0 ?
+		    json_integer(b) : json_string(s));
+	}
+	return arr;
+}
+
+json_t *
+cli_json_str(const char *s)
+{
+	return s == NULL || s[0] == '\0' ? json_null() : json_string(s);
 }
 
 int

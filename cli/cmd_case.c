@@ -1,0 +1,378 @@
+/*
+ * homeward case: open a case under its code, list cases, show one with
+ * everything the daemon holds about it (its threads with each partner, its
+ * consents, its held messages and its timeline from the audit log), and
+ * close it.  A case is named by its code, never by the person: the only
+ * personal data asked for here is what the travel rules need (sex, age,
+ * minor), sent to the daemon as a homeward.referral.Profile.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/refnames.h"
+
+static const struct option open_opts[] = {
+	{ "sex", required_argument, NULL, 'x' },
+	{ "age", required_argument, NULL, 'a' },
+	{ "minor", no_argument, NULL, 'm' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option list_opts[] = {
+	{ "state", required_argument, NULL, 'S' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option ref_opts[] = {
+	{ "home", required_argument, NULL, 'H' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define AGE_MAX         120
+#define ADULT_AGE       18
+
+static Homeward__Referral__AgeBand
+age_band(uint32_t age)
+{
+	if (age < 12)
+		return HOMEWARD__REFERRAL__AGE_BAND__AGE_BAND_UNDER_12;
+	if (age < 18)
+		return HOMEWARD__REFERRAL__AGE_BAND__AGE_BAND_12_TO_17;
+	if (age < 25)
+		return HOMEWARD__REFERRAL__AGE_BAND__AGE_BAND_18_TO_24;
+	if (age < 40)
+		return HOMEWARD__REFERRAL__AGE_BAND__AGE_BAND_25_TO_39;
+	return HOMEWARD__REFERRAL__AGE_BAND__AGE_BAND_40_AND_OVER;
+}
+
+/* The one CaseInfo of an answer, or NULL (reported). */
+static const Homeward__Control__CaseInfo *
+answer_case(const struct cli_answer *ans)
+{
+	const Homeward__Control__Response *r;
+
+	r = cli_answer_find(ans, HOMEWARD__CONTROL__RESPONSE__KIND_CASE_INFO);
+	if (r == NULL) {
+		cli_warnx("homewardd answered without the case");
+		return NULL;
+	}
+	return r->case_info;
+}
+
+/* --- case open --- */
+
+int
+cmd_case_open(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
+    char **argv)
+{
+	Homeward__Control__Request req = HOMEWARD__CONTROL__REQUEST__INIT;
+	Homeward__Control__CaseOpen co = HOMEWARD__CONTROL__CASE_OPEN__INIT;
+	Homeward__Referral__Profile p = HOMEWARD__REFERRAL__PROFILE__INIT;
+	Homeward__Control__CaseRef ref;
+	const Homeward__Control__Response *r;
+	const Homeward__Control__CaseInfo *ci;
+	struct cli_answer ans;
+	uint8_t *enc = NULL;
+	uint64_t age = 0;
+	int c, json = 0, minor = 0, rc;
+
+	while ((c = cli_getopt(cmd, argc, argv, ":hj", open_opts)) != -1) {
+		switch (c) {
+		case 'x':
+			if (refnames_sex_parse(optarg, &p.sex) != 0)
+				return cli_usage(cmd, "--sex is female, male or other");
+			break;
+		case 'a':
+			if (cli_parse_u64(optarg, 1, AGE_MAX, &age) != 0)
+				return cli_usage(cmd, "--age is 1 to %d years (leave it "
+				    "out when not known)", AGE_MAX);
+			break;
+		case 'm': minor = 1; break;
+		case 'j': json = 1; break;
+		case CLI_OPT_HELP: return cli_help(cmd);
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(cmd, "give one case code");
+	if ((rc = cli_case_ref(cmd, argv[optind], NULL, &ref)) != 0)
+		return rc;
+	if (minor && age >= ADULT_AGE)
+		return cli_usage(cmd, "--minor and --age %llu contradict each other",
+		    (unsigned long long)age);
+
+	/* The travel rules depend on these: a minor travels escorted, a girl
+	 * by a female escort. */
+	p.age = (uint32_t)age;
+	if (age > 0)
+		p.age_band = age_band(p.age);
+	p.minor = minor || (age > 0 && age < ADULT_AGE);
+	if ((enc = malloc(homeward__referral__profile__get_packed_size(&p) + 1)) ==
+	    NULL) {
+		cli_warnx("out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	co.code = ref.code;
+	co.profile.data = enc;
+	co.profile.len = homeward__referral__profile__pack(&p, enc);
+	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_CASE_OPEN;
+	req.case_open = &co;
+	rc = cli_call(env, &req, &ans);
+	free(enc);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	r = cli_answer_find(&ans, HOMEWARD__CONTROL__RESPONSE__KIND_CASE_INFO);
+	ci = r != NULL ? r->case_info : NULL;
+	if (json) {
+		rc = cli_json_print(json_pack("{s:s, s:o}", "code", co.code, "case",
+		    ci != NULL ? cli_case_json(ci) : json_null()));
+	} else {
+		printf("opened case %s%s\n", co.code, p.minor ?
+		    " (a minor: travels escorted)" : "");
+		if (ci != NULL) {
+			printf("\n");
+			cli_case_print(ci);
+		}
+		printf("\nnext: record the person's consent with 'homeward consent "
+		    "record %s ...'\n", co.code);
+	}
+	cli_answer_free(&ans);
+	return rc;
+}
+
+/* --- case list --- */
+
+static int
+list_output(const struct cli_answer *ans, int json)
+{
+	char t[CLI_LOCALTIME_BUFLEN];
+	json_t *arr;
+	size_t shown = 0;
+
+	if (json) {
+		if ((arr = json_array()) == NULL)
+			return cli_json_print(NULL);
+		for (size_t i = 0; i < ans->n; i++)
+			if (ans->data[i]->kind_case ==
+			    HOMEWARD__CONTROL__RESPONSE__KIND_CASE_INFO)
+				json_array_append_new(arr,
+				    cli_case_json(ans->data[i]->case_info));
+		return cli_json_print(json_pack("{s:o}", "cases", arr));
+	}
+	for (size_t i = 0; i < ans->n; i++) {
+		const Homeward__Control__CaseInfo *c;
+
+		if (ans->data[i]->kind_case !=
+		    HOMEWARD__CONTROL__RESPONSE__KIND_CASE_INFO)
+			continue;
+		c = ans->data[i]->case_info;
+		if (shown++ == 0)
+			printf("%-20s %-16s %-11s %-10s %-16s %4s  %s\n", "CASE",
+			    "HOME", "ROLE", "STATE", "OPENED", "HELD", "PARTNERS");
+		cli_localtime(c->opened_at, t);
+		printf("%-20s %-16s %-11s %-10s %-16s %4u  ", c->code, c->home,
+		    c->role, c->state, t, c->held);
+		for (size_t k = 0; k < c->n_threads; k++)
+			printf("%s%s", k > 0 ? "," : "", c->threads[k]->peer);
+		printf("%s\n", c->n_threads == 0 ? "-" : "");
+	}
+	if (shown == 0)
+		printf("no cases\n");
+	return CLI_EXIT_OK;
+}
+
+int
+cmd_case_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
+    char **argv)
+{
+	static const char *const states[] = { "open", "restricted", "closed",
+	    "erased" };
+	Homeward__Control__Request req = HOMEWARD__CONTROL__REQUEST__INIT;
+	Homeward__Control__CaseList cl = HOMEWARD__CONTROL__CASE_LIST__INIT;
+	struct cli_answer ans;
+	int c, json = 0, rc, ok;
+
+	while ((c = cli_getopt(cmd, argc, argv, ":hj", list_opts)) != -1) {
+		switch (c) {
+		case 'S':
+			ok = 0;
+			for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+				ok |= strcmp(optarg, states[i]) == 0;
+			if (!ok)
+				return cli_usage(cmd, "--state is open, restricted, "
+				    "closed or erased");
+			cl.state = optarg;
+			break;
+		case 'j': json = 1; break;
+		case CLI_OPT_HELP: return cli_help(cmd);
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage(cmd, "no arguments expected");
+	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_CASE_LIST;
+	req.case_list = &cl;
+	if ((rc = cli_call(env, &req, &ans)) != CLI_EXIT_OK)
+		return rc;
+	rc = list_output(&ans, json);
+	cli_answer_free(&ans);
+	return rc;
+}
+
+/* --- case show --- */
+
+static int
+show_json(const struct cli_answer *ans, const Homeward__Control__CaseInfo *ci)
+{
+	json_t *consents, *held, *timeline;
+
+	consents = json_array();
+	held = json_array();
+	timeline = json_array();
+	if (consents == NULL || held == NULL || timeline == NULL) {
+		json_decref(consents);
+		json_decref(held);
+		json_decref(timeline);
+		return cli_json_print(NULL);
+	}
+	for (size_t i = 0; i < ans->n; i++) {
+		const Homeward__Control__Response *r = ans->data[i];
+
+		if (r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_CONSENT)
+			json_array_append_new(consents, cli_consent_json(r->consent));
+		else if (r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_HELD)
+			json_array_append_new(held, cli_held_json(r->held));
+		else if (r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_AUDIT)
+			json_array_append_new(timeline, cli_audit_json(r->audit));
+	}
+	return cli_json_print(json_pack("{s:o, s:o, s:o, s:o}", "case",
+	    cli_case_json(ci), "consents", consents, "held", held,
+	    "timeline", timeline));
+}
+
+/* The records of one kind under a heading; "none" when there are none. */
+static void
+show_section(const struct cli_answer *ans, const char *heading,
+    Homeward__Control__Response__KindCase kind)
+{
+	size_t shown = 0;
+
+	printf("\n%s:\n", heading);
+	for (size_t i = 0; i < ans->n; i++) {
+		const Homeward__Control__Response *r = ans->data[i];
+
+		if (r->kind_case != kind)
+			continue;
+		shown++;
+		if (kind == HOMEWARD__CONTROL__RESPONSE__KIND_CONSENT)
+			cli_consent_print(r->consent);
+		else if (kind == HOMEWARD__CONTROL__RESPONSE__KIND_HELD)
+			cli_held_line(r->held);
+		else
+			cli_audit_line(r->audit, 0);
+	}
+	if (shown == 0)
+		printf("none\n");
+}
+
+int
+cmd_case_show(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
+    char **argv)
+{
+	Homeward__Control__Request req = HOMEWARD__CONTROL__REQUEST__INIT;
+	Homeward__Control__CaseShow cs = HOMEWARD__CONTROL__CASE_SHOW__INIT;
+	Homeward__Control__CaseRef ref;
+	const Homeward__Control__CaseInfo *ci;
+	struct cli_answer ans;
+	const char *home = NULL;
+	int c, json = 0, rc;
+
+	while ((c = cli_getopt(cmd, argc, argv, ":hj", ref_opts)) != -1) {
+		switch (c) {
+		case 'H': home = optarg; break;
+		case 'j': json = 1; break;
+		case CLI_OPT_HELP: return cli_help(cmd);
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(cmd, "give one case code");
+	if ((rc = cli_case_ref(cmd, argv[optind], home, &ref)) != 0)
+		return rc;
+	cs.ref = &ref;
+	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_CASE_SHOW;
+	req.case_show = &cs;
+	if ((rc = cli_call(env, &req, &ans)) != CLI_EXIT_OK)
+		return rc;
+	if ((ci = answer_case(&ans)) == NULL) {
+		rc = CLI_EXIT_FAIL;
+	} else if (json) {
+		rc = show_json(&ans, ci);
+	} else {
+		cli_case_print(ci);
+		show_section(&ans, "consents",
+		    HOMEWARD__CONTROL__RESPONSE__KIND_CONSENT);
+		show_section(&ans, "held messages",
+		    HOMEWARD__CONTROL__RESPONSE__KIND_HELD);
+		show_section(&ans, "timeline",
+		    HOMEWARD__CONTROL__RESPONSE__KIND_AUDIT);
+	}
+	cli_answer_free(&ans);
+	return rc;
+}
+
+/* --- case close --- */
+
+int
+cmd_case_close(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
+    char **argv)
+{
+	Homeward__Control__Request req = HOMEWARD__CONTROL__REQUEST__INIT;
+	Homeward__Control__CaseClose cc = HOMEWARD__CONTROL__CASE_CLOSE__INIT;
+	Homeward__Control__CaseRef ref;
+	const Homeward__Control__Response *r;
+	struct cli_answer ans;
+	char t[CLI_LOCALTIME_BUFLEN];
+	const char *home = NULL;
+	int c, json = 0, rc;
+
+	while ((c = cli_getopt(cmd, argc, argv, ":hj", ref_opts)) != -1) {
+		switch (c) {
+		case 'H': home = optarg; break;
+		case 'j': json = 1; break;
+		case CLI_OPT_HELP: return cli_help(cmd);
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(cmd, "give one case code");
+	if ((rc = cli_case_ref(cmd, argv[optind], home, &ref)) != 0)
+		return rc;
+	cc.ref = &ref;
+	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_CASE_CLOSE;
+	req.case_close = &cc;
+	if ((rc = cli_call(env, &req, &ans)) != CLI_EXIT_OK)
+		return rc;
+	r = cli_answer_find(&ans, HOMEWARD__CONTROL__RESPONSE__KIND_CASE_INFO);
+	if (json) {
+		rc = cli_json_print(json_pack("{s:s, s:o}", "code", ref.code, "case",
+		    r != NULL ? cli_case_json(r->case_info) : json_null()));
+	} else {
+		printf("closed case %s\n", ref.code);
+		if (r != NULL && r->case_info->erase_after != 0) {
+			cli_localtime(r->case_info->erase_after, t);
+			printf("its data is erased after %s (the retention period)\n",
+			    t);
+		}
+	}
+	cli_answer_free(&ans);
+	return rc;
+}
