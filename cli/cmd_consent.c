@@ -431,8 +431,9 @@ cmd_consent_withdraw(const struct cli_cmd *cmd, const struct cli_env *env,
 				    HOMEWARD__CONTROL__RESPONSE__KIND_CONSENT)
 					json_array_append_new(arr,
 					    cli_consent_json(ans.data[i]->consent));
-		rc = cli_json_print(arr == NULL ? NULL : json_pack("{s:s, s:o}",
-		    "code", ref.code, "withdrawn", arr));
+		rc = cli_json_print(arr == NULL ? NULL : json_pack("{s:s, s:o, s:s}",
+		    "code", ref.code, "withdrawn", arr, "result",
+		    ans.last->result->message));
 		goto out;
 	}
 	for (size_t i = 0; i < ans.n; i++) {
@@ -442,12 +443,11 @@ cmd_consent_withdraw(const struct cli_cmd *cmd, const struct cli_env *env,
 		printf("withdrew consent %s\n",
 		    cli_hex(ans.data[i]->consent->consent_id, id));
 	}
-	if (shown == 0)
-		printf("withdrew %s of case %s\n", cw.consent_id.len > 0 ?
-		    "the consent" : "every consent", ref.code);
-	printf("held messages it covered are cancelled; every agency that "
-	    "received data of\nthe case is told to restrict and erase it "
-	    "(follow with 'homeward case show %s')\n", ref.code);
+	(void)shown;
+	/* The daemon says what it did: how many, and whom it told. */
+	printf("case %s: %s\nheld messages no consent covers are cancelled "
+	    "(follow with 'homeward case show %s')\n", ref.code,
+	    ans.last->result->message, ref.code);
 out:
 	cli_answer_free(&ans);
 	return rc;
