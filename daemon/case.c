@@ -76,6 +76,18 @@ case_doc_header(ProtobufCMessage *m)
 	return (Homeward__Referral__CaseHeader **)(void *)((char *)m + f->offset);
 }
 
+const char *
+case_step_label(uint16_t msg_type, const ProtobufCMessage *doc)
+{
+	const Homeward__Referral__DepartureNotification *dn = (const void *)doc;
+
+	if (msg_type != ENV1_MSG_DEPARTURE_NOTIFICATION || doc == NULL)
+		return flow_step_name(msg_type);
+	return dn->kind == HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL ?
+	    "departure notification (final)" :
+	    "departure notification (provisional)";
+}
+
 int
 case_doc_pack(const ProtobufCMessage *m, uint8_t **out, size_t *len)
 {
@@ -288,6 +300,9 @@ case_gate(struct daemon *d, const struct store_case *c, const struct peer *p,
 			rc = -ENOENT;
 	} else {
 		consent_explain(v, &need, missing, missinglen);
+		/* The state is said by whoever shows it: keep the what. */
+		if (strncmp(missing, "held: ", 6) == 0)
+			memmove(missing, missing + 6, strlen(missing + 6) + 1);
 	}
 	free(rows);
 	free(plain);
@@ -330,7 +345,7 @@ case_queue_doc(struct daemon *d, const struct store_case *c, struct peer *p,
 	ct->updated_at = daemon_now();
 	if ((rc = store_ct_put(d->store, ct)) != 0)
 		return rc;
-	snprintf(detail, sizeof(detail), "%s to %s%s", flow_step_name(msg_type),
+	snprintf(detail, sizeof(detail), "%s to %s%s", case_step_label(msg_type, doc),
 	    p->rec.agency_id, safety != NULL ? " under the safety exception" : "");
 	return audit_append(d->store, actor, AUDIT_SEND, c->code, message_id, detail,
 	    daemon_now());

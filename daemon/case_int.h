@@ -22,6 +22,9 @@ int case_held_list(struct daemon *, const uint8_t case_id[ENV1_ID_LEN], int stat
 int case_cancel_held(struct daemon *, const struct store_case *, const char *actor,
     const char *why);
 
+/* "departure notification (final)": the step as the timeline says it. */
+const char *case_step_label(uint16_t msg_type, const ProtobufCMessage *doc);
+
 /* The case's consents: rows, and the plain array the gate reads. */
 int case_consents(struct daemon *, const uint8_t case_id[ENV1_ID_LEN],
     struct store_consent **rows, struct consent **plain, size_t *n);

@@ -243,6 +243,7 @@ case_on_document(struct daemon *d, struct peer *p, const struct store_in *row,
 	ProtobufCMessage               *doc;
 	const char                     *code;
 	char                            why[CASE_WHY_LEN], detail[200];
+	char                            actor[STORE_NAME_LEN];
 	int                             rc;
 
 	if (!is_procedure(row->msg_type))
@@ -289,9 +290,10 @@ case_on_document(struct daemon *d, struct peer *p, const struct store_in *row,
 	ct.updated_at = daemon_now();
 	if ((rc = store_ct_put(d->store, &ct)) != 0)
 		goto out;
-	snprintf(detail, sizeof(detail), "%s from %s", flow_step_name(row->msg_type),
-	    p->rec.agency_id);
-	if ((rc = audit_append(d->store, "peer", AUDIT_RECEIVE, c.code,
+	snprintf(detail, sizeof(detail), "%s from %s", case_step_label(row->msg_type,
+	    doc), p->rec.agency_id);
+	snprintf(actor, sizeof(actor), "peer %.58s", p->rec.agency_id);
+	if ((rc = audit_append(d->store, actor, AUDIT_RECEIVE, c.code,
 	    row->message_id, detail, daemon_now())) != 0)
 		goto out;
 	if (hdr != NULL && hdr->consent != NULL &&
@@ -333,7 +335,7 @@ case_on_delivered(struct daemon *d, const struct store_out *acked)
 	struct store_case_thread        ct;
 	struct store_case               c;
 	struct peer                    *p;
-	char                            detail[128];
+	char                            detail[128], actor[STORE_NAME_LEN];
 	int                             rc;
 
 	if (!is_procedure(acked->msg_type))
@@ -342,9 +344,10 @@ case_on_delivered(struct daemon *d, const struct store_out *acked)
 	    (rc = store_case_get_id(d->store, ct.case_id, &c)) != 0)
 		return rc == -ENOENT ? 0 : rc;
 	p = peers_by_rik(d, acked->peer_rik);
-	snprintf(detail, sizeof(detail), "%s receipted by %s",
-	    flow_step_name(acked->msg_type), p != NULL ? p->rec.agency_id : "?");
-	if ((rc = audit_append(d->store, "peer", AUDIT_RECEIPT, c.code,
+	snprintf(detail, sizeof(detail), "%s receipted",
+	    flow_step_name(acked->msg_type));
+	snprintf(actor, sizeof(actor), "peer %.58s", p != NULL ? p->rec.agency_id : "?");
+	if ((rc = audit_append(d->store, actor, AUDIT_RECEIPT, c.code,
 	    acked->message_id, detail, daemon_now())) != 0)
 		return rc;
 	if (acked->msg_type == ENV1_MSG_ERASURE_CONFIRMATION) {

@@ -149,7 +149,7 @@ D request send DEMO-0001 --to demo-origin --file "$T/docs/request.json"
 D held
 echo "-- the guardian's written consent is recorded (the girl was consulted): the request goes"
 D consent record DEMO-0001 --to demo-origin --steps all \
-    --categories profile,security,travel,reintegration --method written \
+    --categories profile,security,health,travel,reintegration --method written \
     --form "$T/docs/form.pdf" --guardian --child-consulted
 until_state origin request 1
 echo "-- step 2, the partner confirms and names who will meet her on arrival"
