@@ -5,7 +5,8 @@
 #   make test       build and run every test (unit, vectors, integration)
 #   make asan       the same suite under AddressSanitizer + UBSan
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 30)
-#   make bench      bench-crypto, then two daemons delivering 20,000 messages
+#   make bench      bench-crypto, the consent gate against a seal, then two
+#                   daemons delivering 20,000 messages
 #   make bench-crypto   seal/open throughput against their primitives
 #   make vectors    regenerate tests/vectors/*.json (deterministic)
 #   make install    PREFIX (/usr/local) and DESTDIR honoured
@@ -211,8 +212,9 @@ bench-crypto: $(BUILD)/bench_crypto
 # bench-crypto, then two real daemons exchanging 20,000 messages next to
 # the bound measured in the same run (scripts/bench-delivery.sh; about 2
 # minutes).  Everything is built first so that no compiler runs alongside.
-bench: all $(BUILD)/bench_crypto $(BUILD)/bench_delivery
+bench: all $(BUILD)/bench_crypto $(BUILD)/bench_gate $(BUILD)/bench_delivery
 	@$(MAKE) --no-print-directory bench-crypto
+	$(BUILD)/bench_gate
 	@BUILD=$(BUILD) ./scripts/bench-delivery.sh
 
 # What Homeward does today, end to end (scripts/demo.sh).

@@ -13,7 +13,7 @@
 #     the erased case's key gone from keystore.db and its WAL;
 #   - a reply-by and an arrival deadline raising alerts across a restart,
 #     passed to alert_command;
-#   - an edited audit log detected;
+#   - a closed case erased after retention; an edited audit log detected;
 #   - a canary name planted in a document appears in no log and no file
 #     the daemons wrote (only inside encrypted columns).
 set -eu
@@ -49,6 +49,7 @@ chmod 755 "$T/alert.sh"
 PROC="[procedure]
 deadline_check_ms = 200
 arrival_grace_ms = 500
+retention_ms = 1500
 alert_command = $T/alert.sh
 [roles]
 $AUDITOR = auditor
@@ -317,6 +318,16 @@ hw $DEST departure depart CI-0006 --to $ORIG --file "$IN/soon.json" $W >/dev/nul
     fail "final CI-0006"
 arrival_overdue() { hw $DEST alerts --json | jq -e '.alerts[] | select(.kind == "arrival_overdue" and .urgent and .case_code == "CI-0006")'; }
 wait_for 30 arrival_overdue || fail "no urgent arrival_overdue alert"
+
+step "a closed case is erased when retention ends"
+if as $AUDITOR "$HWCLI" -s "$T/$DEST.sock" case close CI-0002 >/dev/null 2>&1; then
+	fail "an auditor closed a case"
+fi
+hw $DEST case close CI-0002 >/dev/null || fail "case close"
+erased() { [ "$(hw $DEST case list --state erased --json | jq -r '.cases[] | select(.code == "CI-0002") | .state')" = erased ]; }
+wait_for 20 erased || fail "CI-0002 not erased after retention"
+hw $DEST audit list CI-0002 --json | jq -e '.audit[] | select(.action == "erase")' >/dev/null ||
+    fail "the erasure is not in the audit log"
 
 step "the audit log verifies, and an edit is detected"
 hw $DEST audit verify >/dev/null || fail "audit verify on an intact log"
