@@ -4,7 +4,8 @@
 #   - one case through all six steps, the request held for lack of consent
 #     and released when consent is recorded; a consent for sn-dakar never
 #     releases to ml-bamako; health held until the consent includes it;
-#   - every out-of-order step refused, naming the missing step;
+#   - every out-of-order step refused, naming the missing step; an expired
+#     or withdrawn consent holds;
 #   - travel plans arriving at night, on a weekend, or with a girl escorted
 #     by a man refused; a supervisor's waiver accepted and recorded;
 #   - an operator without the role refused; the safety exception needs two
@@ -85,13 +86,13 @@ hw $DEST request send CI-0001 --to $ORIG --file "$IN/request.json" --json >"$T/o
     fail "request send: $(cat "$T/out")"
 [ "$(jq -r .state "$T/out")" = held ] || fail "request not held: $(cat "$T/out")"
 jq -r .missing "$T/out" | grep -q "no consent" || fail "missing: $(jq -r .missing "$T/out")"
-[ "$(hw $DEST held --json | jq '.held | length')" = 1 ] || fail "held list"
+[ "$(hw $DEST held CI-0001 --json | jq '.held | length')" = 1 ] || fail "held list"
 
 step "a consent for sn-dakar does not release to ml-bamako"
 hw $DEST consent record CI-0001 --to sn-dakar --steps all --categories all \
     --method oral --guardian --child-consulted >"$T/out" || fail "consent sn-dakar: $(cat "$T/out")"
-[ "$(hw $DEST held --json | jq '.held | length')" = 1 ] || fail "released to the wrong agency"
-hw $DEST held --json | jq -r '.held[0].missing' | grep -q ml-bamako ||
+[ "$(hw $DEST held CI-0001 --json | jq '.held | length')" = 1 ] || fail "released to the wrong agency"
+hw $DEST held CI-0001 --json | jq -r '.held[0].missing' | grep -q ml-bamako ||
     fail "missing does not name ml-bamako"
 
 step "a minor's consent needs a guardian; identity missing keeps it held"
@@ -104,16 +105,16 @@ grep -q guardian "$T/out" || fail "unclear refusal: $(cat "$T/out")"
 hw $DEST consent record CI-0001 --to $ORIG --steps all --categories profile,security \
     --method written --form "$IN/form.pdf" --guardian --child-consulted >"$T/out" ||
     fail "consent: $(cat "$T/out")"
-[ "$(hw $DEST held --json | jq '.held | length')" = 1 ] || fail "released without identity"
-hw $DEST held --json | jq -r '.held[0].missing' | grep -q identity ||
-    fail "missing does not name identity: $(hw $DEST held --json)"
+[ "$(hw $DEST held CI-0001 --json | jq '.held | length')" = 1 ] || fail "released without identity"
+hw $DEST held CI-0001 --json | jq -r '.held[0].missing' | grep -q identity ||
+    fail "missing does not name identity: $(hw $DEST held CI-0001 --json)"
 
 step "a consent covering identity releases the request at once"
 hw $DEST consent record CI-0001 --to $ORIG --steps all \
     --categories identity,profile,security,travel,reintegration \
     --method written --form "$IN/form.pdf" --guardian --child-consulted >"$T/out" ||
     fail "consent: $(cat "$T/out")"
-[ "$(hw $DEST held --json | jq '.held | length')" = 0 ] || fail "still held"
+[ "$(hw $DEST held CI-0001 --json | jq '.held | length')" = 0 ] || fail "still held"
 case_state() { hw "$1" case show "$2" --json | jq -r ".case.threads[0].$3"; }
 wait_for 20 sh -c "[ \"\$($HWCLI -s $T/$ORIG.sock case list --json | jq '.cases | length')\" = 1 ]" ||
     fail "ml-bamako never saw the case"
@@ -137,6 +138,22 @@ if hw $DEST request send CI-0001 --to $ORIG --file "$IN/request.json" >"$T/out" 
 	fail "a second request while the first is pending"
 fi
 
+step "an expired consent, and a withdrawn one, hold"
+hw $DEST case open CI-0007 --sex male --age 33 >/dev/null
+hw $DEST consent record CI-0007 --to $ORIG --steps all --categories all --method oral \
+    --expires $(($(date +%s) * 1000 + 1000)) >/dev/null || fail "consent CI-0007"
+sleep 1.2
+hw $DEST request send CI-0007 --to $ORIG --file "$IN/empty.json" --json >"$T/out" ||
+    fail "request CI-0007"
+[ "$(jq -r .state "$T/out")" = held ] || fail "sent under an expired consent"
+jq -r .missing "$T/out" | grep -q expired || fail "missing: $(jq -r .missing "$T/out")"
+hw $DEST case open CI-0008 --sex male --age 33 >/dev/null
+hw $DEST consent record CI-0008 --to $ORIG --steps 2 --categories all --method oral >/dev/null
+hw $DEST consent withdraw CI-0008 >/dev/null || fail "withdraw CI-0008"
+if hw $DEST request send CI-0008 --to $ORIG --file "$IN/empty.json" >"$T/out" 2>&1; then
+	grep -q held "$T/out" || fail "sent under a withdrawn consent: $(cat "$T/out")"
+fi
+
 step "ml-bamako accepts; the reintegration request is held for health"
 hw $ORIG request accept CI-0001 --met-by-agency ml-bamako \
     --met-by-contact "duty officer" >"$T/out" || fail "accept: $(cat "$T/out")"
@@ -154,7 +171,7 @@ jq -r .missing "$T/out" | grep -q health || fail "missing: $(jq -r .missing "$T/
 hw $DEST consent record CI-0001 --to $ORIG --steps all --categories all \
     --method written --form "$IN/form.pdf" --guardian --child-consulted >"$T/out" ||
     fail "consent with health"
-[ "$(hw $DEST held --json | jq '.held | length')" = 0 ] || fail "health still held"
+[ "$(hw $DEST held CI-0001 --json | jq '.held | length')" = 0 ] || fail "health still held"
 wait_for 20 sh -c "[ \"\$($HWCLI -s $T/$ORIG.sock case show CI-0001 --json | jq -r '.case.threads[0].reintegration')\" = 1 ]" ||
     fail "the reintegration request never arrived"
 cat >"$IN/reint-confirm.json" <<EOF
