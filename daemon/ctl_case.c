@@ -341,7 +341,7 @@ audit_send_cb(const struct audit_entry *e, void *arg)
 }
 
 static void
-do_case_show(struct control_client *cl, struct daemon *d,
+do_case_show(struct control_client *cl, struct daemon *d, const struct case_actor *a,
     const Homeward__Control__CaseShow *req)
 {
 	struct list_walk        w = { cl, d, 0 };
@@ -352,6 +352,12 @@ do_case_show(struct control_client *cl, struct daemon *d,
 
 	if (find_case(cl, d, req->ref, &c) != 0)
 		return;
+	/* Consent records describe the person (guardian, language): a
+	 * read of case data, recorded before anything is sent. */
+	if ((rc = audit_append(d->store, a->name, AUDIT_READ, c.code, NULL,
+	    "case, consents and timeline", daemon_now())) != 0)
+		goto fail;
+	audit_anchor_sync(d->store);
 	if ((rc = send_case(cl, d, &c)) != 0)
 		goto fail;
 	if (c.state != CASE_ERASED) {
@@ -428,7 +434,7 @@ do_consent_record(struct control_client *cl, struct daemon *d,
 
 static void
 do_consent_list(struct control_client *cl, struct daemon *d,
-    const Homeward__Control__ConsentList *req)
+    const struct case_actor *a, const Homeward__Control__ConsentList *req)
 {
 	struct store_consent   *rows = NULL;
 	struct store_case       c;
@@ -437,10 +443,13 @@ do_consent_list(struct control_client *cl, struct daemon *d,
 
 	if (find_case(cl, d, req->ref, &c) != 0)
 		return;
-	if ((rc = store_consent_list(d->store, c.case_id, &rows, &n)) != 0) {
+	if ((rc = audit_append(d->store, a->name, AUDIT_READ, c.code, NULL,
+	    "consents", daemon_now())) != 0 ||
+	    (rc = store_consent_list(d->store, c.case_id, &rows, &n)) != 0) {
 		ctl_store_result(cl, rc, "consent list");
 		return;
 	}
+	audit_anchor_sync(d->store);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = send_consent(cl, d, &rows[i], 0);
 	free(rows);
@@ -936,7 +945,7 @@ ctl_case_handle(struct control_client *cl, struct daemon *d, uid_t uid,
 		break;
 	case HOMEWARD__CONTROL__REQUEST__KIND_CASE_SHOW:
 		if (ctl_need_role(cl, d, uid, ROLE_READ, "showing a case") == 0)
-			do_case_show(cl, d, req->case_show);
+			do_case_show(cl, d, &a, req->case_show);
 		break;
 	case HOMEWARD__CONTROL__REQUEST__KIND_CASE_CLOSE:
 		if (ctl_need_role(cl, d, uid, ROLE_SUPERVISOR, "closing a case") == 0)
@@ -948,7 +957,7 @@ ctl_case_handle(struct control_client *cl, struct daemon *d, uid_t uid,
 		break;
 	case HOMEWARD__CONTROL__REQUEST__KIND_CONSENT_LIST:
 		if (ctl_need_role(cl, d, uid, ROLE_READ, "listing consents") == 0)
-			do_consent_list(cl, d, req->consent_list);
+			do_consent_list(cl, d, &a, req->consent_list);
 		break;
 	case HOMEWARD__CONTROL__REQUEST__KIND_CONSENT_WITHDRAW:
 		if (ctl_need_role(cl, d, uid, ROLE_WORK, "withdrawing consent") == 0)
