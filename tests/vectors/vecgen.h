@@ -106,4 +106,13 @@ void vg_ed25519(json_t *root);
 /* keyfile.json: root["keyfiles"] and root["rejects"]. */
 void vg_keyfiles(json_t *root, const struct fixture_agency *a);
 
+/* tests/vectors/vecgen_referral.c: DIR/referral.json (PROTOCOL.md 17.5). */
+void vg_referral(const char *dir);
+/* The protobuf-c encoding of a document given as docjson with ' for "
+ * (malloc'ed, one byte spare); dies on any error. */
+void vg_doc_body(const char *name, uint16_t msg_type, const char *lit,
+    uint8_t **body, size_t *len);
+/* tests/vectors/vecgen_refreject.c: root["rejects"] of referral.json. */
+void vg_referral_rejects(json_t *root);
+
 #endif

@@ -1,6 +1,7 @@
 /*
- * build/vectorgen DIR (`make vectors`): writes DIR/env1.json and
- * DIR/keyfile.json, the interop vectors of docs/PROTOCOL.md section 17.
+ * build/vectorgen DIR (`make vectors`): writes DIR/env1.json,
+ * DIR/keyfile.json and DIR/referral.json, the interop vectors of
+ * docs/PROTOCOL.md section 17.
  * Every input comes from a label (tests/lib/fixture.h), so two runs write
  * byte-identical files; every entry is confirmed before it is written
  * (tests/lib/vecgen.c).  This file says which vectors exist.
@@ -784,6 +785,7 @@ main(int argc, char **argv)
 		vg_die("cannot write %s", path);
 	json_decref(root);
 
+	vg_referral(argv[1]);
 	fixture_agency_free(&alpha);
 	fixture_agency_free(&beta);
 	fixture_agency_free(&gamma_);
