@@ -36,6 +36,7 @@ struct walk {
 	int             unknown;        /* unknown fields somewhere */
 	int             unclassified;   /* a present field without a category,
 					 * or nesting too deep */
+	int		bad_utf8;	/* a string that is not UTF-8 */
 };
 
 #define DOC(name)       (&homeward__referral__##name##__descriptor)
@@ -171,6 +172,62 @@ present(const ProtobufCFieldDescriptor *f, const char *base)
 	return !zeroish(f, member);
 }
 
+/* Proto3 strings are UTF-8 (RFC 3629: no overlong forms, no surrogates,
+ * nothing past U+10FFFF); protobuf-c does not check, and a document we
+ * could store but never show must not be accepted. */
+static int
+utf8_valid(const unsigned char *p)
+{
+	while (*p != '\0') {
+		unsigned c = *p, n, cp;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		for (unsigned k = 1; k <= n; k++) {
+			if ((p[k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[k] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+static void
+check_strings(const ProtobufCFieldDescriptor *f, const char *member,
+    const char *base, struct walk *w)
+{
+	if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+		size_t n = *(const size_t *)(base + f->quantifier_offset);
+		char *const *v = *(char *const *const *)member;
+
+		for (size_t j = 0; j < n; j++)
+			if (v[j] != NULL && !utf8_valid((const unsigned char *)v[j]))
+				w->bad_utf8 = 1;
+		return;
+	}
+	if (*(char *const *)member != NULL &&
+	    !utf8_valid(*(const unsigned char *const *)member))
+		w->bad_utf8 = 1;
+}
+
 static void
 walk(const ProtobufCMessage *m, int depth, struct walk *w)
 {
@@ -194,9 +251,11 @@ walk(const ProtobufCMessage *m, int depth, struct walk *w)
 			w->mask |= REFCAT_BIT(cat);
 		else
 			w->unclassified = 1;
+		member = base + f->offset;
+		if (f->type == PROTOBUF_C_TYPE_STRING)
+			check_strings(f, member, base, w);
 		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
 			continue;
-		member = base + f->offset;
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t n =
 			    *(const size_t *)(base + f->quantifier_offset);
@@ -264,7 +323,7 @@ refcat_of_body(uint16_t msg_type, const uint8_t *body, size_t len,
 		goto out;
 	}
 	walk(m, 0, &w);
-	if (w.unknown) {
+	if (w.unknown || w.bad_utf8) {
 		rc = -EINVAL;
 		goto out;
 	}

@@ -245,6 +245,7 @@ test_rejects_cover_every_defect(void **state)
 		"padded_length", "bool_not_0_or_1", "uint32_overflow",
 		"unpacked_repeated_enum", "packed_run_split", "empty_packed_run",
 		"nul_in_case_code", "nul_in_nested_string",
+		"not_utf8_case_code", "not_utf8_surrogate",
 		"truncated_last_byte", "truncated_varint", "length_past_end",
 		"wrong_wire_type", "group_wire_type", "not_a_document_type",
 	};

@@ -247,6 +247,7 @@ enum defect {
 	DEFECT_NONCANON,        /* decodes to a message encoded as the twin */
 	DEFECT_TYPE,            /* not a document type; the twin's type is */
 	DEFECT_FIELD_ZERO,      /* decodes with an unknown field numbered 0 */
+	DEFECT_UTF8,            /* decodes, canonical, a string not UTF-8 */
 };
 
 static void
@@ -283,8 +284,9 @@ emit(json_t *arr, const char *name, uint16_t msg_type, enum defect defect,
 			vg_die("%s: decodes", name);
 		break;
 	case DEFECT_UNKNOWN:
+	case DEFECT_UTF8:
 		if (m == NULL || n != bad->n || memcmp(again, bad->b, n) != 0)
-			vg_die("%s: not just unknown fields", name);
+			vg_die("%s: decodes to something else", name);
 		break;
 	case DEFECT_NONCANON:
 		if (m == NULL || n != twin->n || memcmp(again, twin->b, n) != 0)
@@ -593,6 +595,39 @@ embedded_nul(json_t *arr)
 	    "identity.full_name \"Synthetic\", NUL, \"Person A\"");
 }
 
+/* Strings that are not UTF-8 (proto3 requires it; protobuf-c does not
+ * check): a recipient could store them and never show them. */
+static void
+not_utf8(json_t *arr)
+{
+	static const char code[] = "SYN-RJ-0050-\xff\xfe";
+	static const char name[] = "Synthetic \xed\xa0\x80 Person";    /* a surrogate */
+	struct pb bad, twin, h, id;
+
+	header(&h, "SYN-RJ-0050");
+	memset(&twin, 0, sizeof(twin));
+	pb_msg(&twin, DOC_HEADER, &h);
+	memset(&h, 0, sizeof(h));
+	pb_bytes(&h, HDR_CASE_CODE, code, sizeof(code) - 1);
+	memset(&bad, 0, sizeof(bad));
+	pb_msg(&bad, DOC_HEADER, &h);
+	emit(arr, "not_utf8_case_code", ENV1_MSG_ASSISTANCE_REQUEST, DEFECT_UTF8,
+	    &bad, ENV1_MSG_ASSISTANCE_REQUEST, &twin,
+	    "header.case_code ends in the bytes ff fe: not UTF-8");
+
+	doc_min(&twin, "SYN-RJ-0051");
+	bad = twin;
+	memset(&id, 0, sizeof(id));
+	pb_str(&id, ID_FULL_NAME, "Synthetic Person");
+	pb_msg(&twin, AR_IDENTITY, &id);
+	memset(&id, 0, sizeof(id));
+	pb_bytes(&id, ID_FULL_NAME, name, sizeof(name) - 1);
+	pb_msg(&bad, AR_IDENTITY, &id);
+	emit(arr, "not_utf8_surrogate", ENV1_MSG_ASSISTANCE_REQUEST, DEFECT_UTF8,
+	    &bad, ENV1_MSG_ASSISTANCE_REQUEST, &twin,
+	    "identity.full_name holds ed a0 80, an encoded surrogate: not UTF-8");
+}
+
 /* Bodies that are not a document at all. */
 static void
 undecodable(json_t *arr)
@@ -661,6 +696,7 @@ vg_referral_rejects(json_t *root)
 	repeated_and_order(arr);
 	varints(arr);
 	embedded_nul(arr);
+	not_utf8(arr);
 	undecodable(arr);
 	json_object_set_new(root, "rejects", arr);
 }
