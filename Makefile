@@ -9,7 +9,8 @@
 #                   daemons delivering 20,000 messages
 #   make bench-crypto   seal/open throughput against their primitives
 #   make vectors    regenerate tests/vectors/*.json (deterministic)
-#   make install    PREFIX (/usr/local) and DESTDIR honoured
+#   make install    programs and man pages; PREFIX (/usr/local), MANDIR
+#                   (PREFIX/share/man) and DESTDIR honoured
 
 CC       ?= cc
 BUILD    ?= build
@@ -221,9 +222,19 @@ bench: all $(BUILD)/bench_crypto $(BUILD)/bench_gate $(BUILD)/bench_delivery
 demo: all $(TOOLS_BINS)
 	@BUILD=$(BUILD) ./scripts/demo.sh
 
+# The manual pages (docs/man); tests/integration/manpages.sh checks them.
+MANDIR   ?= $(PREFIX)/share/man
+MAN1     := docs/man/homeward.1 docs/man/homeward-keys.1
+MAN5     := docs/man/homewardd.conf.5
+MAN8     := docs/man/homewardd.8
+
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
 
 clean:
 	rm -rf build build-asan build-fuzz
