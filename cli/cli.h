@@ -180,7 +180,15 @@ void cli_consent_print(const Homeward__Control__ConsentInfo *);
 json_t *cli_held_json(const Homeward__Control__HeldInfo *);
 void cli_held_line(const Homeward__Control__HeldInfo *);
 json_t *cli_audit_json(const Homeward__Control__AuditEntry *);
-void cli_audit_line(const Homeward__Control__AuditEntry *, int with_case);
+/* Column widths of the audit entries of an answer, so that one listing
+ * lines up whatever the names of actors and actions. */
+struct cli_audit_cols {
+	int             actor;
+	int             action;
+};
+void cli_audit_cols(const struct cli_answer *, struct cli_audit_cols *);
+void cli_audit_line(const Homeward__Control__AuditEntry *, int with_case,
+    const struct cli_audit_cols *);
 json_t *cli_step_json(const Homeward__Control__StepResult *);
 void cli_step_print(const Homeward__Control__StepResult *);
 

@@ -192,12 +192,16 @@ cmd_audit_verify(const struct cli_cmd *cmd, const struct cli_env *env,
 		return cli_usage(cmd, "no arguments expected");
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_AUDIT_VERIFY;
 	req.audit_verify = &av;
-	if ((rc = cli_call(env, &req, &ans)) != CLI_EXIT_OK)
+	/* A broken chain comes as a report and a refusal: show the report. */
+	if ((rc = cli_call_any(env, &req, &ans)) != CLI_EXIT_OK)
 		return rc;
 	r = cli_answer_find(&ans, HOMEWARD__CONTROL__RESPONSE__KIND_AUDIT_REPORT);
 	if (r == NULL) {
-		cli_warnx("homewardd answered without its report on the audit log");
-		rc = CLI_EXIT_FAIL;
+		if ((rc = cli_result_report(&ans)) == CLI_EXIT_OK) {
+			cli_warnx("homewardd answered without its report on the "
+			    "audit log");
+			rc = CLI_EXIT_FAIL;
+		}
 		goto out;
 	}
 	rep = r->audit_report;
@@ -217,12 +221,15 @@ cmd_audit_verify(const struct cli_cmd *cmd, const struct cli_env *env,
 		    rep->why : "no reason given", (unsigned long long)rep->checked,
 		    rep->checked == 1 ? "y" : "ies");
 	}
-	if (rc == CLI_EXIT_OK && !rep->intact) {
-		cli_warnx("the audit log was altered or damaged from seq %llu on: "
-		    "keep the store as it is and report it to whoever answers for "
-		    "this agency's security", (unsigned long long)rep->first_bad);
-		rc = CLI_EXIT_FAIL;
+	if (rep->intact) {
+		if (cli_result_report(&ans) != CLI_EXIT_OK)
+			rc = CLI_EXIT_FAIL;
+		goto out;
 	}
+	cli_warnx("the audit log was altered or damaged from seq %llu on: keep "
+	    "the store as it is and report it to whoever answers for this "
+	    "agency's security", (unsigned long long)rep->first_bad);
+	rc = CLI_EXIT_FAIL;
 out:
 	cli_answer_free(&ans);
 	return rc;
@@ -235,6 +242,7 @@ cmd_audit_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 	Homeward__Control__Request req = HOMEWARD__CONTROL__REQUEST__INIT;
 	Homeward__Control__AuditList al = HOMEWARD__CONTROL__AUDIT_LIST__INIT;
 	Homeward__Control__CaseRef ref = HOMEWARD__CONTROL__CASE_REF__INIT;
+	struct cli_audit_cols cols;
 	struct cli_answer ans;
 	const char *home = NULL;
 	uint64_t limit = 0;
@@ -285,10 +293,13 @@ cmd_audit_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 	for (size_t i = 0; i < ans.n; i++) {
 		if (ans.data[i]->kind_case != HOMEWARD__CONTROL__RESPONSE__KIND_AUDIT)
 			continue;
-		if (shown++ == 0)
-			printf("%6s  %-16s  %-16s %-8s %-8s %s\n", "SEQ", "AT", "CASE",
-			    "ACTOR", "ACTION", "DETAIL");
-		cli_audit_line(ans.data[i]->audit, 1);
+		if (shown++ == 0) {
+			cli_audit_cols(&ans, &cols);
+			printf("%6s  %-16s  %-16s %-*s  %-*s  %s\n", "SEQ", "AT",
+			    "CASE", cols.actor, "ACTOR", cols.action, "ACTION",
+			    "DETAIL");
+		}
+		cli_audit_line(ans.data[i]->audit, 1, &cols);
 	}
 	if (shown == 0)
 		printf("no audit entries\n");

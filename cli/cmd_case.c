@@ -263,8 +263,10 @@ static void
 show_section(const struct cli_answer *ans, const char *heading,
     Homeward__Control__Response__KindCase kind)
 {
+	struct cli_audit_cols cols;
 	size_t shown = 0;
 
+	cli_audit_cols(ans, &cols);
 	printf("\n%s:\n", heading);
 	for (size_t i = 0; i < ans->n; i++) {
 		const Homeward__Control__Response *r = ans->data[i];
@@ -277,7 +279,7 @@ show_section(const struct cli_answer *ans, const char *heading,
 		else if (kind == HOMEWARD__CONTROL__RESPONSE__KIND_HELD)
 			cli_held_line(r->held);
 		else
-			cli_audit_line(r->audit, 0);
+			cli_audit_line(r->audit, 0, &cols);
 	}
 	if (shown == 0)
 		printf("none\n");

@@ -397,7 +397,6 @@ cmd_consent_withdraw(const struct cli_cmd *cmd, const struct cli_env *env,
 	const char *home = NULL;
 	uint8_t cid[16];
 	json_t *arr;
-	size_t shown = 0;
 	int c, json = 0, rc;
 
 	while ((c = cli_getopt(cmd, argc, argv, ":hj", ref_opts)) != -1) {
@@ -439,11 +438,9 @@ cmd_consent_withdraw(const struct cli_cmd *cmd, const struct cli_env *env,
 	for (size_t i = 0; i < ans.n; i++) {
 		if (ans.data[i]->kind_case != HOMEWARD__CONTROL__RESPONSE__KIND_CONSENT)
 			continue;
-		shown++;
 		printf("withdrew consent %s\n",
 		    cli_hex(ans.data[i]->consent->consent_id, id));
 	}
-	(void)shown;
 	/* The daemon says what it did: how many, and whom it told. */
 	printf("case %s: %s\nheld messages no consent covers are cancelled "
 	    "(follow with 'homeward case show %s')\n", ref.code,

@@ -308,8 +308,30 @@ cli_audit_json(const Homeward__Control__AuditEntry *a)
 	    "detail", a->detail);
 }
 
+#define AUDIT_COL_MAX   24      /* a longer name pushes its line only */
+
 void
-cli_audit_line(const Homeward__Control__AuditEntry *a, int with_case)
+cli_audit_cols(const struct cli_answer *ans, struct cli_audit_cols *cols)
+{
+	cols->actor = 5;
+	cols->action = 6;
+	for (size_t i = 0; i < ans->n; i++) {
+		const Homeward__Control__AuditEntry *a;
+		int n;
+
+		if (ans->data[i]->kind_case != HOMEWARD__CONTROL__RESPONSE__KIND_AUDIT)
+			continue;
+		a = ans->data[i]->audit;
+		if ((n = (int)strnlen(a->actor, AUDIT_COL_MAX)) > cols->actor)
+			cols->actor = n;
+		if ((n = (int)strnlen(a->action, AUDIT_COL_MAX)) > cols->action)
+			cols->action = n;
+	}
+}
+
+void
+cli_audit_line(const Homeward__Control__AuditEntry *a, int with_case,
+    const struct cli_audit_cols *cols)
 {
 	char t[CLI_LOCALTIME_BUFLEN], id[CLI_ID_BUFLEN];
 
@@ -319,7 +341,8 @@ cli_audit_line(const Homeward__Control__AuditEntry *a, int with_case)
 		    a->case_code[0] != '\0' ? a->case_code : "-");
 	else
 		printf("%s  ", t);
-	printf("%-8s %-8s %s", a->actor, a->action, a->detail);
+	printf("%-*s  %-*s  %s", cols->actor, a->actor, cols->action, a->action,
+	    a->detail);
 	if (a->message_id.len > 0)
 		printf("  %s", cli_hex(a->message_id, id));
 	printf("\n");
