@@ -275,7 +275,6 @@ static const struct ms_key procedure_ms_keys[] = {
 	{ "reply_ms",           offsetof(struct config, reply_ms) },
 	{ "arrival_grace_ms",   offsetof(struct config, arrival_grace_ms) },
 	{ "deadline_check_ms",  offsetof(struct config, deadline_check_ms) },
-	{ "retention_ms",       offsetof(struct config, retention_ms) },
 };
 
 static int
@@ -296,6 +295,16 @@ handle_procedure(struct parse_state *st, const char *name, const char *value)
 {
 	struct config *cfg = st->cfg;
 
+	if (strcmp(name, "retention_ms") == 0) {
+		/* Retention runs to years, past every other duration's cap. */
+		if (strnum_u64(value, 1, 100ull * 365 * 24 * 3600 * 1000,
+		    &cfg->retention_ms) != 0) {
+			snprintf(st->err, CONFIG_WHY_LEN, "retention_ms must be a "
+			    "positive number of milliseconds, at most 100 years");
+			return -1;
+		}
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(procedure_ms_keys) /
 	    sizeof(procedure_ms_keys[0]); i++) {
 		if (strcmp(name, procedure_ms_keys[i].name) != 0)
