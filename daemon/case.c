@@ -88,6 +88,21 @@ case_step_label(uint16_t msg_type, const ProtobufCMessage *doc)
 	    "departure notification (provisional)";
 }
 
+void
+case_rearm(struct store_case_thread *ct, uint16_t msg_type,
+    const ProtobufCMessage *doc)
+{
+	const Homeward__Referral__DepartureNotification *dn = (const void *)doc;
+
+	if (msg_type == ENV1_MSG_ASSISTANCE_REQUEST)
+		ct->alerted &= ~CT_ALERT_REQUEST;
+	else if (msg_type == ENV1_MSG_REINTEGRATION_REQUEST)
+		ct->alerted &= ~CT_ALERT_REINT;
+	else if (msg_type == ENV1_MSG_DEPARTURE_NOTIFICATION &&
+	    dn->kind == HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL)
+		ct->alerted &= ~CT_ALERT_ARRIVAL;
+}
+
 int
 case_doc_pack(const ProtobufCMessage *m, uint8_t **out, size_t *len)
 {
@@ -342,6 +357,7 @@ case_queue_doc(struct daemon *d, const struct store_case *c, struct peer *p,
 		return rc;
 	flow_apply(&ct->flow, c->role == CASE_ROLE_DESTINATION ? FLOW_DESTINATION :
 	    FLOW_ORIGIN, msg_type, doc);
+	case_rearm(ct, msg_type, doc);
 	ct->updated_at = daemon_now();
 	if ((rc = store_ct_put(d->store, ct)) != 0)
 		return rc;

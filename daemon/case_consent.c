@@ -166,7 +166,9 @@ case_consent_record(struct daemon *d, const struct case_actor *a,
 	    cats[0] ? cats : "none");
 	if ((rc = store_begin(d->store)) != 0)
 		goto out;
-	if ((rc = store_consent_insert(d->store, &sc, enc, enc_len)) != 0 ||
+	if ((rc = store_consent_insert(d->store, &sc, enc, enc_len)) == -EEXIST)
+		snprintf(why, whylen, "consent %s is recorded already", log_hex(id, 8));
+	if (rc != 0 ||
 	    (rc = audit_append(d->store, a->name, AUDIT_CONSENT_RECORD, c->code, NULL,
 	    detail, daemon_now())) != 0 ||
 	    (rc = case_release_held(d, c, a->name, released)) != 0) {

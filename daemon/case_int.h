@@ -25,6 +25,10 @@ int case_cancel_held(struct daemon *, const struct store_case *, const char *act
 /* "departure notification (final)": the step as the timeline says it. */
 const char *case_step_label(uint16_t msg_type, const ProtobufCMessage *doc);
 
+/* After flow_apply: a new reply-by or arrival deadline re-arms its alert. */
+void case_rearm(struct store_case_thread *, uint16_t msg_type,
+    const ProtobufCMessage *doc);
+
 /* The case's consents: rows, and the plain array the gate reads. */
 int case_consents(struct daemon *, const uint8_t case_id[ENV1_ID_LEN],
     struct store_consent **rows, struct consent **plain, size_t *n);

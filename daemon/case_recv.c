@@ -23,6 +23,8 @@
 /* Alert commands running at once, at most: an alert storm must not fork
  * the machine to death. */
 #define ALERT_SPAWN_MAX         8
+/* Steps an origin agency answers with (PROTOCOL.md 21.4). */
+#define CONSENT_ANSWER_STEPS    ((1u << 2) | (1u << 4) | (1u << 6) | (1u << 7))
 
 static unsigned alert_children;
 
@@ -180,9 +182,12 @@ keep_received_consent(struct daemon *d, struct peer *p, const struct store_case 
 	snprintf(sc.c.recipients[0], sizeof(sc.c.recipients[0]), "%s",
 	    p->rec.agency_id);
 	sc.c.nrecipients = 1;
+	/* It covers our answers to the referring agency, nothing else: a
+	 * partner cannot widen what we may send of a case we referred. */
 	for (size_t i = 0; i < s->n_steps; i++)
 		if (s->steps[i] >= 1 && s->steps[i] <= 7)
 			sc.c.steps |= 1u << s->steps[i];
+	sc.c.steps &= CONSENT_ANSWER_STEPS;
 	for (size_t i = 0; i < s->n_categories; i++)
 		if (s->categories[i] >= 2 && s->categories[i] <= 7)
 			sc.c.categories |= 1u << s->categories[i];
@@ -194,7 +199,13 @@ keep_received_consent(struct daemon *d, struct peer *p, const struct store_case 
 	sc.source = CONSENT_RECEIVED;
 	if ((rc = case_doc_pack(&s->base, &enc, &enc_len)) != 0)
 		goto out;
-	if ((rc = store_consent_insert(d->store, &sc, enc, enc_len)) == 0)
+	/* An id another case already uses: keep the first, say nothing
+	 * more (ids are the sender's; nothing is lost). */
+	if ((rc = store_consent_insert(d->store, &sc, enc, enc_len)) == -EEXIST) {
+		rc = 0;
+		goto out;
+	}
+	if (rc == 0)
 		rc = audit_append(d->store, sc.recorded_by, AUDIT_CONSENT_RECORD, c->code,
 		    NULL, "consent received with the partner's document", daemon_now());
 out:
@@ -231,6 +242,30 @@ withdrawn_by_partner(struct daemon *d, struct peer *p, const struct store_case *
 	return audit_append(d->store, CASE_ACTOR_DAEMON, AUDIT_CONSENT_WITHDRAW,
 	    c->code, row->message_id, "withdrawn by the partner: case restricted, "
 	    "erasure confirmation queued", daemon_now());
+}
+
+/* PROTOCOL.md 21.1: the case's code, and for a step exactly one basis. */
+static int
+header_problem(uint16_t msg_type, const Homeward__Referral__CaseHeader *hdr,
+    const char *code, char *why, size_t whylen)
+{
+	int step = msg_type >= ENV1_MSG_ASSISTANCE_REQUEST &&
+	    msg_type <= ENV1_MSG_FOLLOW_UP_REPORT;
+
+	if (hdr == NULL || hdr->case_code == NULL || strcmp(hdr->case_code, code) != 0) {
+		snprintf(why, whylen, "its header does not name case %s", code);
+		return -EPROTO;
+	}
+	if (step && (hdr->consent != NULL) == (hdr->safety != NULL)) {
+		snprintf(why, whylen, "a step carries exactly one basis, a consent or "
+		    "the safety exception");
+		return -EPROTO;
+	}
+	if (!step && (hdr->consent != NULL || hdr->safety != NULL)) {
+		snprintf(why, whylen, "a withdrawal or erasure carries no basis");
+		return -EPROTO;
+	}
+	return 0;
 }
 
 int
@@ -277,7 +312,8 @@ case_on_document(struct daemon *d, struct peer *p, const struct store_in *row,
 	}
 	if (rc != 0)
 		goto out;
-	if (flow_check(&ct.flow, &(struct flow_config){ d->cfg.require_reintegration },
+	if ((rc = header_problem(row->msg_type, hdr, c.code, why, sizeof(why))) != 0 ||
+	    flow_check(&ct.flow, &(struct flow_config){ d->cfg.require_reintegration },
 	    c.role == CASE_ROLE_DESTINATION ? FLOW_ORIGIN : FLOW_DESTINATION,
 	    row->msg_type, doc, why, sizeof(why)) != 0) {
 		snprintf(detail, sizeof(detail), "message %s refused by the order "
@@ -287,6 +323,7 @@ case_on_document(struct daemon *d, struct peer *p, const struct store_in *row,
 	}
 	flow_apply(&ct.flow, c.role == CASE_ROLE_DESTINATION ? FLOW_ORIGIN :
 	    FLOW_DESTINATION, row->msg_type, doc);
+	case_rearm(&ct, row->msg_type, doc);
 	ct.updated_at = daemon_now();
 	if ((rc = store_ct_put(d->store, &ct)) != 0)
 		goto out;
@@ -296,7 +333,7 @@ case_on_document(struct daemon *d, struct peer *p, const struct store_in *row,
 	if ((rc = audit_append(d->store, actor, AUDIT_RECEIVE, c.code,
 	    row->message_id, detail, daemon_now())) != 0)
 		goto out;
-	if (hdr != NULL && hdr->consent != NULL &&
+	if (hdr != NULL && hdr->consent != NULL && c.role == CASE_ROLE_ORIGIN &&
 	    (rc = keep_received_consent(d, p, &c, hdr->consent)) != 0)
 		goto out;
 	if (hdr != NULL && hdr->safety != NULL) {
@@ -510,8 +547,14 @@ erase_cases(struct daemon *d, struct case_walk *w, const char *reason)
 {
 	for (size_t i = 0; i < w->n; i++) {
 		struct store_case *c = &w->v[i];
+		uint64_t unacked = 0;
 		int rc;
 
+		/* A withdrawal or confirmation still in flight needs the key to
+		 * be sealed or resent: erasure waits for its receipt. */
+		if ((rc = store_case_unacked(d->store, c->case_id, &unacked)) != 0 ||
+		    unacked > 0)
+			continue;
 		if ((rc = store_case_erase(d->store, c->case_id, CASE_ACTOR_DAEMON,
 		    reason, daemon_now())) != 0) {
 			log_warnx("case %s not erased (%s); retrying", c->code,

@@ -165,6 +165,8 @@ add_endpoint(struct parse_state *st, const char *agency, const char *value)
 	return 0;
 }
 
+static int parse_bool(const char *, int *);
+
 struct ms_key {
 	const char     *name;
 	size_t          off;
@@ -227,6 +229,13 @@ handle_daemon(struct parse_state *st, const char *name, const char *value)
 			return -1;
 		}
 		cfg->max_data_mb = mb;
+		return 0;
+	}
+	if (strcmp(name, "test_documents") == 0) {
+		if (parse_bool(value, &cfg->test_documents) != 0) {
+			snprintf(st->err, CONFIG_WHY_LEN, "%s must be yes or no", name);
+			return -1;
+		}
 		return 0;
 	}
 	snprintf(st->err, CONFIG_WHY_LEN, "unknown key %s in [daemon]", name);

@@ -15,6 +15,9 @@
  *   log = stderr | syslog
  *   log_level = warn | info | debug
  *   max_data_mb = 4096                    ; cap on data.db; full: new messages refused
+ *   test_documents = no                   ; yes: `homeward send` of opaque test
+ *                                         ; documents (test systems only: they
+ *                                         ; bypass the consent gate)
  *   [delivery]                            ; all optional, milliseconds
  *   retry_min_ms, retry_max_ms, dial_min_ms, dial_max_ms, heartbeat_ms,
  *   idle_timeout_ms, gap_alert_ms, prekey_check_ms
@@ -81,6 +84,7 @@ struct config {
 	int             log_syslog;
 	enum log_level  log_level;
 	uint64_t        max_data_mb;            /* 0: no cap but the disk's */
+	int             test_documents;         /* `send` of opaque 0x7f00 allowed */
 
 	uint64_t        retry_min_ms;
 	uint64_t        retry_max_ms;

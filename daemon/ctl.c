@@ -587,7 +587,18 @@ do_send(struct control_client *c, struct daemon *d,
 	 * travel: nothing here may carry personal data unchecked by consent. */
 	if (req->msg_type != ENV1_MSG_TEST_DOCUMENT) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "only test documents (type 0x7f00) can be sent in this version");
+		    "send carries only opaque test documents (type 0x7f00); the "
+		    "procedure's documents go with `homeward request send` and the "
+		    "other step commands, through the consent gate");
+		return;
+	}
+	/* Opaque bytes are classified by nothing: off unless a test system
+	 * says otherwise. */
+	if (!d->cfg.test_documents) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "test documents are off: they bypass the consent gate. Set "
+		    "test_documents = yes in [daemon] of %s on a test system only",
+		    d->cfg.path);
 		return;
 	}
 	if ((req->thread_id.len != 0 && req->thread_id.len != ENV1_ID_LEN) ||

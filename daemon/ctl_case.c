@@ -245,9 +245,11 @@ do_case_list(struct control_client *cl, struct daemon *d,
 	control_result(cl, R(OK), "ok");
 }
 
+/* with_scope 0: an auditor's view, the record without the scope (who
+ * gave it, guardian, language: data about the person). */
 static int
 send_consent(struct control_client *cl, struct daemon *d,
-    const struct store_consent *sc, unsigned released)
+    const struct store_consent *sc, unsigned released, int with_scope)
 {
 	Response                        r = HOMEWARD__CONTROL__RESPONSE__INIT;
 	Homeward__Control__ConsentInfo  ci = HOMEWARD__CONTROL__CONSENT_INFO__INIT;
@@ -255,8 +257,8 @@ send_consent(struct control_client *cl, struct daemon *d,
 	size_t                          len = 0;
 	int                             rc;
 
-	if ((rc = store_consent_scope(d->store, sc, &scope, &len)) != 0 &&
-	    rc != -ENOENT)
+	if (with_scope && (rc = store_consent_scope(d->store, sc, &scope,
+	    &len)) != 0 && rc != -ENOENT)
 		return rc;
 	ci.consent_id.data = (uint8_t *)sc->c.id;
 	ci.consent_id.len = ENV1_ID_LEN;
@@ -364,7 +366,8 @@ do_case_show(struct control_client *cl, struct daemon *d, const struct case_acto
 		if ((rc = store_consent_list(d->store, c.case_id, &rows, &n)) != 0)
 			goto fail;
 		for (size_t i = 0; i < n && rc == 0; i++)
-			rc = send_consent(cl, d, &rows[i], 0);
+			rc = send_consent(cl, d, &rows[i], 0,
+			    (a->roles & ROLE_WORK) != 0);
 		free(rows);
 		if (rc != 0)
 			goto fail;
@@ -426,7 +429,7 @@ do_consent_record(struct control_client *cl, struct daemon *d,
 	if (store_consent_list(d->store, c.case_id, &rows, &n) == 0)
 		for (size_t i = 0; i < n; i++)
 			if (memcmp(rows[i].c.id, id, ENV1_ID_LEN) == 0)
-				send_consent(cl, d, &rows[i], released);
+				send_consent(cl, d, &rows[i], released, 1);
 	free(rows);
 	control_result(cl, R(OK), "consent recorded; %u held document(s) released",
 	    released);
@@ -451,7 +454,8 @@ do_consent_list(struct control_client *cl, struct daemon *d,
 	}
 	audit_anchor_sync(d->store);
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = send_consent(cl, d, &rows[i], 0);
+		rc = send_consent(cl, d, &rows[i], 0,
+			    (a->roles & ROLE_WORK) != 0);
 	free(rows);
 	if (rc == 0)
 		control_result(cl, R(OK), "ok");

@@ -23,6 +23,7 @@
 
 #include <sodium.h>
 
+#include "daemon/audit.h"
 #include "daemon/case.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
@@ -247,7 +248,9 @@ give_receipt(struct daemon *d, const uint8_t rik[ENV1_KEY_LEN],
 		if (m.state != OUT_RECEIPT || !peer_is_connected(p))
 			return 0;       /* still waiting for a prekey */
 		if ((rc = store_out_envelope(d->store, &m, &env, &len)) != 0)
-			return rc;
+			/* An erased case's receipt cannot be read again:
+			 * that one is not resent, the others are. */
+			return rc == -ENOENT || rc == -EBADMSG ? 0 : rc;
 		sendlist_add(sl, rik, env, len);
 		return 0;
 	}
@@ -536,7 +539,10 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 			log_info("message %s: gap filled, now current",
 			    log_hex(prev.message_id, ENV1_ID_LEN));
 		}
-		if ((rc = store_thread_put(d->store, &t)) != 0)
+		/* Only our view of the peer's chain: the case flow above may
+		 * have queued an answer in this thread (its out_seq moved). */
+		if ((rc = store_thread_put_in(d->store, t.thread_id, t.in_seq,
+		    t.in_last_h_inner)) != 0)
 			return rc;
 	} else {
 		char detail[96];
@@ -615,7 +621,7 @@ inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
 	}
 	nrl = rl->n;
 	rc = ledger_one(d, p, in, &o, rl);
-	if (rc == -ENOENT || rc == -EBADMSG) {
+	if (rc != 0 && rc != -EIO && rc != -ENOSPC && rc != -ENOMEM) {
 		store_savepoint_rollback(d->store);
 		rl->n = nrl;
 		refuse(p, o.hdr.message_id, "its case is erased or its key does "
@@ -660,6 +666,8 @@ inbound_batch(struct daemon *d)
 			rc = store_commit(d->store);
 		else
 			store_rollback(d->store);
+		if (rc == 0)
+			audit_anchor_sync(d->store);  /* the cases' audit entries */
 	}
 	for (in = batch; in != NULL; in = next) {
 		next = in->next;
@@ -924,7 +932,10 @@ deliver_queue(struct daemon *d, struct peer *p, uint16_t msg_type,
 	struct store_out        m;
 	int                     rc;
 
-	if (!peer_active(p))
+	/* Withdrawals and erasure confirmations wait for a suspended peer
+	 * (sealing waits for peer_active); documents do not queue for it. */
+	if (!peer_active(p) && msg_type != ENV1_MSG_CONSENT_WITHDRAWAL &&
+	    msg_type != ENV1_MSG_ERASURE_CONFIRMATION)
 		return -EPERM;
 	if (len > ENV1_MAX_INLINE)
 		return -EMSGSIZE;

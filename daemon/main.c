@@ -164,6 +164,7 @@ reload(struct daemon *d)
 	if (keyring_sync_prekeys(&d->keys, d->store, daemon_now(), &changed) == 0 &&
 	    changed)
 		peers_announce(d);
+	uv_timer_set_repeat(&d->deadlines, d->cfg.deadline_check_ms);
 	if (peers_load(d) != 0)
 		log_warnx("reload: peer directory not reloaded");
 	peers_dial_all(d);

@@ -105,6 +105,9 @@ int store_thread_get(struct store *, const uint8_t thread_id[ENV1_ID_LEN],
 int store_thread_create(struct store *, const uint8_t thread_id[ENV1_ID_LEN],
     const uint8_t peer_rik[ENV1_KEY_LEN], uint64_t now);
 int store_thread_put(struct store *, const struct store_thread *);
+/* The peer's side of the chain alone (in_seq, in_last_h_inner). */
+int store_thread_put_in(struct store *, const uint8_t thread_id[ENV1_ID_LEN],
+    uint64_t in_seq, const uint8_t in_last_h_inner[ENV1_HASH_LEN]);
 
 /* --- outbox ------------------------------------------------------------ */
 

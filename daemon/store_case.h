@@ -81,6 +81,10 @@ typedef int (*store_case_cb)(const struct store_case *, void *arg);
 int store_case_each(struct store *, int state, store_case_cb, void *arg);
 /* Closed cases whose closed_at <= before, for retention. */
 int store_case_each_closed(struct store *, uint64_t before, store_case_cb, void *arg);
+/* Documents of the case's threads not yet receipted (waiting or sealed):
+ * erasing now would leave them unsealable and unresendable. */
+int store_case_unacked(struct store *, const uint8_t case_id[ENV1_ID_LEN],
+    uint64_t *n);
 /* Erase: destroy the case key and every thread key of the case
  * (crypto-shredding), delete its held documents and consent scopes, and
  * mark it erased.  Runs its own transactions: keystore first. */

@@ -947,3 +947,28 @@ store_held_set_safety(struct store *st, const struct store_held *h,
 	free(blob);
 	return rc;
 }
+
+static const char sql_case_unacked[] =
+    "SELECT count(*) FROM outbox WHERE state IN (0, 1) AND thread_id IN "
+    "(SELECT thread_id FROM case_threads WHERE case_id = ?)";
+
+int
+store_case_unacked(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
+    uint64_t *n)
+{
+	sqlite3_stmt   *s;
+	int             rc;
+
+	if ((s = store_prep(st, st->data, sql_case_unacked)) == NULL)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, case_id, ENV1_ID_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*n = (uint64_t)sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = store_err(st, st->data, rc, "case unacked");
+	}
+	sqlite3_reset(s);
+	return rc;
+}

@@ -242,3 +242,23 @@ store_thread_put(struct store *st, const struct store_thread *t)
 		return rc;
 	return sqlite3_changes(st->data) > 0 ? 0 : -ENOENT;
 }
+
+static const char sql_thread_put_in[] =
+    "UPDATE threads SET in_seq = ?, in_last_h_inner = ? WHERE thread_id = ?";
+
+int
+store_thread_put_in(struct store *st, const uint8_t thread_id[ENV1_ID_LEN],
+    uint64_t in_seq, const uint8_t in_last_h_inner[ENV1_HASH_LEN])
+{
+	sqlite3_stmt   *s;
+	int             rc;
+
+	if ((s = store_prep(st, st->data, sql_thread_put_in)) == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)in_seq);
+	sqlite3_bind_blob(s, 2, in_last_h_inner, ENV1_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, thread_id, ENV1_ID_LEN, SQLITE_STATIC);
+	if ((rc = store_exec_stmt(st, st->data, s, "thread put in")) != 0)
+		return rc;
+	return sqlite3_changes(st->data) > 0 ? 0 : -ENOENT;
+}

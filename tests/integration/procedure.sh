@@ -253,6 +253,14 @@ jq -e '.document.profile.minor == true' "$IN/doc.json" >/dev/null || fail "docum
 hw $DEST audit list --json | jq -r '.audit[].action' | grep -q '^read$' ||
     fail "the read was not audited"
 
+step "opaque test documents are off unless a test system turns them on"
+sed -i 's/^test_documents = yes/test_documents = no/' "$T/$DEST.conf"
+kill -HUP "$(cat "$T/$DEST.pid")"
+printf 'opaque\n' >"$IN/opaque"
+wait_for 10 sh -c "! $HWCLI -s $T/$DEST.sock send --to $ORIG --type 0x7f00 --file $IN/opaque >$T/out 2>&1" ||
+    fail "a test document went with test_documents = no"
+grep -q "consent gate" "$T/out" || fail "unclear: $(cat "$T/out")"
+
 step "the safety exception needs two different supervisors"
 hw $DEST case open CI-0003 --sex male --age 25 >/dev/null
 hw $DEST request send CI-0003 --to $ORIG --file "$IN/empty.json" \
@@ -294,6 +302,10 @@ for a in $ORIG sn-dakar; do
 	wait_for 20 sh -c "[ \"\$($HWCLI -s $T/$a.sock case list --state erased --json | jq -r '.cases[] | select(.code == \"CI-0004\") | .state')\" = erased ]" ||
 	    fail "$a did not erase CI-0004"
 done
+# Every withdrawal and confirmation was receipted: nothing is retransmitted
+# forever into an erased case.
+wait_for 30 all_acked $DEST || fail "ci-abidjan still waits for receipts: $(hw $DEST outbox --state sealed)"
+wait_for 30 all_acked sn-dakar || fail "sn-dakar still waits for receipts"
 for f in "$T/sn-dakar.state/keystore.db" "$T/sn-dakar.state/keystore.db-wal"; do
 	[ -f "$f" ] || continue
 	if od -An -v -tx1 "$f" | tr -d ' \n' | grep -q "$wrapped"; then

@@ -49,6 +49,7 @@ agency_new() {
 		echo "[daemon]"
 		echo "state_dir = $T/$name.state"
 		echo "control_socket = $T/$name.sock"
+		echo "test_documents = yes"
 		[ -z "$port" ] || echo "listen = 127.0.0.1:$port"
 		echo "log_level = ${LOG_LEVEL:-info}"
 		echo "[delivery]"
