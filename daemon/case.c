@@ -19,6 +19,7 @@
 #include "daemon/log.h"
 #include "daemon/travel.h"
 #include "keys/secret.h"
+#include "proto/pbwipe.h"
 #include "proto/refcat.h"
 
 int
@@ -60,7 +61,7 @@ case_doc_unpack(uint16_t msg_type, const uint8_t *body, size_t len)
 
 	if (desc == NULL)
 		return NULL;
-	return protobuf_c_message_unpack(desc, NULL, len, body);
+	return protobuf_c_message_unpack(desc, &pbwipe_allocator, len, body);
 }
 
 /* Every document's field 1 is its CaseHeader. */
@@ -120,7 +121,7 @@ void
 case_doc_free(ProtobufCMessage *m)
 {
 	if (m != NULL)
-		protobuf_c_message_free_unpacked(m, NULL);
+		protobuf_c_message_free_unpacked(m, &pbwipe_allocator);
 }
 
 int
@@ -137,13 +138,13 @@ case_open(struct daemon *d, const struct case_actor *a, const char *code,
 		    "'.' or '/': a code number, never a name", CASE_CODE_MAX);
 		return -EINVAL;
 	}
-	if (profile_len > 0 && (pf = homeward__referral__profile__unpack(NULL,
-	    profile_len, profile)) == NULL) {
+	if (profile_len > 0 && (pf = homeward__referral__profile__unpack(
+	    &pbwipe_allocator, profile_len, profile)) == NULL) {
 		snprintf(why, whylen, "the profile does not decode");
 		return -EINVAL;
 	}
 	if (pf != NULL)
-		homeward__referral__profile__free_unpacked(pf, NULL);
+		homeward__referral__profile__free_unpacked(pf, &pbwipe_allocator);
 	memset(&c, 0, sizeof(c));
 	randombytes_buf(c.case_id, ENV1_ID_LEN);
 	snprintf(c.code, sizeof(c.code), "%s", code);
@@ -499,12 +500,12 @@ check_travel(struct daemon *d, const struct case_actor *a,
 	if ((rc = store_case_profile(d->store, c, &praw, &plen)) != 0)
 		return rc;
 	if (plen > 0)
-		pf = homeward__referral__profile__unpack(NULL, plen, praw);
+		pf = homeward__referral__profile__unpack(&pbwipe_allocator, plen, praw);
 	secret_free(praw);
 	if (pf != NULL) {
 		tc.person.minor = pf->minor;
 		tc.person.sex = pf->sex;
-		homeward__referral__profile__free_unpacked(pf, NULL);
+		homeward__referral__profile__free_unpacked(pf, &pbwipe_allocator);
 	}
 	tc.receiving_zone = p->b.info.time_zone;
 	tc.provisional_sent = ct->flow.departure >= FLOW_DEP_PROVISIONAL;
@@ -638,8 +639,8 @@ case_step_send(struct daemon *d, const struct case_actor *a,
 	if ((rc = case_gate(d, c, p, msg_type, res->categories, &v, res->missing,
 	    sizeof(res->missing), &scope_raw, &scope_len)) != 0)
 		goto out;
-	if (v.covered && (scope = homeward__referral__consent_scope__unpack(NULL,
-	    scope_len, scope_raw)) == NULL) {
+	if (v.covered && (scope = homeward__referral__consent_scope__unpack(
+	    &pbwipe_allocator, scope_len, scope_raw)) == NULL) {
 		rc = -EBADMSG;
 		goto out;
 	}
@@ -724,7 +725,8 @@ out:
 		}
 	}
 	if (scope != NULL)
-		homeward__referral__consent_scope__free_unpacked(scope, NULL);
+		homeward__referral__consent_scope__free_unpacked(scope,
+		    &pbwipe_allocator);
 	secret_free(scope_raw);
 	secret_free(body);
 	case_doc_free(doc);
@@ -762,7 +764,8 @@ case_release_one(struct daemon *d, const struct store_case *c,
 	}
 	slot = case_doc_header(doc);
 	if (*slot != NULL) {
-		protobuf_c_message_free_unpacked(&(*slot)->base, NULL);
+		protobuf_c_message_free_unpacked(&(*slot)->base,
+		    &pbwipe_allocator);
 		*slot = NULL;
 	}
 	if (flow_check(&ct.flow, &(struct flow_config){ d->cfg.require_reintegration },
@@ -830,14 +833,16 @@ case_release_held(struct daemon *d, const struct store_case *c, const char *acto
 			}
 			continue;
 		}
-		scope = homeward__referral__consent_scope__unpack(NULL, rawlen, raw);
+		scope = homeward__referral__consent_scope__unpack(&pbwipe_allocator,
+		    rawlen, raw);
 		secret_free(raw);
 		if (scope == NULL) {
 			rc = -EBADMSG;
 			break;
 		}
 		rc = case_release_one(d, c, &hv[i], scope, NULL, actor, &sent);
-		homeward__referral__consent_scope__free_unpacked(scope, NULL);
+		homeward__referral__consent_scope__free_unpacked(scope,
+		    &pbwipe_allocator);
 		if (rc == 0 && sent) {
 			(*released)++;
 			p->seal_pending = 1;

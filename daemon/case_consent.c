@@ -19,6 +19,7 @@
 #include "daemon/log.h"
 #include "keys/bundle.h"
 #include "keys/secret.h"
+#include "proto/pbwipe.h"
 #include "proto/refcat.h"
 
 /* The scope as the gate reads it; -EINVAL with why when it cannot be a
@@ -99,9 +100,10 @@ case_minor(struct daemon *d, const struct store_case *c, int *minor)
 	*minor = 0;
 	if ((rc = store_case_profile(d->store, c, &raw, &len)) != 0)
 		return rc;
-	if (len > 0 && (pf = homeward__referral__profile__unpack(NULL, len, raw)) != NULL) {
+	if (len > 0 && (pf = homeward__referral__profile__unpack(&pbwipe_allocator,
+	    len, raw)) != NULL) {
 		*minor = pf->minor;
-		homeward__referral__profile__free_unpacked(pf, NULL);
+		homeward__referral__profile__free_unpacked(pf, &pbwipe_allocator);
 	}
 	secret_free(raw);
 	return 0;
@@ -125,7 +127,8 @@ case_consent_record(struct daemon *d, const struct case_actor *a,
 		    store_case_state_name(c->state));
 		return -EPERM;
 	}
-	if ((s = homeward__referral__consent_scope__unpack(NULL, raw_len, raw)) == NULL) {
+	if ((s = homeward__referral__consent_scope__unpack(&pbwipe_allocator,
+	    raw_len, raw)) == NULL) {
 		snprintf(why, whylen, "the consent scope does not decode");
 		return -EINVAL;
 	}
@@ -188,7 +191,7 @@ out:
 		s->consent_id.data = NULL;
 		s->consent_id.len = 0;
 	}
-	homeward__referral__consent_scope__free_unpacked(s, NULL);
+	homeward__referral__consent_scope__free_unpacked(s, &pbwipe_allocator);
 	secret_free(enc);
 	return rc;
 }

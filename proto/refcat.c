@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "keys/env1.h"
+#include "proto/pbwipe.h"
 #include "proto/refcat.h"
 #include "proto/refcat_table.h"
 
@@ -300,6 +303,7 @@ canonical(const ProtobufCMessage *m, const uint8_t *body, size_t len)
 		return -ENOMEM;
 	rc = protobuf_c_message_pack(m, again) == len &&
 	    memcmp(again, body, len) == 0 ? 0 : -EINVAL;
+	sodium_memzero(again, len);     /* it is the document, in clear */
 	free(again);
 	return rc;
 }
@@ -318,7 +322,8 @@ refcat_of_body(uint16_t msg_type, const uint8_t *body, size_t len,
 		rc = -EINVAL;
 		goto out;
 	}
-	if ((m = protobuf_c_message_unpack(d, NULL, len, body)) == NULL) {
+	if ((m = protobuf_c_message_unpack(d, &pbwipe_allocator, len,
+	    body)) == NULL) {
 		rc = -EINVAL;
 		goto out;
 	}
@@ -334,7 +339,7 @@ refcat_of_body(uint16_t msg_type, const uint8_t *body, size_t len,
 	*mask = w.mask;
 out:
 	if (m != NULL)
-		protobuf_c_message_free_unpacked(m, NULL);
+		protobuf_c_message_free_unpacked(m, &pbwipe_allocator);
 	return rc;
 }
 
