@@ -65,7 +65,7 @@ COMMON_SRC := $(wildcard common/*.c)
 PROTO_SRC  := $(wildcard proto/*.c)
 KEYS_SRC   := $(wildcard keys/*.c)
 TOOL_SRC   := $(filter-out keys/tool/main.c,$(wildcard keys/tool/*.c))
-DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+DAEMON_SRC := $(wildcard daemon/*/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))

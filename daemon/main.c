@@ -17,33 +17,12 @@
 
 #include <sodium.h>
 
-#include "daemon/case.h"
-#include "daemon/daemon.h"
-#include "daemon/log.h"
+#include "daemon/case/case.h"
+#include "daemon/core/core.h"
+#include "daemon/ctl/ctl.h"
+#include "daemon/base/log.h"
 #include "keys/secret.h"
 #include "keys/tool/passphrase.h"
-
-uint64_t
-daemon_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-idle_cb(uv_idle_t *h)
-{
-	(void)h;        /* its being active keeps the poll from blocking */
-}
-
-void
-daemon_wake(struct daemon *d)
-{
-	if (!uv_is_active((uv_handle_t *)&d->busy))
-		uv_idle_start(&d->busy, idle_cb);
-}
 
 static void
 pump_cb(uv_check_t *h)
@@ -76,7 +55,7 @@ prekeys_cb(uv_timer_t *h)
 	struct daemon  *d = h->data;
 	int             changed = 0, rc;
 
-	if ((rc = keyring_sync_prekeys(&d->keys, d->store, daemon_now(), &changed)) != 0)
+	if ((rc = keyring_sync_prekeys(&d->keys, d->store, clock_now(), &changed)) != 0)
 		log_warnx("prekeys: rotation failed (%s); will retry", strerror(-rc));
 	else if (changed)
 		peers_announce(d);
@@ -161,7 +140,7 @@ reload(struct daemon *d)
 			    "was loaded");
 		}
 	}
-	if (keyring_sync_prekeys(&d->keys, d->store, daemon_now(), &changed) == 0 &&
+	if (keyring_sync_prekeys(&d->keys, d->store, clock_now(), &changed) == 0 &&
 	    changed)
 		peers_announce(d);
 	uv_timer_set_repeat(&d->deadlines, d->cfg.deadline_check_ms);
@@ -247,7 +226,7 @@ setup(struct daemon *d)
 		fatalx("store: %s", cause ? cause : strerror(-rc));
 	if ((rc = store_set_max_mb(d->store, d->cfg.max_data_mb)) != 0)
 		fatalx("store: cannot set max_data_mb");
-	if ((rc = keyring_sync_prekeys(&d->keys, d->store, daemon_now(), &changed)) != 0)
+	if ((rc = keyring_sync_prekeys(&d->keys, d->store, clock_now(), &changed)) != 0)
 		fatalx("prekeys: %s", strerror(-rc));
 	if ((rc = peers_load(d)) != 0)
 		fatalx("peer directory: %s", strerror(-rc));
@@ -258,6 +237,14 @@ setup(struct daemon *d)
 		fatalx("TLS: %s", cause ? cause : "cannot load the certificate");
 	if (peers_listen(d, &cause) != 0)
 		fatalx("%s", cause ? cause : "cannot listen");
+
+	/* The rooms meet here and only here: delivery tells the procedure,
+	 * connections tell delivery (core/core.h). */
+	d->events.document = case_on_document;
+	d->events.delivered = case_on_delivered;
+	d->events.due = case_tick;
+	d->link_events.envelope = deliver_enqueue;
+	d->link_events.peer_up = deliver_peer_up;
 
 	uv_check_init(d->loop, &d->pump);
 	d->pump.data = d;
@@ -352,7 +339,7 @@ main(int argc, char **argv)
 		fatalx("libsodium did not initialise");
 	log_init(d.cfg.log_syslog, d.cfg.log_level, "homewardd");
 	d.loop = uv_default_loop();
-	d.started_at = daemon_now();
+	d.started_at = clock_now();
 	setup(&d);
 	log_info("homewardd %s started: agency %s, fingerprint %s", HOMEWARD_VERSION,
 	    d.keys.agency_id, d.keys.fingerprint);

@@ -16,7 +16,7 @@
 
 #include <sodium.h>
 
-#include "daemon/consent.h"
+#include "daemon/rules/consent.h"
 #include "keys/envelope.h"
 #include "keys/secret.h"
 #include "proto/refcat.h"

@@ -13,7 +13,7 @@
 
 #include "common/fileio.h"
 #include "common/tlscert.h"
-#include "daemon/conn.h"
+#include "daemon/net/conn.h"
 #include "tests/lib/connenv.h"
 
 static const char *const names[CONNENV_NIDS] = { "alpha", "beta", "mallory" };

@@ -13,7 +13,7 @@
 
 #include <uv.h>
 
-#include "daemon/conn.h"
+#include "daemon/net/conn.h"
 
 #define CONNENV_WATCHDOG_MS     60000   /* no test waits this long */
 

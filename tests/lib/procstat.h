@@ -11,7 +11,7 @@
 
 /* CLOCK_MONOTONIC in seconds. */
 double procstat_mono(void);
-/* The daemons' clock (daemon_now): ms since the epoch. */
+/* The daemons' clock (clock_now): ms since the epoch. */
 uint64_t procstat_wall_ms(void);
 /* CPU seconds of the calling thread. */
 double procstat_thread_cpu(void);

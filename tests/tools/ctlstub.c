@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "common/fileio.h"
-#include "daemon/control.h"
-#include "daemon/log.h"
+#include "daemon/ctl/control.h"
+#include "daemon/base/log.h"
 #include "keys/bundle.h"
 #include "keys/fingerprint.h"
 #include "keys/secret.h"

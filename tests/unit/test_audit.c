@@ -18,9 +18,9 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "daemon/audit.h"
-#include "daemon/log.h"
-#include "daemon/store.h"
+#include "daemon/store/audit.h"
+#include "daemon/base/log.h"
+#include "daemon/store/store.h"
 #include "keys/secret.h"
 
 struct ctx {

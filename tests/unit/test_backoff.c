@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/backoff.h"
+#include "daemon/net/backoff.h"
 
 /* The definition, computed wide: min + floor(rnd * (top - min + 1) / 2^32)
  * with top = min(max, min * 2^n). */

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/config.h"
+#include "daemon/base/config.h"
 
 static char path[64];
 

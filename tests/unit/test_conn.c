@@ -24,8 +24,8 @@
 #include <cmocka.h>
 #include <uv.h>
 
-#include "daemon/conn.h"
-#include "daemon/log.h"
+#include "daemon/net/conn.h"
+#include "daemon/base/log.h"
 #include "proto/frame.h"
 #include "tests/lib/connenv.h"
 

@@ -22,8 +22,8 @@
 #include <openssl/ssl.h>
 
 #include "common/fileio.h"
-#include "daemon/conn.h"
-#include "daemon/log.h"
+#include "daemon/net/conn.h"
+#include "daemon/base/log.h"
 #include "proto/frame.h"
 #include "tests/lib/connenv.h"
 #include "tests/lib/tlspeer.h"

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "daemon/consent.h"
+#include "daemon/rules/consent.h"
 
 #define B(x)            (1u << (x))
 #define CASE            B(1)

@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/control.h"
+#include "daemon/ctl/control.h"
 #include "keys/be.h"
 #include "proto/control.h"
 #include "proto/frame.h"

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/flow.h"
+#include "daemon/rules/flow.h"
 #include "keys/env1.h"
 #include "proto/referral.pb-c.h"
 

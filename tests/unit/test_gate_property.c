@@ -20,7 +20,7 @@
 #include <sodium.h>
 
 #include "common/docjson.h"
-#include "daemon/consent.h"
+#include "daemon/rules/consent.h"
 #include "proto/refcat.h"
 
 #define ROUNDS          100000

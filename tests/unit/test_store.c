@@ -18,8 +18,8 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "daemon/log.h"
-#include "daemon/store.h"
+#include "daemon/base/log.h"
+#include "daemon/store/store.h"
 #include "keys/secret.h"
 
 struct ctx {

@@ -19,7 +19,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "daemon/store_case.h"
+#include "daemon/store/store_case.h"
 #include "keys/secret.h"
 
 struct ctx {

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/travel.h"
+#include "daemon/rules/travel.h"
 
 #define HOUR            (3600ull * 1000)
 #define DAY             (24 * HOUR)

@@ -1,0 +1,134 @@
+/*
+ * homewardd's configuration file, parsed with libinih.  Every error names
+ * the file and the line.  The file says where the agency's keys and the
+ * daemon's state live, where it listens, who may use the control socket
+ * and with which role, and the delivery timings.
+ *
+ *   [agency]
+ *   dir = /var/lib/homeward/agency        ; made by homeward-keys init
+ *   passphrase_file = /etc/homeward/pass  ; or passphrase_fd = 3
+ *   [daemon]
+ *   state_dir = /var/lib/homeward/state   ; data.db, keystore.db
+ *   control_socket = /run/homeward/control.sock
+ *   control_group = homeward              ; optional
+ *   listen = 0.0.0.0:7400                 ; omit: dial out only
+ *   log = stderr | syslog
+ *   log_level = warn | info | debug
+ *   max_data_mb = 4096                    ; cap on data.db; full: new messages refused
+ *   test_documents = no                   ; yes: `homeward send` of opaque test
+ *                                         ; documents (test systems only: they
+ *                                         ; bypass the consent gate)
+ *   [delivery]                            ; all optional, milliseconds
+ *   retry_min_ms, retry_max_ms, dial_min_ms, dial_max_ms, heartbeat_ms,
+ *   idle_timeout_ms, gap_alert_ms, prekey_check_ms
+ *   [procedure]                           ; the referral procedure, all optional
+ *   reply_ms = 604800000                  ; reply-by when a request names none (7 days)
+ *   arrival_grace_ms = 7200000            ; arrival unconfirmed this long after schedule: urgent alert
+ *   deadline_check_ms = 60000             ; how often deadlines and retention are checked
+ *   retention_ms = 31536000000            ; closed cases are erased after this (365 days)
+ *   require_reintegration = no            ; departure needs a confirmed reintegration request
+ *   alert_command = /usr/local/bin/page   ; run for every alert (HOMEWARD_ALERT_* in its environment)
+ *   [travel]                              ; seed 004's travel rules, all optional
+ *   earliest_hour = 6                     ; arrivals from this local hour ...
+ *   latest_hour = 15                      ; ... to before this one
+ *   weekend = sat,sun                     ; days that are not working days
+ *   max_transits = 1
+ *   min_notice_ms = 259200000             ; advance notice before the first departure (72 h)
+ *   [roles]
+ *   alice = supervisor                    ; caseworker, supervisor, auditor
+ *   [peers]
+ *   agency-b = 192.0.2.7:7400             ; endpoint override for a peer
+ */
+#ifndef HOMEWARD_DAEMON_CONFIG_H
+#define HOMEWARD_DAEMON_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon/base/log.h"
+
+#define CONFIG_DEFAULT_PATH     "/etc/homeward/homewardd.conf"
+#define CONFIG_ERR_LEN          512
+
+enum config_role {
+	ROLE_NONE       = 0,
+	ROLE_CASEWORKER = 1 << 0,
+	ROLE_SUPERVISOR = 1 << 1,
+	ROLE_AUDITOR    = 1 << 2,
+	ROLE_ALL        = ROLE_CASEWORKER | ROLE_SUPERVISOR | ROLE_AUDITOR,
+};
+
+struct config_user {
+	uid_t           uid;
+	char            name[64];
+	unsigned        roles;          /* enum config_role bits */
+};
+
+struct config_endpoint {
+	char            agency_id[64];
+	char            endpoint[256];
+};
+
+struct config {
+	char            path[PATH_MAX];
+	char            agency_dir[PATH_MAX];
+	char            passphrase_file[PATH_MAX];
+	int             passphrase_fd;          /* -1: none */
+	char            state_dir[PATH_MAX];
+	char            control_socket[PATH_MAX];
+	gid_t           control_group;          /* (gid_t)-1: unchanged */
+	char            listen_host[64];        /* empty: no listener */
+	uint16_t        listen_port;
+	int             log_syslog;
+	enum log_level  log_level;
+	uint64_t        max_data_mb;            /* 0: no cap but the disk's */
+	int             test_documents;         /* `send` of opaque 0x7f00 allowed */
+
+	uint64_t        retry_min_ms;
+	uint64_t        retry_max_ms;
+	uint64_t        dial_min_ms;
+	uint64_t        dial_max_ms;
+	uint64_t        heartbeat_ms;
+	uint64_t        idle_timeout_ms;
+	uint64_t        gap_alert_ms;
+	uint64_t        prekey_check_ms;
+
+	uint64_t        reply_ms;
+	uint64_t        arrival_grace_ms;
+	uint64_t        deadline_check_ms;
+	uint64_t        retention_ms;
+	int             require_reintegration;
+	char            alert_command[PATH_MAX];        /* empty: none */
+
+	unsigned        travel_earliest_hour;
+	unsigned        travel_latest_hour;
+	uint8_t         travel_weekend;                 /* bit per tm_wday */
+	unsigned        travel_max_transits;
+	uint64_t        travel_min_notice_ms;
+
+	struct config_user     *users;
+	size_t                  nusers;
+	struct config_endpoint *endpoints;
+	size_t                  nendpoints;
+};
+
+/* Parse path into *out (defaults first).  0, or -1 with err saying
+ * "FILE:LINE: what is wrong" (or "FILE: ..." for a missing file or a
+ * missing required key). */
+int config_load(const char *path, struct config *out, char err[CONFIG_ERR_LEN]);
+void config_free(struct config *);      /* NULL ok */
+
+/* Roles of a Unix user; the daemon's own uid holds every role. */
+unsigned config_roles(const struct config *, uid_t uid);
+/* The operator's name for audit records and approvals: the [roles] name,
+ * else the account's, else "uid N". */
+void config_user_name(const struct config *, uid_t uid, char *buf, size_t len);
+/* The configured endpoint for agency_id, or NULL. */
+const char *config_endpoint(const struct config *, const char *agency_id);
+
+/* "host:port" (IPv4, name, or [IPv6]:port) into host and port. */
+int config_split_hostport(const char *s, char *host, size_t hostlen, uint16_t *port);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * The referral procedure in the daemon: cases, the consent gate, the
+ * order and travel rules, held documents, withdrawals and erasure,
+ * deadlines.  The rules themselves are pure modules (flow.h, consent.h,
+ * travel.h, proto/refcat.h); this is where they meet the store, the outbox
+ * and the audit log.
+ *
+ *   case.c          opening and closing cases; sending a step through the
+ *                   rules and the gate; held documents and their release
+ *   case_consent.c  consent records, withdrawal, the safety exception
+ *   case_recv.c     documents received (inside the inbound transaction),
+ *                   receipts of ours, deadlines, retention, erasure
+ *
+ * Functions return 0 or a negative errno, and fill `why` (for the
+ * operator; ids and codes only) on every error but a store failure:
+ *   -EINVAL  the request is malformed        -ENOENT  no such case or item
+ *   -EEXIST  exists already, or ambiguous    -EACCES  the role does not allow it
+ *   -EPERM   refused by a rule (order, travel, restriction, approvals)
+ *   -ENOSPC, -EIO, -EBADMSG: the store failed; nothing was changed.
+ */
+#ifndef HOMEWARD_DAEMON_CASE_H
+#define HOMEWARD_DAEMON_CASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "daemon/store/store_case.h"
+
+struct daemon;
+struct peer;
+
+#define CASE_WHY_LEN            512
+#define CASE_CODE_MAX           48
+
+/* Who asks: from SO_PEERCRED and [roles]. */
+struct case_actor {
+	uid_t           uid;
+	unsigned        roles;          /* enum config_role bits */
+	char            name[STORE_NAME_LEN];
+};
+
+/* The daemon itself, and a partner agency, as audit actors. */
+#define CASE_ACTOR_DAEMON       "homewardd"
+
+enum case_step_state {
+	CASE_STEP_QUEUED = 1,           /* in the outbox: it goes */
+	CASE_STEP_HELD = 2,             /* no consent covers it */
+	CASE_STEP_APPROVAL = 3,         /* safety exception: a second supervisor */
+};
+
+struct case_step_result {
+	int             state;
+	uint8_t         message_id[ENV1_ID_LEN];        /* queued */
+	uint8_t         held_id[ENV1_ID_LEN];           /* held, approval */
+	char            missing[STORE_MISSING_LEN];
+	uint32_t        categories;
+	char            peer[STORE_NAME_LEN];
+};
+
+/* A case code: 1-48 of letters, digits, '-', '_', '.', '/'. */
+int case_code_valid(const char *code);
+/* By code (home NULL or "": ours, or the only one). */
+int case_find(struct daemon *, const char *code, const char *home,
+    struct store_case *out, char *why, size_t whylen);
+
+int case_open(struct daemon *, const struct case_actor *, const char *code,
+    const uint8_t *profile, size_t profile_len, struct store_case *out,
+    char *why, size_t whylen);
+/* Closing cancels held documents; retention then erases it. */
+int case_close(struct daemon *, const struct case_actor *,
+    const struct store_case *, char *why, size_t whylen);
+
+/* Send a document of step msg_type (1-7) to peer_agency (NULL or "": the
+ * case's only partner).  doc: the encoded document, header empty.
+ * waive: travel rules a supervisor accepts to break, with waiver_reason;
+ * safety_reason: ask for the safety exception when no consent covers it. */
+int case_step_send(struct daemon *, const struct case_actor *,
+    const struct store_case *, const char *peer_agency, uint16_t msg_type,
+    const uint8_t *doc, size_t doc_len, char *const *waive, size_t nwaive,
+    const char *waiver_reason, const char *safety_reason,
+    struct case_step_result *res, char *why, size_t whylen);
+
+/* Release what the case's consents now cover (after a consent is
+ * recorded); *released counts them.  In the caller's transaction. */
+int case_release_held(struct daemon *, const struct store_case *,
+    const char *actor, unsigned *released);
+
+/* case_consent.c */
+/* scope: an encoded ConsentScope; consent_id and given_at filled when
+ * empty.  Releases what it covers, in the same transaction. */
+int case_consent_record(struct daemon *, const struct case_actor *,
+    const struct store_case *, const uint8_t *scope, size_t scope_len,
+    uint8_t consent_id[ENV1_ID_LEN], unsigned *released, char *why,
+    size_t whylen);
+/* consent_id NULL: every consent of the case.  Held documents no consent
+ * in force covers any more are cancelled, and every partner that received
+ * data of the case and is named by no consent in force is sent a
+ * ConsentWithdrawal (*notified counts them). */
+int case_consent_withdraw(struct daemon *, const struct case_actor *,
+    const struct store_case *, const uint8_t *consent_id, unsigned *withdrawn,
+    unsigned *notified, char *why, size_t whylen);
+/* A supervisor approves a document held for the safety exception: the
+ * first approval is recorded, a second by another supervisor sends it.
+ * A document held for consent becomes a safety-exception request when a
+ * supervisor approves it with a reason (that approval is the first). */
+int case_approve(struct daemon *, const struct case_actor *,
+    const uint8_t held_id[ENV1_ID_LEN], const char *reason,
+    struct case_step_result *res, char *why, size_t whylen);
+
+/* case_recv.c, called by deliver.c inside the inbound transaction */
+/* A document became current in its thread (in order). */
+int case_on_document(struct daemon *, struct peer *, const struct store_in *,
+    const uint8_t *body, size_t len);
+/* A receipt for one of our documents was stored. */
+int case_on_delivered(struct daemon *, const struct store_out *acked);
+/* Deadlines, retention and pending erasures; run by a timer. */
+void case_tick(struct daemon *);
+/* Raise an alert: stored, logged, and passed to alert_command. */
+int case_alert(struct daemon *, const char *kind, int urgent,
+    const uint8_t *peer_rik, const uint8_t *thread_id, const char *case_code,
+    const char *detail);
+
+/* The document of msg_type decoded, or NULL (protobuf_c_message_free_unpacked). */
+ProtobufCMessage *case_doc_unpack(uint16_t msg_type, const uint8_t *body, size_t len);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * What case.c, case_consent.c and case_recv.c share and nothing else
+ * uses: documents with their header, held documents, the gate, and
+ * queueing a document in a case's thread.
+ */
+#ifndef HOMEWARD_DAEMON_CASE_INT_H
+#define HOMEWARD_DAEMON_CASE_INT_H
+
+#include "daemon/case/case.h"
+#include "proto/referral.pb-c.h"
+
+/* The document's CaseHeader slot (field 1 of every document). */
+Homeward__Referral__CaseHeader **case_doc_header(ProtobufCMessage *);
+/* Pack into secret memory (secret_free); -EMSGSIZE over ENV1_MAX_INLINE. */
+int case_doc_pack(const ProtobufCMessage *, uint8_t **out, size_t *len);
+void case_doc_free(ProtobufCMessage *);         /* NULL ok */
+
+/* Held documents of a case in state (0: held and approval); *out malloc'ed. */
+int case_held_list(struct daemon *, const uint8_t case_id[ENV1_ID_LEN], int state,
+    struct store_held **out, size_t *n);
+/* Cancel everything the case holds (open transaction). */
+int case_cancel_held(struct daemon *, const struct store_case *, const char *actor,
+    const char *why);
+
+/* "departure notification (final)": the step as the timeline says it. */
+const char *case_step_label(uint16_t msg_type, const ProtobufCMessage *doc);
+
+/* After flow_apply: a new reply-by or arrival deadline re-arms its alert. */
+void case_rearm(struct store_case_thread *, uint16_t msg_type,
+    const ProtobufCMessage *doc);
+
+/* The case's consents: rows, and the plain array the gate reads. */
+int case_consents(struct daemon *, const uint8_t case_id[ENV1_ID_LEN],
+    struct store_consent **rows, struct consent **plain, size_t *n);
+/* The gate for one document; covered: *scope = the consent's encoded
+ * ConsentScope (secret_free); else missing says what lacks. */
+int case_gate(struct daemon *, const struct store_case *, const struct peer *,
+    uint16_t msg_type, uint32_t categories, struct consent_verdict *,
+    char *missing, size_t missinglen, uint8_t **scope, size_t *scope_len);
+
+/* The case's thread with p; a new one (not stored yet) for a case we
+ * referred, -ENOENT otherwise. */
+int case_thread_for(struct daemon *, const struct store_case *, const struct peer *,
+    struct store_case_thread *, int *is_new);
+/* Header on, pack, queue, advance the thread's state, audit: in the open
+ * transaction. */
+int case_queue_doc(struct daemon *, const struct store_case *, struct peer *,
+    struct store_case_thread *, int new_thread, uint16_t msg_type,
+    ProtobufCMessage *doc, Homeward__Referral__ConsentScope *scope,
+    Homeward__Referral__SafetyException *safety, const char *actor,
+    uint8_t message_id[ENV1_ID_LEN]);
+/* Send one held document (open transaction); *sent = 0 when its peer is
+ * away (it stays held) or the order rules now refuse it (cancelled). */
+int case_release_one(struct daemon *, const struct store_case *,
+    struct store_held *, Homeward__Referral__ConsentScope *,
+    Homeward__Referral__SafetyException *, const char *actor, int *sent);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * The core room (daemon/core/): homewardd's state and the post office.
+ *
+ *   core.h     struct daemon, its peers and links, and the hooks through
+ *              which the rooms above learn what happened
+ *   peer.c     the peer directory in memory, connections (dial, accept,
+ *              hello, bundles, heartbeats), sending frames
+ *   deliver.c  the outbox and inbox: submit, seal in thread order, open,
+ *              ledger and thread order in one transaction, receipts,
+ *              retransmission; batched per loop iteration (group commit)
+ *   deliver_evidence.c  evidence bundles of sent and received messages
+ *   keyring.c  the daemon's private keys: one owner, signs and opens on
+ *              request
+ *
+ * May call: net/ (connections), store/ (ledger, peers, audit), rules/,
+ * base/ (log, clock, config), and keys/ proto/ common/.  Never case/ or
+ * ctl/: what the procedure must learn (a document became current, a
+ * receipt arrived, something fell due) goes through struct
+ * deliver_events, which main.c points at case/.  Inside the room the flow
+ * is one-way too: peer.c reaches deliver.c only through struct
+ * link_events.
+ *
+ * One libuv loop, one thread.  struct daemon has one instance, owned by
+ * main.c; the parts receive it explicitly.
+ */
+#ifndef HOMEWARD_DAEMON_CORE_CORE_H
+#define HOMEWARD_DAEMON_CORE_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "daemon/base/clock.h"
+#include "daemon/net/backoff.h"
+#include "daemon/base/config.h"
+#include "daemon/net/conn.h"
+#include "daemon/core/keyring.h"
+#include "daemon/store/store.h"
+#include "keys/bundle.h"
+
+/* Largest batch of inbound envelopes committed in one transaction. */
+#define DAEMON_BATCH_MAX        512
+/* Unacknowledged messages sent per page when a connection opens. */
+#define DAEMON_FLUSH_PAGE       256
+
+struct daemon;
+struct peer;
+struct control;
+struct store_in;
+struct store_out;
+
+/* What the procedure learns from delivery (set by main.c to case/'s
+ * handlers; each may be NULL).  document and delivered run inside the
+ * inbound batch's transaction: a non-zero return rolls the batch back. */
+struct deliver_events {
+	/* A received document became current in its thread (in order). */
+	int   (*document)(struct daemon *, struct peer *, const struct store_in *,
+	          const uint8_t *body, size_t len);
+	/* A receipt for one of our documents was stored. */
+	int   (*delivered)(struct daemon *, const struct store_out *acked);
+	/* Deadlines, retention, erasures: by timer, and after a pump that
+	 * set d->case_due. */
+	void  (*due)(struct daemon *);
+};
+
+/* What a connection tells the post office (set by main.c to deliver.c's
+ * functions), so that peer.c never calls into its caller. */
+struct link_events {
+	/* An envelope arrived from the peer whose RIK is from (copy it). */
+	void  (*envelope)(struct daemon *, const uint8_t from[ENV1_KEY_LEN],
+	          const uint8_t *env, size_t len);
+	/* A connection to p opened: resend what is unacknowledged. */
+	void  (*peer_up)(struct daemon *, struct peer *);
+};
+
+/* One pinned peer agency. */
+struct peer {
+	struct daemon          *d;
+	struct store_peer       rec;            /* the directory row */
+	struct bundle           b;              /* rec.bundle parsed and verified */
+	char                    endpoint[256];  /* effective: config, row, bundle */
+	struct link            *link;           /* where we send: the newest open one */
+	int                     dialing;        /* an outbound connection is opening */
+	struct backoff          dial_backoff;
+	uv_timer_t              dial_timer;
+	int                     dial_timer_init;
+	int                     blocked;        /* conn_send said -ENOBUFS */
+	int                     flushing;       /* resending everything unacked */
+	int64_t                 flush_cursor;
+	int                     seal_pending;   /* waiting messages may be sealable */
+};
+
+/* One connection's link to the daemon.  It names its peer by RIK, not by
+ * pointer: the directory may be reloaded while connections live. */
+struct link {
+	struct daemon          *d;
+	struct conn            *conn;
+	struct link            *prev, *next;   /* daemon's list of links */
+	int                     has_peer;       /* rik is known (pin checked) */
+	uint8_t                 rik[ENV1_KEY_LEN];
+	int                     outbound;
+	int                     open;           /* TLS done, pin accepted */
+	int                     hello;          /* the peer's Hello was received */
+};
+
+/* An envelope received, waiting for the next batch. */
+struct inbound {
+	struct inbound         *next;
+	uint8_t                 from[ENV1_KEY_LEN];     /* the connection's peer */
+	uint64_t                received_at;
+	size_t                  len;
+	uint8_t                 env[];
+};
+
+struct daemon {
+	uv_loop_t              *loop;
+	struct deliver_events   events;         /* up to the procedure */
+	struct link_events      link_events;    /* from connections to delivery */
+	struct config           cfg;
+	struct store           *store;
+	struct keyring          keys;
+	struct conn_tls        *tls;
+	struct conn_listener   *listener;
+	struct control         *control;
+	struct peer           **peers;
+	size_t                  npeers;
+	struct link            *links;
+	struct inbound         *in_head, **in_tail;
+	size_t                  in_count;
+	uv_check_t              pump;           /* runs batches after each poll */
+	uv_idle_t               busy;           /* keeps poll from blocking while work waits */
+	uv_timer_t              tick;           /* retransmission, dialling */
+	uv_timer_t              heartbeat;
+	uv_timer_t              prekeys;
+	uv_timer_t              deadlines;      /* events.due */
+	int                     case_due;       /* run events.due after this pump */
+	uv_signal_t             sig_term, sig_int, sig_hup;
+	uint64_t                started_at;
+	int                     stopping;
+};
+
+/* Ask for a pump run at the end of this loop iteration (base/clock.h). */
+static inline void
+daemon_wake(struct daemon *d)
+{
+	clock_wake(&d->busy);
+}
+
+/* peer.c */
+int peers_load(struct daemon *);                /* from the store; replaces the table */
+void peers_free(struct daemon *);
+struct peer *peers_by_rik(struct daemon *, const uint8_t rik[ENV1_KEY_LEN]);
+struct peer *peers_by_agency(struct daemon *, const char *agency_id);
+/* A peer other than except_rik pinned to this TLS key, or NULL. */
+struct peer *peers_spki_owner(struct daemon *, const uint8_t spki[32],
+    const uint8_t except_rik[ENV1_KEY_LEN]);
+int peers_listen(struct daemon *, char **cause);
+void peers_dial_all(struct daemon *);
+void peers_heartbeat(struct daemon *);
+void peers_close_all(struct daemon *);
+/* Send our bundle on every open connection (after a prekey rotation). */
+void peers_announce(struct daemon *);
+int peer_is_connected(const struct peer *);
+/* 0, -ENOTCONN (no open connection), -ENOBUFS (blocked: wait for drain). */
+int peer_send_envelope(struct peer *, const uint8_t *env, size_t len);
+int peer_send_refused(struct peer *, const uint8_t message_id[ENV1_ID_LEN]);
+/* Usable for sending to and receiving from. */
+int peer_active(const struct peer *);
+/* Whether nb holds every revocation old holds (a bundle may add, never
+ * drop one). */
+int peer_bundle_keeps_revocations(const struct bundle *old, const struct bundle *nb);
+
+/* deliver.c */
+/* Queue a received envelope for the next batch (copied). */
+void deliver_enqueue(struct daemon *, const uint8_t from[ENV1_KEY_LEN],
+    const uint8_t *env, size_t len);
+/* The batch: inbound envelopes, waiting seals, flushes. */
+void deliver_pump(struct daemon *);
+int deliver_has_work(const struct daemon *);
+/* A connection to p opened: resend everything unacknowledged. */
+void deliver_peer_up(struct daemon *, struct peer *);
+/* Retransmit what is due, seal what waits. */
+void deliver_tick(struct daemon *);
+/* Accept a document into the outbox (committed when this returns 0) and
+ * send it when possible.  thread_id all zero: a new thread. */
+int deliver_submit(struct daemon *, struct peer *, uint16_t msg_type,
+    const uint8_t *body, size_t len, const uint8_t thread_id[ENV1_ID_LEN],
+    const uint8_t in_reply_to[ENV1_ID_LEN], uint8_t message_id[ENV1_ID_LEN],
+    uint8_t thread_out[ENV1_ID_LEN]);
+/* The same for the procedure, inside the caller's open transaction, so
+ * that the case's state, the audit log and the outbox commit together:
+ * the row waits (unsealed) until deliver_kick after the commit.
+ * new_thread: create thread_id with p (its key committed first). */
+int deliver_queue(struct daemon *, struct peer *, uint16_t msg_type,
+    const uint8_t *body, size_t len, const uint8_t thread_id[ENV1_ID_LEN],
+    int new_thread, uint8_t message_id[ENV1_ID_LEN]);
+void deliver_kick(struct daemon *, struct peer *);
+/* deliver_evidence.c: the evidence bundle (an encoded Evidence) of a sent
+ * or received message; -ENOENT, -EAGAIN (not sealed yet) or a store error. */
+int deliver_evidence(struct daemon *, const uint8_t message_id[ENV1_ID_LEN],
+    uint8_t **out, size_t *outlen);
+
+#endif

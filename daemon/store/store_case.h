@@ -1,0 +1,220 @@
+/*
+ * The store's rows of the referral procedure (store.h's conventions: 0 or
+ * a negative errno, writes inside the caller's transaction when one is
+ * open):
+ *
+ *   cases         one per case: its code, whose it is, its state; the
+ *                 person's profile (sex, minor: what the travel rules need)
+ *                 encrypted under the case key.
+ *   case_threads  the procedure's state with one partner (daemon/flow.h),
+ *                 one per thread; deadline alerts already raised.
+ *   consents      the consent records: their scope in clear integers for
+ *                 the gate (recipients, steps, categories, expiry), the
+ *                 full ConsentScope encrypted under the case key.
+ *   held          documents the gate held, waiting for a consent or a
+ *                 second supervisor, encrypted under the case key.  A held
+ *                 document has no thread position: it takes one when it is
+ *                 released, so nothing behind it waits.
+ *
+ * Keys: a case we opened has its own case key (case_id) and one per
+ * thread (thread_id, as every thread); a case referred to us has
+ * case_id = its thread id, so one key.  Erasing a case destroys all of
+ * them (store_case_erase).
+ */
+#ifndef HOMEWARD_DAEMON_STORE_CASE_H
+#define HOMEWARD_DAEMON_STORE_CASE_H
+
+#include "daemon/rules/consent.h"
+#include "daemon/rules/flow.h"
+#include "daemon/store/store.h"
+
+#define STORE_CODE_LEN          64      /* case codes are at most 48 */
+#define STORE_NAME_LEN          64      /* operator names, agency ids */
+#define STORE_MISSING_LEN       320
+
+enum store_case_role {
+	CASE_ROLE_DESTINATION = 1,      /* we opened it and refer the person */
+	CASE_ROLE_ORIGIN = 2,           /* a partner referred it to us */
+};
+
+enum store_case_state {
+	CASE_OPEN = 1,
+	CASE_RESTRICTED = 2,            /* consent withdrawn: nothing more goes out */
+	CASE_CLOSED = 3,                /* retention running */
+	CASE_ERASED = 4,                /* keys destroyed; only this row remains */
+	CASE_ERASING = 5,               /* restricted; erased as soon as our
+	                                   ErasureConfirmation is receipted */
+};
+
+const char *store_case_state_name(int state);
+int store_case_state_parse(const char *);       /* 0 when unknown */
+
+struct store_case {
+	uint8_t         case_id[ENV1_ID_LEN];
+	char            code[STORE_CODE_LEN];
+	char            home[STORE_NAME_LEN];   /* agency id that opened it */
+	int             role;
+	int             state;
+	uint64_t        opened_at;
+	uint64_t        closed_at;
+	uint64_t        erased_at;
+	char            opened_by[STORE_NAME_LEN];
+};
+
+/* Insert (creating and committing the case key first); -EEXIST when
+ * (home, code) exists.  profile: an encoded referral Profile, may be empty. */
+int store_case_insert(struct store *, const struct store_case *,
+    const uint8_t *profile, size_t profile_len);
+/* By code; home NULL or "" matches any home, and -EEXIST says the code
+ * is ambiguous (two homes). */
+int store_case_get(struct store *, const char *code, const char *home,
+    struct store_case *out);
+int store_case_get_id(struct store *, const uint8_t case_id[ENV1_ID_LEN],
+    struct store_case *out);
+int store_case_set_state(struct store *, const uint8_t case_id[ENV1_ID_LEN],
+    int state, uint64_t at);
+/* The profile, decrypted (secret memory, secret_free; *len 0 when none). */
+int store_case_profile(struct store *, const struct store_case *,
+    uint8_t **profile, size_t *len);
+typedef int (*store_case_cb)(const struct store_case *, void *arg);
+/* state 0: every case but erased ones; ordered by opening. */
+int store_case_each(struct store *, int state, store_case_cb, void *arg);
+/* Closed cases whose closed_at <= before, for retention. */
+int store_case_each_closed(struct store *, uint64_t before, store_case_cb, void *arg);
+/* Documents of the case's threads not yet receipted (waiting or sealed):
+ * erasing now would leave them unsealable and unresendable. */
+int store_case_unacked(struct store *, const uint8_t case_id[ENV1_ID_LEN],
+    uint64_t *n);
+/* Erase: destroy the case key and every thread key of the case
+ * (crypto-shredding), delete its held documents and consent scopes, and
+ * mark it erased.  Runs its own transactions: keystore first. */
+int store_case_erase(struct store *, const uint8_t case_id[ENV1_ID_LEN],
+    const char *operator_name, const char *reason, uint64_t now);
+
+/* --- case threads ------------------------------------------------------ */
+
+#define CT_ALERT_REQUEST        0x1u    /* reply to the request overdue */
+#define CT_ALERT_REINT          0x2u    /* reply to the reintegration request overdue */
+#define CT_ALERT_ARRIVAL        0x4u    /* arrival not confirmed in time */
+
+struct store_case_thread {
+	uint8_t         thread_id[ENV1_ID_LEN];
+	uint8_t         case_id[ENV1_ID_LEN];
+	uint8_t         peer_rik[ENV1_KEY_LEN];
+	struct flow_state flow;
+	uint32_t        alerted;        /* CT_ALERT_* raised */
+	uint64_t        updated_at;
+};
+
+/* Insert or replace by thread_id. */
+int store_ct_put(struct store *, const struct store_case_thread *);
+int store_ct_get(struct store *, const uint8_t thread_id[ENV1_ID_LEN],
+    struct store_case_thread *out);
+int store_ct_find(struct store *, const uint8_t case_id[ENV1_ID_LEN],
+    const uint8_t peer_rik[ENV1_KEY_LEN], struct store_case_thread *out);
+typedef int (*store_ct_cb)(const struct store_case_thread *, void *arg);
+/* case_id NULL: every thread of every case that is not erased. */
+int store_ct_each(struct store *, const uint8_t *case_id, store_ct_cb, void *arg);
+
+/* --- consents ---------------------------------------------------------- */
+
+enum store_consent_source {
+	CONSENT_RECORDED = 1,           /* recorded here by an operator */
+	CONSENT_RECEIVED = 2,           /* came with a partner's document */
+};
+
+struct store_consent {
+	struct consent  c;
+	uint8_t         case_id[ENV1_ID_LEN];
+	char            recorded_by[STORE_NAME_LEN];
+	uint64_t        recorded_at;
+	int             source;
+};
+
+/* scope: the encoded ConsentScope, stored encrypted. */
+int store_consent_insert(struct store *, const struct store_consent *,
+    const uint8_t *scope, size_t scope_len);
+/* Every consent of the case (withdrawn ones too), oldest first. */
+int store_consent_list(struct store *, const uint8_t case_id[ENV1_ID_LEN],
+    struct store_consent **out, size_t *n);
+int store_consent_scope(struct store *, const struct store_consent *,
+    uint8_t **scope, size_t *len);
+/* consent_id NULL: all of the case.  *n: how many were in force. */
+int store_consent_withdraw(struct store *, const uint8_t case_id[ENV1_ID_LEN],
+    const uint8_t *consent_id, uint64_t at, unsigned *n);
+
+/* --- held documents ---------------------------------------------------- */
+
+enum store_held_state {
+	HELD_CONSENT = 1,               /* no consent covers it yet */
+	HELD_APPROVAL = 2,              /* safety exception: a second supervisor */
+	HELD_RELEASED = 3,
+	HELD_CANCELLED = 4,             /* consent withdrawn, or the case closed */
+};
+
+const char *store_held_state_name(int state);
+
+struct store_held {
+	uint8_t         held_id[ENV1_ID_LEN];
+	uint8_t         case_id[ENV1_ID_LEN];
+	uint8_t         peer_rik[ENV1_KEY_LEN];
+	uint16_t        msg_type;
+	int             state;
+	uint32_t        categories;
+	char            missing[STORE_MISSING_LEN];
+	uint64_t        created_at;
+	char            created_by[STORE_NAME_LEN];
+	char            approved_by[STORE_NAME_LEN];    /* safety exception: first */
+	uint64_t        released_at;
+	uint8_t         message_id[ENV1_ID_LEN];        /* once released */
+};
+
+/* body: the encoded document (header filled), stored encrypted; safety:
+ * the reason for the safety exception, or NULL. */
+int store_held_insert(struct store *, const struct store_held *,
+    const uint8_t *body, size_t len, const char *safety);
+int store_held_get(struct store *, const uint8_t held_id[ENV1_ID_LEN],
+    struct store_held *out);
+/* Body and safety reason, decrypted (secret_free both; *safety NULL when
+ * none). */
+int store_held_body(struct store *, const struct store_held *, uint8_t **body,
+    size_t *len, char **safety);
+/* state, missing, approved_by, released_at, message_id. */
+int store_held_update(struct store *, const struct store_held *);
+/* The safety exception's reason, for a document a supervisor moves from
+ * HELD_CONSENT to HELD_APPROVAL. */
+int store_held_set_safety(struct store *, const struct store_held *,
+    const char *safety);
+typedef int (*store_held_cb)(const struct store_held *, void *arg);
+/* case_id NULL: all cases; state 0: held and approval only. Oldest first. */
+int store_held_each(struct store *, const uint8_t *case_id, int state,
+    store_held_cb, void *arg);
+
+/* --- alerts of the procedure ------------------------------------------- */
+
+struct store_alert {
+	int64_t         id;
+	uint64_t        at;
+	char            kind[32];
+	int             urgent;
+	uint8_t         peer_rik[ENV1_KEY_LEN];
+	int             has_peer;
+	uint8_t         message_id[ENV1_ID_LEN];
+	int             has_message;
+	char            case_code[STORE_CODE_LEN];
+	char            detail[256];
+	uint64_t        acked_at;
+	char            acked_by[STORE_NAME_LEN];
+};
+
+/* An alert of a case (detail: ids, codes and times only). */
+int store_alert_case(struct store *, const char *kind, int urgent,
+    const uint8_t *peer_rik, const uint8_t *thread_id, const char *case_code,
+    const char *detail, uint64_t at);
+typedef int (*store_alert_cb)(const struct store_alert *, void *arg);
+/* Newest first; all = 0 leaves out acknowledged ones. */
+int store_alert_each(struct store *, int all, unsigned limit, store_alert_cb,
+    void *arg);
+int store_alert_ack(struct store *, int64_t id, const char *by, uint64_t at);
+
+#endif
