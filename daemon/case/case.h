@@ -73,14 +73,25 @@ int case_open(struct daemon *, const struct case_actor *, const char *code,
 int case_close(struct daemon *, const struct case_actor *,
     const struct store_case *, char *why, size_t whylen);
 
-/* Send a document of step msg_type (1-7) to peer_agency (NULL or "": the
- * case's only partner).  doc: the encoded document, header empty.
- * waive: travel rules a supervisor accepts to break, with waiver_reason;
- * safety_reason: ask for the safety exception when no consent covers it. */
-int case_step_send(struct daemon *, const struct case_actor *,
-    const struct store_case *, const char *peer_agency, uint16_t msg_type,
-    const uint8_t *doc, size_t doc_len, char *const *waive, size_t nwaive,
-    const char *waiver_reason, const char *safety_reason,
+/* A step the operator sends (control.proto StepSend). */
+struct case_step_request {
+	const struct case_actor *actor;
+	const struct store_case *c;
+	const char              *peer_agency;   /* NULL or "": the case's only partner */
+	uint16_t                 msg_type;      /* 1-7 */
+	const uint8_t           *doc;           /* the encoded document, header empty */
+	size_t                   doc_len;
+	/* Travel rules a supervisor accepts to break, with the reason. */
+	char *const             *waive;
+	size_t                   nwaive;
+	const char              *waiver_reason;
+	/* Set: ask for the safety exception when no consent covers it. */
+	const char              *safety_reason;
+};
+
+/* Send a document of a step: queued, held for consent, or held for the
+ * safety exception's second supervisor (res says which). */
+int case_step_send(struct daemon *, const struct case_step_request *,
     struct case_step_result *res, char *why, size_t whylen);
 
 /* Release what the case's consents now cover (after a consent is

@@ -532,10 +532,12 @@ do_step_send(struct control_client *cl, struct daemon *d, const struct case_acto
 		    "at most %u bytes", ENV1_MAX_INLINE);
 		return;
 	}
-	rc = case_step_send(d, a, &c, req->peer, (uint16_t)req->msg_type,
-	    req->document.data, req->document.len, req->waive_rules,
-	    req->n_waive_rules, req->waiver_reason, req->safety_reason, &res, why,
-	    sizeof(why));
+	rc = case_step_send(d, &(struct case_step_request){
+	    .actor = a, .c = &c, .peer_agency = req->peer,
+	    .msg_type = (uint16_t)req->msg_type, .doc = req->document.data,
+	    .doc_len = req->document.len, .waive = req->waive_rules,
+	    .nwaive = req->n_waive_rules, .waiver_reason = req->waiver_reason,
+	    .safety_reason = req->safety_reason }, &res, why, sizeof(why));
 	if (rc != 0) {
 		case_result(cl, rc, why, "send");
 		return;

@@ -1,0 +1,145 @@
+/*
+ * The way out for a document (case_int.h): the consents of a case as the
+ * pure gate (rules/consent.c) sees them, the gate's decision, the case's
+ * thread with a peer, and queueing a document in that thread with its
+ * header, its state change and its audit record, in one transaction.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "daemon/base/clock.h"
+#include "daemon/case/case_int.h"
+#include "daemon/core/core.h"
+#include "daemon/store/audit.h"
+#include "keys/secret.h"
+
+/* --- the gate ---------------------------------------------------------------- */
+
+/* The consents of a case as the pure gate sees them. */
+int
+case_consents(struct daemon *d, const uint8_t case_id[ENV1_ID_LEN],
+    struct store_consent **rows, struct consent **plain, size_t *n)
+{
+	int rc;
+
+	*plain = NULL;
+	if ((rc = store_consent_list(d->store, case_id, rows, n)) != 0)
+		return rc;
+	if (*n > 0 && (*plain = calloc(*n, sizeof(**plain))) == NULL) {
+		free(*rows);
+		*rows = NULL;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < *n; i++)
+		(*plain)[i] = (*rows)[i].c;
+	return 0;
+}
+
+/* Decide for one document; on release, *scope is the covering consent's
+ * encoded scope (secret_free). */
+int
+case_gate(struct daemon *d, const struct store_case *c, const struct peer *p,
+    uint16_t msg_type, uint32_t categories, struct consent_verdict *v,
+    char *missing, size_t missinglen, uint8_t **scope, size_t *scope_len)
+{
+	struct store_consent   *rows = NULL;
+	struct consent         *plain = NULL;
+	struct consent_need     need;
+	size_t                  n = 0;
+	int                     rc;
+
+	*scope = NULL;
+	*scope_len = 0;
+	if ((rc = case_consents(d, c->case_id, &rows, &plain, &n)) != 0)
+		return rc;
+	need.recipient = p->rec.agency_id;
+	need.step = msg_type;
+	need.categories = categories;
+	need.now = clock_now();
+	consent_decide(plain, n, &need, v);
+	if (v->covered) {
+		for (size_t i = 0; i < n; i++)
+			if (memcmp(rows[i].c.id, v->consent_id, ENV1_ID_LEN) == 0) {
+				rc = store_consent_scope(d->store, &rows[i], scope,
+				    scope_len);
+				break;
+			}
+		if (rc == 0 && *scope == NULL)
+			rc = -ENOENT;
+	} else {
+		consent_explain(v, &need, missing, missinglen);
+		/* The state is said by whoever shows it: keep the what. */
+		if (strncmp(missing, "held: ", 6) == 0)
+			memmove(missing, missing + 6, strlen(missing + 6) + 1);
+	}
+	free(rows);
+	free(plain);
+	return rc;
+}
+
+/* --- sending ------------------------------------------------------------------ */
+
+/* Put the header on doc, pack it, queue it in the case's thread with p,
+ * and advance the thread's procedure state: in the open transaction. */
+int
+case_queue_doc(struct daemon *d, const struct store_case *c, struct peer *p,
+    struct store_case_thread *ct, int new_thread, uint16_t msg_type,
+    ProtobufCMessage *doc, Homeward__Referral__ConsentScope *scope,
+    Homeward__Referral__SafetyException *safety, const char *actor,
+    uint8_t message_id[ENV1_ID_LEN])
+{
+	Homeward__Referral__CaseHeader  hdr = HOMEWARD__REFERRAL__CASE_HEADER__INIT;
+	Homeward__Referral__CaseHeader **slot = case_doc_header(doc), *old = *slot;
+	char                            detail[160];
+	uint8_t                        *body = NULL;
+	size_t                          len = 0;
+	int                             rc;
+
+	hdr.case_code = (char *)c->code;
+	hdr.consent = scope;
+	hdr.safety = safety;
+	*slot = &hdr;
+	rc = case_doc_pack(doc, &body, &len);
+	*slot = old;
+	if (rc != 0)
+		return rc;
+	rc = deliver_queue(d, p, msg_type, body, len, ct->thread_id, new_thread,
+	    message_id);
+	secret_free(body);
+	if (rc != 0)
+		return rc;
+	flow_apply(&ct->flow, c->role == CASE_ROLE_DESTINATION ? FLOW_DESTINATION :
+	    FLOW_ORIGIN, msg_type, doc);
+	case_rearm(ct, msg_type, doc);
+	ct->updated_at = clock_now();
+	if ((rc = store_ct_put(d->store, ct)) != 0)
+		return rc;
+	snprintf(detail, sizeof(detail), "%s to %s%s", case_step_label(msg_type, doc),
+	    p->rec.agency_id, safety != NULL ? " under the safety exception" : "");
+	return audit_append(d->store, actor, AUDIT_SEND, c->code, message_id, detail,
+	    clock_now());
+}
+
+/* The case's thread with p, or a new one (destination only). */
+int
+case_thread_for(struct daemon *d, const struct store_case *c, const struct peer *p,
+    struct store_case_thread *ct, int *is_new)
+{
+	int rc = store_ct_find(d->store, c->case_id, p->rec.rik, ct);
+
+	*is_new = 0;
+	if (rc != -ENOENT)
+		return rc;
+	if (c->role != CASE_ROLE_DESTINATION)
+		return -ENOENT;
+	memset(ct, 0, sizeof(*ct));
+	randombytes_buf(ct->thread_id, ENV1_ID_LEN);
+	memcpy(ct->case_id, c->case_id, ENV1_ID_LEN);
+	memcpy(ct->peer_rik, p->rec.rik, ENV1_KEY_LEN);
+	*is_new = 1;
+	return 0;
+}
