@@ -1,0 +1,52 @@
+/*
+ * What the files of core/ share and nothing above uses: the directory's
+ * view of links (peer.c, for link.c), and the outbox's send list and
+ * sealing (deliver_out.c, for deliver_in.c and the pump in deliver.c).
+ * The calls go one way: link.c -> peer.c; deliver.c -> deliver_in.c ->
+ * deliver_out.c.
+ */
+#ifndef HOMEWARD_DAEMON_CORE_CORE_INT_H
+#define HOMEWARD_DAEMON_CORE_CORE_INT_H
+
+#include "daemon/core/core.h"
+
+/* peer.c */
+/* The peer of a link, if it still exists. */
+struct peer *peers_of_link(struct link *);
+/* Re-point every peer at its newest open link (after a link closes or the
+ * directory is reloaded); links whose peer is gone or inactive close. */
+void peers_relink(struct daemon *);
+
+/* deliver_out.c */
+/* Something to send once the transaction that made it has committed. */
+struct outgoing {
+	uint8_t         rik[ENV1_KEY_LEN];
+	uint8_t        *env;            /* malloc'ed */
+	size_t          len;
+};
+
+struct sendlist {
+	struct outgoing *v;
+	size_t          n, cap;
+};
+
+/* Queue env (taken: freed by sendlist_flush) for rik. */
+void sendlist_add(struct sendlist *, const uint8_t rik[ENV1_KEY_LEN],
+    uint8_t *env, size_t len);
+/* Send what the list holds when send is set (the transaction committed),
+ * then free it. */
+void sendlist_flush(struct daemon *, struct sendlist *, int send);
+/* Seal m for p (its position committed) and add it to sl; *sealed = 0
+ * when p has no usable prekey yet (m waits). */
+int deliver_seal_one(struct daemon *, struct peer *, const struct store_out *m,
+    struct sendlist *sl, int *sealed);
+/* Send a page of p's unacknowledged messages (all of them when flushing). */
+size_t deliver_resend_page(struct daemon *, struct peer *, int flushing);
+/* Seal what waits for every peer that may now have a prekey. */
+void deliver_seal_pending(struct daemon *);
+
+/* deliver_in.c */
+/* Open, order and commit everything that arrived, then receipt it. */
+void deliver_inbound_batch(struct daemon *);
+
+#endif

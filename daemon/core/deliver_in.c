@@ -1,0 +1,537 @@
+/*
+ * The inbox (crypto-env1.md 2.9, 2.10): once per loop iteration for
+ * everything that arrived (group commit): open (keys/envelope.c), then in
+ * one transaction the ledger and thread order; a duplicate gets the
+ * stored receipt, a gap is held, an equivocation or a broken chain is
+ * refused and kept as an alert.  Only after that commit are receipts made
+ * (with committed_at after the commit) in a second transaction, and sent.
+ * A crash between the two is repaired when the sender retransmits: a
+ * ledger row without its receipt gets one.  What the procedure must learn
+ * goes up through d->events (core.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "daemon/base/clock.h"
+#include "daemon/base/log.h"
+#include "daemon/core/core.h"
+#include "daemon/core/core_int.h"
+#include "daemon/store/audit.h"
+#include "keys/evidence.h"
+#include "keys/receipt.h"
+#include "keys/secret.h"
+#include "proto/keys.pb-c.h"
+#include "proto/refcat.h"
+
+/* Ledger rows that need a receipt made (or re-sent) after the commit. */
+struct rcptlist {
+	struct {
+		uint8_t rik[ENV1_KEY_LEN];
+		uint8_t id[ENV1_ID_LEN];
+	}              *v;
+	size_t          n, cap;
+};
+
+static void
+rcptlist_add(struct rcptlist *rl, const uint8_t rik[ENV1_KEY_LEN],
+    const uint8_t id[ENV1_ID_LEN])
+{
+	if (rl->n == rl->cap) {
+		size_t ncap = rl->cap ? rl->cap * 2 : 16;
+		void *nv = realloc(rl->v, ncap * sizeof(*rl->v));
+
+		if (nv == NULL)
+			return;         /* the retransmission will ask again */
+		rl->v = nv;
+		rl->cap = ncap;
+	}
+	memcpy(rl->v[rl->n].rik, rik, ENV1_KEY_LEN);
+	memcpy(rl->v[rl->n].id, id, ENV1_ID_LEN);
+	rl->n++;
+}
+
+/* --- receipts we give -------------------------------------------------------- */
+
+/* The receipt for ledger row (rik, id): made and sealed when absent, or its
+ * stored envelope queued again.  In the open transaction. */
+static int
+give_receipt(struct daemon *d, const uint8_t rik[ENV1_KEY_LEN],
+    const uint8_t id[ENV1_ID_LEN], uint64_t committed_at, struct sendlist *sl)
+{
+	struct store_in         in;
+	struct store_out        m;
+	struct receipt          r;
+	struct peer            *p = peers_by_rik(d, rik);
+	uint8_t                 body[RECEIPT_BODY_LEN];
+	uint8_t                *env;
+	size_t                  len;
+	int                     rc, sealed;
+
+	if (p == NULL)
+		return 0;
+	if ((rc = store_in_get(d->store, rik, id, &in)) != 0)
+		return rc == -ENOENT ? 0 : rc;
+	if (in.msg_type == ENV1_MSG_DELIVERY_RECEIPT)
+		return 0;               /* no receipt for a receipt */
+	rc = store_out_get(d->store, in.receipt_id, &m);
+	if (rc == 0) {
+		if (m.state != OUT_RECEIPT || !peer_is_connected(p))
+			return 0;       /* still waiting for a prekey */
+		if ((rc = store_out_envelope(d->store, &m, &env, &len)) != 0)
+			/* An erased case's receipt cannot be read again:
+			 * that one is not resent, the others are. */
+			return rc == -ENOENT || rc == -EBADMSG ? 0 : rc;
+		sendlist_add(sl, rik, env, len);
+		return 0;
+	}
+	if (rc != -ENOENT)
+		return rc;
+	if (in.committed_at == 0) {
+		in.committed_at = committed_at;
+		if ((rc = store_in_set_committed(d->store, rik, id, committed_at)) != 0)
+			return rc;
+	}
+	memset(&r, 0, sizeof(r));
+	memcpy(r.message_id, in.message_id, ENV1_ID_LEN);
+	memcpy(r.sender_rik, rik, ENV1_KEY_LEN);
+	memcpy(r.recipient_rik, d->keys.id.rik_pub, ENV1_KEY_LEN);
+	memcpy(r.h_env, in.h_env, ENV1_HASH_LEN);
+	memcpy(r.h_inner, in.h_inner, ENV1_HASH_LEN);
+	r.received_at = in.received_at;
+	r.committed_at = in.committed_at;
+	r.status = RECEIPT_STATUS_STORED;
+	receipt_encode(&r, body);
+
+	memset(&m, 0, sizeof(m));
+	memcpy(m.message_id, in.receipt_id, ENV1_ID_LEN);
+	memcpy(m.peer_rik, rik, ENV1_KEY_LEN);
+	memcpy(m.thread_id, in.thread_id, ENV1_ID_LEN);
+	m.msg_type = ENV1_MSG_DELIVERY_RECEIPT;
+	memcpy(m.in_reply_to, in.message_id, ENV1_ID_LEN);
+	randombytes_buf(m.content_salt, ENV1_HASH_LEN);
+	m.body_len = RECEIPT_BODY_LEN;
+	m.created_at = clock_now();
+	if ((rc = store_out_insert(d->store, &m, body)) != 0)
+		return rc;
+	return deliver_seal_one(d, p, &m, sl, &sealed);
+}
+
+/* --- receiving ------------------------------------------------------------- */
+
+static const struct peerkeys *
+ctx_find_peer(void *arg, const uint8_t rik[ENV1_KEY_LEN])
+{
+	struct peer *p = peers_by_rik(arg, rik);
+
+	return p != NULL && peer_active(p) ? &p->b.keys : NULL;
+}
+
+static const struct env1_prekey *
+ctx_find_prekey(void *arg, uint64_t spk_id)
+{
+	struct daemon *d = arg;
+
+	return keyring_find_prekey(&d->keys, spk_id);
+}
+
+static int
+ctx_is_replay(void *arg, const uint8_t rik[ENV1_KEY_LEN],
+    const uint8_t id[ENV1_ID_LEN], const uint8_t h_env[ENV1_HASH_LEN])
+{
+	struct daemon  *d = arg;
+	struct store_in in;
+
+	return store_in_get(d->store, rik, id, &in) == 0 &&
+	    memcmp(in.h_env, h_env, ENV1_HASH_LEN) == 0;
+}
+
+void
+deliver_enqueue(struct daemon *d, const uint8_t from[ENV1_KEY_LEN],
+    const uint8_t *env, size_t len)
+{
+	struct inbound *in;
+
+	if (len > ENV1_ENVELOPE_MAX || (in = malloc(sizeof(*in) + len)) == NULL)
+		return;
+	in->next = NULL;
+	memcpy(in->from, from, ENV1_KEY_LEN);
+	in->received_at = clock_now();
+	in->len = len;
+	memcpy(in->env, env, len);
+	*d->in_tail = in;
+	d->in_tail = &in->next;
+	d->in_count++;
+	daemon_wake(d);
+}
+
+static void
+refuse(struct peer *p, const uint8_t *id, const char *why)
+{
+	log_warnx("envelope %s from %s refused: %s", id != NULL ?
+	    log_hex(id, ENV1_ID_LEN) : "(unparsed)", p->rec.agency_id, why);
+	if (id != NULL)
+		peer_send_refused(p, id);
+}
+
+/* Alert with the refused message's signed parts as evidence. */
+static int
+alert_with(struct daemon *d, const char *kind, const struct env1_opened *o,
+    const uint8_t *env, size_t len, const char *detail)
+{
+	uint8_t        *ev = NULL;
+	size_t          evlen = 0;
+	int             rc;
+
+	if (evidence_record_encode(env, o->inner, o->inner + ENV1_TBS_LEN, o->body,
+	    o->body_len, env + ENV1_HDR_LEN, len - ENV1_HDR_LEN, &ev, &evlen) != ENV1_OK)
+		ev = NULL;
+	rc = store_alert_add(d->store, kind, o->hdr.sender_rik, o->hdr.message_id,
+	    o->tbs.thread_id, detail, ev, evlen, clock_now());
+	if (ev != NULL)
+		sodium_memzero(ev, evlen);      /* it holds the body */
+	free(ev);
+	log_warnx("ALERT %s: message %s thread %s: %s", kind,
+	    log_hex(o->hdr.message_id, ENV1_ID_LEN), log_hex(o->tbs.thread_id,
+	    ENV1_ID_LEN), detail);
+	return rc;
+}
+
+/* A verified receipt for one of our messages: checks of 2.9 beyond
+ * receipt_check.  0 with *msg set, or a reason. */
+static int
+check_receipt(struct daemon *d, const struct env1_opened *o, struct store_out *msg)
+{
+	struct receipt  r;
+	int             reason;
+
+	if ((reason = receipt_check(o, d->keys.id.rik_pub, &r)) != ENV1_OK)
+		return reason;
+	if (store_out_find_h_inner(d->store, r.h_inner, msg) != 0 ||
+	    memcmp(msg->message_id, r.message_id, ENV1_ID_LEN) != 0 ||
+	    memcmp(msg->peer_rik, o->hdr.sender_rik, ENV1_KEY_LEN) != 0 ||
+	    memcmp(msg->thread_id, o->tbs.thread_id, ENV1_ID_LEN) != 0)
+		return ENV1_R_RECEIPT_UNMATCHED;
+	if (msg->msg_type == ENV1_MSG_DELIVERY_RECEIPT)
+		return ENV1_R_RECEIPT_FOR_RECEIPT;
+	return ENV1_OK;
+}
+
+/*
+ * Step 15 for one opened envelope, in the open transaction.  Returns 0
+ * (decided: accepted, held, duplicate or refused) or a store error that
+ * aborts the batch.
+ */
+/* A held document became current: its case sees it now, in order.  Its
+ * body is in its evidence record. */
+static int
+promoted_to_case(struct daemon *d, struct peer *p, const struct store_in *m)
+{
+	Homeward__Keys__SignedMessage  *sm;
+	uint8_t                        *ev = NULL;
+	size_t                          evlen = 0;
+	int                             rc;
+
+	if (m->msg_type == ENV1_MSG_DELIVERY_RECEIPT)
+		return 0;
+	if ((rc = store_in_evidence(d->store, m, &ev, &evlen)) != 0)
+		return rc;
+	if ((sm = homeward__keys__signed_message__unpack(NULL, evlen, ev)) == NULL) {
+		secret_free(ev);
+		return -EBADMSG;
+	}
+	rc = d->events.document == NULL ? 0 :
+	    d->events.document(d, p, m, sm->body.data, sm->body.len);
+	sodium_memzero(sm->body.data, sm->body.len);
+	homeward__keys__signed_message__free_unpacked(sm, NULL);
+	secret_free(ev);
+	return rc;
+}
+
+static int
+ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
+    struct env1_opened *o, struct rcptlist *rl)
+{
+	struct store_in         row, prev;
+	struct store_thread     t;
+	struct store_out        acked;
+	uint8_t                *ev = NULL;
+	size_t                  evlen;
+	int                     rc, reason, is_receipt;
+
+	is_receipt = o->tbs.msg_type == ENV1_MSG_DELIVERY_RECEIPT;
+	rc = store_in_get(d->store, o->hdr.sender_rik, o->hdr.message_id, &prev);
+	if (rc == 0) {
+		if (memcmp(prev.semantic, o->semantic, ENV1_HASH_LEN) == 0) {
+			log_debug("message %s: retransmission",
+			    log_hex(o->hdr.message_id, ENV1_ID_LEN));
+			if (!is_receipt)
+				rcptlist_add(rl, o->hdr.sender_rik, o->hdr.message_id);
+			return 0;
+		}
+		refuse(p, o->hdr.message_id, "equivocation");
+		return alert_with(d, "equivocation", o, in->env, in->len,
+		    "same message id, different content or position");
+	}
+	if (rc != -ENOENT)
+		return rc;
+
+	/* A receipt is checked before anything is written for it. */
+	if (is_receipt && (reason = check_receipt(d, o, &acked)) != ENV1_OK) {
+		refuse(p, o->hdr.message_id, env1_reason_name(reason));
+		return 0;
+	}
+	rc = store_thread_get(d->store, o->tbs.thread_id, &t);
+	if (rc == -ENOENT) {
+		if ((rc = store_thread_create(d->store, o->tbs.thread_id,
+		    o->hdr.sender_rik, in->received_at)) != 0 ||
+		    (rc = store_thread_get(d->store, o->tbs.thread_id, &t)) != 0)
+			return rc;
+	} else if (rc != 0) {
+		return rc;
+	}
+	if (memcmp(t.peer_rik, o->hdr.sender_rik, ENV1_KEY_LEN) != 0) {
+		refuse(p, o->hdr.message_id, "thread of another peer");
+		return alert_with(d, "thread_peer", o, in->env, in->len,
+		    "thread belongs to another agency");
+	}
+
+	memset(&row, 0, sizeof(row));
+	if (o->tbs.seq == t.in_seq + 1 &&
+	    memcmp(o->tbs.prev_hash, t.in_last_h_inner, ENV1_HASH_LEN) == 0) {
+		row.state = IN_ACCEPTED;
+	} else if (o->tbs.seq > t.in_seq + 1) {
+		/* One position, one message: a second id held at the same
+		 * position is equivocation, not another gap. */
+		if ((rc = store_in_held_at(d->store, t.thread_id, o->tbs.seq,
+		    &prev)) == 0) {
+			refuse(p, o->hdr.message_id, "equivocation (held position)");
+			return alert_with(d, "equivocation", o, in->env, in->len,
+			    "another message already holds this position");
+		}
+		if (rc != -ENOENT)
+			return rc;
+		row.state = IN_GAP_HELD;
+	} else {
+		refuse(p, o->hdr.message_id, "thread order");
+		return alert_with(d, "thread_order", o, in->env, in->len,
+		    o->tbs.seq <= t.in_seq ? "position already taken" :
+		    "prev_hash does not match the thread");
+	}
+
+	memcpy(row.sender_rik, o->hdr.sender_rik, ENV1_KEY_LEN);
+	memcpy(row.message_id, o->hdr.message_id, ENV1_ID_LEN);
+	memcpy(row.thread_id, o->tbs.thread_id, ENV1_ID_LEN);
+	row.seq = o->tbs.seq;
+	row.msg_type = o->tbs.msg_type;
+	memcpy(row.h_env, o->h_env, ENV1_HASH_LEN);
+	memcpy(row.h_inner, o->h_inner, ENV1_HASH_LEN);
+	memcpy(row.prev_hash, o->tbs.prev_hash, ENV1_HASH_LEN);
+	memcpy(row.in_reply_to, o->tbs.in_reply_to, ENV1_ID_LEN);
+	memcpy(row.semantic, o->semantic, ENV1_HASH_LEN);
+	row.created_at = o->hdr.created_at;
+	row.received_at = in->received_at;
+	row.body_len = o->body_len;
+	if (!is_receipt)
+		randombytes_buf(row.receipt_id, ENV1_ID_LEN);
+	if (evidence_record_encode(in->env, o->inner, o->inner + ENV1_TBS_LEN, o->body,
+	    o->body_len, in->env + ENV1_HDR_LEN, in->len - ENV1_HDR_LEN, &ev,
+	    &evlen) != ENV1_OK)
+		return -ENOMEM;
+	rc = store_in_insert(d->store, &row, ev, evlen);
+	sodium_memzero(ev, evlen);
+	free(ev);
+	if (rc != 0)
+		return rc;
+
+	if (row.state == IN_ACCEPTED) {
+		if (!is_receipt && d->events.document != NULL &&
+		    (rc = d->events.document(d, p, &row, o->body, o->body_len)) != 0)
+			return rc;
+		t.in_seq = row.seq;
+		memcpy(t.in_last_h_inner, row.h_inner, ENV1_HASH_LEN);
+		/* Held successors whose chain now joins become current. */
+		while (store_in_held_at(d->store, t.thread_id, t.in_seq + 1, &prev) == 0) {
+			if (memcmp(prev.prev_hash, t.in_last_h_inner, ENV1_HASH_LEN) != 0) {
+				/* The held successor does not chain on what
+				 * filled the gap: it stays held, and says so. */
+				if ((rc = store_alert_add(d->store, "thread_order",
+				    prev.sender_rik, prev.message_id, prev.thread_id,
+				    "held message does not chain on the filled gap",
+				    NULL, 0, clock_now())) != 0)
+					return rc;
+				break;
+			}
+			if ((rc = store_in_set_state(d->store, prev.sender_rik,
+			    prev.message_id, IN_ACCEPTED)) != 0 ||
+			    (rc = promoted_to_case(d, p, &prev)) != 0)
+				return rc;
+			t.in_seq = prev.seq;
+			memcpy(t.in_last_h_inner, prev.h_inner, ENV1_HASH_LEN);
+			log_info("message %s: gap filled, now current",
+			    log_hex(prev.message_id, ENV1_ID_LEN));
+		}
+		/* Only our view of the peer's chain: the case flow above may
+		 * have queued an answer in this thread (its out_seq moved). */
+		if ((rc = store_thread_put_in(d->store, t.thread_id, t.in_seq,
+		    t.in_last_h_inner)) != 0)
+			return rc;
+	} else {
+		char detail[96];
+
+		snprintf(detail, sizeof(detail), "position %llu held: %llu is the "
+		    "last in order", (unsigned long long)row.seq,
+		    (unsigned long long)t.in_seq);
+		if ((rc = store_alert_add(d->store, "gap", row.sender_rik,
+		    row.message_id, row.thread_id, detail, NULL, 0, clock_now())) != 0)
+			return rc;
+		log_warnx("message %s: thread %s %s", log_hex(row.message_id,
+		    ENV1_ID_LEN), log_hex(row.thread_id, ENV1_ID_LEN), detail);
+	}
+	if (is_receipt) {
+		rc = store_out_delivered(d->store, acked.message_id, row.message_id,
+		    clock_now());
+		if (rc == 0 && d->events.delivered != NULL)
+			rc = d->events.delivered(d, &acked);
+		if (rc == 0)
+			log_debug("message %s delivered",
+			    log_hex(acked.message_id, ENV1_ID_LEN));
+		return rc == -ENOENT ? 0 : rc;
+	}
+	log_debug("message %s from %s accepted", log_hex(row.message_id, ENV1_ID_LEN),
+	    p->rec.agency_id);
+	rcptlist_add(rl, row.sender_rik, row.message_id);
+	return 0;
+}
+
+/* Open one envelope and run the ledger step; a store error aborts. */
+static int
+inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
+{
+	struct env1_open_ctx    ctx;
+	struct env1_opened      o;
+	struct env1_header      hdr;
+	struct peer            *p = peers_by_rik(d, in->from);
+	size_t                  nrl;
+	int                     r, rc;
+
+	if (p == NULL || !peer_active(p))
+		return 0;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.own_rik = d->keys.id.rik_pub;
+	ctx.now = clock_now();
+	ctx.find_peer = ctx_find_peer;
+	ctx.find_prekey = ctx_find_prekey;
+	ctx.is_replay = ctx_is_replay;
+	ctx.check_body = refcat_check_body;
+	ctx.arg = d;
+	r = env1_open(&ctx, in->env, in->len, &o);
+	if (r == ENV1_R_DUPLICATE) {
+		if (env1_header_parse(in->env, in->len, &hdr) == ENV1_OK &&
+		    memcmp(hdr.sender_rik, in->from, ENV1_KEY_LEN) == 0)
+			rcptlist_add(rl, hdr.sender_rik, hdr.message_id);
+		return 0;
+	}
+	if (r != ENV1_OK) {
+		int parsed = env1_header_parse(in->env, in->len, &hdr) == ENV1_OK;
+
+		refuse(p, parsed ? hdr.message_id : NULL, env1_reason_name(r));
+		return 0;
+	}
+	if (memcmp(o.hdr.sender_rik, in->from, ENV1_KEY_LEN) != 0) {
+		refuse(p, o.hdr.message_id, "sent by another agency than the "
+		    "connection's");
+		env1_opened_free(&o);
+		return 0;
+	}
+	/* One envelope's rows stand or fall alone: a case whose key is gone
+	 * (erased) or does not open refuses that envelope, not the batch.
+	 * Only a store that cannot write (-ENOSPC, -EIO) aborts the batch. */
+	if ((rc = store_savepoint(d->store)) != 0) {
+		env1_opened_free(&o);
+		return rc;
+	}
+	nrl = rl->n;
+	rc = ledger_one(d, p, in, &o, rl);
+	if (rc != 0 && rc != -EIO && rc != -ENOSPC && rc != -ENOMEM) {
+		store_savepoint_rollback(d->store);
+		rl->n = nrl;
+		refuse(p, o.hdr.message_id, "its case is erased or its key does "
+		    "not open");
+		rc = 0;
+	} else if (rc == 0) {
+		rc = store_savepoint_release(d->store);
+	}
+	env1_opened_free(&o);
+	return rc;
+}
+
+void
+deliver_inbound_batch(struct daemon *d)
+{
+	struct inbound         *batch = d->in_head, *in, *next;
+	struct rcptlist         rl = { NULL, 0, 0 };
+	struct sendlist         sl = { NULL, 0, 0 };
+	size_t                  n = 0;
+	uint64_t                committed_at;
+	int                     rc = 0;
+
+	/* Take at most DAEMON_BATCH_MAX; the rest waits for the next round. */
+	for (in = batch; in != NULL && n + 1 < DAEMON_BATCH_MAX; in = in->next)
+		n++;
+	if (in != NULL) {
+		d->in_head = in->next;
+		in->next = NULL;
+		if (d->in_head == NULL)
+			d->in_tail = &d->in_head;
+		n++;
+	} else {
+		d->in_head = NULL;
+		d->in_tail = &d->in_head;
+	}
+	d->in_count -= n;
+
+	if ((rc = store_begin(d->store)) == 0) {
+		for (in = batch; in != NULL && rc == 0; in = in->next)
+			rc = inbound_one(d, in, &rl);
+		if (rc == 0)
+			rc = store_commit(d->store);
+		else
+			store_rollback(d->store);
+		if (rc == 0)
+			audit_anchor_sync(d->store);  /* the cases' audit entries */
+	}
+	for (in = batch; in != NULL; in = next) {
+		next = in->next;
+		free(in);
+	}
+	if (rc != 0) {
+		/* Nothing of the batch counts; the senders will retransmit. */
+		log_warnx("inbound batch of %zu not stored (%s); senders will "
+		    "retransmit", n, strerror(-rc));
+		free(rl.v);
+		return;
+	}
+	if (rl.n == 0) {
+		free(rl.v);
+		return;
+	}
+	/* Receipts, after the commit above. */
+	committed_at = clock_now();
+	if ((rc = store_begin(d->store)) == 0) {
+		for (size_t i = 0; i < rl.n && rc == 0; i++)
+			rc = give_receipt(d, rl.v[i].rik, rl.v[i].id, committed_at, &sl);
+		if (rc == 0)
+			rc = store_commit(d->store);
+		else
+			store_rollback(d->store);
+	}
+	if (rc != 0)
+		log_warnx("receipts not stored (%s); they will be made on "
+		    "retransmission", strerror(-rc));
+	sendlist_flush(d, &sl, rc == 0);
+	free(rl.v);
+}
