@@ -253,6 +253,80 @@ send_withdrawal(struct daemon *d, const struct store_case *c, struct peer *p,
 	    NULL, NULL, actor, mid);
 }
 
+/* Held documents no consent in force covers any more are cancelled (open
+ * transaction). */
+static int
+cancel_uncovered(struct daemon *d, const struct case_actor *a,
+    const struct store_case *c, const struct consent *plain, size_t n,
+    uint64_t now)
+{
+	struct store_held      *hv = NULL;
+	struct peer            *p;
+	size_t                  nh = 0;
+	int                     rc;
+
+	if ((rc = case_held_list(d, c->case_id, HELD_CONSENT, &hv, &nh)) != 0)
+		return rc;
+	for (size_t i = 0; i < nh && rc == 0; i++) {
+		struct consent_verdict  v;
+		struct consent_need     need;
+		char                    agency[STORE_NAME_LEN] = "";
+
+		if ((p = peers_by_rik(d, hv[i].peer_rik)) != NULL)
+			snprintf(agency, sizeof(agency), "%s", p->rec.agency_id);
+		need.recipient = agency;
+		need.step = hv[i].msg_type;
+		need.categories = hv[i].categories;
+		need.now = now;
+		consent_decide(plain, n, &need, &v);
+		if (v.covered)
+			continue;
+		hv[i].state = HELD_CANCELLED;
+		snprintf(hv[i].missing, sizeof(hv[i].missing), "cancelled: consent "
+		    "withdrawn");
+		if ((rc = store_held_update(d->store, &hv[i])) == 0)
+			rc = audit_append(d->store, a->name, AUDIT_CANCEL, c->code, NULL,
+			    "held document cancelled: consent withdrawn", now);
+	}
+	free(hv);
+	return rc;
+}
+
+/* Partners that received data of the case and are named by no consent in
+ * force are told to erase it (open transaction); *notified counts them. */
+static int
+notify_unnamed(struct daemon *d, const struct case_actor *a,
+    const struct store_case *c, const uint8_t *consent_id,
+    const struct consent *plain, size_t n, uint64_t now, unsigned *notified)
+{
+	struct ct_walk          w = { NULL, 0, 0 };
+	struct peer            *p;
+	int                     rc;
+
+	if ((rc = store_ct_each(d->store, c->case_id, ct_collect, &w)) != 0) {
+		free(w.v);
+		return rc;
+	}
+	for (size_t i = 0; i < w.n && rc == 0; i++) {
+		struct store_case_thread *ct = &w.v[i];
+		struct store_thread       t;
+
+		if (ct->flow.withdrawn || (p = peers_by_rik(d, ct->peer_rik)) == NULL)
+			continue;
+		if (named_in_force(plain, n, p->rec.agency_id, now))
+			continue;
+		/* Nothing was ever sealed to it: nothing to erase there. */
+		if (store_thread_get(d->store, ct->thread_id, &t) != 0 || t.out_seq == 0)
+			continue;
+		if ((rc = send_withdrawal(d, c, p, ct, consent_id, a->name)) == 0) {
+			(*notified)++;
+			p->seal_pending = 1;
+		}
+	}
+	free(w.v);
+	return rc;
+}
+
 int
 case_consent_withdraw(struct daemon *d, const struct case_actor *a,
     const struct store_case *c, const uint8_t *consent_id, unsigned *withdrawn,
@@ -260,10 +334,7 @@ case_consent_withdraw(struct daemon *d, const struct case_actor *a,
 {
 	struct store_consent   *rows = NULL;
 	struct consent         *plain = NULL;
-	struct store_held      *hv = NULL;
-	struct ct_walk          w = { NULL, 0, 0 };
-	struct peer            *p;
-	size_t                  n = 0, nh = 0;
+	size_t                  n = 0;
 	uint64_t                now = clock_now();
 	char                    detail[128];
 	int                     rc, in_force = 0;
@@ -290,54 +361,8 @@ case_consent_withdraw(struct daemon *d, const struct case_actor *a,
 		if (plain[i].withdrawn_at == 0 &&
 		    (plain[i].expires_at == 0 || now < plain[i].expires_at))
 			in_force = 1;
-
-	/* Held documents no consent covers any more are cancelled. */
-	if ((rc = case_held_list(d, c->case_id, HELD_CONSENT, &hv, &nh)) != 0)
-		goto fail;
-	for (size_t i = 0; i < nh && rc == 0; i++) {
-		struct consent_verdict  v;
-		struct consent_need     need;
-		char                    agency[STORE_NAME_LEN] = "";
-
-		if ((p = peers_by_rik(d, hv[i].peer_rik)) != NULL)
-			snprintf(agency, sizeof(agency), "%s", p->rec.agency_id);
-		need.recipient = agency;
-		need.step = hv[i].msg_type;
-		need.categories = hv[i].categories;
-		need.now = now;
-		consent_decide(plain, n, &need, &v);
-		if (v.covered)
-			continue;
-		hv[i].state = HELD_CANCELLED;
-		snprintf(hv[i].missing, sizeof(hv[i].missing), "cancelled: consent "
-		    "withdrawn");
-		if ((rc = store_held_update(d->store, &hv[i])) == 0)
-			rc = audit_append(d->store, a->name, AUDIT_CANCEL, c->code, NULL,
-			    "held document cancelled: consent withdrawn", now);
-	}
-	if (rc != 0)
-		goto fail;
-
-	/* Partners that received data and are no longer named. */
-	if ((rc = store_ct_each(d->store, c->case_id, ct_collect, &w)) != 0)
-		goto fail;
-	for (size_t i = 0; i < w.n && rc == 0; i++) {
-		struct store_case_thread *ct = &w.v[i];
-		struct store_thread       t;
-
-		if (ct->flow.withdrawn || (p = peers_by_rik(d, ct->peer_rik)) == NULL)
-			continue;
-		if (named_in_force(plain, n, p->rec.agency_id, now))
-			continue;
-		/* Nothing was ever sealed to it: nothing to erase there. */
-		if (store_thread_get(d->store, ct->thread_id, &t) != 0 || t.out_seq == 0)
-			continue;
-		if ((rc = send_withdrawal(d, c, p, ct, consent_id, a->name)) == 0) {
-			(*notified)++;
-			p->seal_pending = 1;
-		}
-	}
-	if (rc != 0)
+	if ((rc = cancel_uncovered(d, a, c, plain, n, now)) != 0 ||
+	    (rc = notify_unnamed(d, a, c, consent_id, plain, n, now, notified)) != 0)
 		goto fail;
 	if (!in_force && (rc = store_case_set_state(d->store, c->case_id,
 	    CASE_RESTRICTED, now)) != 0)
@@ -359,24 +384,101 @@ fail:
 out:
 	free(rows);
 	free(plain);
-	free(hv);
-	free(w.v);
 	return rc;
 }
 
 /* --- the safety exception --------------------------------------------------- */
+
+/* Whether a can approve h of case c now; why says why not. */
+static int
+approve_check(const struct case_actor *a, const struct store_held *h,
+    const struct store_case *c, const char *reason, char *why, size_t whylen)
+{
+	if (h->state == HELD_CONSENT) {
+		if (reason == NULL || *reason == '\0') {
+			snprintf(why, whylen, "%s is held for consent; to send it under "
+			    "the safety exception give the reason (--reason)",
+			    log_hex(h->held_id, ENV1_ID_LEN));
+			return -EINVAL;
+		}
+	} else if (h->state != HELD_APPROVAL) {
+		snprintf(why, whylen, "%s is %s: nothing to approve",
+		    log_hex(h->held_id, ENV1_ID_LEN), store_held_state_name(h->state));
+		return -EPERM;
+	} else if (strcmp(h->approved_by, a->name) == 0) {
+		snprintf(why, whylen, "%s approved it already: the safety exception "
+		    "needs a second, different supervisor", a->name);
+		return -EPERM;
+	}
+	if (c->state != CASE_OPEN) {
+		snprintf(why, whylen, "case %s is %s", c->code,
+		    store_case_state_name(c->state));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* The first approval: recorded, the document waits for a second
+ * supervisor (open transaction). */
+static int
+approve_first(struct daemon *d, const struct case_actor *a, struct store_held *h,
+    const struct store_case *c, const char *reason, struct case_step_result *res)
+{
+	int rc;
+
+	if (h->state == HELD_CONSENT &&
+	    (rc = store_held_set_safety(d->store, h, reason)) != 0)
+		return rc;
+	h->state = HELD_APPROVAL;
+	snprintf(h->approved_by, sizeof(h->approved_by), "%s", a->name);
+	snprintf(h->missing, sizeof(h->missing), "safety exception: approved by "
+	    "%s; a second, different supervisor must approve", a->name);
+	if ((rc = store_held_update(d->store, h)) != 0 ||
+	    (rc = audit_append(d->store, a->name, AUDIT_APPROVE, c->code, NULL,
+	    "first approval of the safety exception", clock_now())) != 0)
+		return rc;
+	res->state = CASE_STEP_APPROVAL;
+	snprintf(res->missing, sizeof(res->missing), "%s", h->missing);
+	return 0;
+}
+
+/* The second approval, by another supervisor: the document goes under
+ * the safety exception (open transaction). */
+static int
+approve_second(struct daemon *d, const struct case_actor *a, struct store_held *h,
+    const struct store_case *c, struct case_step_result *res, char *why,
+    size_t whylen)
+{
+	Homeward__Referral__SafetyException     se =
+	    HOMEWARD__REFERRAL__SAFETY_EXCEPTION__INIT;
+	int                                     rc, sent = 0;
+
+	se.approved_by = h->approved_by;
+	se.second_approved_by = (char *)a->name;
+	se.approved_at = clock_now();
+	if ((rc = audit_append(d->store, a->name, AUDIT_APPROVE, c->code, NULL,
+	    "second approval of the safety exception", clock_now())) != 0 ||
+	    (rc = case_release_one(d, c, h, NULL, &se, a->name, &sent)) != 0)
+		return rc;
+	if (!sent) {
+		snprintf(why, whylen, "%s", h->state == HELD_CANCELLED ? h->missing :
+		    "its peer is suspended or gone: it stays held");
+		return -EPERM;
+	}
+	res->state = CASE_STEP_QUEUED;
+	memcpy(res->message_id, h->message_id, ENV1_ID_LEN);
+	return 0;
+}
 
 int
 case_approve(struct daemon *d, const struct case_actor *a,
     const uint8_t held_id[ENV1_ID_LEN], const char *reason,
     struct case_step_result *res, char *why, size_t whylen)
 {
-	Homeward__Referral__SafetyException     se =
-	    HOMEWARD__REFERRAL__SAFETY_EXCEPTION__INIT;
-	struct store_held                       h;
-	struct store_case                       c;
-	struct peer                            *p;
-	int                                     rc, sent = 0;
+	struct store_held       h;
+	struct store_case       c;
+	struct peer            *p;
+	int                     rc;
 
 	memset(res, 0, sizeof(*res));
 	if ((a->roles & ROLE_SUPERVISOR) == 0) {
@@ -395,68 +497,21 @@ case_approve(struct daemon *d, const struct case_actor *a,
 	res->categories = h.categories;
 	if ((p = peers_by_rik(d, h.peer_rik)) != NULL)
 		snprintf(res->peer, sizeof(res->peer), "%s", p->rec.agency_id);
-	if (h.state == HELD_CONSENT) {
-		if (reason == NULL || *reason == '\0') {
-			snprintf(why, whylen, "%s is held for consent; to send it under "
-			    "the safety exception give the reason (--reason)",
-			    log_hex(held_id, ENV1_ID_LEN));
-			return -EINVAL;
-		}
-	} else if (h.state != HELD_APPROVAL) {
-		snprintf(why, whylen, "%s is %s: nothing to approve",
-		    log_hex(held_id, ENV1_ID_LEN), store_held_state_name(h.state));
-		return -EPERM;
-	} else if (strcmp(h.approved_by, a->name) == 0) {
-		snprintf(why, whylen, "%s approved it already: the safety exception "
-		    "needs a second, different supervisor", a->name);
-		return -EPERM;
-	}
-	if (c.state != CASE_OPEN) {
-		snprintf(why, whylen, "case %s is %s", c.code,
-		    store_case_state_name(c.state));
-		return -EPERM;
-	}
+	if ((rc = approve_check(a, &h, &c, reason, why, whylen)) != 0)
+		return rc;
 	if ((rc = store_begin(d->store)) != 0)
 		return rc;
-	if (h.state == HELD_CONSENT || h.approved_by[0] == '\0') {
-		/* The first approval. */
-		if (h.state == HELD_CONSENT &&
-		    (rc = store_held_set_safety(d->store, &h, reason)) != 0)
-			goto fail;
-		h.state = HELD_APPROVAL;
-		snprintf(h.approved_by, sizeof(h.approved_by), "%s", a->name);
-		snprintf(h.missing, sizeof(h.missing), "safety exception: approved by "
-		    "%s; a second, different supervisor must approve", a->name);
-		if ((rc = store_held_update(d->store, &h)) != 0 ||
-		    (rc = audit_append(d->store, a->name, AUDIT_APPROVE, c.code, NULL,
-		    "first approval of the safety exception", clock_now())) != 0)
-			goto fail;
-		res->state = CASE_STEP_APPROVAL;
-		snprintf(res->missing, sizeof(res->missing), "%s", h.missing);
-	} else {
-		se.approved_by = h.approved_by;
-		se.second_approved_by = (char *)a->name;
-		se.approved_at = clock_now();
-		if ((rc = audit_append(d->store, a->name, AUDIT_APPROVE, c.code, NULL,
-		    "second approval of the safety exception", clock_now())) != 0 ||
-		    (rc = case_release_one(d, &c, &h, NULL, &se, a->name, &sent)) != 0)
-			goto fail;
-		if (!sent) {
-			snprintf(why, whylen, "%s", h.state == HELD_CANCELLED ? h.missing :
-			    "its peer is suspended or gone: it stays held");
-			rc = -EPERM;
-			goto fail;
-		}
-		res->state = CASE_STEP_QUEUED;
-		memcpy(res->message_id, h.message_id, ENV1_ID_LEN);
+	rc = h.state == HELD_CONSENT || h.approved_by[0] == '\0' ?
+	    approve_first(d, a, &h, &c, reason, res) :
+	    approve_second(d, a, &h, &c, res, why, whylen);
+	if (rc != 0) {
+		store_rollback(d->store);
+		return rc;
 	}
 	if ((rc = store_commit(d->store)) != 0)
 		return rc;
 	audit_anchor_sync(d->store);
-	if (sent && p != NULL)
+	if (res->state == CASE_STEP_QUEUED && p != NULL)
 		deliver_kick(d, p);
 	return 0;
-fail:
-	store_rollback(d->store);
-	return rc;
 }

@@ -268,6 +268,105 @@ header_problem(uint16_t msg_type, const Homeward__Referral__CaseHeader *hdr,
 	return 0;
 }
 
+/* The case and thread a received document belongs to: its thread's, or
+ * a new case for a request for assistance in a new thread.  *refused (with
+ * an alert raised) when it starts no case it may start. */
+static int
+recv_case_of(struct daemon *d, struct peer *p, const struct store_in *row,
+    ProtobufCMessage *doc, const char *code, struct store_case *c,
+    struct store_case_thread *ct, int *refused)
+{
+	char    detail[200];
+	int     rc;
+
+	*refused = 0;
+	rc = store_ct_get(d->store, row->thread_id, ct);
+	if (rc == 0)
+		return store_case_get_id(d->store, ct->case_id, c);
+	if (rc != -ENOENT)
+		return rc;
+	*refused = 1;
+	if (row->msg_type != ENV1_MSG_ASSISTANCE_REQUEST || !case_code_valid(code)) {
+		snprintf(detail, sizeof(detail), "message %s: a case starts with "
+		    "a request for assistance carrying a valid case code",
+		    log_hex(row->message_id, ENV1_ID_LEN));
+		return case_alert(d, "flow", 0, p->rec.rik, row->thread_id, NULL,
+		    detail);
+	}
+	rc = case_from_request(d, p, row, doc, code, c, ct);
+	if (rc == -EEXIST) {
+		snprintf(detail, sizeof(detail), "message %s: %s already has a "
+		    "case %s in another thread", log_hex(row->message_id,
+		    ENV1_ID_LEN), p->rec.agency_id, code);
+		return case_alert(d, "flow", 0, p->rec.rik, row->thread_id, code,
+		    detail);
+	}
+	*refused = 0;
+	return rc;
+}
+
+/* The step moves the thread's state on, with its audit record. */
+static int
+recv_apply(struct daemon *d, struct peer *p, const struct store_in *row,
+    ProtobufCMessage *doc, const struct store_case *c,
+    struct store_case_thread *ct)
+{
+	char    detail[200], actor[STORE_NAME_LEN];
+	int     rc;
+
+	flow_apply(&ct->flow, c->role == CASE_ROLE_DESTINATION ? FLOW_ORIGIN :
+	    FLOW_DESTINATION, row->msg_type, doc);
+	case_rearm(ct, row->msg_type, doc);
+	ct->updated_at = clock_now();
+	if ((rc = store_ct_put(d->store, ct)) != 0)
+		return rc;
+	snprintf(detail, sizeof(detail), "%s from %s", case_step_label(row->msg_type,
+	    doc), p->rec.agency_id);
+	snprintf(actor, sizeof(actor), "peer %.58s", p->rec.agency_id);
+	return audit_append(d->store, actor, AUDIT_RECEIVE, c->code,
+	    row->message_id, detail, clock_now());
+}
+
+/* What an applied document asks of us: keep the consent it cites, say it
+ * came under the safety exception, and act on withdrawals, erasures and
+ * no-shows. */
+static int
+recv_react(struct daemon *d, struct peer *p, const struct store_in *row,
+    ProtobufCMessage *doc, const Homeward__Referral__CaseHeader *hdr,
+    const struct store_case *c, struct store_case_thread *ct)
+{
+	char    detail[200];
+	int     rc;
+
+	if (hdr != NULL && hdr->consent != NULL && c->role == CASE_ROLE_ORIGIN &&
+	    (rc = keep_received_consent(d, p, c, hdr->consent)) != 0)
+		return rc;
+	if (hdr != NULL && hdr->safety != NULL) {
+		snprintf(detail, sizeof(detail), "%s from %s was sent under the "
+		    "safety exception, without consent", flow_step_name(row->msg_type),
+		    p->rec.agency_id);
+		if ((rc = case_alert(d, "safety_exception", 0, p->rec.rik,
+		    row->thread_id, c->code, detail)) != 0)
+			return rc;
+	}
+	switch (row->msg_type) {
+	case ENV1_MSG_CONSENT_WITHDRAWAL:
+		return withdrawn_by_partner(d, p, c, ct, row);
+	case ENV1_MSG_ERASURE_CONFIRMATION:
+		log_info("case %s: %s confirmed the erasure", c->code, p->rec.agency_id);
+		return 0;
+	case ENV1_MSG_ARRIVAL_CONFIRMATION:
+		if (((Homeward__Referral__ArrivalConfirmation *)doc)->outcome !=
+		    HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_NOT_ARRIVED)
+			return 0;
+		snprintf(detail, sizeof(detail), "%s reports the person did not "
+		    "arrive", p->rec.agency_id);
+		return case_alert(d, "no_show", 1, p->rec.rik, row->thread_id,
+		    c->code, detail);
+	}
+	return 0;
+}
+
 int
 case_on_document(struct daemon *d, struct peer *p, const struct store_in *row,
     const uint8_t *body, size_t len)
@@ -278,8 +377,7 @@ case_on_document(struct daemon *d, struct peer *p, const struct store_in *row,
 	ProtobufCMessage               *doc;
 	const char                     *code;
 	char                            why[CASE_WHY_LEN], detail[200];
-	char                            actor[STORE_NAME_LEN];
-	int                             rc;
+	int                             rc, refused;
 
 	if (!is_procedure(row->msg_type))
 		return 0;
@@ -288,29 +386,8 @@ case_on_document(struct daemon *d, struct peer *p, const struct store_in *row,
 		    "a document that does not decode was accepted");
 	hdr = *case_doc_header(doc);
 	code = hdr != NULL && hdr->case_code != NULL ? hdr->case_code : "";
-	rc = store_ct_get(d->store, row->thread_id, &ct);
-	if (rc == -ENOENT) {
-		if (row->msg_type != ENV1_MSG_ASSISTANCE_REQUEST || !case_code_valid(code)) {
-			snprintf(detail, sizeof(detail), "message %s: a case starts with "
-			    "a request for assistance carrying a valid case code",
-			    log_hex(row->message_id, ENV1_ID_LEN));
-			rc = case_alert(d, "flow", 0, p->rec.rik, row->thread_id, NULL,
-			    detail);
-			goto out;
-		}
-		rc = case_from_request(d, p, row, doc, code, &c, &ct);
-		if (rc == -EEXIST) {
-			snprintf(detail, sizeof(detail), "message %s: %s already has a "
-			    "case %s in another thread", log_hex(row->message_id,
-			    ENV1_ID_LEN), p->rec.agency_id, code);
-			rc = case_alert(d, "flow", 0, p->rec.rik, row->thread_id, code,
-			    detail);
-			goto out;
-		}
-	} else if (rc == 0) {
-		rc = store_case_get_id(d->store, ct.case_id, &c);
-	}
-	if (rc != 0)
+	if ((rc = recv_case_of(d, p, row, doc, code, &c, &ct, &refused)) != 0 ||
+	    refused)
 		goto out;
 	if ((rc = header_problem(row->msg_type, hdr, c.code, why, sizeof(why))) != 0 ||
 	    flow_check(&ct.flow, &(struct flow_config){ d->cfg.require_reintegration },
@@ -321,46 +398,8 @@ case_on_document(struct daemon *d, struct peer *p, const struct store_in *row,
 		rc = case_alert(d, "flow", 0, p->rec.rik, row->thread_id, c.code, detail);
 		goto out;
 	}
-	flow_apply(&ct.flow, c.role == CASE_ROLE_DESTINATION ? FLOW_ORIGIN :
-	    FLOW_DESTINATION, row->msg_type, doc);
-	case_rearm(&ct, row->msg_type, doc);
-	ct.updated_at = clock_now();
-	if ((rc = store_ct_put(d->store, &ct)) != 0)
-		goto out;
-	snprintf(detail, sizeof(detail), "%s from %s", case_step_label(row->msg_type,
-	    doc), p->rec.agency_id);
-	snprintf(actor, sizeof(actor), "peer %.58s", p->rec.agency_id);
-	if ((rc = audit_append(d->store, actor, AUDIT_RECEIVE, c.code,
-	    row->message_id, detail, clock_now())) != 0)
-		goto out;
-	if (hdr != NULL && hdr->consent != NULL && c.role == CASE_ROLE_ORIGIN &&
-	    (rc = keep_received_consent(d, p, &c, hdr->consent)) != 0)
-		goto out;
-	if (hdr != NULL && hdr->safety != NULL) {
-		snprintf(detail, sizeof(detail), "%s from %s was sent under the "
-		    "safety exception, without consent", flow_step_name(row->msg_type),
-		    p->rec.agency_id);
-		if ((rc = case_alert(d, "safety_exception", 0, p->rec.rik,
-		    row->thread_id, c.code, detail)) != 0)
-			goto out;
-	}
-	switch (row->msg_type) {
-	case ENV1_MSG_CONSENT_WITHDRAWAL:
-		rc = withdrawn_by_partner(d, p, &c, &ct, row);
-		break;
-	case ENV1_MSG_ERASURE_CONFIRMATION:
-		log_info("case %s: %s confirmed the erasure", c.code, p->rec.agency_id);
-		break;
-	case ENV1_MSG_ARRIVAL_CONFIRMATION:
-		if (((Homeward__Referral__ArrivalConfirmation *)doc)->outcome ==
-		    HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_NOT_ARRIVED) {
-			snprintf(detail, sizeof(detail), "%s reports the person did not "
-			    "arrive", p->rec.agency_id);
-			rc = case_alert(d, "no_show", 1, p->rec.rik, row->thread_id,
-			    c.code, detail);
-		}
-		break;
-	}
+	if ((rc = recv_apply(d, p, row, doc, &c, &ct)) == 0)
+		rc = recv_react(d, p, row, doc, hdr, &c, &ct);
 out:
 	case_doc_free(doc);
 	return rc;

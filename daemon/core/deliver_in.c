@@ -220,11 +220,6 @@ check_receipt(struct daemon *d, const struct env1_opened *o, struct store_out *m
 	return ENV1_OK;
 }
 
-/*
- * Step 15 for one opened envelope, in the open transaction.  Returns 0
- * (decided: accepted, held, duplicate or refused) or a store error that
- * aborts the batch.
- */
 /* A held document became current: its case sees it now, in order.  Its
  * body is in its evidence record. */
 static int
@@ -251,62 +246,69 @@ promoted_to_case(struct daemon *d, struct peer *p, const struct store_in *m)
 	return rc;
 }
 
+/* A message id we have seen: a retransmission gets its receipt again, a
+ * different content under the same id is equivocation.  *done when it was
+ * one of those. */
 static int
-ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
-    struct env1_opened *o, struct rcptlist *rl)
+ledger_seen(struct daemon *d, struct peer *p, struct inbound *in,
+    struct env1_opened *o, struct rcptlist *rl, int *done)
 {
-	struct store_in         row, prev;
-	struct store_thread     t;
-	struct store_out        acked;
-	uint8_t                *ev = NULL;
-	size_t                  evlen;
-	int                     rc, reason, is_receipt;
+	struct store_in prev;
+	int             rc;
 
-	is_receipt = o->tbs.msg_type == ENV1_MSG_DELIVERY_RECEIPT;
+	*done = 0;
 	rc = store_in_get(d->store, o->hdr.sender_rik, o->hdr.message_id, &prev);
-	if (rc == 0) {
-		if (memcmp(prev.semantic, o->semantic, ENV1_HASH_LEN) == 0) {
-			log_debug("message %s: retransmission",
-			    log_hex(o->hdr.message_id, ENV1_ID_LEN));
-			if (!is_receipt)
-				rcptlist_add(rl, o->hdr.sender_rik, o->hdr.message_id);
-			return 0;
-		}
-		refuse(p, o->hdr.message_id, "equivocation");
-		return alert_with(d, "equivocation", o, in->env, in->len,
-		    "same message id, different content or position");
-	}
-	if (rc != -ENOENT)
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0)
 		return rc;
-
-	/* A receipt is checked before anything is written for it. */
-	if (is_receipt && (reason = check_receipt(d, o, &acked)) != ENV1_OK) {
-		refuse(p, o->hdr.message_id, env1_reason_name(reason));
+	*done = 1;
+	if (memcmp(prev.semantic, o->semantic, ENV1_HASH_LEN) == 0) {
+		log_debug("message %s: retransmission",
+		    log_hex(o->hdr.message_id, ENV1_ID_LEN));
+		if (o->tbs.msg_type != ENV1_MSG_DELIVERY_RECEIPT)
+			rcptlist_add(rl, o->hdr.sender_rik, o->hdr.message_id);
 		return 0;
 	}
-	rc = store_thread_get(d->store, o->tbs.thread_id, &t);
+	refuse(p, o->hdr.message_id, "equivocation");
+	return alert_with(d, "equivocation", o, in->env, in->len,
+	    "same message id, different content or position");
+}
+
+/* The message's thread (created on first sight) and where the message
+ * stands in it: row->state IN_ACCEPTED (next in order) or IN_GAP_HELD.
+ * *done when it was refused (thread of another peer, order, a second
+ * message at a held position). */
+static int
+ledger_place(struct daemon *d, struct peer *p, struct inbound *in,
+    struct env1_opened *o, struct store_thread *t, struct store_in *row,
+    int *done)
+{
+	struct store_in prev;
+	int             rc;
+
+	*done = 1;
+	rc = store_thread_get(d->store, o->tbs.thread_id, t);
 	if (rc == -ENOENT) {
 		if ((rc = store_thread_create(d->store, o->tbs.thread_id,
 		    o->hdr.sender_rik, in->received_at)) != 0 ||
-		    (rc = store_thread_get(d->store, o->tbs.thread_id, &t)) != 0)
+		    (rc = store_thread_get(d->store, o->tbs.thread_id, t)) != 0)
 			return rc;
 	} else if (rc != 0) {
 		return rc;
 	}
-	if (memcmp(t.peer_rik, o->hdr.sender_rik, ENV1_KEY_LEN) != 0) {
+	if (memcmp(t->peer_rik, o->hdr.sender_rik, ENV1_KEY_LEN) != 0) {
 		refuse(p, o->hdr.message_id, "thread of another peer");
 		return alert_with(d, "thread_peer", o, in->env, in->len,
 		    "thread belongs to another agency");
 	}
-
-	memset(&row, 0, sizeof(row));
-	if (o->tbs.seq == t.in_seq + 1 &&
-	    memcmp(o->tbs.prev_hash, t.in_last_h_inner, ENV1_HASH_LEN) == 0) {
-		row.state = IN_ACCEPTED;
-	} else if (o->tbs.seq > t.in_seq + 1) {
+	if (o->tbs.seq == t->in_seq + 1 &&
+	    memcmp(o->tbs.prev_hash, t->in_last_h_inner, ENV1_HASH_LEN) == 0) {
+		row->state = IN_ACCEPTED;
+	} else if (o->tbs.seq > t->in_seq + 1) {
 		/* One position, one message: a second id held at the same
 		 * position is equivocation, not another gap. */
-		if ((rc = store_in_held_at(d->store, t.thread_id, o->tbs.seq,
+		if ((rc = store_in_held_at(d->store, t->thread_id, o->tbs.seq,
 		    &prev)) == 0) {
 			refuse(p, o->hdr.message_id, "equivocation (held position)");
 			return alert_with(d, "equivocation", o, in->env, in->len,
@@ -314,83 +316,142 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 		}
 		if (rc != -ENOENT)
 			return rc;
-		row.state = IN_GAP_HELD;
+		row->state = IN_GAP_HELD;
 	} else {
 		refuse(p, o->hdr.message_id, "thread order");
 		return alert_with(d, "thread_order", o, in->env, in->len,
-		    o->tbs.seq <= t.in_seq ? "position already taken" :
+		    o->tbs.seq <= t->in_seq ? "position already taken" :
 		    "prev_hash does not match the thread");
 	}
+	*done = 0;
+	return 0;
+}
 
-	memcpy(row.sender_rik, o->hdr.sender_rik, ENV1_KEY_LEN);
-	memcpy(row.message_id, o->hdr.message_id, ENV1_ID_LEN);
-	memcpy(row.thread_id, o->tbs.thread_id, ENV1_ID_LEN);
-	row.seq = o->tbs.seq;
-	row.msg_type = o->tbs.msg_type;
-	memcpy(row.h_env, o->h_env, ENV1_HASH_LEN);
-	memcpy(row.h_inner, o->h_inner, ENV1_HASH_LEN);
-	memcpy(row.prev_hash, o->tbs.prev_hash, ENV1_HASH_LEN);
-	memcpy(row.in_reply_to, o->tbs.in_reply_to, ENV1_ID_LEN);
-	memcpy(row.semantic, o->semantic, ENV1_HASH_LEN);
-	row.created_at = o->hdr.created_at;
-	row.received_at = in->received_at;
-	row.body_len = o->body_len;
-	if (!is_receipt)
-		randombytes_buf(row.receipt_id, ENV1_ID_LEN);
+/* The ledger row, with the evidence record that proves it. */
+static int
+ledger_insert(struct daemon *d, struct inbound *in, struct env1_opened *o,
+    struct store_in *row)
+{
+	uint8_t        *ev = NULL;
+	size_t          evlen;
+	int             rc;
+
+	memcpy(row->sender_rik, o->hdr.sender_rik, ENV1_KEY_LEN);
+	memcpy(row->message_id, o->hdr.message_id, ENV1_ID_LEN);
+	memcpy(row->thread_id, o->tbs.thread_id, ENV1_ID_LEN);
+	row->seq = o->tbs.seq;
+	row->msg_type = o->tbs.msg_type;
+	memcpy(row->h_env, o->h_env, ENV1_HASH_LEN);
+	memcpy(row->h_inner, o->h_inner, ENV1_HASH_LEN);
+	memcpy(row->prev_hash, o->tbs.prev_hash, ENV1_HASH_LEN);
+	memcpy(row->in_reply_to, o->tbs.in_reply_to, ENV1_ID_LEN);
+	memcpy(row->semantic, o->semantic, ENV1_HASH_LEN);
+	row->created_at = o->hdr.created_at;
+	row->received_at = in->received_at;
+	row->body_len = o->body_len;
+	if (o->tbs.msg_type != ENV1_MSG_DELIVERY_RECEIPT)
+		randombytes_buf(row->receipt_id, ENV1_ID_LEN);
 	if (evidence_record_encode(in->env, o->inner, o->inner + ENV1_TBS_LEN, o->body,
 	    o->body_len, in->env + ENV1_HDR_LEN, in->len - ENV1_HDR_LEN, &ev,
 	    &evlen) != ENV1_OK)
 		return -ENOMEM;
-	rc = store_in_insert(d->store, &row, ev, evlen);
+	rc = store_in_insert(d->store, row, ev, evlen);
 	sodium_memzero(ev, evlen);
 	free(ev);
+	return rc;
+}
+
+/* row is current: the procedure sees it, then held successors whose chain
+ * now joins become current in turn, and our view of the peer's chain
+ * moves on. */
+static int
+ledger_advance(struct daemon *d, struct peer *p, struct env1_opened *o,
+    struct store_thread *t, const struct store_in *row)
+{
+	struct store_in prev;
+	int             rc;
+
+	if (row->msg_type != ENV1_MSG_DELIVERY_RECEIPT && d->events.document != NULL &&
+	    (rc = d->events.document(d, p, row, o->body, o->body_len)) != 0)
+		return rc;
+	t->in_seq = row->seq;
+	memcpy(t->in_last_h_inner, row->h_inner, ENV1_HASH_LEN);
+	while (store_in_held_at(d->store, t->thread_id, t->in_seq + 1, &prev) == 0) {
+		if (memcmp(prev.prev_hash, t->in_last_h_inner, ENV1_HASH_LEN) != 0) {
+			/* The held successor does not chain on what filled
+			 * the gap: it stays held, and says so. */
+			if ((rc = store_alert_add(d->store, "thread_order",
+			    prev.sender_rik, prev.message_id, prev.thread_id,
+			    "held message does not chain on the filled gap",
+			    NULL, 0, clock_now())) != 0)
+				return rc;
+			break;
+		}
+		if ((rc = store_in_set_state(d->store, prev.sender_rik,
+		    prev.message_id, IN_ACCEPTED)) != 0 ||
+		    (rc = promoted_to_case(d, p, &prev)) != 0)
+			return rc;
+		t->in_seq = prev.seq;
+		memcpy(t->in_last_h_inner, prev.h_inner, ENV1_HASH_LEN);
+		log_info("message %s: gap filled, now current",
+		    log_hex(prev.message_id, ENV1_ID_LEN));
+	}
+	/* Only our view of the peer's chain: the case flow above may have
+	 * queued an answer in this thread (its out_seq moved). */
+	return store_thread_put_in(d->store, t->thread_id, t->in_seq,
+	    t->in_last_h_inner);
+}
+
+/* row waits for the positions before it: an alert says so. */
+static int
+ledger_gap(struct daemon *d, const struct store_thread *t,
+    const struct store_in *row)
+{
+	char    detail[96];
+	int     rc;
+
+	snprintf(detail, sizeof(detail), "position %llu held: %llu is the "
+	    "last in order", (unsigned long long)row->seq,
+	    (unsigned long long)t->in_seq);
+	if ((rc = store_alert_add(d->store, "gap", row->sender_rik,
+	    row->message_id, row->thread_id, detail, NULL, 0, clock_now())) != 0)
+		return rc;
+	log_warnx("message %s: thread %s %s", log_hex(row->message_id,
+	    ENV1_ID_LEN), log_hex(row->thread_id, ENV1_ID_LEN), detail);
+	return 0;
+}
+
+/*
+ * Step 15 for one opened envelope, in the open transaction.  Returns 0
+ * (decided: accepted, held, duplicate or refused) or a store error that
+ * aborts the batch.
+ */
+static int
+ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
+    struct env1_opened *o, struct rcptlist *rl)
+{
+	struct store_in         row;
+	struct store_thread     t;
+	struct store_out        acked;
+	int                     rc, reason, done;
+	int                     is_receipt = o->tbs.msg_type == ENV1_MSG_DELIVERY_RECEIPT;
+
+	if ((rc = ledger_seen(d, p, in, o, rl, &done)) != 0 || done)
+		return rc;
+	/* A receipt is checked before anything is written for it. */
+	if (is_receipt && (reason = check_receipt(d, o, &acked)) != ENV1_OK) {
+		refuse(p, o->hdr.message_id, env1_reason_name(reason));
+		return 0;
+	}
+	memset(&row, 0, sizeof(row));
+	if ((rc = ledger_place(d, p, in, o, &t, &row, &done)) != 0 || done)
+		return rc;
+	if ((rc = ledger_insert(d, in, o, &row)) != 0)
+		return rc;
+	rc = row.state == IN_ACCEPTED ? ledger_advance(d, p, o, &t, &row) :
+	    ledger_gap(d, &t, &row);
 	if (rc != 0)
 		return rc;
-
-	if (row.state == IN_ACCEPTED) {
-		if (!is_receipt && d->events.document != NULL &&
-		    (rc = d->events.document(d, p, &row, o->body, o->body_len)) != 0)
-			return rc;
-		t.in_seq = row.seq;
-		memcpy(t.in_last_h_inner, row.h_inner, ENV1_HASH_LEN);
-		/* Held successors whose chain now joins become current. */
-		while (store_in_held_at(d->store, t.thread_id, t.in_seq + 1, &prev) == 0) {
-			if (memcmp(prev.prev_hash, t.in_last_h_inner, ENV1_HASH_LEN) != 0) {
-				/* The held successor does not chain on what
-				 * filled the gap: it stays held, and says so. */
-				if ((rc = store_alert_add(d->store, "thread_order",
-				    prev.sender_rik, prev.message_id, prev.thread_id,
-				    "held message does not chain on the filled gap",
-				    NULL, 0, clock_now())) != 0)
-					return rc;
-				break;
-			}
-			if ((rc = store_in_set_state(d->store, prev.sender_rik,
-			    prev.message_id, IN_ACCEPTED)) != 0 ||
-			    (rc = promoted_to_case(d, p, &prev)) != 0)
-				return rc;
-			t.in_seq = prev.seq;
-			memcpy(t.in_last_h_inner, prev.h_inner, ENV1_HASH_LEN);
-			log_info("message %s: gap filled, now current",
-			    log_hex(prev.message_id, ENV1_ID_LEN));
-		}
-		/* Only our view of the peer's chain: the case flow above may
-		 * have queued an answer in this thread (its out_seq moved). */
-		if ((rc = store_thread_put_in(d->store, t.thread_id, t.in_seq,
-		    t.in_last_h_inner)) != 0)
-			return rc;
-	} else {
-		char detail[96];
-
-		snprintf(detail, sizeof(detail), "position %llu held: %llu is the "
-		    "last in order", (unsigned long long)row.seq,
-		    (unsigned long long)t.in_seq);
-		if ((rc = store_alert_add(d->store, "gap", row.sender_rik,
-		    row.message_id, row.thread_id, detail, NULL, 0, clock_now())) != 0)
-			return rc;
-		log_warnx("message %s: thread %s %s", log_hex(row.message_id,
-		    ENV1_ID_LEN), log_hex(row.thread_id, ENV1_ID_LEN), detail);
-	}
 	if (is_receipt) {
 		rc = store_out_delivered(d->store, acked.message_id, row.message_id,
 		    clock_now());
