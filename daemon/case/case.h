@@ -1,15 +1,24 @@
 /*
- * The referral procedure in the daemon: cases, the consent gate, the
- * order and travel rules, held documents, withdrawals and erasure,
- * deadlines.  The rules themselves are pure modules (flow.h, consent.h,
- * travel.h, proto/refcat.h); this is where they meet the store, the outbox
- * and the audit log.
+ * The case room (daemon/case/): the referral procedure in the daemon:
+ * cases, the consent gate applied, the order and travel rules, held
+ * documents, withdrawals and erasure, deadlines and alerts.  The rules
+ * themselves are pure (rules/: flow, consent, travel; proto/refcat.h);
+ * this is where they meet the store, the outbox and the audit log.
  *
- *   case.c          opening and closing cases; sending a step through the
- *                   rules and the gate; held documents and their release
+ *   case.c          cases: codes, finding, opening, closing
+ *   case_doc.c      documents: decoding, the header slot, packing
+ *   case_out.c      the way out: the gate, the thread, queueing a document
+ *   case_held.c     held documents: listing, cancelling, releasing
+ *   case_step.c     sending a step through the rules and the gate
  *   case_consent.c  consent records, withdrawal, the safety exception
  *   case_recv.c     documents received (inside the inbound transaction),
- *                   receipts of ours, deadlines, retention, erasure
+ *                   receipts of ours, deadlines, retention, erasure, alerts
+ *
+ * May call: core/ (the outbox, peers), store/, rules/, base/, and keys/
+ * proto/ common/.  Never ctl/.  core/ reaches case_recv.c only through
+ * struct deliver_events, which main.c points here.  Inside the room the
+ * calls go one way: case_recv.c -> case.c -> case_held.c -> case_out.c ->
+ * case_doc.c, and case_step.c and case_consent.c enter that line too.
  *
  * Functions return 0 or a negative errno, and fill `why` (for the
  * operator; ids and codes only) on every error but a store failure:

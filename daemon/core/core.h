@@ -3,11 +3,14 @@
  *
  *   core.h     struct daemon, its peers and links, and the hooks through
  *              which the rooms above learn what happened
- *   peer.c     the peer directory in memory, connections (dial, accept,
- *              hello, bundles, heartbeats), sending frames
- *   deliver.c  the outbox and inbox: submit, seal in thread order, open,
- *              ledger and thread order in one transaction, receipts,
- *              retransmission; batched per loop iteration (group commit)
+ *   peer.c     the peer directory in memory
+ *   link.c     connections to peers (dial, accept, pin, Hello, bundles,
+ *              heartbeats) and sending frames
+ *   deliver.c  the pump: batched per loop iteration (group commit)
+ *   deliver_in.c   the inbox: open, ledger and thread order in one
+ *              transaction, receipts
+ *   deliver_out.c  the outbox: submit, seal in thread order,
+ *              retransmission
  *   deliver_evidence.c  evidence bundles of sent and received messages
  *   keyring.c  the daemon's private keys: one owner, signs and opens on
  *              request
@@ -16,9 +19,10 @@
  * base/ (log, clock, config), and keys/ proto/ common/.  Never case/ or
  * ctl/: what the procedure must learn (a document became current, a
  * receipt arrived, something fell due) goes through struct
- * deliver_events, which main.c points at case/.  Inside the room the flow
- * is one-way too: peer.c reaches deliver.c only through struct
- * link_events.
+ * deliver_events, which main.c points at case/.  Inside the room the
+ * files call one way: deliver.c -> deliver_in.c -> deliver_out.c ->
+ * link.c -> peer.c (core_int.h); link.c hands what arrives to delivery
+ * through struct link_events.
  *
  * One libuv loop, one thread.  struct daemon has one instance, owned by
  * main.c; the parts receive it explicitly.

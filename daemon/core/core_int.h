@@ -2,8 +2,8 @@
  * What the files of core/ share and nothing above uses: the directory's
  * view of links (peer.c, for link.c), and the outbox's send list and
  * sealing (deliver_out.c, for deliver_in.c and the pump in deliver.c).
- * The calls go one way: link.c -> peer.c; deliver.c -> deliver_in.c ->
- * deliver_out.c.
+ * The calls go one way: deliver.c -> deliver_in.c -> deliver_out.c ->
+ * link.c -> peer.c.
  */
 #ifndef HOMEWARD_DAEMON_CORE_CORE_INT_H
 #define HOMEWARD_DAEMON_CORE_CORE_INT_H

@@ -1,0 +1,20 @@
+/*
+ * The ground room (daemon/base/): what every other room stands on.
+ *
+ *   log.h      the one logging API (stderr or syslog; case codes and
+ *              message ids only, never a person's data)
+ *   clock.h    the loop's clock and its wake-up
+ *   config.h   homewardd.conf, parsed with libinih, and the roles
+ *
+ * May call: nothing in daemon/; common/ and the libraries.  Whatever a room
+ * needs from the loop's top (the time, a pump run) it finds here, never in
+ * main.c.
+ */
+#ifndef HOMEWARD_DAEMON_BASE_BASE_H
+#define HOMEWARD_DAEMON_BASE_BASE_H
+
+#include "daemon/base/clock.h"
+#include "daemon/base/config.h"
+#include "daemon/base/log.h"
+
+#endif
