@@ -434,16 +434,70 @@ flow_check(const struct flow_state *st, const struct flow_config *cfg,
 	}
 }
 
+static void
+apply_decision(struct flow_state *st,
+    const Homeward__Referral__AssistanceConfirmation *acnf)
+{
+	switch (acnf->decision) {
+	case HOMEWARD__REFERRAL__DECISION__DECISION_ACCEPT:
+		st->request = FLOW_REQ_ACCEPTED;
+		break;
+	case HOMEWARD__REFERRAL__DECISION__DECISION_DECLINE:
+		st->request = FLOW_REQ_DECLINED;
+		break;
+	case HOMEWARD__REFERRAL__DECISION__DECISION_MORE_INFORMATION:
+		st->request = FLOW_REQ_MORE_INFO;
+		break;
+	default:
+		fatalx("flow_apply: assistance confirmation without a decision");
+	}
+	st->request_reply_by = 0;
+}
+
+static void
+apply_departure(struct flow_state *st,
+    const Homeward__Referral__DepartureNotification *dep)
+{
+	if (dep->kind == HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_PROVISIONAL) {
+		st->departure = FLOW_DEP_PROVISIONAL;
+	} else if (dep->kind == HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL) {
+		/* A new journey: its arrival is awaited afresh. */
+		st->departure = FLOW_DEP_FINAL;
+		st->arrival = FLOW_ARR_NONE;
+		st->scheduled_arrival = last_arrival(dep);
+	} else
+		fatalx("flow_apply: departure notification of kind %d",
+		    (int)dep->kind);
+}
+
+static void
+apply_arrival(struct flow_state *st,
+    const Homeward__Referral__ArrivalConfirmation *arr)
+{
+	switch (arr->outcome) {
+	case HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_MET:
+		st->arrival = FLOW_ARR_MET;
+		st->scheduled_arrival = 0;
+		break;
+	case HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_NOT_ARRIVED:
+		/* Answered: the alert is now the operators' case. */
+		st->arrival = FLOW_ARR_NOT_ARRIVED;
+		st->scheduled_arrival = 0;
+		break;
+	case HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_DELAYED:
+		/* Still on the way: keep watching. */
+		st->arrival = FLOW_ARR_DELAYED;
+		break;
+	default:
+		fatalx("flow_apply: arrival confirmation without an outcome");
+	}
+}
+
 void
 flow_apply(struct flow_state *st, enum flow_role sender, uint16_t msg_type,
     const ProtobufCMessage *doc)
 {
 	const struct doc_rule *r;
-	const Homeward__Referral__AssistanceRequest *areq;
-	const Homeward__Referral__AssistanceConfirmation *acnf;
-	const Homeward__Referral__ReintegrationRequest *rreq;
-	const Homeward__Referral__DepartureNotification *dep;
-	const Homeward__Referral__ArrivalConfirmation *arr;
 
 	if ((r = rule_find(msg_type)) == NULL)
 		fatalx("flow_apply: unknown document type 0x%04x", msg_type);
@@ -454,72 +508,27 @@ flow_apply(struct flow_state *st, enum flow_role sender, uint16_t msg_type,
 
 	switch (msg_type) {
 	case ENV1_MSG_ASSISTANCE_REQUEST:
-		areq = (const Homeward__Referral__AssistanceRequest *)doc;
 		st->request = FLOW_REQ_PENDING;
-		st->request_reply_by = areq->reply_by;
+		st->request_reply_by =
+		    ((const Homeward__Referral__AssistanceRequest *)doc)->reply_by;
 		break;
 	case ENV1_MSG_ASSISTANCE_CONFIRMATION:
-		acnf = (const Homeward__Referral__AssistanceConfirmation *)doc;
-		switch (acnf->decision) {
-		case HOMEWARD__REFERRAL__DECISION__DECISION_ACCEPT:
-			st->request = FLOW_REQ_ACCEPTED;
-			break;
-		case HOMEWARD__REFERRAL__DECISION__DECISION_DECLINE:
-			st->request = FLOW_REQ_DECLINED;
-			break;
-		case HOMEWARD__REFERRAL__DECISION__DECISION_MORE_INFORMATION:
-			st->request = FLOW_REQ_MORE_INFO;
-			break;
-		default:
-			fatalx("flow_apply: assistance confirmation without a "
-			    "decision");
-		}
-		st->request_reply_by = 0;
+		apply_decision(st, (const void *)doc);
 		break;
 	case ENV1_MSG_REINTEGRATION_REQUEST:
-		rreq = (const Homeward__Referral__ReintegrationRequest *)doc;
 		st->reintegration = FLOW_REINT_PENDING;
-		st->reint_reply_by = rreq->reply_by;
+		st->reint_reply_by =
+		    ((const Homeward__Referral__ReintegrationRequest *)doc)->reply_by;
 		break;
 	case ENV1_MSG_REINTEGRATION_CONFIRMATION:
 		st->reintegration = FLOW_REINT_CONFIRMED;
 		st->reint_reply_by = 0;
 		break;
 	case ENV1_MSG_DEPARTURE_NOTIFICATION:
-		dep = (const Homeward__Referral__DepartureNotification *)doc;
-		if (dep->kind ==
-		    HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_PROVISIONAL) {
-			st->departure = FLOW_DEP_PROVISIONAL;
-		} else if (dep->kind ==
-		    HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL) {
-			/* A new journey: its arrival is awaited afresh. */
-			st->departure = FLOW_DEP_FINAL;
-			st->arrival = FLOW_ARR_NONE;
-			st->scheduled_arrival = last_arrival(dep);
-		} else
-			fatalx("flow_apply: departure notification of kind %d",
-			    (int)dep->kind);
+		apply_departure(st, (const void *)doc);
 		break;
 	case ENV1_MSG_ARRIVAL_CONFIRMATION:
-		arr = (const Homeward__Referral__ArrivalConfirmation *)doc;
-		switch (arr->outcome) {
-		case HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_MET:
-			st->arrival = FLOW_ARR_MET;
-			st->scheduled_arrival = 0;
-			break;
-		case HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_NOT_ARRIVED:
-			/* Answered: the alert is now the operators' case. */
-			st->arrival = FLOW_ARR_NOT_ARRIVED;
-			st->scheduled_arrival = 0;
-			break;
-		case HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_DELAYED:
-			/* Still on the way: keep watching. */
-			st->arrival = FLOW_ARR_DELAYED;
-			break;
-		default:
-			fatalx("flow_apply: arrival confirmation without an "
-			    "outcome");
-		}
+		apply_arrival(st, (const void *)doc);
 		break;
 	case ENV1_MSG_FOLLOW_UP_REPORT:
 		if (st->followups < UINT32_MAX)
