@@ -28,10 +28,10 @@
 #include <openssl/ssl.h>
 #include <uv.h>
 
+#include "common/bytes.h"
 #include "daemon/conn.h"
 #include "daemon/conn_int.h"
 #include "daemon/log.h"
-#include "keys/be.h"
 #include "proto/frame.h"
 
 #define CONN_LINGER_MS          2000    /* queued output may drain this long on close */
