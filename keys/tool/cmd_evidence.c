@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/fileio.h"
+#include "common/msgtype.h"
 #include "keys/evidence.h"
 #include "keys/fingerprint.h"
 #include "keys/tool/agencydir.h"
@@ -57,7 +58,7 @@ report(const struct evidence_report *rep, const struct bundle *s,
 	tool_time(rep->created_at, created);
 	tool_time(rep->received_at, received);
 	tool_time(rep->committed_at, committed);
-	tname = tool_msg_type_name(rep->msg_type, type, sizeof(type));
+	tname = msgtype_name(rep->msg_type, type, sizeof(type));
 	if (json) {
 		j = json_pack("{s:b, s:b, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, "
 		    "s:s, s:s, s:I, s:s}",

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "common/fileio.h"
+#include "common/msgtype.h"
 #include "keys/evidence.h"
 #include "keys/fingerprint.h"
 #include "keys/receipt.h"
@@ -366,7 +367,7 @@ message_json(const Homeward__Keys__SignedMessage *m)
 		return json_pack("{s:s}", "error", "tbs: not a 316-byte signed block");
 	return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:b}",
 	    "message_id", tool_json_hex(tbs.message_id, ENV1_ID_LEN),
-	    "msg_type", tool_msg_type_name(tbs.msg_type, name, sizeof(name)),
+	    "msg_type", msgtype_name(tbs.msg_type, name, sizeof(name)),
 	    "created_at", tool_json_time(tbs.created_at),
 	    "sender_rik", tool_json_hex(tbs.sender_rik, 32),
 	    "recipient_rik", tool_json_hex(tbs.recipient_rik, 32),
@@ -398,7 +399,7 @@ message_print(const char *what, const Homeward__Keys__SignedMessage *m)
 	printf("  %s\n    message    %s (%s)\n    created    %s\n"
 	    "    from RIK   %s\n    to RIK     %s\n    thread     %s seq %llu\n"
 	    "    body       %zu bytes%s\n", what, mid,
-	    tool_msg_type_name(tbs.msg_type, name, sizeof(name)), t, s, r, thread,
+	    msgtype_name(tbs.msg_type, name, sizeof(name)), t, s, r, thread,
 	    (unsigned long long)tbs.seq, m->body.len,
 	    m->ciphertext.len > 0 ? ", ciphertext included" : "");
 	if (tbs.msg_type == ENV1_MSG_DELIVERY_RECEIPT &&

@@ -2,8 +2,8 @@
  * Messages and formatting for homeward-keys: errors on stderr prefixed
  * "homeward-keys: " (err/errx style, but returning so that secret memory is
  * freed on the way out), times as RFC 3339 UTC with milliseconds, hex, the
- * names of message types, usages and revocations, and JSON through
- * jansson (never hand-written).
+ * names of usages and revocations (those of message types are
+ * common/msgtype.c's), and JSON through jansson (never hand-written).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,7 +14,6 @@
 
 #include <jansson.h>
 
-#include "keys/env1.h"
 #include "keys/stmt.h"
 #include "keys/tool/tool.h"
 
@@ -156,33 +155,6 @@ tool_parse_spk_id(const char *s, uint64_t *out)
 	for (size_t i = 0; i < sizeof(b); i++)
 		*out = *out << 8 | b[i];
 	return 0;
-}
-
-static const struct {
-	uint16_t        type;
-	const char     *name;
-} msg_types[] = {
-	{ ENV1_MSG_ASSISTANCE_REQUEST, "ASSISTANCE_REQUEST" },
-	{ ENV1_MSG_ASSISTANCE_CONFIRMATION, "ASSISTANCE_CONFIRMATION" },
-	{ ENV1_MSG_REINTEGRATION_REQUEST, "REINTEGRATION_REQUEST" },
-	{ ENV1_MSG_REINTEGRATION_CONFIRMATION, "REINTEGRATION_CONFIRMATION" },
-	{ ENV1_MSG_DEPARTURE_NOTIFICATION, "DEPARTURE_NOTIFICATION" },
-	{ ENV1_MSG_ARRIVAL_CONFIRMATION, "ARRIVAL_CONFIRMATION" },
-	{ ENV1_MSG_FOLLOW_UP_REPORT, "FOLLOW_UP_REPORT" },
-	{ ENV1_MSG_DELIVERY_RECEIPT, "DELIVERY_RECEIPT" },
-	{ ENV1_MSG_CONSENT_WITHDRAWAL, "CONSENT_WITHDRAWAL" },
-	{ ENV1_MSG_ERASURE_CONFIRMATION, "ERASURE_CONFIRMATION" },
-	{ ENV1_MSG_TEST_DOCUMENT, "TEST_DOCUMENT" },
-};
-
-const char *
-tool_msg_type_name(uint16_t msg_type, char *buf, size_t len)
-{
-	for (size_t i = 0; i < sizeof(msg_types) / sizeof(msg_types[0]); i++)
-		if (msg_types[i].type == msg_type)
-			return msg_types[i].name;
-	snprintf(buf, len, "0x%04x", msg_type);
-	return buf;
 }
 
 const char *

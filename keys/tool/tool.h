@@ -95,8 +95,6 @@ int tool_unhex(const char *s, uint8_t *out, size_t n);
 void tool_spk_id(uint64_t id, char out[17]);
 int tool_parse_spk_id(const char *s, uint64_t *out);
 
-/* "TEST_DOCUMENT", ... or "0x1234" in buf (at least 8 bytes). */
-const char *tool_msg_type_name(uint16_t msg_type, char *buf, size_t len);
 /* "MSG|PREKEY" into buf. */
 const char *tool_usage_name(uint16_t usage, char *buf, size_t len);
 const char *tool_revoke_kind_name(uint8_t kind);
