@@ -15,7 +15,6 @@
 #include "cli/cli.h"
 #include "common/docjson.h"
 #include "common/msgtype.h"
-#include "keys/tool/tool.h"
 
 void
 cli_warnx(const char *fmt, ...)

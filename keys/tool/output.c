@@ -1,9 +1,10 @@
 /*
  * Messages and formatting for homeward-keys: errors on stderr prefixed
  * "homeward-keys: " (err/errx style, but returning so that secret memory is
- * freed on the way out), times as RFC 3339 UTC with milliseconds, hex, the
- * names of usages and revocations (those of message types are
- * common/msgtype.c's), and JSON through jansson (never hand-written).
+ * freed on the way out), times as RFC 3339 UTC with milliseconds, spk ids,
+ * the names of usages and revocations (hex and the names of message types
+ * are in common/, shared with homeward), and JSON through jansson (never
+ * hand-written).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "common/hex.h"
 #include "keys/stmt.h"
 #include "keys/tool/tool.h"
 
@@ -98,45 +100,6 @@ tool_time(uint64_t ms, char out[TOOL_TIME_BUFLEN])
 }
 
 void
-tool_hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0x0f];
-	}
-	out[2 * n] = '\0';
-}
-
-static int
-nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int
-tool_unhex(const char *s, uint8_t *out, size_t n)
-{
-	if (strlen(s) != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-void
 tool_spk_id(uint64_t id, char out[17])
 {
 	snprintf(out, 17, "%016llx", (unsigned long long)id);
@@ -149,7 +112,7 @@ tool_parse_spk_id(const char *s, uint64_t *out)
 
 	if (strncmp(s, "0x", 2) == 0)
 		s += 2;
-	if (tool_unhex(s, b, sizeof(b)) != 0)
+	if (hex_decode(s, b, sizeof(b)) != 0)
 		return -1;
 	*out = 0;
 	for (size_t i = 0; i < sizeof(b); i++)
@@ -224,7 +187,7 @@ tool_json_hex(const uint8_t *p, size_t n)
 
 	if ((s = malloc(2 * n + 1)) == NULL)
 		return NULL;
-	tool_hex(p, n, s);
+	hex_encode(p, n, s);
 	j = json_string(s);
 	free(s);
 	return j;
