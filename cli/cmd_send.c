@@ -10,7 +10,7 @@
 
 #include "cli/cli.h"
 #include "common/fileio.h"
-#include "keys/env1.h"
+#include "common/limits.h"
 
 static const struct option send_opts[] = {
 	{ "to", required_argument, NULL, 't' },

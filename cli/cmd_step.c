@@ -19,7 +19,8 @@
 #include "cli/refnames.h"
 #include "common/docjson.h"
 #include "common/fileio.h"
-#include "keys/env1.h"
+#include "common/limits.h"
+#include "common/msgtype.h"
 
 static const struct option step_opts[] = {
 	{ "to", required_argument, NULL, 't' },

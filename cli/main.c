@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "keys/env1.h"
+#include "common/msgtype.h"
 #include "proto/referral.pb-c.h"
 
 #define FP_HELP \

@@ -16,9 +16,9 @@
 #include "cli/cli.h"
 #include "cli/refnames.h"
 #include "common/docjson.h"
+#include "common/hex.h"
 #include "common/strnum.h"
 #include "keys/fingerprint.h"
-#include "keys/tool/tool.h"
 #include "keys/bundle.h"
 
 const char *
@@ -125,7 +125,7 @@ cli_parse_msg_type(const char *s, uint32_t *out)
 int
 cli_parse_id(const char *s, uint8_t out[16])
 {
-	return s == NULL ? -1 : tool_unhex(s, out, 16);
+	return s == NULL ? -1 : hex_decode(s, out, 16);
 }
 
 int

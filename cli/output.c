@@ -14,7 +14,7 @@
 
 #include "cli/cli.h"
 #include "common/docjson.h"
-#include "keys/tool/tool.h"
+#include "common/msgtype.h"
 
 void
 cli_warnx(const char *fmt, ...)
@@ -115,7 +115,7 @@ cli_msg_type_name(uint32_t type, char *buf, size_t len)
 		return buf;
 	}
 	/* One table of names, shared with homeward-keys. */
-	return tool_msg_type_name((uint16_t)type, buf, len);
+	return msgtype_name((uint16_t)type, buf, len);
 }
 
 void

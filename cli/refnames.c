@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cli/refnames.h"
+#include "common/msgtype.h"
 #include "common/strnum.h"
-#include "keys/env1.h"
 
 struct name {
 	uint32_t        value;

@@ -11,8 +11,8 @@
 
 #include <sodium.h>
 
+#include "common/bytes.h"
 #include "keys/atrest.h"
-#include "keys/be.h"
 #include "keys/secret.h"
 
 static const uint8_t DOMAIN_DEK[16] = "ENV1 dek wrap v1";

@@ -2,12 +2,17 @@
  * ENV1 suite 1: the constants of the wire format and the reasons an
  * envelope, statement or key file is refused.  Every byte layout is in
  * docs/PROTOCOL.md; the numbers here are the ones that document names.
+ * The body and envelope limits (common/limits.h) and the message types
+ * (common/msgtype.h) are seen by other layers too and are defined there.
  */
 #ifndef HOMEWARD_KEYS_ENV1_H
 #define HOMEWARD_KEYS_ENV1_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common/limits.h"
+#include "common/msgtype.h"
 
 #define ENV1_VERSION            0x01
 #define ENV1_SUITE_X25519       0x01
@@ -26,31 +31,18 @@
 #define ENV1_TBS_LEN            316
 #define ENV1_INNER_OVERHEAD     (ENV1_TBS_LEN + ENV1_SIG_LEN)           /* 380 */
 #define ENV1_CT_MIN             (ENV1_INNER_OVERHEAD + ENV1_TAG_LEN)    /* 396 */
-#define ENV1_MAX_INLINE         (1u << 20)                              /* 1 MiB body */
 #define ENV1_CT_MAX             (ENV1_MAX_INLINE + ENV1_CT_MIN)
-#define ENV1_ENVELOPE_MAX       (ENV1_HDR_LEN + ENV1_CT_MAX)
-#define ENV1_OVERHEAD           (ENV1_HDR_LEN + ENV1_CT_MIN)            /* 602 */
+/* ENV1_MAX_INLINE, ENV1_OVERHEAD, ENV1_ENVELOPE_MAX: common/limits.h. */
+_Static_assert(ENV1_OVERHEAD == ENV1_HDR_LEN + ENV1_CT_MIN,
+    "ENV1_OVERHEAD is the header plus the smallest ciphertext");
+_Static_assert(ENV1_ENVELOPE_MAX == ENV1_HDR_LEN + ENV1_CT_MAX,
+    "ENV1_ENVELOPE_MAX is the header plus the largest ciphertext");
 
 #define ENV1_SKEW_MS            (10ull * 60 * 1000)                     /* 10 min */
 #define ENV1_MAX_AGE_MS         (21ull * 24 * 3600 * 1000)              /* 21 d */
 #define ENV1_PREKEY_MARGIN_MS   (3600ull * 1000)                        /* not_after - 1 h */
 
-/* Message types (TBS msg_type). */
-enum env1_msg_type {
-	ENV1_MSG_ASSISTANCE_REQUEST             = 0x0001,
-	ENV1_MSG_ASSISTANCE_CONFIRMATION        = 0x0002,
-	ENV1_MSG_REINTEGRATION_REQUEST          = 0x0003,
-	ENV1_MSG_REINTEGRATION_CONFIRMATION     = 0x0004,
-	ENV1_MSG_DEPARTURE_NOTIFICATION         = 0x0005,
-	ENV1_MSG_ARRIVAL_CONFIRMATION           = 0x0006,
-	ENV1_MSG_FOLLOW_UP_REPORT               = 0x0007,
-	ENV1_MSG_DELIVERY_RECEIPT               = 0x0100,
-	ENV1_MSG_CONSENT_WITHDRAWAL             = 0x0101,
-	ENV1_MSG_ERASURE_CONFIRMATION           = 0x0102,
-	ENV1_MSG_TEST_DOCUMENT                  = 0x7f00, /* opaque test body, never personal data */
-};
-
-/* Whether a msg_type value is one this implementation knows. */
+/* Whether a msg_type value (common/msgtype.h) is one this implementation knows. */
 int env1_msg_type_known(uint16_t msg_type);
 
 /*

@@ -34,7 +34,7 @@
 
 #include <sodium.h>
 
-#include "keys/be.h"
+#include "common/bytes.h"
 #include "keys/envelope.h"
 #include "keys/receipt.h"
 #include "keys/secret.h"

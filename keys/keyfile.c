@@ -12,8 +12,8 @@
 
 #include <sodium.h>
 
+#include "common/bytes.h"
 #include "common/fileio.h"
-#include "keys/be.h"
 #include "keys/keyfile.h"
 #include "keys/secret.h"
 

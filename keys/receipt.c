@@ -19,7 +19,7 @@
 
 #include <sodium.h>
 
-#include "keys/be.h"
+#include "common/bytes.h"
 #include "keys/receipt.h"
 
 static const uint8_t DOMAIN_RECEIPT[16] = "ENV1 receipt v1\0";

@@ -7,7 +7,7 @@
 
 #include <sodium.h>
 
-#include "keys/be.h"
+#include "common/bytes.h"
 #include "keys/stmt.h"
 
 static const uint8_t DOMAIN_CERT[16] = "ENV1 dsk cert v1";

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "keys/be.h"
+#include "common/bytes.h"
 #include "proto/control.h"
 #include "proto/frame.h"
 #include "proto/pbcheck.h"

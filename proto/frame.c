@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys/be.h"
+#include "common/bytes.h"
 #include "proto/frame.h"
 
 void

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keys/env1.h"
+#include "common/limits.h"
 
 #define FRAME_HDR_LEN           4
 /* Wire frames carry one envelope plus a little protobuf framing. */

@@ -13,7 +13,7 @@
 
 #include <sodium.h>
 
-#include "keys/env1.h"
+#include "common/msgtype.h"
 #include "proto/pbwipe.h"
 #include "proto/refcat.h"
 #include "proto/refcat_table.h"

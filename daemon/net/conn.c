@@ -28,10 +28,10 @@
 #include <openssl/ssl.h>
 #include <uv.h>
 
+#include "common/bytes.h"
+#include "daemon/base/log.h"
 #include "daemon/net/conn.h"
 #include "daemon/net/conn_int.h"
-#include "daemon/base/log.h"
-#include "keys/be.h"
 #include "proto/frame.h"
 
 #define CONN_LINGER_MS          2000    /* queued output may drain this long on close */

@@ -11,9 +11,9 @@
 
 #include <sodium.h>
 
+#include "common/bytes.h"
 #include "common/fileio.h"
 #include "keys/atrest.h"
-#include "keys/be.h"
 #include "keys/secret.h"
 #include "keys/tool/agencydir.h"
 #include "keys/tool/tool.h"

@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "common/hex.h"
 #include "keys/secret.h"
 #include "keys/tool/agencydir.h"
 #include "keys/tool/passphrase.h"
@@ -100,8 +101,8 @@ cmd_certify(const struct tool_cmd *cmd, int argc, char **argv)
 	struct stmt_dsk_cert cert, old;
 	struct agencydir d;
 	struct opts o;
-	char path[PATH_MAX], until[TOOL_TIME_BUFLEN], hex[TOOL_HEX_BUFLEN(32)];
-	char oldhex[TOOL_HEX_BUFLEN(32)];
+	char path[PATH_MAX], until[TOOL_TIME_BUFLEN], hex[HEX_BUFLEN(32)];
+	char oldhex[HEX_BUFLEN(32)];
 	const char *dir = NULL, *rik_key = NULL;
 	char *pass = NULL, *rik_pass = NULL;
 	size_t passlen = 0, rik_passlen = 0;
@@ -183,8 +184,8 @@ cmd_certify(const struct tool_cmd *cmd, int argc, char **argv)
 		goto out;
 	}
 	kc.dsk_seed = old_seed;
-	tool_hex(cert.dsk_pub, 32, hex);
-	tool_hex(old.dsk_pub, 32, oldhex);
+	hex_encode(cert.dsk_pub, 32, hex);
+	hex_encode(old.dsk_pub, 32, oldhex);
 	tool_time(cert.not_after, until);
 	if (json) {
 		rc = tool_json_print(json_pack("{s:s, s:I, s:s, s:s, s:s}", "dsk", hex,
@@ -246,7 +247,7 @@ cmd_revoke(const struct tool_cmd *cmd, int argc, char **argv)
 	struct agencydir d;
 	struct opts o;
 	const char *dir = NULL, *rik_key = NULL, *dsk = NULL, *spk = NULL;
-	char *rik_pass = NULL, hex[TOOL_HEX_BUFLEN(32)], id[17];
+	char *rik_pass = NULL, hex[HEX_BUFLEN(32)], id[17];
 	size_t rik_passlen = 0;
 	uint8_t *rik_sk = NULL, reason = STMT_REASON_UNSPECIFIED;
 	uint64_t spk_id = 0;
@@ -289,7 +290,7 @@ cmd_revoke(const struct tool_cmd *cmd, int argc, char **argv)
 		rc = opts_usage(cmd, "--dir and one of --dsk, --spk, --rik are required");
 		goto out;
 	}
-	if (dsk != NULL && tool_unhex(dsk, rev.revoked_key, ENV1_KEY_LEN) != 0) {
+	if (dsk != NULL && hex_decode(dsk, rev.revoked_key, ENV1_KEY_LEN) != 0) {
 		rc = opts_usage(cmd, "--dsk: the DSK public key, 64 hex digits");
 		goto out;
 	}
@@ -339,7 +340,7 @@ cmd_revoke(const struct tool_cmd *cmd, int argc, char **argv)
 	}
 	if (agencydir_save_pub(&d, NULL, &rev) != 0)
 		goto out;
-	tool_hex(rev.revoked_key, 32, hex);
+	hex_encode(rev.revoked_key, 32, hex);
 	if (spk_index >= 0) {
 		spkfile_remove(&d.spks, (size_t)spk_index);
 		if (agencydir_save_prekeys(&d) != 0)

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "common/fileio.h"
+#include "common/hex.h"
+#include "common/msgtype.h"
 #include "keys/evidence.h"
 #include "keys/fingerprint.h"
 #include "keys/tool/agencydir.h"
@@ -42,22 +44,22 @@ static int
 report(const struct evidence_report *rep, const struct bundle *s,
     const struct bundle *r, int json)
 {
-	char mid[TOOL_HEX_BUFLEN(ENV1_ID_LEN)], thread[TOOL_HEX_BUFLEN(ENV1_ID_LEN)];
+	char mid[HEX_BUFLEN(ENV1_ID_LEN)], thread[HEX_BUFLEN(ENV1_ID_LEN)];
 	char skid[FP_KEYID_BUFLEN], rkid[FP_KEYID_BUFLEN], type[16];
 	char created[TOOL_TIME_BUFLEN], received[TOOL_TIME_BUFLEN];
-	char committed[TOOL_TIME_BUFLEN], hinner[TOOL_HEX_BUFLEN(32)];
+	char committed[TOOL_TIME_BUFLEN], hinner[HEX_BUFLEN(32)];
 	const char *tname;
 	json_t *j;
 
-	tool_hex(rep->message_id, ENV1_ID_LEN, mid);
-	tool_hex(rep->thread_id, ENV1_ID_LEN, thread);
-	tool_hex(rep->h_inner, 32, hinner);
+	hex_encode(rep->message_id, ENV1_ID_LEN, mid);
+	hex_encode(rep->thread_id, ENV1_ID_LEN, thread);
+	hex_encode(rep->h_inner, 32, hinner);
 	fp_key_id(s->keys.rik, skid);
 	fp_key_id(r->keys.rik, rkid);
 	tool_time(rep->created_at, created);
 	tool_time(rep->received_at, received);
 	tool_time(rep->committed_at, committed);
-	tname = tool_msg_type_name(rep->msg_type, type, sizeof(type));
+	tname = msgtype_name(rep->msg_type, type, sizeof(type));
 	if (json) {
 		j = json_pack("{s:b, s:b, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, "
 		    "s:s, s:s, s:I, s:s}",

@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "common/fileio.h"
+#include "common/hex.h"
 #include "common/tlscert.h"
 #include "keys/fingerprint.h"
 #include "keys/secret.h"
@@ -397,14 +398,14 @@ static int
 summary(const struct init_state *s, int json)
 {
 	char fp[FP_DISPLAY_BUFLEN], kid[FP_KEYID_BUFLEN], qr[FP_QR_BUFLEN];
-	char until[TOOL_TIME_BUFLEN], spki[TOOL_HEX_BUFLEN(32)];
+	char until[TOOL_TIME_BUFLEN], spki[HEX_BUFLEN(32)];
 	const char *d = s->dir;
 
 	fp_display(s->id.rik_pub, fp);
 	fp_key_id(s->id.rik_pub, kid);
 	fp_qr(s->id.rik_pub, qr);
 	tool_time(s->id.cert.not_after, until);
-	tool_hex(s->tls.spki_sha256, 32, spki);
+	hex_encode(s->tls.spki_sha256, 32, spki);
 	if (json)
 		return tool_json_print(json_pack(
 		    "{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:I, s:s}, s:i, s:s, s:s}",

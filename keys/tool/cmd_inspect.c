@@ -14,6 +14,8 @@
 #include <sodium.h>
 
 #include "common/fileio.h"
+#include "common/hex.h"
+#include "common/msgtype.h"
 #include "keys/evidence.h"
 #include "keys/fingerprint.h"
 #include "keys/receipt.h"
@@ -53,10 +55,10 @@ cert_json(const struct stmt_dsk_cert *c)
 static void
 cert_print(const char *indent, const struct stmt_dsk_cert *c, uint64_t now)
 {
-	char dsk[TOOL_HEX_BUFLEN(32)], nb[TOOL_TIME_BUFLEN], na[TOOL_TIME_BUFLEN];
+	char dsk[HEX_BUFLEN(32)], nb[TOOL_TIME_BUFLEN], na[TOOL_TIME_BUFLEN];
 	char usage[48];
 
-	tool_hex(c->dsk_pub, ENV1_KEY_LEN, dsk);
+	hex_encode(c->dsk_pub, ENV1_KEY_LEN, dsk);
 	tool_time(c->not_before, nb);
 	tool_time(c->not_after, na);
 	printf("%sserial %llu  dsk %s\n%s  valid %s .. %s%s  usage %s\n", indent,
@@ -263,7 +265,7 @@ inspect_bundle(const char *path, const uint8_t *buf, size_t len, int json)
 {
 	struct bundle b;
 	char why[BUNDLE_WHY_LEN], fp[FP_DISPLAY_BUFLEN], kid[FP_KEYID_BUFLEN];
-	char t[3][TOOL_TIME_BUFLEN], id[17], hex[TOOL_HEX_BUFLEN(32)];
+	char t[3][TOOL_TIME_BUFLEN], id[17], hex[HEX_BUFLEN(32)];
 	const struct peerkeys *k = &b.keys;
 	uint64_t now = tool_now();
 	json_t *certs, *pks, *revs;
@@ -315,7 +317,7 @@ inspect_bundle(const char *path, const uint8_t *buf, size_t len, int json)
 		return r;
 	}
 	tool_time(b.info.issued_at, t[0]);
-	tool_hex(b.info.tls_spki_sha256, 32, hex);
+	hex_encode(b.info.tls_spki_sha256, 32, hex);
 	printf("%s: agency bundle, all signatures verify\n", path);
 	printf("  agency       %s\n  name         %s\n  country      %s\n"
 	    "  time zone    %s\n  endpoint     %s\n", b.info.agency_id, b.info.name,
@@ -340,7 +342,7 @@ inspect_bundle(const char *path, const uint8_t *buf, size_t len, int json)
 	for (size_t i = 0; i < k->nrevocations; i++) {
 		const struct stmt_revocation *rv = &k->revocations[i];
 
-		tool_hex(rv->revoked_key, 32, hex);
+		hex_encode(rv->revoked_key, 32, hex);
 		tool_time(rv->revoked_at, t[1]);
 		printf("    revoked %s %s at %s (%s)\n", tool_revoke_kind_name(rv->kind),
 		    hex, t[1], tool_revoke_reason_name(rv->reason));
@@ -366,7 +368,7 @@ message_json(const Homeward__Keys__SignedMessage *m)
 		return json_pack("{s:s}", "error", "tbs: not a 316-byte signed block");
 	return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:b}",
 	    "message_id", tool_json_hex(tbs.message_id, ENV1_ID_LEN),
-	    "msg_type", tool_msg_type_name(tbs.msg_type, name, sizeof(name)),
+	    "msg_type", msgtype_name(tbs.msg_type, name, sizeof(name)),
 	    "created_at", tool_json_time(tbs.created_at),
 	    "sender_rik", tool_json_hex(tbs.sender_rik, 32),
 	    "recipient_rik", tool_json_hex(tbs.recipient_rik, 32),
@@ -390,20 +392,20 @@ message_print(const char *what, const Homeward__Keys__SignedMessage *m)
 		    m->header.len, m->tbs.len, m->sig.len);
 		return;
 	}
-	tool_hex(tbs.message_id, ENV1_ID_LEN, mid);
-	tool_hex(tbs.thread_id, ENV1_ID_LEN, thread);
+	hex_encode(tbs.message_id, ENV1_ID_LEN, mid);
+	hex_encode(tbs.thread_id, ENV1_ID_LEN, thread);
 	tool_time(tbs.created_at, t);
 	fp_key_id(tbs.sender_rik, s);
 	fp_key_id(tbs.recipient_rik, r);
 	printf("  %s\n    message    %s (%s)\n    created    %s\n"
 	    "    from RIK   %s\n    to RIK     %s\n    thread     %s seq %llu\n"
 	    "    body       %zu bytes%s\n", what, mid,
-	    tool_msg_type_name(tbs.msg_type, name, sizeof(name)), t, s, r, thread,
+	    msgtype_name(tbs.msg_type, name, sizeof(name)), t, s, r, thread,
 	    (unsigned long long)tbs.seq, m->body.len,
 	    m->ciphertext.len > 0 ? ", ciphertext included" : "");
 	if (tbs.msg_type == ENV1_MSG_DELIVERY_RECEIPT &&
 	    receipt_decode(m->body.data, m->body.len, &rc) == ENV1_OK) {
-		tool_hex(rc.message_id, ENV1_ID_LEN, mid);
+		hex_encode(rc.message_id, ENV1_ID_LEN, mid);
 		tool_time(rc.received_at, t);
 		printf("    receipt for message %s, received %s\n", mid, t);
 	}

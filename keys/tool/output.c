@@ -1,9 +1,10 @@
 /*
  * Messages and formatting for homeward-keys: errors on stderr prefixed
  * "homeward-keys: " (err/errx style, but returning so that secret memory is
- * freed on the way out), times as RFC 3339 UTC with milliseconds, hex, the
- * names of message types, usages and revocations, and JSON through
- * jansson (never hand-written).
+ * freed on the way out), times as RFC 3339 UTC with milliseconds, spk ids,
+ * the names of usages and revocations (hex and the names of message types
+ * are in common/, shared with homeward), and JSON through jansson (never
+ * hand-written).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "keys/env1.h"
+#include "common/hex.h"
 #include "keys/stmt.h"
 #include "keys/tool/tool.h"
 
@@ -99,45 +100,6 @@ tool_time(uint64_t ms, char out[TOOL_TIME_BUFLEN])
 }
 
 void
-tool_hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0x0f];
-	}
-	out[2 * n] = '\0';
-}
-
-static int
-nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int
-tool_unhex(const char *s, uint8_t *out, size_t n)
-{
-	if (strlen(s) != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-void
 tool_spk_id(uint64_t id, char out[17])
 {
 	snprintf(out, 17, "%016llx", (unsigned long long)id);
@@ -150,39 +112,12 @@ tool_parse_spk_id(const char *s, uint64_t *out)
 
 	if (strncmp(s, "0x", 2) == 0)
 		s += 2;
-	if (tool_unhex(s, b, sizeof(b)) != 0)
+	if (hex_decode(s, b, sizeof(b)) != 0)
 		return -1;
 	*out = 0;
 	for (size_t i = 0; i < sizeof(b); i++)
 		*out = *out << 8 | b[i];
 	return 0;
-}
-
-static const struct {
-	uint16_t        type;
-	const char     *name;
-} msg_types[] = {
-	{ ENV1_MSG_ASSISTANCE_REQUEST, "ASSISTANCE_REQUEST" },
-	{ ENV1_MSG_ASSISTANCE_CONFIRMATION, "ASSISTANCE_CONFIRMATION" },
-	{ ENV1_MSG_REINTEGRATION_REQUEST, "REINTEGRATION_REQUEST" },
-	{ ENV1_MSG_REINTEGRATION_CONFIRMATION, "REINTEGRATION_CONFIRMATION" },
-	{ ENV1_MSG_DEPARTURE_NOTIFICATION, "DEPARTURE_NOTIFICATION" },
-	{ ENV1_MSG_ARRIVAL_CONFIRMATION, "ARRIVAL_CONFIRMATION" },
-	{ ENV1_MSG_FOLLOW_UP_REPORT, "FOLLOW_UP_REPORT" },
-	{ ENV1_MSG_DELIVERY_RECEIPT, "DELIVERY_RECEIPT" },
-	{ ENV1_MSG_CONSENT_WITHDRAWAL, "CONSENT_WITHDRAWAL" },
-	{ ENV1_MSG_ERASURE_CONFIRMATION, "ERASURE_CONFIRMATION" },
-	{ ENV1_MSG_TEST_DOCUMENT, "TEST_DOCUMENT" },
-};
-
-const char *
-tool_msg_type_name(uint16_t msg_type, char *buf, size_t len)
-{
-	for (size_t i = 0; i < sizeof(msg_types) / sizeof(msg_types[0]); i++)
-		if (msg_types[i].type == msg_type)
-			return msg_types[i].name;
-	snprintf(buf, len, "0x%04x", msg_type);
-	return buf;
 }
 
 const char *
@@ -252,7 +187,7 @@ tool_json_hex(const uint8_t *p, size_t n)
 
 	if ((s = malloc(2 * n + 1)) == NULL)
 		return NULL;
-	tool_hex(p, n, s);
+	hex_encode(p, n, s);
 	j = json_string(s);
 	free(s);
 	return j;

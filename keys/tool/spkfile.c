@@ -9,7 +9,7 @@
 
 #include <sodium.h>
 
-#include "keys/be.h"
+#include "common/bytes.h"
 #include "keys/tool/spkfile.h"
 
 static const uint8_t MAGIC[8] = "ENV1PKS\0";

@@ -2,8 +2,9 @@
  * homeward-keys internals shared by the command files: the command table
  * entry, exit codes, an exact-match option parser (no abbreviations, so a
  * mistyped "--passphrase SECRET" can never be taken for another option),
- * error messages prefixed "homeward-keys: ", time and hex formatting, and
- * JSON output through jansson.
+ * error messages prefixed "homeward-keys: ", time formatting, and JSON
+ * output through jansson.  What homeward shares with it (hex, the names of
+ * message types) is in common/.
  */
 #ifndef HOMEWARD_KEYS_TOOL_TOOL_H
 #define HOMEWARD_KEYS_TOOL_TOOL_H
@@ -83,20 +84,13 @@ uint64_t tool_now(void);
 void tool_set_now(uint64_t ms);
 
 #define TOOL_TIME_BUFLEN        32      /* "2026-11-22T07:30:00.123Z" */
-#define TOOL_HEX_BUFLEN(n)      (2 * (n) + 1)
 
-/* RFC 3339 UTC with milliseconds. */
+/* RFC 3339 UTC with milliseconds.  Hex is common/hex.h's. */
 void tool_time(uint64_t ms, char out[TOOL_TIME_BUFLEN]);
-/* Lower-case hex of n bytes into out (2n + 1 bytes). */
-void tool_hex(const uint8_t *p, size_t n, char *out);
-/* Exactly 2n hex digits into n bytes: 0 or -1. */
-int tool_unhex(const char *s, uint8_t *out, size_t n);
 /* spk ids are shown and accepted as 16 hex digits. */
 void tool_spk_id(uint64_t id, char out[17]);
 int tool_parse_spk_id(const char *s, uint64_t *out);
 
-/* "TEST_DOCUMENT", ... or "0x1234" in buf (at least 8 bytes). */
-const char *tool_msg_type_name(uint16_t msg_type, char *buf, size_t len);
 /* "MSG|PREKEY" into buf. */
 const char *tool_usage_name(uint16_t usage, char *buf, size_t len);
 const char *tool_revoke_kind_name(uint8_t kind);

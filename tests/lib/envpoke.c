@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "common/fileio.h"
+#include "common/hex.h"
 #include "keys/receipt.h"
 #include "keys/tool/agencydir.h"
 #include "keys/tool/tool.h"
@@ -53,7 +54,7 @@ envpoke_hex(const uint8_t *p, size_t n)
 {
 	static char buf[2 * 32 + 1];
 
-	tool_hex(p, n > 32 ? 32 : n, buf);
+	hex_encode(p, n > 32 ? 32 : n, buf);
 	return buf;
 }
 

@@ -8,7 +8,7 @@
 
 #include <sodium.h>
 
-#include "keys/be.h"
+#include "common/bytes.h"
 #include "tests/lib/rawenv.h"
 
 static const uint8_t TBS_DOMAIN[16] = "ENV1 message sig";

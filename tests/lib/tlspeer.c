@@ -12,7 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "keys/be.h"
+#include "common/bytes.h"
 #include "proto/frame.h"
 #include "tests/lib/connenv.h"
 #include "tests/lib/tlspeer.h"

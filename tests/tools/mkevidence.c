@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "common/fileio.h"
+#include "common/hex.h"
 #include "keys/envelope.h"
 #include "keys/evidence.h"
 #include "keys/receipt.h"
@@ -174,7 +175,7 @@ main(int argc, char **argv)
 	struct receipt rc, checked;
 	uint8_t rnd[8], body[192], rbody[RECEIPT_BODY_LEN], *a_export, *mrec, *rrec, *ev;
 	size_t a_exportlen, mreclen, rreclen, evlen;
-	char why[BUNDLE_WHY_LEN], nonce[17], mid[TOOL_HEX_BUFLEN(ENV1_ID_LEN)];
+	char why[BUNDLE_WHY_LEN], nonce[17], mid[HEX_BUFLEN(ENV1_ID_LEN)];
 	uint64_t now;
 	int r;
 
@@ -197,7 +198,7 @@ main(int argc, char **argv)
 
 	/* A -> B: a synthetic test document, never personal data. */
 	randombytes_buf(rnd, sizeof(rnd));
-	tool_hex(rnd, sizeof(rnd), nonce);
+	hex_encode(rnd, sizeof(rnd), nonce);
 	memset(&mp, 0, sizeof(mp));
 	snprintf((char *)body, sizeof(body), "homeward test document %s to %s, %s",
 	    a.dir.pub.info.agency_id, b.dir.pub.info.agency_id, nonce);
@@ -247,7 +248,7 @@ main(int argc, char **argv)
 		put(argv[8], ev, evlen);
 		free(ev);
 	}
-	tool_hex(mp.message_id, ENV1_ID_LEN, mid);
+	hex_encode(mp.message_id, ENV1_ID_LEN, mid);
 	printf("%s\n", mid);
 
 	free(mrec);

@@ -12,8 +12,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "common/bytes.h"
 #include "keys/atrest.h"
-#include "keys/be.h"
 #include "keys/secret.h"
 #include "tests/lib/fixture.h"
 

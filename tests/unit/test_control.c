@@ -23,8 +23,8 @@
 
 #include <cmocka.h>
 
+#include "common/bytes.h"
 #include "daemon/ctl/control.h"
-#include "keys/be.h"
 #include "proto/control.h"
 #include "proto/frame.h"
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "keys/be.h"
+#include "common/bytes.h"
 #include "proto/control.h"
 #include "proto/frame.h"
 

@@ -26,8 +26,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "common/bytes.h"
 #include "common/fileio.h"
-#include "keys/be.h"
 #include "keys/keyfile.h"
 #include "keys/secret.h"
 #include "tests/lib/fixture.h"

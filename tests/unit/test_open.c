@@ -17,7 +17,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "keys/be.h"
+#include "common/bytes.h"
 #include "keys/envelope.h"
 #include "keys/secret.h"
 #include "tests/lib/fixture.h"

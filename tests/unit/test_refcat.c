@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "keys/env1.h"
+#include "common/msgtype.h"
 #include "proto/control.pb-c.h"
 #include "proto/refcat.h"
 #include "proto/refcat_table.h"

@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "keys/be.h"
+#include "common/bytes.h"
 #include "keys/fingerprint.h"
 #include "keys/keyfile.h"
 #include "keys/secret.h"

@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "keys/be.h"
+#include "common/bytes.h"
 #include "keys/fingerprint.h"
 #include "keys/receipt.h"
 #include "keys/secret.h"

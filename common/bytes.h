@@ -1,6 +1,9 @@
-/* Big-endian integer encoding: every ENV1 integer is unsigned big-endian. */
-#ifndef HOMEWARD_KEYS_BE_H
-#define HOMEWARD_KEYS_BE_H
+/*
+ * Big-endian integer encoding, for every layer that writes bytes: ENV1
+ * integers are unsigned big-endian, and so is the 4-byte frame length.
+ */
+#ifndef HOMEWARD_COMMON_BYTES_H
+#define HOMEWARD_COMMON_BYTES_H
 
 #include <stdint.h>
 
