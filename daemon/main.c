@@ -17,12 +17,24 @@
 
 #include <sodium.h>
 
+#include "common/report.h"
 #include "daemon/case/case.h"
 #include "daemon/core/core.h"
 #include "daemon/ctl/ctl.h"
 #include "daemon/base/log.h"
 #include "keys/secret.h"
-#include "keys/tool/passphrase.h"
+#include "keys/passphrase.h"
+
+/* What shared code (keys/agencydir.c, keys/passphrase.c) reports goes to
+ * the daemon's log once there is one (common/report.h). */
+static void
+report_to_log(enum report_level level, const char *msg)
+{
+	if (level == REPORT_PROBLEM)
+		log_warnx("%s", msg);
+	else
+		log_info("%s", msg);
+}
 
 static void
 pump_cb(uv_check_t *h)
@@ -338,6 +350,7 @@ main(int argc, char **argv)
 	if (secret_init() != 0)
 		fatalx("libsodium did not initialise");
 	log_init(d.cfg.log_syslog, d.cfg.log_level, "homewardd");
+	report_set_sink(report_to_log);
 	d.loop = uv_default_loop();
 	d.started_at = clock_now();
 	setup(&d);

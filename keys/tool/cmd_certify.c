@@ -15,8 +15,8 @@
 
 #include "common/hex.h"
 #include "keys/secret.h"
-#include "keys/tool/agencydir.h"
-#include "keys/tool/passphrase.h"
+#include "keys/agencydir.h"
+#include "keys/passphrase.h"
 #include "keys/tool/tool.h"
 
 #define CERTIFY_DAYS_DEFAULT    395
@@ -346,7 +346,7 @@ cmd_revoke(const struct tool_cmd *cmd, int argc, char **argv)
 		if (agencydir_save_prekeys(&d) != 0)
 			goto out;
 	}
-	tool_spk_id(spk_id, id);
+	spkfile_id_format(spk_id, id);
 	left = rev.kind != STMT_REVOKE_DSK ||
 	    usable_dsk_left(&d.pub.keys, rev.revoked_key, tool_now());
 	if (json) {

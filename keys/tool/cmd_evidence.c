@@ -16,7 +16,7 @@
 #include "common/msgtype.h"
 #include "keys/evidence.h"
 #include "keys/fingerprint.h"
-#include "keys/tool/agencydir.h"
+#include "keys/agencydir.h"
 #include "keys/tool/tool.h"
 
 enum { O_SENDER, O_RECIPIENT, O_JSON };

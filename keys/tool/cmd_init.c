@@ -25,8 +25,8 @@
 #include "common/tlscert.h"
 #include "keys/fingerprint.h"
 #include "keys/secret.h"
-#include "keys/tool/agencydir.h"
-#include "keys/tool/passphrase.h"
+#include "keys/agencydir.h"
+#include "keys/passphrase.h"
 #include "keys/tool/tool.h"
 
 #define INIT_DSK_DAYS           395

@@ -20,8 +20,8 @@
 #include "keys/fingerprint.h"
 #include "keys/receipt.h"
 #include "keys/secret.h"
-#include "keys/tool/agencydir.h"
-#include "keys/tool/passphrase.h"
+#include "keys/agencydir.h"
+#include "keys/passphrase.h"
 #include "keys/tool/tool.h"
 #include "proto/keys.pb-c.h"
 
@@ -233,7 +233,7 @@ inspect_prekeys(const char *path, const uint8_t *buf, size_t len, int json)
 		const struct stmt_spk *s = &f.e[i].stmt;
 		int sig_ok = stmt_spk_verify(s) == ENV1_OK;
 
-		tool_spk_id(s->spk_id, id);
+		spkfile_id_format(s->spk_id, id);
 		if (json) {
 			json_array_append_new(arr, json_pack(
 			    "{s:s, s:o, s:o, s:o, s:o, s:b, s:s}", "spk_id", id,
@@ -290,7 +290,7 @@ inspect_bundle(const char *path, const uint8_t *buf, size_t len, int json)
 			json_array_append_new(certs, c);
 		}
 		for (size_t i = 0; i < k->nprekeys; i++) {
-			tool_spk_id(k->prekeys[i].spk_id, id);
+			spkfile_id_format(k->prekeys[i].spk_id, id);
 			json_array_append_new(pks, json_pack("{s:s, s:o, s:o}",
 			    "spk_id", id,
 			    "not_before", tool_json_time(k->prekeys[i].not_before),
@@ -333,7 +333,7 @@ inspect_bundle(const char *path, const uint8_t *buf, size_t len, int json)
 	}
 	printf("  prekeys      %zu\n", k->nprekeys);
 	for (size_t i = 0; i < k->nprekeys; i++) {
-		tool_spk_id(k->prekeys[i].spk_id, id);
+		spkfile_id_format(k->prekeys[i].spk_id, id);
 		tool_time(k->prekeys[i].not_before, t[1]);
 		tool_time(k->prekeys[i].not_after, t[2]);
 		printf("    spk %s  %s .. %s\n", id, t[1], t[2]);

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "keys/secret.h"
-#include "keys/tool/agencydir.h"
-#include "keys/tool/passphrase.h"
+#include "keys/agencydir.h"
+#include "keys/passphrase.h"
 #include "keys/tool/tool.h"
 
 #define ROTATE_AHEAD_DEFAULT    4
@@ -125,7 +125,7 @@ cmd_rotate_prekeys(const struct tool_cmd *cmd, int argc, char **argv)
 
 		if (now <= s->retain_until)
 			continue;
-		tool_spk_id(s->spk_id, sid);
+		spkfile_id_format(s->spk_id, sid);
 		tool_time(s->retain_until, t[0]);
 		json_array_append_new(deleted, json_string(sid));
 		if (!json)
@@ -148,7 +148,7 @@ cmd_rotate_prekeys(const struct tool_cmd *cmd, int argc, char **argv)
 
 		if (agencydir_add_prekey(&d.spks, &id, kc.ksk, nb, &spk_id) != 0)
 			goto out;
-		tool_spk_id(spk_id, sid);
+		spkfile_id_format(spk_id, sid);
 		tool_time(nb, t[0]);
 		tool_time(nb + AGENCYDIR_PREKEY_LIFE, t[1]);
 		json_array_append_new(added, json_string(sid));

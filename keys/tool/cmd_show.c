@@ -11,7 +11,7 @@
 
 #include "common/fileio.h"
 #include "keys/fingerprint.h"
-#include "keys/tool/agencydir.h"
+#include "keys/agencydir.h"
 #include "keys/tool/tool.h"
 
 enum { O_DIR, O_PEER, O_JSON, O_OUT, O_FORCE };

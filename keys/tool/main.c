@@ -130,6 +130,7 @@ main(int argc, char **argv)
 	int i = 1;
 
 	harden();
+	report_set_sink(tool_report_sink);
 	if (secret_init() != 0) {
 		tool_warnx("cannot initialise libsodium");
 		return TOOL_EXIT_FAIL;

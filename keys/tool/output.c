@@ -17,6 +17,7 @@
 
 #include "common/hex.h"
 #include "keys/stmt.h"
+#include "common/report.h"
 #include "keys/tool/tool.h"
 
 static int quiet;
@@ -66,6 +67,17 @@ tool_info(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* What shared code (keys/agencydir.c and the like) reports goes where the
+ * tool's own messages go (common/report.h). */
+void
+tool_report_sink(enum report_level level, const char *msg)
+{
+	if (level == REPORT_PROBLEM)
+		tool_warnx("%s", msg);
+	else
+		tool_info("%s", msg);
+}
+
 uint64_t
 tool_now(void)
 {
@@ -97,12 +109,6 @@ tool_time(uint64_t ms, char out[TOOL_TIME_BUFLEN])
 	}
 	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out, TOOL_TIME_BUFLEN, "%s.%03uZ", day, (unsigned)(ms % 1000));
-}
-
-void
-tool_spk_id(uint64_t id, char out[17])
-{
-	snprintf(out, 17, "%016llx", (unsigned long long)id);
 }
 
 int

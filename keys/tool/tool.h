@@ -14,6 +14,8 @@
 
 #include <jansson.h>
 
+#include "common/report.h"
+
 #define TOOL_EXIT_OK            0
 #define TOOL_EXIT_FAIL          1
 #define TOOL_EXIT_USAGE         2
@@ -76,6 +78,9 @@ void tool_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tool_warn_errno(int errnum, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void tool_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The sink main.c gives common/report.h: problems as tool_warnx, progress
+ * as tool_info. */
+void tool_report_sink(enum report_level, const char *msg);
 /* Whether stderr messages for humans are wanted (off under --json). */
 void tool_set_quiet(int quiet);
 
@@ -87,8 +92,7 @@ void tool_set_now(uint64_t ms);
 
 /* RFC 3339 UTC with milliseconds.  Hex is common/hex.h's. */
 void tool_time(uint64_t ms, char out[TOOL_TIME_BUFLEN]);
-/* spk ids are shown and accepted as 16 hex digits. */
-void tool_spk_id(uint64_t id, char out[17]);
+/* spk ids are shown (spkfile_id_format) and accepted as 16 hex digits. */
 int tool_parse_spk_id(const char *s, uint64_t *out);
 
 /* "MSG|PREKEY" into buf. */

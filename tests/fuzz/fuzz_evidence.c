@@ -14,7 +14,7 @@
 
 #include "keys/evidence.h"
 #include "keys/secret.h"
-#include "keys/tool/spkfile.h"
+#include "keys/spkfile.h"
 #include "tests/lib/fixture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -61,7 +61,7 @@ for f in $(find common proto keys daemon cli -name '*.[ch]' | sort); do
 		[ "$to" != "$inc" ] || continue          # a generated header
 		[ "$to" != "$dir" ] || continue
 		# Generated protobuf-c headers belong to proto/.
-		case $inc in proto/*.pb-c.h) to=proto ;; esac
+		case $inc in proto/*.pb-c.h|google/protobuf/*.pb-c.h) to=proto ;; esac
 		case " $ok " in
 		*" $to "*) ;;
 		*) broken "$f includes $inc: $dir may include only: ${ok:-nothing}" ;;

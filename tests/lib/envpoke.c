@@ -18,7 +18,7 @@
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "keys/receipt.h"
-#include "keys/tool/agencydir.h"
+#include "keys/agencydir.h"
 #include "keys/tool/tool.h"
 #include "tests/lib/envpoke.h"
 #include "tests/lib/party.h"

@@ -9,7 +9,7 @@
 #include "keys/receipt.h"
 #include "keys/secret.h"
 #include "keys/tool/tool.h"
-#include "keys/tool/passphrase.h"
+#include "keys/passphrase.h"
 #include "tests/lib/party.h"
 
 int

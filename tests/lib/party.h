@@ -13,7 +13,7 @@
 #include "keys/envelope.h"
 #include "keys/keyfile.h"
 #include "keys/peerkeys.h"
-#include "keys/tool/agencydir.h"
+#include "keys/agencydir.h"
 
 struct party {
 	struct agencydir        dir;

@@ -26,8 +26,8 @@
 #include "keys/evidence.h"
 #include "keys/receipt.h"
 #include "keys/secret.h"
-#include "keys/tool/agencydir.h"
-#include "keys/tool/passphrase.h"
+#include "keys/agencydir.h"
+#include "keys/passphrase.h"
 #include "keys/tool/tool.h"
 
 /* One side of the exchange. */

@@ -83,7 +83,7 @@
 #include "common/tlscert.h"
 #include "keys/envelope.h"
 #include "keys/secret.h"
-#include "keys/tool/agencydir.h"
+#include "keys/agencydir.h"
 #include "proto/frame.h"
 #include "proto/wire.h"
 #include "tests/lib/envpoke.h"

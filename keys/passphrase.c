@@ -16,8 +16,9 @@
 #include <sodium.h>
 
 #include "keys/secret.h"
-#include "keys/tool/passphrase.h"
-#include "keys/tool/tool.h"
+#include "keys/passphrase.h"
+#include "common/report.h"
+#include "common/strnum.h"
 
 /* Room for "\r\n" and one byte more, so that an over-long passphrase is
  * seen as such, and for the NUL. */
@@ -39,7 +40,7 @@ int
 passphrase_src_file(struct passphrase_src *s, const char *path)
 {
 	if (s->fd >= 0 || s->file != NULL) {
-		tool_warnx("give a passphrase file or a descriptor, once");
+		reportx("give a passphrase file or a descriptor, once");
 		return -1;
 	}
 	s->file = path;
@@ -52,11 +53,11 @@ passphrase_src_fd(struct passphrase_src *s, const char *number)
 	uint64_t fd;
 
 	if (s->fd >= 0 || s->file != NULL) {
-		tool_warnx("give a passphrase file or a descriptor, once");
+		reportx("give a passphrase file or a descriptor, once");
 		return -1;
 	}
-	if (opts_number(number, 0, 65535, &fd) != 0) {
-		tool_warnx("passphrase descriptor must be a number");
+	if (strnum_u64(number, 0, 65535, &fd) != 0) {
+		reportx("passphrase descriptor must be a number");
 		return -1;
 	}
 	s->fd = (int)fd;
@@ -101,18 +102,18 @@ finish(char *buf, size_t *len, const char *what, const char *from)
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
 	if (n > PASSPHRASE_MAX) {
-		tool_warnx("%s passphrase from %s: longer than %d bytes", what, from,
+		reportx("%s passphrase from %s: longer than %d bytes", what, from,
 		    PASSPHRASE_MAX);
 		return -1;
 	}
 	buf[n] = '\0';
 	if (memchr(buf, '\0', n) != NULL || memchr(buf, '\n', n) != NULL) {
-		tool_warnx("%s passphrase from %s: more than one line, or a NUL byte",
+		reportx("%s passphrase from %s: more than one line, or a NUL byte",
 		    what, from);
 		return -1;
 	}
 	if (n == 0) {
-		tool_warnx("%s passphrase from %s is empty: refused", what, from);
+		reportx("%s passphrase from %s is empty: refused", what, from);
 		return -1;
 	}
 	*len = n;
@@ -127,24 +128,24 @@ from_file(const char *path, const char *what, char *buf, size_t *len)
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		tool_warn_errno(errno, "cannot open the %s passphrase file %s", what, path);
+		report_errno(errno, "cannot open the %s passphrase file %s", what, path);
 		return -1;
 	}
 	if (fstat(fd, &st) != 0) {
-		tool_warn_errno(errno, "%s", path);
+		report_errno(errno, "%s", path);
 		close(fd);
 		return -1;
 	}
 	/* A pipe (<(...)) is fine; a regular file must be private. */
 	if (S_ISREG(st.st_mode) && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		tool_warnx("passphrase file %s is accessible by group or others "
+		reportx("passphrase file %s is accessible by group or others "
 		    "(chmod 600 it)", path);
 		close(fd);
 		return -1;
 	}
 	n = read_secret(fd, buf, PASSPHRASE_READ, 0);
 	if (n < 0)
-		tool_warn_errno(errno, "cannot read %s", path);
+		report_errno(errno, "cannot read %s", path);
 	close(fd);
 	if (n < 0)
 		return -1;
@@ -161,7 +162,7 @@ from_fd(int fd, const char *what, char *buf, size_t *len)
 	snprintf(from, sizeof(from), "descriptor %d", fd);
 	n = read_secret(fd, buf, PASSPHRASE_READ, 1);
 	if (n < 0) {
-		tool_warn_errno(errno, "cannot read the %s passphrase from %s",
+		report_errno(errno, "cannot read the %s passphrase from %s",
 		    what, from);
 		return -1;
 	}
@@ -229,20 +230,20 @@ from_prompt(const char *what, int confirm, char *buf, size_t *len)
 	int tty, rc = -1;
 
 	if ((tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-		tool_warnx("no terminal to ask for the %s passphrase: use "
+		reportx("no terminal to ask for the %s passphrase: use "
 		    "--passphrase-file or --passphrase-fd", what);
 		return -1;
 	}
 	snprintf(prompt, sizeof(prompt), "%s passphrase: ", what);
 	if (prompt_once(tty, prompt, buf, len) != 0) {
-		tool_warnx("cannot read the %s passphrase from the terminal", what);
+		reportx("cannot read the %s passphrase from the terminal", what);
 		goto out;
 	}
 	if (finish(buf, len, what, "the terminal") != 0)
 		goto out;
 	if (confirm) {
 		if ((again = secret_alloc(PASSPHRASE_BUF)) == NULL) {
-			tool_warnx("out of secret memory");
+			reportx("out of secret memory");
 			goto out;
 		}
 		snprintf(prompt, sizeof(prompt), "%s passphrase, again: ", what);
@@ -250,7 +251,7 @@ from_prompt(const char *what, int confirm, char *buf, size_t *len)
 		    finish(again, &againlen, what, "the terminal") != 0)
 			goto out;
 		if (againlen != *len || sodium_memcmp(again, buf, *len) != 0) {
-			tool_warnx("the two %s passphrases differ", what);
+			reportx("the two %s passphrases differ", what);
 			goto out;
 		}
 	}
@@ -272,7 +273,7 @@ passphrase_get(const struct passphrase_src *src, const char *what, int confirm,
 	*pass = NULL;
 	*len = 0;
 	if ((buf = secret_alloc(PASSPHRASE_BUF)) == NULL) {
-		tool_warnx("out of secret memory");
+		reportx("out of secret memory");
 		return -1;
 	}
 	if (src->file != NULL)

@@ -18,8 +18,8 @@
  * never a partial one.  These functions report errors themselves
  * ("homeward-keys: DIR/agency.pub: ...") and return 0 or -1.
  */
-#ifndef HOMEWARD_KEYS_TOOL_AGENCYDIR_H
-#define HOMEWARD_KEYS_TOOL_AGENCYDIR_H
+#ifndef HOMEWARD_KEYS_AGENCYDIR_H
+#define HOMEWARD_KEYS_AGENCYDIR_H
 
 #include <limits.h>
 #include <stddef.h>
@@ -28,7 +28,7 @@
 #include "keys/bundle.h"
 #include "keys/envelope.h"
 #include "keys/keyfile.h"
-#include "keys/tool/spkfile.h"
+#include "keys/spkfile.h"
 
 #define AGENCYDIR_RIK_KEY       "rik.key"
 #define AGENCYDIR_DAEMON_KEY    "daemon.key"

@@ -10,7 +10,7 @@
 #include <sodium.h>
 
 #include "common/bytes.h"
-#include "keys/tool/spkfile.h"
+#include "keys/spkfile.h"
 
 static const uint8_t MAGIC[8] = "ENV1PKS\0";
 
@@ -130,4 +130,10 @@ spkfile_free(struct spkfile *f)
 	free(f->e);
 	f->e = NULL;
 	f->n = 0;
+}
+
+void
+spkfile_id_format(uint64_t spk_id, char out[SPKFILE_ID_BUFLEN])
+{
+	snprintf(out, SPKFILE_ID_BUFLEN, "%016llx", (unsigned long long)spk_id);
 }

@@ -8,8 +8,8 @@
  * The passphrase lands in secret memory, its trailing newline stripped; an
  * empty one is refused.
  */
-#ifndef HOMEWARD_KEYS_TOOL_PASSPHRASE_H
-#define HOMEWARD_KEYS_TOOL_PASSPHRASE_H
+#ifndef HOMEWARD_KEYS_PASSPHRASE_H
+#define HOMEWARD_KEYS_PASSPHRASE_H
 
 #include <stddef.h>
 

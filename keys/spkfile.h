@@ -9,8 +9,8 @@
  * kept 0600.  Deleting an entry is how a prekey secret is destroyed after
  * retain_until (forward secrecy).
  */
-#ifndef HOMEWARD_KEYS_TOOL_SPKFILE_H
-#define HOMEWARD_KEYS_TOOL_SPKFILE_H
+#ifndef HOMEWARD_KEYS_SPKFILE_H
+#define HOMEWARD_KEYS_SPKFILE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -52,5 +52,8 @@ void spkfile_remove(struct spkfile *, size_t i);
 /* Index of spk_id, or -1. */
 long spkfile_find(const struct spkfile *, uint64_t spk_id);
 void spkfile_free(struct spkfile *);    /* NULL ok */
+/* An spk id as shown to operators: 16 hex digits. */
+#define SPKFILE_ID_BUFLEN       17
+void spkfile_id_format(uint64_t spk_id, char out[SPKFILE_ID_BUFLEN]);
 
 #endif

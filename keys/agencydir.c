@@ -15,8 +15,9 @@
 #include "common/fileio.h"
 #include "keys/atrest.h"
 #include "keys/secret.h"
-#include "keys/tool/agencydir.h"
-#include "keys/tool/tool.h"
+#include "keys/agencydir.h"
+#include "common/report.h"
+#include "common/strnum.h"
 #include "proto/keys.pb-c.h"
 
 static const uint8_t KEYFILE_MAGIC[8] = "ENV1KEY\0";
@@ -27,7 +28,7 @@ agencydir_path(const char *dir, const char *name, char out[PATH_MAX])
 	int n = snprintf(out, PATH_MAX, "%s/%s", dir, name);
 
 	if (n < 0 || n >= PATH_MAX) {
-		tool_warnx("%s: path too long", dir);
+		reportx("%s: path too long", dir);
 		return -1;
 	}
 	return 0;
@@ -43,13 +44,13 @@ agencydir_read_bundle(const char *path, struct bundle *out)
 
 	memset(out, 0, sizeof(*out));
 	if ((r = fileio_read(path, BUNDLE_MAX_LEN, 0, &buf, &len)) != 0) {
-		tool_warn_errno(-r, "cannot read %s", path);
+		report_errno(-r, "cannot read %s", path);
 		return -1;
 	}
 	r = bundle_parse(buf, len, out, why);
 	free(buf);
 	if (r != ENV1_OK) {
-		tool_warnx("%s: bundle refused: %s", path,
+		reportx("%s: bundle refused: %s", path,
 		    why[0] ? why : env1_reason_text(r));
 		return -1;
 	}
@@ -88,22 +89,22 @@ load_prekeys(struct agencydir *d)
 		return -1;
 	if ((r = fileio_read(path, SPKFILE_MAX_LEN, 1, &buf, &len)) != 0) {
 		if (r == -EPERM)
-			tool_warnx("%s: refused: group or others may access it, or "
+			reportx("%s: refused: group or others may access it, or "
 			    "another user owns it (chmod 600 it)", path);
 		else
-			tool_warn_errno(-r, "cannot read %s", path);
+			report_errno(-r, "cannot read %s", path);
 		return -1;
 	}
 	r = spkfile_decode(buf, len, &d->spks, why);
 	free(buf);
 	if (r != ENV1_OK) {
-		tool_warnx("%s: %s", path, why[0] ? why : env1_reason_text(r));
+		reportx("%s: %s", path, why[0] ? why : env1_reason_text(r));
 		return -1;
 	}
 	for (size_t i = 0; i < d->spks.n; i++) {
 		if (memcmp(d->spks.e[i].stmt.owner_rik, d->pub.keys.rik,
 		    ENV1_KEY_LEN) != 0) {
-			tool_warnx("%s: entry %zu: owner_rik is not this agency's RIK",
+			reportx("%s: entry %zu: owner_rik is not this agency's RIK",
 			    path, i);
 			return -1;
 		}
@@ -121,22 +122,22 @@ agencydir_load(const char *dir, int with_prekeys, struct agencydir *d)
 
 	memset(d, 0, sizeof(*d));
 	if (strlen(dir) >= sizeof(d->dir)) {
-		tool_warnx("%s: path too long", dir);
+		reportx("%s: path too long", dir);
 		return -1;
 	}
 	snprintf(d->dir, sizeof(d->dir), "%s", dir);
 	if (agencydir_path(dir, AGENCYDIR_PUB, path) != 0)
 		return -1;
 	if ((r = fileio_read(path, BUNDLE_MAX_LEN, 0, &buf, &len)) != 0) {
-		tool_warn_errno(-r, "cannot read %s", path);
+		report_errno(-r, "cannot read %s", path);
 		goto fail;
 	}
 	if ((r = bundle_parse(buf, len, &d->pub, why)) != ENV1_OK) {
-		tool_warnx("%s: %s", path, why[0] ? why : env1_reason_text(r));
+		reportx("%s: %s", path, why[0] ? why : env1_reason_text(r));
 		goto fail;
 	}
 	if (raw_info(buf, len, d) != 0) {
-		tool_warnx("%s: cannot extract agency_info", path);
+		reportx("%s: cannot extract agency_info", path);
 		goto fail;
 	}
 	free(buf);
@@ -180,7 +181,7 @@ build(const struct agencydir *d, const struct stmt_dsk_cert *add_cert,
 	certs = calloc(k->ncerts + 1, sizeof(*certs));
 	revs = calloc(k->nrevocations + 1, sizeof(*revs));
 	if (certs == NULL || revs == NULL) {
-		tool_warnx("out of memory");
+		reportx("out of memory");
 		goto out;
 	}
 	if (k->ncerts > 0)
@@ -204,11 +205,11 @@ build(const struct agencydir *d, const struct stmt_dsk_cert *add_cert,
 	parts.transitions = d->pub.transitions;
 	parts.ntransitions = d->pub.ntransitions;
 	if ((r = bundle_build(k->rik, &parts, out, outlen)) != ENV1_OK) {
-		tool_warnx("cannot build the bundle: %s", env1_reason_text(r));
+		reportx("cannot build the bundle: %s", env1_reason_text(r));
 		goto out;
 	}
 	if ((r = bundle_parse(*out, *outlen, &check, why)) != ENV1_OK) {
-		tool_warnx("the new bundle would be refused: %s",
+		reportx("the new bundle would be refused: %s",
 		    why[0] ? why : env1_reason_text(r));
 		goto out;
 	}
@@ -245,7 +246,7 @@ agencydir_save_pub(struct agencydir *d, const struct stmt_dsk_cert *add_cert,
 	r = fileio_write_atomic(path, buf, len, 0644, 1);
 	free(buf);
 	if (r != 0) {
-		tool_warn_errno(-r, "cannot write %s", path);
+		report_errno(-r, "cannot write %s", path);
 		bundle_free(&parsed);
 		return -1;
 	}
@@ -265,13 +266,13 @@ agencydir_save_prekeys(const struct agencydir *d)
 	if (agencydir_path(d->dir, AGENCYDIR_PREKEYS, path) != 0)
 		return -1;
 	if ((r = spkfile_encode(&d->spks, &buf, &len)) != ENV1_OK) {
-		tool_warnx("%s: %s", path, env1_reason_text(r));
+		reportx("%s: %s", path, env1_reason_text(r));
 		return -1;
 	}
 	r = fileio_write_atomic(path, buf, len, 0600, 1);
 	free(buf);
 	if (r != 0) {
-		tool_warn_errno(-r, "cannot write %s", path);
+		report_errno(-r, "cannot write %s", path);
 		return -1;
 	}
 	return 0;
@@ -305,7 +306,7 @@ agencydir_export(const struct agencydir *d, uint64_t now, uint8_t **out,
 	int rc;
 
 	if (d->spks.n > 0 && (pks = calloc(d->spks.n, sizeof(*pks))) == NULL) {
-		tool_warnx("out of memory");
+		reportx("out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < d->spks.n; i++)
@@ -341,14 +342,14 @@ static void
 key_error(const char *path, int r)
 {
 	if (r == ENV1_R_KEYFILE_PASSPHRASE)
-		tool_warnx("%s: wrong passphrase", path);
+		reportx("%s: wrong passphrase", path);
 	else if (r == ENV1_R_KEYFILE_PERMISSIONS)
-		tool_warnx("%s: refused: readable by group or others, or a symlink "
+		reportx("%s: refused: readable by group or others, or a symlink "
 		    "(chmod 600 it)", path);
 	else if (r == ENV1_R_IO)
-		tool_warn_errno(errno, "cannot read %s", path);
+		report_errno(errno, "cannot read %s", path);
 	else
-		tool_warnx("%s: %s", path, env1_reason_text(r));
+		reportx("%s: %s", path, env1_reason_text(r));
 }
 
 int
@@ -387,14 +388,14 @@ agencydir_write_key(const char *path, const struct keyfile_contents *c,
 
 	if ((r = keyfile_seal(c, pass, passlen, params, NULL, NULL, &buf,
 	    &len)) != ENV1_OK) {
-		tool_warnx("%s: cannot seal the key file: %s", path,
+		reportx("%s: cannot seal the key file: %s", path,
 		    env1_reason_text(r));
 		return -1;
 	}
 	r = fileio_write_atomic(path, buf, len, 0600, replace);
 	free(buf);
 	if (r != 0) {
-		tool_warn_errno(-r, "cannot write %s", path);
+		report_errno(-r, "cannot write %s", path);
 		return -1;
 	}
 	return 0;
@@ -414,18 +415,18 @@ agencydir_open_rik(const struct agencydir *d, const char *path, const char *pass
 			return -1;
 		path = def;
 	}
-	tool_info("opening %s (Argon2id, 1 GiB) ...", path);
+	report_info("opening %s (Argon2id, 1 GiB) ...", path);
 	if (agencydir_open_key(path, KEYFILE_RIK, pass, passlen, &kc, NULL) != 0)
 		return -1;
 	if ((sk = secret_alloc(64)) == NULL) {
-		tool_warnx("out of secret memory");
+		reportx("out of secret memory");
 		keyfile_contents_free(&kc);
 		return -1;
 	}
 	crypto_sign_seed_keypair(pk, sk, kc.rik_seed);
 	keyfile_contents_free(&kc);
 	if (memcmp(pk, d->pub.keys.rik, ENV1_KEY_LEN) != 0) {
-		tool_warnx("%s is not the RIK of the agency in %s", path, d->dir);
+		reportx("%s is not the RIK of the agency in %s", path, d->dir);
 		secret_free(sk);
 		return -1;
 	}
@@ -439,18 +440,18 @@ agencydir_identity(const struct agencydir *d, const struct keyfile_contents *c,
 {
 	memset(id, 0, sizeof(*id));
 	if (c->kind != KEYFILE_DAEMON || c->dsk_seed == NULL || !c->has_cert) {
-		tool_warnx("the daemon key file lacks its DSK or certificate");
+		reportx("the daemon key file lacks its DSK or certificate");
 		return -1;
 	}
 	if ((id->dsk_sk = secret_alloc(64)) == NULL) {
-		tool_warnx("out of secret memory");
+		reportx("out of secret memory");
 		return -1;
 	}
 	crypto_sign_seed_keypair(id->dsk_pub, id->dsk_sk, c->dsk_seed);
 	if (memcmp(c->cert.dsk_pub, id->dsk_pub, ENV1_KEY_LEN) != 0 ||
 	    memcmp(c->cert.issuer_rik, d->pub.keys.rik, ENV1_KEY_LEN) != 0 ||
 	    stmt_cert_verify(&c->cert) != ENV1_OK) {
-		tool_warnx("the daemon key file's certificate does not match its "
+		reportx("the daemon key file's certificate does not match its "
 		    "key or this agency's RIK");
 		agencydir_identity_free(id);
 		return -1;
@@ -492,11 +493,11 @@ agencydir_unwrap_prekeys(const struct agencydir *d, const uint8_t ksk[32],
 	/* Both wrapping keys come out of one derivation; only k[0..32) is used. */
 	if ((k = secret_alloc(2 * ATREST_KEY_LEN)) == NULL ||
 	    (d->spks.n > 0 && (p = calloc(d->spks.n, sizeof(*p))) == NULL)) {
-		tool_warnx("out of memory");
+		reportx("out of memory");
 		goto out;
 	}
 	if (atrest_derive_keys(ksk, k, k + ATREST_KEY_LEN) != ENV1_OK) {
-		tool_warnx("cannot derive the prekey wrapping key");
+		reportx("cannot derive the prekey wrapping key");
 		goto out;
 	}
 	for (size_t i = 0; i < d->spks.n; i++) {
@@ -505,7 +506,7 @@ agencydir_unwrap_prekeys(const struct agencydir *d, const uint8_t ksk[32],
 
 		p[i].stmt = e->stmt;
 		if ((p[i].sk = secret_alloc(ATREST_KEY_LEN)) == NULL) {
-			tool_warnx("out of secret memory");
+			reportx("out of secret memory");
 			goto out;
 		}
 		if (atrest_spk_unwrap(k, e->stmt.spk_id, e->wrapped, p[i].sk) !=
@@ -513,8 +514,8 @@ agencydir_unwrap_prekeys(const struct agencydir *d, const uint8_t ksk[32],
 		    memcmp(pub, e->stmt.spk_pub, ENV1_KEY_LEN) != 0) {
 			char id[17];
 
-			tool_spk_id(e->stmt.spk_id, id);
-			tool_warnx("%s/%s: prekey %s does not open with this daemon "
+			spkfile_id_format(e->stmt.spk_id, id);
+			reportx("%s/%s: prekey %s does not open with this daemon "
 			    "key file", d->dir, AGENCYDIR_PREKEYS, id);
 			goto out;
 		}
@@ -541,7 +542,7 @@ agencydir_add_prekey(struct spkfile *spks, const struct env1_identity *id,
 	k = secret_alloc(2 * ATREST_KEY_LEN);
 	sk = secret_alloc(ATREST_KEY_LEN);
 	if (k == NULL || sk == NULL) {
-		tool_warnx("out of secret memory");
+		reportx("out of secret memory");
 		goto out;
 	}
 	do {
@@ -558,11 +559,11 @@ agencydir_add_prekey(struct spkfile *spks, const struct env1_identity *id,
 	    stmt_spk_sign(&e.stmt, id->dsk_sk) != ENV1_OK ||
 	    atrest_derive_keys(ksk, k, k + ATREST_KEY_LEN) != ENV1_OK ||
 	    atrest_spk_wrap(k, e.stmt.spk_id, sk, NULL, e.wrapped) != ENV1_OK) {
-		tool_warnx("cannot make a prekey");
+		reportx("cannot make a prekey");
 		goto out;
 	}
 	if (spkfile_add(spks, &e) != ENV1_OK) {
-		tool_warnx("too many prekeys");
+		reportx("too many prekeys");
 		goto out;
 	}
 	if (spk_id != NULL)
