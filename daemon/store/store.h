@@ -1,4 +1,30 @@
 /*
+ * The room daemon/store/.  It owns every SQL statement of the daemon, both
+ * of its databases (data.db and keystore.db), their schema and numbered
+ * migrations, and the audit chain (audit.h): nothing outside this room
+ * speaks SQL or opens either file.
+ *
+ * It may call daemon/base/ (log, clock, config), daemon/rules/ (for the
+ * types its rows carry), keys/ (at-rest encryption: column blobs, wrapped
+ * keys) and common/; nothing above it (daemon/core, daemon/case,
+ * daemon/ctl, daemon/net), which call into it.
+ *
+ * Its files, each calling only those listed after it:
+ *   audit.c          the audit chain: its mac, appending, the anchor,
+ *                    verification (audit.h)
+ *   store_cases.c    cases, erasure, case threads (store_case.h)
+ *   store_consents.c consent records (store_case.h)
+ *   store_held.c     held documents (store_case.h)
+ *   store_alerts.c   the alerts table (store.h, store_case.h)
+ *   store_msgs.c     outbox, inbox, counts
+ *   store_peers.c    peers, thread chains
+ *   store_audit.c    the audit table's rows and anchor (store_audit.h)
+ *   store.c          open, close, size limit, transactions
+ *   store_schema.c   the migrations of both databases
+ *   store_keys.c     keystore.db: case keys, shredding, prekey secrets
+ *   store_sql.c      statement cache, errors, column readers (store_int.h)
+ */
+/*
  * The daemon's store: the only module that speaks SQL (crypto-env1.md 4).
  *
  *   data.db      peers, threads, the outbox, the inbox (the receiver's

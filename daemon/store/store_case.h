@@ -6,7 +6,7 @@
  *   cases         one per case: its code, whose it is, its state; the
  *                 person's profile (sex, minor: what the travel rules need)
  *                 encrypted under the case key.
- *   case_threads  the procedure's state with one partner (daemon/flow.h),
+ *   case_threads  the procedure's state with one partner (daemon/rules/flow.h),
  *                 one per thread; deadline alerts already raised.
  *   consents      the consent records: their scope in clear integers for
  *                 the gate (recipients, steps, categories, expiry), the

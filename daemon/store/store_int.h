@@ -1,7 +1,9 @@
 /*
  * What the store's files share and nothing else may see: the connection
- * handles, the statement cache, the case-key cache and the helpers that
- * turn SQLite results into the errno values of store.h.
+ * handles, the statement cache, the case-key cache, the helpers that turn
+ * SQLite results into the errno values of store.h (store_sql.c, which
+ * calls no other file of the room), the migrations run at open
+ * (store_schema.c) and the column blobs under case keys (store_keys.c).
  */
 #ifndef HOMEWARD_DAEMON_STORE_INT_H
 #define HOMEWARD_DAEMON_STORE_INT_H
@@ -42,12 +44,33 @@ struct store {
 	uint64_t                clock;
 };
 
+/* --- store_sql.c: the plumbing every file uses ------------------------- */
+
 /* The cached, reset statement for sql on db; NULL (logged) on failure. */
 sqlite3_stmt *store_prep(struct store *, sqlite3 *db, const char *sql);
 /* Map an SQLite result code to store.h's errno values, logging what. */
 int store_err(struct store *, sqlite3 *db, int rc, const char *what);
 /* Step a statement that returns no rows; 0 or an errno. */
 int store_exec_stmt(struct store *, sqlite3 *db, sqlite3_stmt *, const char *what);
+/* Run uncached SQL (pragmas, BEGIN, COMMIT, migrations); 0 or an errno. */
+int store_exec(struct store *, sqlite3 *db, const char *sql, const char *what);
+/* Step a data.db statement expected to yield one row, filled by fill;
+ * -ENOENT when there is none. */
+int store_one_row(struct store *, sqlite3_stmt *,
+    void (*fill)(sqlite3_stmt *, void *), void *out, const char *what);
+
+/* Copy a blob column of exactly len bytes (zero-fill when NULL). */
+void store_col_copy(sqlite3_stmt *, int col, void *dst, size_t len);
+/* Copy a text column, truncated to len - 1 ("" when NULL). */
+void store_col_text(sqlite3_stmt *, int col, char *dst, size_t len);
+
+/* --- store_schema.c ---------------------------------------------------- */
+
+/* Bring data.db and keystore.db to the newest schema version; *cause
+ * malloc'ed on error. */
+int store_migrate(struct store *, char **cause);
+
+/* --- store_keys.c ------------------------------------------------------ */
 
 /* Column blobs under the case key of case_id (created when create). */
 int store_seal_col(struct store *, const char *table, const char *column,
@@ -56,8 +79,5 @@ int store_seal_col(struct store *, const char *table, const char *column,
 int store_open_col(struct store *, const char *table, const char *column,
     const uint8_t row_id[ENV1_ID_LEN], const uint8_t case_id[ENV1_ID_LEN],
     const void *blob, size_t bloblen, uint8_t **pt, size_t *ptlen);
-
-/* Copy a blob column of exactly len bytes (zero-fill when NULL). */
-void store_col_copy(sqlite3_stmt *, int col, void *dst, size_t len);
 
 #endif

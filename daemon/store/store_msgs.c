@@ -1,7 +1,8 @@
 /*
- * Rows of the outbox, the inbox (the receiver's ledger) and the alerts
- * (store.h).  Bodies, envelopes and evidence are column blobs under the
- * case key of their thread; everything a query filters on is cleartext.
+ * Rows of the outbox and the inbox (the receiver's ledger), and the
+ * operator's counts (store.h).  Bodies, envelopes and evidence are column
+ * blobs under the case key of their thread; everything a query filters on
+ * is cleartext.  Alerts are store_alerts.c's.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -258,20 +259,15 @@ static const char sql_out_sealed[] =
 static const char sql_out_rowid[] =
     "SELECT row_id, thread_id, seq, msg_type FROM outbox WHERE message_id = ?";
 
-int
-store_out_sealed(struct store *st, const uint8_t message_id[ENV1_ID_LEN],
-    const uint8_t *env, size_t env_len, const uint8_t h_env[ENV1_HASH_LEN],
-    const uint8_t h_inner[ENV1_HASH_LEN], const uint8_t tbs[ENV1_TBS_LEN],
-    const uint8_t sig[ENV1_SIG_LEN])
+/* What sealing a message needs of its row: the ids its blobs are bound
+ * to, its position and its type. */
+static int
+out_seal_ref(struct store *st, const uint8_t message_id[ENV1_ID_LEN],
+    uint8_t row_id[ENV1_ID_LEN], uint8_t thread_id[ENV1_ID_LEN], uint64_t *seq,
+    int *msg_type)
 {
-	struct store_thread     t;
-	sqlite3_stmt           *s;
-	uint8_t                 row_id[ENV1_ID_LEN], thread_id[ENV1_ID_LEN];
-	uint8_t                 tbs_sig[ENV1_TBS_LEN + ENV1_SIG_LEN];
-	uint8_t                *eblob = NULL, *sblob = NULL;
-	size_t                  elen, slen;
-	uint64_t                seq;
-	int                     rc, msg_type;
+	sqlite3_stmt   *s;
+	int             rc;
 
 	if ((s = store_prep(st, st->data, sql_out_rowid)) == NULL)
 		return -EIO;
@@ -284,10 +280,30 @@ store_out_sealed(struct store *st, const uint8_t message_id[ENV1_ID_LEN],
 	}
 	store_col_copy(s, 0, row_id, ENV1_ID_LEN);
 	store_col_copy(s, 1, thread_id, ENV1_ID_LEN);
-	seq = (uint64_t)sqlite3_column_int64(s, 2);
-	msg_type = sqlite3_column_int(s, 3);
+	*seq = (uint64_t)sqlite3_column_int64(s, 2);
+	*msg_type = sqlite3_column_int(s, 3);
 	sqlite3_reset(s);
+	return 0;
+}
 
+int
+store_out_sealed(struct store *st, const uint8_t message_id[ENV1_ID_LEN],
+    const uint8_t *env, size_t env_len, const uint8_t h_env[ENV1_HASH_LEN],
+    const uint8_t h_inner[ENV1_HASH_LEN], const uint8_t tbs[ENV1_TBS_LEN],
+    const uint8_t sig[ENV1_SIG_LEN])
+{
+	struct store_thread     t;
+	sqlite3_stmt           *s;
+	uint8_t                 row_id[ENV1_ID_LEN], thread_id[ENV1_ID_LEN];
+	uint8_t                 tbs_sig[ENV1_TBS_LEN + ENV1_SIG_LEN];
+	uint8_t                *eblob = NULL, *sblob = NULL;
+	size_t                  elen, slen;
+	uint64_t                seq = 0;
+	int                     rc, msg_type = 0;
+
+	if ((rc = out_seal_ref(st, message_id, row_id, thread_id, &seq,
+	    &msg_type)) != 0)
+		return rc;
 	memcpy(tbs_sig, tbs, ENV1_TBS_LEN);
 	memcpy(tbs_sig + ENV1_TBS_LEN, sig, ENV1_SIG_LEN);
 	if ((rc = store_seal_col(st, "outbox", "envelope", row_id, thread_id, 0, env,
@@ -692,7 +708,7 @@ store_in_list(struct store *st, const uint8_t *peer_rik, int state, uint64_t bef
 	return crc < 0 ? crc : 0;
 }
 
-/* --- counts and alerts --------------------------------------------------- */
+/* --- counts ------------------------------------------------------------- */
 
 /* Each of these is answered from a partial index (migration 1). */
 static const char sql_counts_out[] =
@@ -744,50 +760,4 @@ store_counts(struct store *st, struct store_counts *c)
 	    (rc = count_query(st, sql_counts_alerts, &c->alerts, NULL, NULL)) != 0)
 		return rc;
 	return 0;
-}
-
-static const char sql_alert_add[] =
-    "INSERT INTO alerts (at, kind, peer_rik, message_id, thread_id, detail, evidence) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)";
-
-int
-store_alert_add(struct store *st, const char *kind, const uint8_t *peer_rik,
-    const uint8_t *message_id, const uint8_t *thread_id, const char *detail,
-    const uint8_t *evidence, size_t evidence_len, uint64_t at)
-{
-	sqlite3_stmt   *s;
-	uint8_t         row_id[ENV1_ID_LEN], *blob = NULL;
-	size_t          bloblen = 0;
-	int             rc;
-
-	if (evidence != NULL && thread_id != NULL) {
-		randombytes_buf(row_id, sizeof(row_id));
-		rc = store_seal_col(st, "alerts", "evidence", row_id, thread_id, 0,
-		    evidence, evidence_len, &blob, &bloblen);
-		if (rc != 0 && rc != -ENOENT && rc != -EBADMSG)
-			return rc;
-		if (rc != 0) {
-			/* No key for that case: keep it as it came (signed,
-			 * public header material and ciphertext only). */
-			blob = NULL;
-		}
-	}
-	if ((s = store_prep(st, st->data, sql_alert_add)) == NULL) {
-		free(blob);
-		return -EIO;
-	}
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)at);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	if (peer_rik != NULL)
-		sqlite3_bind_blob(s, 3, peer_rik, ENV1_KEY_LEN, SQLITE_STATIC);
-	if (message_id != NULL)
-		sqlite3_bind_blob(s, 4, message_id, ENV1_ID_LEN, SQLITE_STATIC);
-	if (thread_id != NULL)
-		sqlite3_bind_blob(s, 5, thread_id, ENV1_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, detail, -1, SQLITE_STATIC);
-	if (blob != NULL)
-		sqlite3_bind_blob(s, 7, blob, (int)bloblen, SQLITE_STATIC);
-	rc = store_exec_stmt(st, st->data, s, "alert");
-	free(blob);
-	return rc;
 }

@@ -1,0 +1,243 @@
+/*
+ * Held documents (store_case.h): what the gate keeps back until a consent
+ * covers it or a second supervisor approves it.  The body and the reason
+ * for a safety exception are column blobs under the case key; state,
+ * categories and what is missing stay in clear for the listings.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/store/store_case.h"
+#include "daemon/store/store_int.h"
+#include "keys/secret.h"
+
+const char *
+store_held_state_name(int state)
+{
+	switch (state) {
+	case HELD_CONSENT:      return "held";
+	case HELD_APPROVAL:     return "approval";
+	case HELD_RELEASED:     return "released";
+	case HELD_CANCELLED:    return "cancelled";
+	}
+	return "unknown";
+}
+
+#define HELD_COLS "held_id, case_id, peer_rik, msg_type, state, categories, " \
+	"missing, created_at, created_by, approved_by, released_at, message_id"
+
+static void
+held_fill(sqlite3_stmt *s, void *arg)
+{
+	struct store_held *h = arg;
+
+	memset(h, 0, sizeof(*h));
+	store_col_copy(s, 0, h->held_id, ENV1_ID_LEN);
+	store_col_copy(s, 1, h->case_id, ENV1_ID_LEN);
+	store_col_copy(s, 2, h->peer_rik, ENV1_KEY_LEN);
+	h->msg_type = (uint16_t)sqlite3_column_int(s, 3);
+	h->state = sqlite3_column_int(s, 4);
+	h->categories = (uint32_t)sqlite3_column_int64(s, 5);
+	store_col_text(s, 6, h->missing, sizeof(h->missing));
+	h->created_at = (uint64_t)sqlite3_column_int64(s, 7);
+	store_col_text(s, 8, h->created_by, sizeof(h->created_by));
+	store_col_text(s, 9, h->approved_by, sizeof(h->approved_by));
+	h->released_at = (uint64_t)sqlite3_column_int64(s, 10);
+	store_col_copy(s, 11, h->message_id, ENV1_ID_LEN);
+}
+
+static const char sql_held_insert[] =
+    "INSERT INTO held (" HELD_COLS ", body, safety) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, ?)";
+
+int
+store_held_insert(struct store *st, const struct store_held *h,
+    const uint8_t *body, size_t len, const char *safety)
+{
+	sqlite3_stmt   *s;
+	uint8_t        *blob = NULL, *sblob = NULL;
+	size_t          bloblen = 0, sbloblen = 0;
+	int             rc;
+
+	if ((rc = store_seal_col(st, "held", "body", h->held_id, h->case_id, 0,
+	    body, len, &blob, &bloblen)) != 0)
+		return rc;
+	if (safety != NULL && (rc = store_seal_col(st, "held", "safety", h->held_id,
+	    h->case_id, 0, (const uint8_t *)safety, strlen(safety), &sblob,
+	    &sbloblen)) != 0)
+		goto out;
+	if ((s = store_prep(st, st->data, sql_held_insert)) == NULL) {
+		rc = -EIO;
+		goto out;
+	}
+	sqlite3_bind_blob(s, 1, h->held_id, ENV1_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, h->case_id, ENV1_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, h->peer_rik, ENV1_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, h->msg_type);
+	sqlite3_bind_int(s, 5, h->state);
+	sqlite3_bind_int64(s, 6, h->categories);
+	sqlite3_bind_text(s, 7, h->missing, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, (sqlite3_int64)h->created_at);
+	sqlite3_bind_text(s, 9, h->created_by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, h->approved_by, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 11, blob, (int)bloblen, SQLITE_STATIC);
+	if (sblob != NULL)
+		sqlite3_bind_blob(s, 12, sblob, (int)sbloblen, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 12);
+	rc = store_exec_stmt(st, st->data, s, "held insert");
+out:
+	free(blob);
+	free(sblob);
+	return rc;
+}
+
+static const char sql_held_get[] = "SELECT " HELD_COLS " FROM held WHERE held_id = ?";
+
+int
+store_held_get(struct store *st, const uint8_t held_id[ENV1_ID_LEN],
+    struct store_held *out)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_prep(st, st->data, sql_held_get)) == NULL)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, held_id, ENV1_ID_LEN, SQLITE_STATIC);
+	return store_one_row(st, s, held_fill, out, "held");
+}
+
+static const char sql_held_body[] = "SELECT body, safety FROM held WHERE held_id = ?";
+
+int
+store_held_body(struct store *st, const struct store_held *h, uint8_t **body,
+    size_t *len, char **safety)
+{
+	sqlite3_stmt   *s;
+	uint8_t        *sp = NULL;
+	size_t          slen = 0;
+	int             rc;
+
+	*body = NULL;
+	*len = 0;
+	*safety = NULL;
+	if ((s = store_prep(st, st->data, sql_held_body)) == NULL)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, h->held_id, ENV1_ID_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		rc = rc == SQLITE_DONE ? -ENOENT : store_err(st, st->data, rc, "held body");
+		goto out;
+	}
+	if (sqlite3_column_type(s, 0) != SQLITE_BLOB) {
+		rc = -ENOENT;           /* erased */
+		goto out;
+	}
+	if ((rc = store_open_col(st, "held", "body", h->held_id, h->case_id,
+	    sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), body,
+	    len)) != 0)
+		goto out;
+	if (sqlite3_column_type(s, 1) == SQLITE_BLOB) {
+		if ((rc = store_open_col(st, "held", "safety", h->held_id, h->case_id,
+		    sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), &sp,
+		    &slen)) != 0)
+			goto out;
+		/* As a C string, in secret memory like the body. */
+		if ((*safety = secret_alloc(slen + 1)) == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		memcpy(*safety, sp, slen);
+		(*safety)[slen] = '\0';
+	}
+out:
+	sqlite3_reset(s);
+	secret_free(sp);
+	if (rc != 0) {
+		secret_free(*body);
+		*body = NULL;
+		*len = 0;
+	}
+	return rc;
+}
+
+static const char sql_held_update[] =
+    "UPDATE held SET state = ?, missing = ?, approved_by = ?, released_at = ?, "
+    "message_id = ? WHERE held_id = ?";
+
+int
+store_held_update(struct store *st, const struct store_held *h)
+{
+	static const uint8_t    zero[ENV1_ID_LEN];
+	sqlite3_stmt           *s;
+	int                     rc;
+
+	if ((s = store_prep(st, st->data, sql_held_update)) == NULL)
+		return -EIO;
+	sqlite3_bind_int(s, 1, h->state);
+	sqlite3_bind_text(s, 2, h->missing, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, h->approved_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)h->released_at);
+	if (memcmp(h->message_id, zero, ENV1_ID_LEN) != 0)
+		sqlite3_bind_blob(s, 5, h->message_id, ENV1_ID_LEN, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 5);
+	sqlite3_bind_blob(s, 6, h->held_id, ENV1_ID_LEN, SQLITE_STATIC);
+	if ((rc = store_exec_stmt(st, st->data, s, "held update")) != 0)
+		return rc;
+	return sqlite3_changes(st->data) > 0 ? 0 : -ENOENT;
+}
+static const char sql_held_safety[] = "UPDATE held SET safety = ? WHERE held_id = ?";
+
+int
+store_held_set_safety(struct store *st, const struct store_held *h,
+    const char *safety)
+{
+	sqlite3_stmt   *s;
+	uint8_t        *blob = NULL;
+	size_t          bloblen = 0;
+	int             rc;
+
+	if ((rc = store_seal_col(st, "held", "safety", h->held_id, h->case_id, 0,
+	    (const uint8_t *)safety, strlen(safety), &blob, &bloblen)) != 0)
+		return rc;
+	if ((s = store_prep(st, st->data, sql_held_safety)) == NULL) {
+		free(blob);
+		return -EIO;
+	}
+	sqlite3_bind_blob(s, 1, blob, (int)bloblen, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, h->held_id, ENV1_ID_LEN, SQLITE_STATIC);
+	rc = store_exec_stmt(st, st->data, s, "held safety");
+	free(blob);
+	return rc;
+}
+
+static const char sql_held_each[] =
+    "SELECT " HELD_COLS " FROM held WHERE (?1 IS NULL OR case_id = ?1) AND "
+    "((?2 = 0 AND state IN (1, 2)) OR state = ?2) ORDER BY id";
+
+int
+store_held_each(struct store *st, const uint8_t *case_id, int state,
+    store_held_cb cb, void *arg)
+{
+	struct store_held       h;
+	sqlite3_stmt           *s;
+	int                     rc;
+
+	if ((s = store_prep(st, st->data, sql_held_each)) == NULL)
+		return -EIO;
+	if (case_id != NULL)
+		sqlite3_bind_blob(s, 1, case_id, ENV1_ID_LEN, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 1);
+	sqlite3_bind_int(s, 2, state);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		held_fill(s, &h);
+		if ((rc = cb(&h, arg)) != 0) {
+			sqlite3_reset(s);
+			return rc < 0 ? rc : 0;
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_err(st, st->data, rc, "held");
+}
