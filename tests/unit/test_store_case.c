@@ -1,4 +1,4 @@
-/* Unit tests: the procedure's rows (daemon/store_cases.c) on real SQLite
+/* Unit tests: the procedure's rows (daemon/store/store_cases.c) on real SQLite
  * files: cases by code and home, the procedure state of threads, consent
  * records and their withdrawal, held documents with encrypted bodies and
  * safety reasons, alerts, and erasing a case: every key of it gone from
