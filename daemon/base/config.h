@@ -39,8 +39,8 @@
  *   [peers]
  *   agency-b = 192.0.2.7:7400             ; endpoint override for a peer
  */
-#ifndef HOMEWARD_DAEMON_CONFIG_H
-#define HOMEWARD_DAEMON_CONFIG_H
+#ifndef HOMEWARD_DAEMON_BASE_CONFIG_H
+#define HOMEWARD_DAEMON_BASE_CONFIG_H
 
 #include <limits.h>
 #include <stddef.h>

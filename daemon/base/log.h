@@ -3,8 +3,8 @@
  * stamp in the foreground, syslog otherwise; verbosity changeable at run
  * time.  Messages name case codes and message ids, never personal data.
  */
-#ifndef HOMEWARD_DAEMON_LOG_H
-#define HOMEWARD_DAEMON_LOG_H
+#ifndef HOMEWARD_DAEMON_BASE_LOG_H
+#define HOMEWARD_DAEMON_BASE_LOG_H
 
 #include <stdarg.h>
 

@@ -27,8 +27,8 @@
  *   -EPERM   refused by a rule (order, travel, restriction, approvals)
  *   -ENOSPC, -EIO, -EBADMSG: the store failed; nothing was changed.
  */
-#ifndef HOMEWARD_DAEMON_CASE_H
-#define HOMEWARD_DAEMON_CASE_H
+#ifndef HOMEWARD_DAEMON_CASE_CASE_H
+#define HOMEWARD_DAEMON_CASE_CASE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,8 +3,8 @@
  * uses: documents with their header, held documents, the gate, and
  * queueing a document in a case's thread.
  */
-#ifndef HOMEWARD_DAEMON_CASE_INT_H
-#define HOMEWARD_DAEMON_CASE_INT_H
+#ifndef HOMEWARD_DAEMON_CASE_CASE_INT_H
+#define HOMEWARD_DAEMON_CASE_CASE_INT_H
 
 #include "daemon/case/case.h"
 #include "proto/referral.pb-c.h"

@@ -8,8 +8,8 @@
  * a secret the daemon destroyed.  The one module holding private keys
  * (design.md style 7): the rest of the daemon asks it to seal and open.
  */
-#ifndef HOMEWARD_DAEMON_KEYRING_H
-#define HOMEWARD_DAEMON_KEYRING_H
+#ifndef HOMEWARD_DAEMON_CORE_KEYRING_H
+#define HOMEWARD_DAEMON_CORE_KEYRING_H
 
 #include <stddef.h>
 #include <stdint.h>

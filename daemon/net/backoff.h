@@ -3,8 +3,8 @@
  * retransmitting: the n-th delay is uniform in [min, min(max, min * 2^n)].
  * Pure: the caller supplies the randomness, so tests are exact.
  */
-#ifndef HOMEWARD_DAEMON_BACKOFF_H
-#define HOMEWARD_DAEMON_BACKOFF_H
+#ifndef HOMEWARD_DAEMON_NET_BACKOFF_H
+#define HOMEWARD_DAEMON_NET_BACKOFF_H
 
 #include <stdint.h>
 

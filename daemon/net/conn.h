@@ -12,8 +12,8 @@
  * end once, through on_close, after which the pointer is invalid (the
  * memory is released in the libuv close callback).
  */
-#ifndef HOMEWARD_DAEMON_CONN_H
-#define HOMEWARD_DAEMON_CONN_H
+#ifndef HOMEWARD_DAEMON_NET_CONN_H
+#define HOMEWARD_DAEMON_NET_CONN_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -4,8 +4,8 @@
  * two memory BIOs, the checks on a finished handshake, and the hand-over
  * of an accepted socket.  The rest of the daemon sees conn.h only.
  */
-#ifndef HOMEWARD_DAEMON_CONN_INT_H
-#define HOMEWARD_DAEMON_CONN_INT_H
+#ifndef HOMEWARD_DAEMON_NET_CONN_INT_H
+#define HOMEWARD_DAEMON_NET_CONN_INT_H
 
 #include <stdint.h>
 

@@ -5,8 +5,8 @@
  * caller passes now).  The store loads the consents of the case; the
  * outbox holds or releases on the verdict.
  */
-#ifndef HOMEWARD_DAEMON_CONSENT_H
-#define HOMEWARD_DAEMON_CONSENT_H
+#ifndef HOMEWARD_DAEMON_RULES_CONSENT_H
+#define HOMEWARD_DAEMON_RULES_CONSENT_H
 
 #include <stddef.h>
 #include <stdint.h>

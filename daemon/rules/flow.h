@@ -10,8 +10,8 @@
  * request, 4 reintegration confirmation, 5 departure notification,
  * 6 arrival confirmation, 7 follow-up report.
  */
-#ifndef HOMEWARD_DAEMON_FLOW_H
-#define HOMEWARD_DAEMON_FLOW_H
+#ifndef HOMEWARD_DAEMON_RULES_FLOW_H
+#define HOMEWARD_DAEMON_RULES_FLOW_H
 
 #include <stddef.h>
 #include <stdint.h>

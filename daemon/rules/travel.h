@@ -11,8 +11,8 @@
  * caller passes now).  Not thread-safe: local times are computed through
  * the process's TZ (see travel_local_time).
  */
-#ifndef HOMEWARD_DAEMON_TRAVEL_H
-#define HOMEWARD_DAEMON_TRAVEL_H
+#ifndef HOMEWARD_DAEMON_RULES_TRAVEL_H
+#define HOMEWARD_DAEMON_RULES_TRAVEL_H
 
 #include <stddef.h>
 #include <stdint.h>

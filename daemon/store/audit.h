@@ -19,8 +19,8 @@
  * What the anchor cannot catch: someone who can write keystore.db may set
  * it back to an older (seq, mac) and then delete the entries after it.
  */
-#ifndef HOMEWARD_DAEMON_AUDIT_H
-#define HOMEWARD_DAEMON_AUDIT_H
+#ifndef HOMEWARD_DAEMON_STORE_AUDIT_H
+#define HOMEWARD_DAEMON_STORE_AUDIT_H
 
 #include <stdint.h>
 

@@ -50,8 +50,8 @@
  * Thread ids double as case ids for the at-rest keys until the procedure
  * gives cases their own ids.
  */
-#ifndef HOMEWARD_DAEMON_STORE_H
-#define HOMEWARD_DAEMON_STORE_H
+#ifndef HOMEWARD_DAEMON_STORE_STORE_H
+#define HOMEWARD_DAEMON_STORE_STORE_H
 
 #include <stddef.h>
 #include <stdint.h>

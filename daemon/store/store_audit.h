@@ -3,8 +3,8 @@
  * data.db, the anchor in keystore.db and the MAC key.  The chain itself is
  * audit.c's; nothing here computes or checks a mac.
  */
-#ifndef HOMEWARD_DAEMON_STORE_AUDIT_H
-#define HOMEWARD_DAEMON_STORE_AUDIT_H
+#ifndef HOMEWARD_DAEMON_STORE_STORE_AUDIT_H
+#define HOMEWARD_DAEMON_STORE_STORE_AUDIT_H
 
 #include <stdint.h>
 

@@ -21,8 +21,8 @@
  * case_id = its thread id, so one key.  Erasing a case destroys all of
  * them (store_case_erase).
  */
-#ifndef HOMEWARD_DAEMON_STORE_CASE_H
-#define HOMEWARD_DAEMON_STORE_CASE_H
+#ifndef HOMEWARD_DAEMON_STORE_STORE_CASE_H
+#define HOMEWARD_DAEMON_STORE_STORE_CASE_H
 
 #include "daemon/rules/consent.h"
 #include "daemon/rules/flow.h"

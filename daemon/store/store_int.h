@@ -5,8 +5,8 @@
  * calls no other file of the room), the migrations run at open
  * (store_schema.c) and the column blobs under case keys (store_keys.c).
  */
-#ifndef HOMEWARD_DAEMON_STORE_INT_H
-#define HOMEWARD_DAEMON_STORE_INT_H
+#ifndef HOMEWARD_DAEMON_STORE_STORE_INT_H
+#define HOMEWARD_DAEMON_STORE_STORE_INT_H
 
 #include <sqlite3.h>
 
