@@ -18,12 +18,12 @@
 #include <sodium.h>
 
 #include "common/report.h"
+#include "daemon/base/log.h"
 #include "daemon/case/case.h"
 #include "daemon/core/core.h"
 #include "daemon/ctl/ctl.h"
-#include "daemon/base/log.h"
-#include "keys/secret.h"
 #include "keys/passphrase.h"
+#include "keys/secret.h"
 
 /* What shared code (keys/agencydir.c, keys/passphrase.c) reports goes to
  * the daemon's log once there is one (common/report.h). */

@@ -13,8 +13,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "daemon/base/config.h"
 #include "common/strnum.h"
+#include "daemon/base/config.h"
 
 /* What a handler says is wrong, before "FILE:LINE: " is put in front. */
 #define CONFIG_WHY_LEN  256

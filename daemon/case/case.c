@@ -10,12 +10,12 @@
 
 #include <sodium.h>
 
-#include "daemon/store/audit.h"
+#include "daemon/base/log.h"
 #include "daemon/case/case.h"
 #include "daemon/case/case_int.h"
 #include "daemon/core/core.h"
-#include "daemon/base/log.h"
 #include "daemon/rules/travel.h"
+#include "daemon/store/audit.h"
 #include "keys/secret.h"
 #include "proto/pbwipe.h"
 #include "proto/refcat.h"

@@ -12,11 +12,11 @@
 
 #include <sodium.h>
 
-#include "daemon/store/audit.h"
+#include "daemon/base/log.h"
 #include "daemon/case/case.h"
 #include "daemon/case/case_int.h"
 #include "daemon/core/core.h"
-#include "daemon/base/log.h"
+#include "daemon/store/audit.h"
 #include "keys/bundle.h"
 #include "keys/secret.h"
 #include "proto/pbwipe.h"

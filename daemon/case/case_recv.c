@@ -13,11 +13,11 @@
 
 #include <sodium.h>
 
-#include "daemon/store/audit.h"
+#include "daemon/base/log.h"
 #include "daemon/case/case.h"
 #include "daemon/case/case_int.h"
 #include "daemon/core/core.h"
-#include "daemon/base/log.h"
+#include "daemon/store/audit.h"
 #include "keys/secret.h"
 
 /* Alert commands running at once, at most: an alert storm must not fork

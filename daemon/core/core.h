@@ -36,10 +36,10 @@
 #include <uv.h>
 
 #include "daemon/base/clock.h"
-#include "daemon/net/backoff.h"
 #include "daemon/base/config.h"
-#include "daemon/net/conn.h"
 #include "daemon/core/keyring.h"
+#include "daemon/net/backoff.h"
+#include "daemon/net/conn.h"
 #include "daemon/store/store.h"
 #include "keys/bundle.h"
 

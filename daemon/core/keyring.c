@@ -10,8 +10,8 @@
 
 #include <sodium.h>
 
-#include "daemon/core/keyring.h"
 #include "daemon/base/log.h"
+#include "daemon/core/keyring.h"
 #include "keys/secret.h"
 
 static int

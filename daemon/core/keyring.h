@@ -15,9 +15,9 @@
 #include <stdint.h>
 
 #include "daemon/store/store.h"
+#include "keys/agencydir.h"
 #include "keys/envelope.h"
 #include "keys/fingerprint.h"
-#include "keys/agencydir.h"
 
 /* How far ahead prekeys are published (crypto-env1.md 3.3: four ahead). */
 #define KEYRING_PREKEYS_AHEAD   4

@@ -11,9 +11,9 @@
 
 #include <sodium.h>
 
+#include "daemon/base/log.h"
 #include "daemon/core/core.h"
 #include "daemon/core/core_int.h"
-#include "daemon/base/log.h"
 #include "proto/wire.h"
 
 /* --- the directory ------------------------------------------------------- */

@@ -17,9 +17,9 @@
 #include <openssl/ssl.h>
 #include <uv.h>
 
+#include "daemon/base/log.h"
 #include "daemon/net/conn.h"
 #include "daemon/net/conn_int.h"
-#include "daemon/base/log.h"
 
 #define LISTENER_PAUSE_MS       1000    /* accepting paused this long without descriptors */
 #define LISTENER_BATCH          32      /* accepts per wake-up, so reads get their turn */

@@ -23,8 +23,8 @@
 
 #include "common/fileio.h"
 #include "common/tlscert.h"
-#include "daemon/net/conn.h"
 #include "daemon/base/log.h"
+#include "daemon/net/conn.h"
 #include "daemon/net/conn_int.h"
 
 _Static_assert(CONN_SPKI_LEN == TLSCERT_SPKI_HASH_LEN, "SPKI hash lengths");

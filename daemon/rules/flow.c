@@ -27,8 +27,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/rules/flow.h"
 #include "daemon/base/log.h"
+#include "daemon/rules/flow.h"
 #include "keys/env1.h"
 #include "proto/referral.pb-c.h"
 

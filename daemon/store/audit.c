@@ -9,8 +9,8 @@
 
 #include <sodium.h>
 
-#include "daemon/store/audit.h"
 #include "daemon/base/log.h"
+#include "daemon/store/audit.h"
 #include "daemon/store/store.h"
 #include "daemon/store/store_audit.h"
 

@@ -56,8 +56,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keys/env1.h"
 #include "keys/atrest.h"
+#include "keys/env1.h"
 #include "keys/stmt.h"
 
 struct store;
