@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "common/docjson.h"
+#include "common/hex.h"
 #include "common/strnum.h"
 
 #define PATH_LEN        512
@@ -319,18 +320,6 @@ enum_to_pb(struct build *b, const ProtobufCEnumDescriptor *e, const json_t *v,
 	    names);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int build_message(struct build *, const ProtobufCMessageDescriptor *,
     const json_t *, ProtobufCMessage **);
 
@@ -398,18 +387,16 @@ value_to_pb(struct build *b, const ProtobufCFieldDescriptor *f,
 		if ((len = strlen(s)) / 2 > DOCJSON_STRING_MAX)
 			return fail(b, -E2BIG, "longer than %d bytes",
 			    DOCJSON_STRING_MAX);
-		for (size_t i = 0; i < len; i++)
-			if (hexval(s[i]) < 0)
-				return fail(b, -EINVAL, "not a hex string");
+		if (strspn(s, "0123456789abcdefABCDEF") != len)
+			return fail(b, -EINVAL, "not a hex string");
 		if (len % 2 != 0)
 			return fail(b, -EINVAL, "not a hex string (odd length)");
 		if (len == 0)
 			return 0;
 		if ((bd->data = arena_alloc(b, len / 2)) == NULL)
 			return fail(b, -ENOMEM, "out of memory");
-		for (size_t i = 0; i < len / 2; i++)
-			bd->data[i] = (uint8_t)(hexval(s[2 * i]) << 4 |
-			    hexval(s[2 * i + 1]));
+		if (hex_decode(s, bd->data, len / 2) != 0)
+			return fail(b, -EINVAL, "not a hex string");
 		bd->len = len / 2;
 		return 0;
 	case PROTOBUF_C_TYPE_MESSAGE:

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "common/docjson.h"
+#include "tests/unit/pbsame.h"
 #include "google/protobuf/descriptor.pb-c.h"
 #include "proto/control.pb-c.h"
 #include "proto/referral.pb-c.h"
@@ -51,28 +52,6 @@ J(const char *text)
 		fail_msg("bad test JSON (%s): %s", jerr.text, s);
 	free(s);
 	return v;
-}
-
-static void
-packed(const ProtobufCMessage *m, uint8_t **buf, size_t *len)
-{
-	*len = protobuf_c_message_get_packed_size(m);
-	assert_non_null(*buf = malloc(*len + 1));
-	assert_int_equal(protobuf_c_message_pack(m, *buf), *len);
-}
-
-static void
-assert_same_message(const ProtobufCMessage *a, const ProtobufCMessage *b)
-{
-	uint8_t *pa, *pb;
-	size_t la, lb;
-
-	packed(a, &pa, &la);
-	packed(b, &pb, &lb);
-	assert_int_equal(la, lb);
-	assert_memory_equal(pa, pb, la);
-	free(pa);
-	free(pb);
 }
 
 static void

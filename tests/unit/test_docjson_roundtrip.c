@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "common/docjson.h"
+#include "tests/unit/pbsame.h"
 #include "proto/referral.pb-c.h"
 
 #define AR      &homeward__referral__assistance_request__descriptor
@@ -29,28 +30,6 @@ static const ProtobufCMessageDescriptor *const documents[] = {
 	AR, AC, RR, RC, DN, ACF, FU, CW, EC,
 };
 #define NDOCS   (sizeof(documents) / sizeof(documents[0]))
-
-static void
-packed(const ProtobufCMessage *m, uint8_t **buf, size_t *len)
-{
-	*len = protobuf_c_message_get_packed_size(m);
-	assert_non_null(*buf = malloc(*len + 1));
-	assert_int_equal(protobuf_c_message_pack(m, *buf), *len);
-}
-
-static void
-assert_same_message(const ProtobufCMessage *a, const ProtobufCMessage *b)
-{
-	uint8_t *pa, *pb;
-	size_t la, lb;
-
-	packed(a, &pa, &la);
-	packed(b, &pb, &lb);
-	assert_int_equal(la, lb);
-	assert_memory_equal(pa, pb, la);
-	free(pa);
-	free(pb);
-}
 
 /* Messages filled from their descriptors: every field set, random values
  * (enum values the enum defines), strings from a synthetic list. */
@@ -190,7 +169,7 @@ filled(const ProtobufCMessageDescriptor *d, uint64_t seed)
 
 	assert_non_null(fl);
 	fl->rng = seed * UINT64_C(0x9e3779b97f4a7c15) + 1;
-	packed(fill_message(fl, d), &buf, &len);
+	pbsame_packed(fill_message(fl, d), &buf, &len);
 	assert_non_null(m = protobuf_c_message_unpack(d, NULL, len, buf));
 	free(buf);
 	for (size_t i = 0; i < fl->n; i++)
