@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "common/docjson.h"
+#include "common/hex.h"
 #include "common/msgtype.h"
 
 void
@@ -92,18 +93,12 @@ cli_duration(uint64_t ms, char *out, size_t len)
 const char *
 cli_hex(ProtobufCBinaryData b, char out[CLI_ID_BUFLEN])
 {
-	static const char digits[] = "0123456789abcdef";
-	size_t n = b.len < 32 ? b.len : 32;
-
 	if (b.len == 0) {
 		snprintf(out, CLI_ID_BUFLEN, "-");
 		return out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b.data[i] >> 4];
-		out[2 * i + 1] = digits[b.data[i] & 0x0f];
-	}
-	out[2 * n] = '\0';
+	/* At most 32 bytes: ids and hashes; CLI_ID_BUFLEN holds that. */
+	hex_encode(b.data, b.len < 32 ? b.len : 32, out);
 	return out;
 }
 
