@@ -2,10 +2,17 @@
  * The control room (daemon/ctl/): the operator's requests on the control
  * socket.
  *
- *   control.c   the socket: accept, SO_PEERCRED, framing, one request at
- *               a time per client
- *   ctl.c       the dispatch table: request kind -> roles -> handler
- *   ctl_*.c     the handlers, one file per subject
+ *   control.c    the socket: accept, SO_PEERCRED, framing, one request at
+ *                a time per client
+ *   ctl.c        the dispatch table: request kind -> roles -> handler
+ *   ctl_daemon.c ctl_msgs.c ctl_case.c ctl_consent.c ctl_step.c
+ *   ctl_alert.c  the handlers, one file per subject
+ *   ctl_reply.c  records that handlers of several subjects send alike
+ *   ctl_result.c results (store and case errors, roles) and look-ups
+ *   ctl_int.h    what the ctl files share
+ *
+ * Inside the room calls go one way: ctl.c -> the handlers -> ctl_reply.c
+ * -> ctl_result.c, and all of them to control.c.
  *
  * May call: case/ (the procedure), core/ (delivery, peers), store/,
  * rules/, base/, and keys/ proto/ common/.  Nothing below calls up into

@@ -1,0 +1,272 @@
+/*
+ * The daemon's own requests: its status, the peer directory (list,
+ * import a partner's bundle, verify, suspend, resume, remove) and the
+ * log level.  Any role may look; supervisors change (ctl.c's table).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "daemon/ctl/ctl_int.h"
+#include "daemon/base/log.h"
+#include "keys/fingerprint.h"
+
+void
+ctl_status(const struct ctl_call *call, const Request *rq)
+{
+	struct control_client          *c = call->c;
+	struct daemon                  *d = call->d;
+	Response                        r = HOMEWARD__CONTROL__RESPONSE__INIT;
+	Homeward__Control__Status       s = HOMEWARD__CONTROL__STATUS__INIT;
+	struct store_counts             n;
+	char                            listen[128] = "";
+	int                             rc;
+
+	(void)rq;
+	if ((rc = store_counts(d->store, &n)) != 0) {
+		ctl_store_result(c, rc, "status");
+		return;
+	}
+	s.agency_id = d->keys.agency_id;
+	s.fingerprint = d->keys.fingerprint;
+	s.software = (char *)"homewardd " HOMEWARD_VERSION;
+	s.started_at = d->started_at;
+	s.now = clock_now();
+	s.peers_total = (uint32_t)d->npeers;
+	for (size_t i = 0; i < d->npeers; i++)
+		s.peers_connected += peer_is_connected(d->peers[i]);
+	s.outbox_unacked = n.out_unacked;
+	s.outbox_waiting = n.out_waiting;
+	s.oldest_unacked_at = n.oldest_unacked_at;
+	if (n.oldest_unacked_at != 0) {
+		s.oldest_unacked_id.data = n.oldest_unacked_id;
+		s.oldest_unacked_id.len = ENV1_ID_LEN;
+	}
+	s.inbox_total = n.in_total;
+	s.inbox_gap_held = n.in_gap_held;
+	s.alerts = n.alerts;
+	if (d->listener != NULL)
+		snprintf(listen, sizeof(listen), "%s:%u", d->cfg.listen_host,
+		    conn_listener_port(d->listener));
+	s.listen = listen;
+	r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_STATUS;
+	r.status = &s;
+	control_send(c, &r);
+	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
+}
+
+void
+ctl_peers_list(const struct ctl_call *call, const Request *rq)
+{
+	struct control_client  *c = call->c;
+	struct daemon          *d = call->d;
+
+	(void)rq;
+	for (size_t i = 0; i < d->npeers; i++) {
+		struct peer                    *p = d->peers[i];
+		Response                        r = HOMEWARD__CONTROL__RESPONSE__INIT;
+		Homeward__Control__PeerInfo     pi = HOMEWARD__CONTROL__PEER_INFO__INIT;
+		char                            fp[FP_DISPLAY_BUFLEN];
+		const struct stmt_spk          *spk;
+		uint64_t                        unacked = 0, now = clock_now();
+
+		fp_display(p->rec.rik, fp);
+		store_peer_unacked(d->store, p->rec.rik, &unacked);
+		pi.agency_id = p->rec.agency_id;
+		pi.name = p->b.info.name;
+		pi.country = p->b.info.country;
+		pi.time_zone = p->b.info.time_zone;
+		pi.endpoint = p->endpoint;
+		pi.fingerprint = fp;
+		pi.rik.data = p->rec.rik;
+		pi.rik.len = ENV1_KEY_LEN;
+		pi.verified = p->rec.verified;
+		pi.suspended = p->rec.suspended || p->b.keys.suspended;
+		pi.connected = peer_is_connected(p);
+		pi.imported_at = p->rec.imported_at;
+		pi.last_seen_at = p->rec.last_seen_at;
+		pi.outbox_unacked = unacked;
+		for (size_t k = 0; k < p->b.keys.nprekeys; k++) {
+			spk = &p->b.keys.prekeys[k];
+			if (peerkeys_validate_prekey(&p->b.keys, spk, now) == ENV1_OK)
+				pi.valid_prekeys++;
+		}
+		r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_PEER;
+		r.peer = &pi;
+		if (control_send(c, &r) != 0)
+			break;
+	}
+	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
+}
+
+void
+ctl_peer_import(const struct ctl_call *call, const Request *rq)
+{
+	struct control_client  *c = call->c;
+	struct daemon          *d = call->d;
+	const Homeward__Control__PeerImport *req = rq->peer_import;
+	struct bundle           b;
+	struct store_peer       row;
+	struct peer            *existing;
+	char                    why[BUNDLE_WHY_LEN], fp[FP_DISPLAY_BUFLEN];
+	char                    host[256];
+	uint16_t                port;
+	int                     rc;
+
+	if (bundle_parse(req->bundle.data, req->bundle.len, &b, why) != ENV1_OK) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "bundle refused: %s", why);
+		return;
+	}
+	fp_display(b.keys.rik, fp);
+	if (req->fingerprint == NULL || strcmp(req->fingerprint, fp) != 0) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "the confirmed fingerprint is not this bundle's (%s): compare it "
+		    "with the partner again, out of band", fp);
+		goto out;
+	}
+	if (sodium_memcmp(b.keys.rik, d->keys.id.rik_pub, ENV1_KEY_LEN) == 0) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "this is our own agency's bundle");
+		goto out;
+	}
+	if (req->endpoint != NULL && req->endpoint[0] != '\0' &&
+	    (config_split_hostport(req->endpoint, host, sizeof(host), &port) != 0 ||
+	    port == 0)) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
+		    "endpoint must be host:port");
+		goto out;
+	}
+	if ((existing = peers_by_agency(d, b.info.agency_id)) != NULL &&
+	    memcmp(existing->rec.rik, b.keys.rik, ENV1_KEY_LEN) != 0) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "agency %s is already pinned to another identity; a new root key "
+		    "needs a transition, or remove the peer first", b.info.agency_id);
+		goto out;
+	}
+	if (peers_spki_owner(d, b.info.tls_spki_sha256, b.keys.rik) != NULL) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "this bundle's TLS key is pinned for another peer: refused");
+		goto out;
+	}
+	/* Re-importing a known agency (same root key) updates its bundle: it
+	 * keeps the operator's state and every revocation already held. */
+	existing = peers_by_rik(d, b.keys.rik);
+	if (existing != NULL && !peer_bundle_keeps_revocations(&existing->b, &b)) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "this bundle of %s lacks a revocation already recorded: it is "
+		    "older than what we hold, or was altered", b.info.agency_id);
+		goto out;
+	}
+	memset(&row, 0, sizeof(row));
+	if (existing != NULL) {
+		row = existing->rec;
+		row.bundle = NULL;
+		row.bundle_len = 0;
+	}
+	memcpy(row.rik, b.keys.rik, ENV1_KEY_LEN);
+	snprintf(row.agency_id, sizeof(row.agency_id), "%s", b.info.agency_id);
+	if (req->endpoint != NULL && req->endpoint[0] != '\0')
+		snprintf(row.endpoint, sizeof(row.endpoint), "%s", req->endpoint);
+	row.verified = 1;
+	row.imported_at = clock_now();
+	row.bundle = req->bundle.data;
+	row.bundle_len = req->bundle.len;
+	if ((rc = store_peer_put(d->store, &row)) != 0) {
+		ctl_store_result(c, rc, "peer import");
+		goto out;
+	}
+	if ((rc = peers_load(d)) != 0) {
+		ctl_store_result(c, rc, "peer directory reload");
+		goto out;
+	}
+	log_info("peer %s imported (fingerprint verified by the operator)",
+	    b.info.agency_id);
+	peers_dial_all(d);
+	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK,
+	    "peer %s imported", b.info.agency_id);
+out:
+	bundle_free(&b);
+}
+
+void
+ctl_peer_action(const struct ctl_call *call, const Request *rq)
+{
+	struct control_client  *c = call->c;
+	struct daemon          *d = call->d;
+	const Homeward__Control__PeerAction *req = rq->peer_action;
+	struct peer            *p;
+	struct store_peer       row;
+	char                    fp[FP_DISPLAY_BUFLEN];
+	uint64_t                unacked = 0;
+	int                     rc;
+
+	if (req->agency_id == NULL || (p = peers_by_agency(d, req->agency_id)) == NULL) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_NOT_FOUND,
+		    "no peer %s; `homeward peers` lists them",
+		    req->agency_id ? req->agency_id : "");
+		return;
+	}
+	row = p->rec;
+	switch (req->action) {
+	case HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_VERIFY:
+		fp_display(p->rec.rik, fp);
+		if (req->fingerprint == NULL || strcmp(req->fingerprint, fp) != 0) {
+			control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+			    "the confirmed fingerprint does not match %s's", p->rec.agency_id);
+			return;
+		}
+		row.verified = 1;
+		break;
+	case HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_SUSPEND:
+		row.suspended = 1;
+		break;
+	case HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_RESUME:
+		row.suspended = 0;
+		break;
+	case HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_REMOVE:
+		if (store_peer_unacked(d->store, p->rec.rik, &unacked) == 0 && unacked) {
+			control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+			    "%s has %llu message(s) without a receipt; suspend it instead",
+			    p->rec.agency_id, (unsigned long long)unacked);
+			return;
+		}
+		rc = store_peer_delete(d->store, p->rec.rik);
+		goto reload;
+	default:
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
+		    "unknown peer action");
+		return;
+	}
+	rc = store_peer_put(d->store, &row);
+reload:
+	if (rc != 0) {
+		ctl_store_result(c, rc, "peer update");
+		return;
+	}
+	if ((rc = peers_load(d)) != 0) {
+		ctl_store_result(c, rc, "peer directory reload");
+		return;
+	}
+	peers_dial_all(d);
+	log_info("peer %s: operator action %d", req->agency_id, (int)req->action);
+	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
+}
+
+void
+ctl_log_level(const struct ctl_call *call, const Request *rq)
+{
+	struct control_client  *c = call->c;
+	enum log_level          lvl;
+
+	if (rq->log_level->level == NULL ||
+	    log_level_parse(rq->log_level->level, &lvl) != 0) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
+		    "log level must be warn, info or debug");
+		return;
+	}
+	log_setlevel(lvl);
+	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK,
+	    "log level %s", rq->log_level->level);
+}
