@@ -7,7 +7,7 @@
  * It may call daemon/base/ (log, clock, config), daemon/rules/ (for the
  * types its rows carry), keys/ (at-rest encryption: column blobs, wrapped
  * keys) and common/; nothing above it (daemon/core, daemon/case,
- * daemon/ctl, daemon/net), which call into it.
+ * daemon/ctl call into it; daemon/net does not know it).
  *
  * Its files, each calling only those listed after it:
  *   audit.c          the audit chain: its mac, appending, the anchor,
