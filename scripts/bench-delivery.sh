@@ -22,8 +22,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-agency_new alpha $((PORT_BASE + 1))
-agency_new beta $((PORT_BASE + 2))
+agency_new alpha listen
+agency_new beta listen
 agency_start alpha
 agency_start beta
 pair alpha beta

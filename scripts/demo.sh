@@ -23,6 +23,8 @@ BUILD=${BUILD:-build}
 KEYS=$BUILD/homeward-keys
 HWD=$BUILD/homewardd
 HW=$BUILD/homeward
+# The office's port; if another program holds it, the office takes another
+# (step 3).
 PORT=${DEMO_PORT:-17443}
 
 umask 077
@@ -76,19 +78,41 @@ dial_min_ms = 200
 dial_max_ms = 2000
 CONF
 }
-conf dest "listen = 127.0.0.1:$PORT" >"$T/dest.conf"
+wait_for() { i=0; until "$@" >/dev/null 2>&1; do i=$((i+1)); [ $i -lt 200 ] || return 1; sleep 0.1; done; }
+# dest_up: the office's daemon answers, or has exited.
+dest_up() { "$HW" -s "$T/dest.sock" status || ! kill -0 "$(cat "$T/dest.pid")"; }
 conf origin "" >"$T/origin.conf"
-"$HWD" -f "$T/dest.conf" 2>"$T/dest.log" &
-echo $! >"$T/dest.pid"
+# If another program holds PORT, the office listens on another one (a
+# random one below the kernel's ephemeral range, 20 tries at most); its
+# bundle still names PORT, so the partner imports it with --endpoint, as
+# an operator would for an office that moved.
+ENDPOINT=
+tries=1
+while :; do
+	conf dest "listen = 127.0.0.1:$PORT" >"$T/dest.conf"
+	"$HWD" -f "$T/dest.conf" 2>"$T/dest.log" &
+	echo $! >"$T/dest.pid"
+	wait_for dest_up || { cat "$T/dest.log"; exit 1; }
+	"$HW" -s "$T/dest.sock" status >/dev/null 2>&1 && break
+	wait "$(cat "$T/dest.pid")" || true
+	if [ "$tries" -ge 20 ] || ! grep -q "address already in use" "$T/dest.log"; then
+		cat "$T/dest.log"
+		exit 1
+	fi
+	old=$PORT
+	PORT=$((10000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 10000))
+	echo "-- 127.0.0.1:$old is taken by another program: the office listens on $PORT"
+	ENDPOINT="--endpoint 127.0.0.1:$PORT"
+	tries=$((tries + 1))
+done
 "$HWD" -f "$T/origin.conf" 2>"$T/origin.log" &
 echo $! >"$T/origin.pid"
-wait_for() { i=0; until "$@" >/dev/null 2>&1; do i=$((i+1)); [ $i -lt 200 ] || return 1; sleep 0.1; done; }
-wait_for "$HW" -s "$T/dest.sock" status || { cat "$T/dest.log"; exit 1; }
 wait_for "$HW" -s "$T/origin.sock" status || { cat "$T/origin.log"; exit 1; }
 echo "-- each operator imports the other's bundle, typing the fingerprint read out by phone:"
 "$HW" -s "$T/dest.sock" peers import "$T/origin.bundle" \
     --fingerprint "$("$KEYS" fingerprint --dir "$T/origin" --json | sed -n 's/.*"fingerprint": "\([0-9 ]*\)".*/\1/p')"
-"$HW" -s "$T/origin.sock" peers import "$T/dest.bundle" \
+# shellcheck disable=SC2086
+"$HW" -s "$T/origin.sock" peers import "$T/dest.bundle" $ENDPOINT \
     --fingerprint "$("$KEYS" fingerprint --dir "$T/dest" --json | sed -n 's/.*"fingerprint": "\([0-9 ]*\)".*/\1/p')"
 connected() { "$HW" -s "$T/dest.sock" status | grep -q "peers *1 connected"; }
 wait_for connected || { echo "the daemons did not connect" >&2; exit 1; }

@@ -17,8 +17,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/crash.XXXXXX")
 trap 'agencies_cleanup; rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM HUP
 
-agency_new alpha $((PORT_BASE + 11))
-agency_new beta $((PORT_BASE + 12))
+agency_new alpha listen
+agency_new beta listen
 agency_start alpha
 agency_start beta
 pair alpha beta

@@ -18,8 +18,8 @@ trap 'agencies_cleanup; rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM HUP
 
 step "three agencies: alpha and beta listen, gamma does not"
-agency_new alpha $((PORT_BASE + 1))
-agency_new beta $((PORT_BASE + 2))
+agency_new alpha listen
+agency_new beta listen
 agency_new gamma
 agency_start alpha
 agency_start beta

@@ -51,7 +51,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 LOG=$T/alpha.log
-PORT=$((PORT_BASE + 1))
 CASES=0
 
 # run NAME COMMAND...: keep its output in $T/NAME.out (shown on failure).
@@ -117,15 +116,23 @@ unseen() {
 }
 peer_gone() { ! peer_connected "$1" "$2"; }
 
-step "two daemons, alpha listening on $PORT, beta dialling"
-agency_new alpha "$PORT"
+# alpha's port, known once it started (and again after a restart: a port
+# taken meanwhile moves it, tests/integration/lib/agencies.sh), and what
+# wirepoke sends to it.
+alpha_port() {
+	PORT=$(port_of alpha)
+	SEND="send 127.0.0.1 $PORT --as $T/beta --pass $T/beta.pass --to $T/alpha.bundle"
+}
+
+step "two daemons, alpha listening, beta dialling"
+agency_new alpha listen
 agency_new beta
 agency_start alpha
 agency_start beta
+alpha_port
 pair alpha beta
 wait_for 30 peer_connected alpha beta || fail "beta never connected to alpha"
 [ "$(state)" = "0 0 0 0 0" ] || fail "alpha starts with state '$(state)'"
-SEND="send 127.0.0.1 $PORT --as $T/beta --pass $T/beta.pass --to $T/alpha.bundle"
 
 step "14a: the same message in a new envelope is a duplicate"
 mark
@@ -289,6 +296,7 @@ expect bundle-old "10 10 0 10 5"
 step "alpha, restarted from its store, refuses the revoked DSK's envelope"
 agency_stop alpha
 agency_start alpha
+alpha_port
 mark
 # shellcheck disable=SC2086
 run revoked "$WP" $SEND --mode valid

@@ -18,8 +18,8 @@ trap 'agencies_cleanup; rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM HUP
 
 LOG_LEVEL=debug
-agency_new alpha $((PORT_BASE + 21))
-agency_new beta $((PORT_BASE + 22))
+agency_new alpha listen
+agency_new beta listen
 agency_start alpha
 agency_start beta
 pair alpha beta

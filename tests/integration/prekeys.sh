@@ -21,8 +21,8 @@ now_ms=$(($(date +%s) * 1000))
 # alpha's keys are made 29 days ago less LEAD seconds: its first prekey
 # (valid 8 days, retained 21 more) is retained LEAD seconds from now.
 INIT_NOW=$((now_ms - 29 * DAY + LEAD * 1000)) PREKEY_CHECK_MS=500 \
-    agency_new alpha $((PORT_BASE + 31))
-agency_new beta $((PORT_BASE + 32))
+    agency_new alpha listen
+agency_new beta listen
 
 # The first entry of prekeys.dat: 13-byte header, then statement (212)
 # and wrapped secret (72).

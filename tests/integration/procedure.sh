@@ -57,8 +57,8 @@ $AUDITOR = auditor
 $SUPERVISOR2 = supervisor"
 
 step "three agencies: ci-abidjan refers, ml-bamako and sn-dakar receive"
-EXTRA_CONF=$PROC agency_new ci-abidjan $((PORT_BASE + 1))
-TZONE=Africa/Bamako EXTRA_CONF=$PROC agency_new ml-bamako $((PORT_BASE + 2))
+EXTRA_CONF=$PROC agency_new ci-abidjan listen
+TZONE=Africa/Bamako EXTRA_CONF=$PROC agency_new ml-bamako listen
 TZONE=Africa/Dakar EXTRA_CONF=$PROC agency_new sn-dakar
 for a in ci-abidjan ml-bamako sn-dakar; do agency_start $a; done
 pair ci-abidjan ml-bamako

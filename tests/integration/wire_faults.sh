@@ -42,7 +42,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 LOG=$T/alpha.log
-PORT=$((PORT_BASE + 1))
 CASES=0
 
 # run NAME COMMAND...: keep its output in $T/NAME.out (shown on failure).
@@ -86,12 +85,13 @@ unchanged() {
 	CASES=$((CASES + 1))
 }
 
-step "two daemons, alpha listening on $PORT, beta dialling; mallory has keys only"
-agency_new alpha "$PORT"
+step "two daemons, alpha listening, beta dialling; mallory has keys only"
+agency_new alpha listen
 agency_new beta
 agency_new mallory
 agency_start alpha
 agency_start beta
+PORT=$(port_of alpha)
 pair alpha beta
 wait_for 30 peer_connected alpha beta || fail "beta never connected to alpha"
 wait_for 30 peer_connected beta alpha || fail "beta does not see alpha"

@@ -4,29 +4,86 @@
 # CLI pointed at each.  The caller sets BUILD and T (a temporary directory)
 # and removes T itself; agencies_cleanup stops every daemon started here.
 #
-#   agency_new NAME [PORT]   keys and config in $T/NAME*; no PORT: no listener
-#                            (TZONE: its time zone; EXTRA_CONF: lines appended
-#                            to its configuration)
-#   agency_start NAME        start homewardd, wait until it answers
+#   agency_new NAME [listen] keys and config in $T/NAME*; "listen": with a
+#                            listener on a port of its own (port_of), else
+#                            none (TZONE: its time zone; EXTRA_CONF: lines
+#                            appended to its configuration)
+#   agency_start NAME        start homewardd, wait until it answers; on
+#                            another port if its own is taken (agency_move)
+#   port_of NAME             the port NAME listens on (it may change at start)
 #   agency_stop NAME         SIGTERM, wait for it to exit
 #   agency_kill NAME         SIGKILL, wait for it to exit
 #   hw NAME ARGS...          the CLI against NAME's daemon
 #   pair A B                 each imports the other's bundle, fingerprint confirmed
 #   wait_for SECONDS CMD...  poll CMD every 0.1 s until it succeeds
 #   status_of NAME FIELD     one field of `homeward status --json`
+#
+# Ports: no choice made here can be sure that nobody else takes the port
+# before the daemon binds it, so agency_start checks: a daemon that exits
+# with "address already in use" is started again on another port, up to
+# PORT_TRIES times.  PORT_FIRST (a test's, e.g. ports.sh): ports to take
+# first, in order, before random ones.
 
 KEYS=$BUILD/homeward-keys
 HWD=$BUILD/homewardd
 HWCLI=$BUILD/homeward
-# Ports of our own: a base derived from the pid, 40 apart per script run.
-PORT_BASE=${PORT_BASE:-$((20000 + ($$ % 1000) * 40))}
+# Ports are drawn at random from 10000-19999: below the kernel's ephemeral
+# range (Linux: 32768-60999), where connect() takes its local ports, so no
+# outgoing connection on the machine can take a daemon's port while the
+# daemon restarts; and below 20000, out of the way of other checkouts
+# whose suites still take fixed ports from 20000 up.
+PORT_LO=${PORT_LO:-10000}
+PORT_HI=${PORT_HI:-19999}
+PORT_TRIES=${PORT_TRIES:-20}
+PORT_FIRST=${PORT_FIRST:-}
 
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 step() { printf '== %s\n' "$*"; }
 
+# port_pick: a port for a listener, in $picked (not printed: a command
+# substitution's subshell could not take it off PORT_FIRST): the next of
+# PORT_FIRST, else a random one that no agency of this run has.
+port_pick() {
+	if [ -n "$PORT_FIRST" ]; then
+		# shellcheck disable=SC2086
+		set -- $PORT_FIRST
+		picked=$1
+		shift
+		PORT_FIRST=$*
+		return 0
+	fi
+	while :; do
+		rnd=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+		picked=$((PORT_LO + rnd % (PORT_HI - PORT_LO + 1)))
+		cat "$T"/*.port 2>/dev/null | grep -qx "$picked" || return 0
+	done
+}
+
+port_of() {
+	cat "$T/$1.port"
+}
+
+# conf_edit FILE SED-SCRIPT: edit FILE in place (sed -i is not POSIX).
+conf_edit() {
+	sed "$2" "$1" >"$1.tmp" && cat "$1.tmp" >"$1" && rm -f "$1.tmp"
+}
+
+# peer_endpoint FILE NAME PORT: FILE's configuration dials NAME at PORT,
+# whatever NAME's bundle says ([peers] wins, homewardd.conf(5)); an earlier
+# line of ours for NAME goes, since the first one would win.
+peer_endpoint() {
+	conf_edit "$1" "/^$2 = 127\.0\.0\.1:[0-9]*\$/d"
+	printf '[peers]\n%s = 127.0.0.1:%s\n' "$2" "$3" >>"$1"
+}
+
 agency_new() {
 	name=$1
-	port=${2:-}
+	port=
+	if [ -n "${2:-}" ]; then
+		port_pick
+		port=$picked
+		echo "$port" >"$T/$name.port"
+	fi
 	printf 'synthetic root passphrase of %s\n' "$name" >"$T/$name.rik"
 	printf 'synthetic daemon passphrase of %s\n' "$name" >"$T/$name.pass"
 	chmod 600 "$T/$name.rik" "$T/$name.pass"
@@ -62,6 +119,11 @@ agency_new() {
 		[ -z "${PREKEY_CHECK_MS:-}" ] || echo "prekey_check_ms = $PREKEY_CHECK_MS"
 		[ -z "${EXTRA_CONF:-}" ] || printf '%s\n' "$EXTRA_CONF"
 	} >"$T/$name.conf"
+	# Agencies that had to move before this one was made.
+	for other in ${AGENCIES:-}; do
+		[ ! -f "$T/$other.moved" ] ||
+		    peer_endpoint "$T/$name.conf" "$other" "$(port_of "$other")"
+	done
 	"$KEYS" export --dir "$T/$name" -o "$T/$name.bundle" >/dev/null 2>&1 ||
 	    fail "export $name"
 	AGENCIES="${AGENCIES:-} $name"
@@ -84,12 +146,55 @@ wait_for() {
 	done
 }
 
+# agency_up NAME: NAME's daemon answers, or has exited (the shell reaps
+# an exited child while it waits for a command it runs, so kill -0 then
+# fails).
+agency_up() {
+	hw "$1" status || ! kill -0 "$(cat "$T/$1.pid")"
+}
+
 agency_start() {
 	name=$1
-	"$HWD" -f "$T/$name.conf" 2>>"$T/$name.log" &
-	echo $! >"$T/$name.pid"
-	wait_for 30 hw "$name" status ||
-	    { tail -20 "$T/$name.log" >&2; fail "homewardd $name did not start"; }
+	tries=1
+	: >>"$T/$name.log"
+	while :; do
+		# Only this attempt's lines count: an earlier start may have logged
+		# the same error.
+		log_from=$(($(wc -l <"$T/$name.log") + 1))
+		"$HWD" -f "$T/$name.conf" 2>>"$T/$name.log" &
+		echo $! >"$T/$name.pid"
+		wait_for 30 agency_up "$name" && hw "$name" status >/dev/null 2>&1 &&
+		    return 0
+		if [ -f "$T/$name.port" ] && [ "$tries" -lt "$PORT_TRIES" ] &&
+		    ! kill -0 "$(cat "$T/$name.pid")" 2>/dev/null &&
+		    tail -n "+$log_from" "$T/$name.log" | grep -q "address already in use"; then
+			agency_reap "$name"
+			agency_move "$name"
+			tries=$((tries + 1))
+			continue
+		fi
+		tail -20 "$T/$name.log" >&2
+		fail "homewardd $name did not start"
+	done
+}
+
+# agency_move NAME: another program holds NAME's port; NAME gets another.
+# Its bundle keeps naming the old one (partners may have pinned it
+# already, and new keys would change its fingerprint), so every other
+# agency is told in its configuration, and a running daemon reloads it.
+agency_move() {
+	old=$(port_of "$1")
+	port_pick
+	printf 'agencies.sh: 127.0.0.1:%s is taken; %s moves to %s\n' \
+	    "$old" "$1" "$picked" >&2
+	conf_edit "$T/$1.conf" "s/^listen = 127\.0\.0\.1:$old\$/listen = 127.0.0.1:$picked/"
+	echo "$picked" >"$T/$1.port"
+	: >"$T/$1.moved"
+	for other in ${AGENCIES:-}; do
+		[ "$other" != "$1" ] || continue
+		peer_endpoint "$T/$other.conf" "$1" "$picked"
+		[ ! -f "$T/$other.pid" ] || kill -HUP "$(cat "$T/$other.pid")"
+	done
 }
 
 # Wait for a daemon's process to end (it is our child: wait works).
