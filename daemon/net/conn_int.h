@@ -1,5 +1,5 @@
 /*
- * Inside the connection module only (daemon/conn.c, listener.c, tls.c):
+ * Inside the connection module only (daemon/net/conn.c, listener.c, tls.c):
  * the OpenSSL context behind struct conn_tls, one SSL per connection over
  * two memory BIOs, the checks on a finished handshake, and the hand-over
  * of an accepted socket.  The rest of the daemon sees conn.h only.

@@ -1,6 +1,6 @@
 /*
  * A loop with a listener and a dialler for tests of daemon connections
- * (daemon/conn.c): TLS identities generated with tlscert into a temporary
+ * (daemon/net/conn.c): TLS identities generated with tlscert into a temporary
  * directory, one callback set that counts what each end saw, and loop
  * helpers that wait on events, with a watchdog that turns a hang into a
  * failure.  Setup failures abort (tests only).

@@ -1,6 +1,6 @@
 /*
  * A TLS peer played with OpenSSL directly over a blocking socket in a
- * thread, for what daemon/conn.c will not do itself: TLS 1.2 only, no
+ * thread, for what daemon/net/conn.c will not do itself: TLS 1.2 only, no
  * certificate, announcing a frame over the cap, reading nothing until
  * told.  Results are read after tlspeer_join.  No verification of the
  * other end (the tests check the daemon's side).  Setup failures abort.

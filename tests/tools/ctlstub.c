@@ -1,7 +1,7 @@
 /*
  * ctlstub: a helper program for tests/integration/cli_usage.sh (not a test
  * itself).  A stand-in for homewardd's control side: the real control
- * socket code (daemon/control.c) with a handler that answers from fixed,
+ * socket code (daemon/ctl/control.c) with a handler that answers from fixed,
  * synthetic data, so the CLI's requests and output can be checked without
  * a daemon, a store or peers.  Every request is logged on stdout, one line
  * each, for the script to check what the CLI sent.

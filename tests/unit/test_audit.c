@@ -1,4 +1,4 @@
-/* Unit tests: the audit log (daemon/audit.c, daemon/store_audit.c) on real
+/* Unit tests: the audit log (daemon/store/audit.c, daemon/store/store_audit.c) on real
  * SQLite files in a temporary directory.  The tampering is done the way an
  * intruder with the files would do it: a second SQLite connection editing
  * data.db or keystore.db underneath the open store. */

@@ -1,4 +1,4 @@
-/* Unit tests: exponential backoff with full jitter (daemon/backoff.c),
+/* Unit tests: exponential backoff with full jitter (daemon/net/backoff.c),
  * exact values from a table and from a 128-bit reference computation. */
 #include <limits.h>
 #include <setjmp.h>

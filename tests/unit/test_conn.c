@@ -1,5 +1,5 @@
 /*
- * Unit tests: daemon connections (daemon/conn.c, listener.c, tls.c) over
+ * Unit tests: daemon connections (daemon/net/conn.c, listener.c, tls.c) over
  * real sockets on 127.0.0.1 with real TLS, both ends in one loop: frames
  * both ways, pins refused on either side, a peer that is not TLS, the idle
  * timeout, failed connects, conn_close from inside every callback, running

@@ -1,5 +1,5 @@
 /*
- * Unit tests: daemon connections (daemon/conn.c, tls.c) against peers
+ * Unit tests: daemon connections (daemon/net/conn.c, tls.c) against peers
  * played with OpenSSL directly in a thread (tests/lib/tlspeer.c): a frame
  * announced over the cap, TLS 1.2 on either side, a client without a
  * certificate, a reader that stalls (backpressure); and loading the TLS

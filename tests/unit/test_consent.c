@@ -1,5 +1,5 @@
 /* Unit tests: the consent gate's decision and its explanation
- * (daemon/consent.c).  A table of cases with the operator's words, the
+ * (daemon/rules/consent.c).  A table of cases with the operator's words, the
  * safety exception, and a property test: 100,000 random consent sets
  * against a brute-force oracle written here from the rule alone. */
 #include <errno.h>

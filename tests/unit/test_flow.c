@@ -1,4 +1,4 @@
-/* Unit tests: the order rules of the referral procedure (daemon/flow.c).
+/* Unit tests: the order rules of the referral procedure (daemon/rules/flow.c).
  * A table of named cases with the words the operator reads; then every
  * valid state, role, document type and content class against a model of
  * the rules written out independently here; then whole procedures. */

@@ -1,5 +1,5 @@
 /* Unit tests: the travel and escort rules of a departure notification
- * (daemon/travel.c), from a table of plans each broken in one way, and
+ * (daemon/rules/travel.c), from a table of plans each broken in one way, and
  * local times in real zones of the system tz database.  Every instant is
  * fixed; nothing reads the clock. */
 #include <errno.h>
