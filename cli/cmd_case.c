@@ -69,6 +69,28 @@ answer_case(const struct cli_answer *ans)
 
 /* --- case open --- */
 
+static int
+open_output(const struct cli_answer *ans, const char *code, int minor, int json)
+{
+	const Homeward__Control__Response *r;
+	const Homeward__Control__CaseInfo *ci;
+
+	r = cli_answer_find(ans, HOMEWARD__CONTROL__RESPONSE__KIND_CASE_INFO);
+	ci = r != NULL ? r->case_info : NULL;
+	if (json)
+		return cli_json_print(json_pack("{s:s, s:o}", "code", code, "case",
+		    ci != NULL ? cli_case_json(ci) : json_null()));
+	printf("opened case %s%s\n", code, minor ?
+	    " (a minor: travels escorted)" : "");
+	if (ci != NULL) {
+		printf("\n");
+		cli_case_print(ci);
+	}
+	printf("\nnext: record the person's consent with 'homeward consent "
+	    "record %s ...'\n", code);
+	return CLI_EXIT_OK;
+}
+
 int
 cmd_case_open(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
     char **argv)
@@ -77,8 +99,6 @@ cmd_case_open(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 	Homeward__Control__CaseOpen co = HOMEWARD__CONTROL__CASE_OPEN__INIT;
 	Homeward__Referral__Profile p = HOMEWARD__REFERRAL__PROFILE__INIT;
 	Homeward__Control__CaseRef ref;
-	const Homeward__Control__Response *r;
-	const Homeward__Control__CaseInfo *ci;
 	struct cli_answer ans;
 	uint8_t *enc = NULL;
 	uint64_t age = 0;
@@ -129,21 +149,7 @@ cmd_case_open(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 	free(enc);
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	r = cli_answer_find(&ans, HOMEWARD__CONTROL__RESPONSE__KIND_CASE_INFO);
-	ci = r != NULL ? r->case_info : NULL;
-	if (json) {
-		rc = cli_json_print(json_pack("{s:s, s:o}", "code", co.code, "case",
-		    ci != NULL ? cli_case_json(ci) : json_null()));
-	} else {
-		printf("opened case %s%s\n", co.code, p.minor ?
-		    " (a minor: travels escorted)" : "");
-		if (ci != NULL) {
-			printf("\n");
-			cli_case_print(ci);
-		}
-		printf("\nnext: record the person's consent with 'homeward consent "
-		    "record %s ...'\n", co.code);
-	}
+	rc = open_output(&ans, co.code, p.minor, json);
 	cli_answer_free(&ans);
 	return rc;
 }

@@ -102,6 +102,49 @@ language_ok(const char *s)
 	    "0123456789-") == n;
 }
 
+/* --steps, --categories and --method into a, and the options against
+ * each other and the clock: 0, or CLI_EXIT_USAGE (reported). */
+static int
+record_check(const struct cli_cmd *cmd, const char *steps, const char *cats,
+    const char *method, struct record_args *a)
+{
+	uint64_t now = (uint64_t)time(NULL) * 1000;
+
+	if (refnames_steps_parse(steps, &a->steps) != 0)
+		return cli_usage(cmd, "--steps is 'all' or a list of 1-7 or request, "
+		    "confirmation, reintegration, reintegration-confirmation, "
+		    "departure, arrival, follow-up");
+	if (refnames_categories_parse(cats, &a->categories) != 0)
+		return cli_usage(cmd, "--categories is 'all' or a list of identity, "
+		    "profile, health, security, travel, reintegration");
+	if (refnames_method_parse(method, &a->method) != 0)
+		return cli_usage(cmd, "--method is written, oral or "
+		    "oral-interpreted");
+	if (a->method == HOMEWARD__REFERRAL__CONSENT_METHOD__METHOD_WRITTEN &&
+	    a->form == NULL)
+		return cli_usage(cmd, "a written consent needs --form FILE, the "
+		    "scan of the signed form");
+	if (a->method != HOMEWARD__REFERRAL__CONSENT_METHOD__METHOD_WRITTEN &&
+	    a->form != NULL)
+		return cli_usage(cmd, "--form is for --method written");
+	if (a->method == HOMEWARD__REFERRAL__CONSENT_METHOD__METHOD_ORAL_INTERPRETED &&
+	    a->language == NULL)
+		return cli_usage(cmd, "--method oral-interpreted needs --language, "
+		    "the interpreter's language");
+	if (a->language != NULL && !language_ok(a->language))
+		return cli_usage(cmd, "--language is a BCP 47 tag such as fr or "
+		    "bm-Latn");
+	if (a->child_consulted && !a->guardian)
+		return cli_usage(cmd, "--child-consulted goes with --guardian");
+	if (a->expires != 0 && a->expires <= now)
+		return cli_usage(cmd, "--expires is in the past");
+	if (a->given > now)
+		return cli_usage(cmd, "--given is in the future");
+	if (a->expires != 0 && a->given != 0 && a->expires <= a->given)
+		return cli_usage(cmd, "--expires is before --given");
+	return 0;
+}
+
 /* Returns 0, CLI_EXIT_USAGE (reported) or CLI_OPT_HELP; a->to_buf is
  * the caller's to free either way. */
 static int
@@ -109,7 +152,6 @@ record_parse(const struct cli_cmd *cmd, int argc, char **argv,
     struct record_args *a)
 {
 	const char *steps = NULL, *cats = NULL, *method = NULL;
-	uint64_t now = (uint64_t)time(NULL) * 1000;
 	int c, have_to = 0;
 
 	while ((c = cli_getopt(cmd, argc, argv, ":hj", record_opts)) != -1) {
@@ -149,39 +191,7 @@ record_parse(const struct cli_cmd *cmd, int argc, char **argv,
 	if (!have_to || steps == NULL || cats == NULL || method == NULL)
 		return cli_usage(cmd, "--to, --steps, --categories and --method "
 		    "are required");
-	if (refnames_steps_parse(steps, &a->steps) != 0)
-		return cli_usage(cmd, "--steps is 'all' or a list of 1-7 or request, "
-		    "confirmation, reintegration, reintegration-confirmation, "
-		    "departure, arrival, follow-up");
-	if (refnames_categories_parse(cats, &a->categories) != 0)
-		return cli_usage(cmd, "--categories is 'all' or a list of identity, "
-		    "profile, health, security, travel, reintegration");
-	if (refnames_method_parse(method, &a->method) != 0)
-		return cli_usage(cmd, "--method is written, oral or "
-		    "oral-interpreted");
-	if (a->method == HOMEWARD__REFERRAL__CONSENT_METHOD__METHOD_WRITTEN &&
-	    a->form == NULL)
-		return cli_usage(cmd, "a written consent needs --form FILE, the "
-		    "scan of the signed form");
-	if (a->method != HOMEWARD__REFERRAL__CONSENT_METHOD__METHOD_WRITTEN &&
-	    a->form != NULL)
-		return cli_usage(cmd, "--form is for --method written");
-	if (a->method == HOMEWARD__REFERRAL__CONSENT_METHOD__METHOD_ORAL_INTERPRETED &&
-	    a->language == NULL)
-		return cli_usage(cmd, "--method oral-interpreted needs --language, "
-		    "the interpreter's language");
-	if (a->language != NULL && !language_ok(a->language))
-		return cli_usage(cmd, "--language is a BCP 47 tag such as fr or "
-		    "bm-Latn");
-	if (a->child_consulted && !a->guardian)
-		return cli_usage(cmd, "--child-consulted goes with --guardian");
-	if (a->expires != 0 && a->expires <= now)
-		return cli_usage(cmd, "--expires is in the past");
-	if (a->given > now)
-		return cli_usage(cmd, "--given is in the future");
-	if (a->expires != 0 && a->given != 0 && a->expires <= a->given)
-		return cli_usage(cmd, "--expires is before --given");
-	return 0;
+	return record_check(cmd, steps, cats, method, a);
 }
 
 /* SHA-256 of the file at path, read in pieces: a scan may be large. */

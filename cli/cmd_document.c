@@ -46,6 +46,41 @@ body_json(const Homeward__Control__Document *d, json_t **out)
 	return 0;
 }
 
+/* d as JSON or as text; body (the document as JSON, or NULL) is
+ * consumed. */
+static int
+show_output(const Homeward__Control__Document *d, json_t *body, int json)
+{
+	char t[CLI_LOCALTIME_BUFLEN], id[CLI_ID_BUFLEN], tb[16];
+
+	if (json)
+		return cli_json_print(json_pack("{s:o, s:I, s:s, s:s, s:s, s:s, s:o, "
+		    "s:I, s:o}",
+		    "message_id", cli_json_hex(d->message_id),
+		    "msg_type", (json_int_t)d->msg_type,
+		    "msg_type_name", cli_msg_type_name(d->msg_type, tb, sizeof(tb)),
+		    "direction", d->direction,
+		    "case_code", d->case_code,
+		    "peer", d->peer,
+		    "at", cli_json_rfc3339(d->at),
+		    "body_len", (json_int_t)d->body.len,
+		    "document", body != NULL ? body : json_null()));
+	cli_kv("message", "%s", cli_hex(d->message_id, id));
+	cli_kv("type", "%s (0x%04x)", cli_msg_type_name(d->msg_type, tb,
+	    sizeof(tb)), d->msg_type);
+	cli_kv("case", "%s", d->case_code);
+	cli_kv(strcmp(d->direction, "received") == 0 ? "from" : "to", "%s (%s)",
+	    d->peer, d->direction);
+	cli_localtime(d->at, t);
+	cli_kv("at", "%s", t);
+	printf("\n");
+	if (body == NULL) {
+		printf("(not a document of the procedure: %zu bytes)\n", d->body.len);
+		return CLI_EXIT_OK;
+	}
+	return cli_json_print(body);
+}
+
 int
 cmd_document_show(const struct cli_cmd *cmd, const struct cli_env *env,
     int argc, char **argv)
@@ -53,9 +88,7 @@ cmd_document_show(const struct cli_cmd *cmd, const struct cli_env *env,
 	Homeward__Control__Request req = HOMEWARD__CONTROL__REQUEST__INIT;
 	Homeward__Control__DocumentShow ds = HOMEWARD__CONTROL__DOCUMENT_SHOW__INIT;
 	const Homeward__Control__Response *r;
-	const Homeward__Control__Document *d;
 	struct cli_answer ans;
-	char t[CLI_LOCALTIME_BUFLEN], id[CLI_ID_BUFLEN], tb[16];
 	uint8_t mid[16];
 	json_t *body = NULL;
 	int c, json = 0, rc;
@@ -83,39 +116,11 @@ cmd_document_show(const struct cli_cmd *cmd, const struct cli_env *env,
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
-	d = r->document;
-	if (body_json(d, &body) != 0) {
+	if (body_json(r->document, &body) != 0) {
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
-	if (json) {
-		rc = cli_json_print(json_pack("{s:o, s:I, s:s, s:s, s:s, s:s, s:o, "
-		    "s:I, s:o}",
-		    "message_id", cli_json_hex(d->message_id),
-		    "msg_type", (json_int_t)d->msg_type,
-		    "msg_type_name", cli_msg_type_name(d->msg_type, tb, sizeof(tb)),
-		    "direction", d->direction,
-		    "case_code", d->case_code,
-		    "peer", d->peer,
-		    "at", cli_json_rfc3339(d->at),
-		    "body_len", (json_int_t)d->body.len,
-		    "document", body != NULL ? body : json_null()));
-		goto out;
-	}
-	cli_kv("message", "%s", cli_hex(d->message_id, id));
-	cli_kv("type", "%s (0x%04x)", cli_msg_type_name(d->msg_type, tb,
-	    sizeof(tb)), d->msg_type);
-	cli_kv("case", "%s", d->case_code);
-	cli_kv(strcmp(d->direction, "received") == 0 ? "from" : "to", "%s (%s)",
-	    d->peer, d->direction);
-	cli_localtime(d->at, t);
-	cli_kv("at", "%s", t);
-	printf("\n");
-	if (body == NULL) {
-		printf("(not a document of the procedure: %zu bytes)\n", d->body.len);
-		goto out;
-	}
-	rc = cli_json_print(body);
+	rc = show_output(r->document, body, json);
 out:
 	cli_answer_free(&ans);
 	return rc;

@@ -239,6 +239,50 @@ out:
 	return rc;
 }
 
+/* The bundle file at path, read and checked: its bytes (sent to the daemon
+ * as they are) and what they say.  0, or -1 (reported). */
+static int
+read_bundle(const char *path, uint8_t **buf, size_t *len, struct bundle *b)
+{
+	char why[BUNDLE_WHY_LEN];
+	int r;
+
+	if ((r = fileio_read(path, BUNDLE_MAX_LEN, 0, buf, len)) != 0) {
+		if (r == -EFBIG)
+			cli_warnx("%s: larger than any bundle (%d bytes)", path,
+			    BUNDLE_MAX_LEN);
+		else
+			cli_warn_errno(-r, "cannot read %s", path);
+		return -1;
+	}
+	if ((r = bundle_parse(*buf, *len, b, why)) != ENV1_OK) {
+		cli_warnx("%s: bundle refused: %s", path,
+		    why[0] != '\0' ? why : env1_reason_text(r));
+		free(*buf);
+		*buf = NULL;
+		*len = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* The fingerprint given with --fingerprint (given, else NULL) or the one
+ * the operator confirms on the terminal is the bundle's: 0, or -1
+ * (reported). */
+static int
+fingerprint_confirmed(const char *path, const struct bundle *b, const char *fp,
+    const char *given, const char *endpoint, int json)
+{
+	if (given == NULL)
+		return confirm_on_tty(path, b, fp, endpoint, json);
+	if (strcmp(given, fp) != 0) {
+		cli_warnx("FINGERPRINT MISMATCH: --fingerprint is not this "
+		    "bundle's: do not import it");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 import_output(const struct cli_answer *ans, const struct bundle *b,
     const char *fp, const char *endpoint, int json)
@@ -268,11 +312,11 @@ cmd_peers_import(const struct cli_cmd *cmd, const struct cli_env *env,
 	Homeward__Control__PeerImport pi = HOMEWARD__CONTROL__PEER_IMPORT__INIT;
 	struct cli_answer ans;
 	struct bundle b;
-	char fp[FP_DISPLAY_BUFLEN], given[FP_DISPLAY_BUFLEN], why[BUNDLE_WHY_LEN];
+	char fp[FP_DISPLAY_BUFLEN], given[FP_DISPLAY_BUFLEN];
 	const char *path, *gfp = NULL, *endpoint = NULL;
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int c, r, json = 0, rc = CLI_EXIT_FAIL;
+	int c, json = 0, rc = CLI_EXIT_FAIL;
 
 	memset(&b, 0, sizeof(b));
 	while ((c = cli_getopt(cmd, argc, argv, ":hj", import_opts)) != -1) {
@@ -292,34 +336,17 @@ cmd_peers_import(const struct cli_cmd *cmd, const struct cli_env *env,
 	if (endpoint != NULL && (endpoint[0] == '\0' || strchr(endpoint, ':') == NULL))
 		return cli_usage(cmd, "--endpoint is HOST:PORT");
 
-	if ((r = fileio_read(path, BUNDLE_MAX_LEN, 0, &buf, &len)) != 0) {
-		if (r == -EFBIG)
-			cli_warnx("%s: larger than any bundle (%d bytes)", path,
-			    BUNDLE_MAX_LEN);
-		else
-			cli_warn_errno(-r, "cannot read %s", path);
+	if (read_bundle(path, &buf, &len, &b) != 0)
 		goto out;
-	}
-	if ((r = bundle_parse(buf, len, &b, why)) != ENV1_OK) {
-		cli_warnx("%s: bundle refused: %s", path,
-		    why[0] != '\0' ? why : env1_reason_text(r));
-		goto out;
-	}
 	fp_display(b.info.rik, fp);
 	if (endpoint == NULL)
 		endpoint = b.info.endpoint;
 	if (!json)
 		bundle_print(stdout, path, &b, fp, endpoint);
 	fflush(stdout);
-	if (gfp != NULL) {
-		if (strcmp(given, fp) != 0) {
-			cli_warnx("FINGERPRINT MISMATCH: --fingerprint is not this "
-			    "bundle's: do not import it");
-			goto out;
-		}
-	} else if (confirm_on_tty(path, &b, fp, endpoint, json) != 0) {
+	if (fingerprint_confirmed(path, &b, fp, gfp != NULL ? given : NULL,
+	    endpoint, json) != 0)
 		goto out;
-	}
 
 	pi.bundle.data = buf;
 	pi.bundle.len = len;

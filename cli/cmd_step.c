@@ -170,13 +170,39 @@ opt_name(int o)
 	return "?";
 }
 
+/* The options against each other and the clock: 0, or CLI_EXIT_USAGE
+ * (reported). */
+static int
+step_check(const struct cli_cmd *cmd, const struct step_args *a)
+{
+	const char *texts[7];
+
+	if ((a->kind->opts & OPT_FILE_NEEDED) != 0 && a->file == NULL)
+		return cli_usage(cmd, "--file is required: the document as JSON");
+	if ((a->n_waive > 0) != (a->waiver_reason != NULL))
+		return cli_usage(cmd, "--waive and --waiver-reason go together");
+	texts[0] = a->reason;
+	texts[1] = a->met_agency;
+	texts[2] = a->met_contact;
+	texts[3] = a->met_by;
+	texts[4] = a->next_steps;
+	texts[5] = a->waiver_reason;
+	texts[6] = a->safety_reason;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (texts[i] != NULL && !text_ok(texts[i]))
+			return cli_usage(cmd, "the text of an option is 1 to %d bytes",
+			    TEXT_MAX);
+	if (a->at > (uint64_t)time(NULL) * 1000 + 3600000)
+		return cli_usage(cmd, "--at is in the future");
+	return 0;
+}
+
 /* Returns 0, CLI_EXIT_USAGE (reported) or CLI_OPT_HELP; a->waive_buf is
  * the caller's to free either way. */
 static int
 step_parse(const struct cli_cmd *cmd, int argc, char **argv,
     struct step_args *a)
 {
-	const char *texts[7];
 	int c;
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -229,24 +255,7 @@ step_parse(const struct cli_cmd *cmd, int argc, char **argv,
 	if (argc - optind != 1)
 		return cli_usage(cmd, "give one case code");
 	a->code = argv[optind];
-	if ((a->kind->opts & OPT_FILE_NEEDED) != 0 && a->file == NULL)
-		return cli_usage(cmd, "--file is required: the document as JSON");
-	if ((a->n_waive > 0) != (a->waiver_reason != NULL))
-		return cli_usage(cmd, "--waive and --waiver-reason go together");
-	texts[0] = a->reason;
-	texts[1] = a->met_agency;
-	texts[2] = a->met_contact;
-	texts[3] = a->met_by;
-	texts[4] = a->next_steps;
-	texts[5] = a->waiver_reason;
-	texts[6] = a->safety_reason;
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		if (texts[i] != NULL && !text_ok(texts[i]))
-			return cli_usage(cmd, "the text of an option is 1 to %d bytes",
-			    TEXT_MAX);
-	if (a->at > (uint64_t)time(NULL) * 1000 + 3600000)
-		return cli_usage(cmd, "--at is in the future");
-	return 0;
+	return step_check(cmd, a);
 }
 
 /* --- the document --- */

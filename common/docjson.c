@@ -320,6 +320,49 @@ enum_to_pb(struct build *b, const ProtobufCEnumDescriptor *e, const json_t *v,
 	    names);
 }
 
+/* A JSON string holding no NUL, copied into the arena. */
+static int
+string_to_pb(struct build *b, const json_t *v, char **out)
+{
+	const char *s;
+	size_t len;
+
+	if ((s = json_cstr(v)) == NULL)
+		return fail(b, -EINVAL, json_is_string(v) ?
+		    "holds a NUL character" : "not a string");
+	if ((len = strlen(s)) > DOCJSON_STRING_MAX)
+		return fail(b, -E2BIG, "longer than %d bytes", DOCJSON_STRING_MAX);
+	if ((*out = arena_alloc(b, len + 1)) == NULL)
+		return fail(b, -ENOMEM, "out of memory");
+	memcpy(*out, s, len + 1);
+	return 0;
+}
+
+/* A hex string, decoded into the arena. */
+static int
+bytes_to_pb(struct build *b, const json_t *v, ProtobufCBinaryData *bd)
+{
+	const char *s;
+	size_t len;
+
+	if ((s = json_cstr(v)) == NULL)
+		return fail(b, -EINVAL, "not a hex string");
+	if ((len = strlen(s)) / 2 > DOCJSON_STRING_MAX)
+		return fail(b, -E2BIG, "longer than %d bytes", DOCJSON_STRING_MAX);
+	if (strspn(s, "0123456789abcdefABCDEF") != len)
+		return fail(b, -EINVAL, "not a hex string");
+	if (len % 2 != 0)
+		return fail(b, -EINVAL, "not a hex string (odd length)");
+	if (len == 0)
+		return 0;
+	if ((bd->data = arena_alloc(b, len / 2)) == NULL)
+		return fail(b, -ENOMEM, "out of memory");
+	if (hex_decode(s, bd->data, len / 2) != 0)
+		return fail(b, -EINVAL, "not a hex string");
+	bd->len = len / 2;
+	return 0;
+}
+
 static int build_message(struct build *, const ProtobufCMessageDescriptor *,
     const json_t *, ProtobufCMessage **);
 
@@ -328,11 +371,8 @@ static int
 value_to_pb(struct build *b, const ProtobufCFieldDescriptor *f,
     const json_t *v, void *dst)
 {
-	ProtobufCBinaryData *bd;
 	json_int_t n;
 	double r;
-	const char *s;
-	size_t len;
 	int rc;
 
 	switch (f->type) {
@@ -370,35 +410,9 @@ value_to_pb(struct build *b, const ProtobufCFieldDescriptor *f,
 	case PROTOBUF_C_TYPE_ENUM:
 		return enum_to_pb(b, f->descriptor, v, dst);
 	case PROTOBUF_C_TYPE_STRING:
-		if ((s = json_cstr(v)) == NULL)
-			return fail(b, -EINVAL, json_is_string(v) ?
-			    "holds a NUL character" : "not a string");
-		if ((len = strlen(s)) > DOCJSON_STRING_MAX)
-			return fail(b, -E2BIG, "longer than %d bytes",
-			    DOCJSON_STRING_MAX);
-		if ((*(char **)dst = arena_alloc(b, len + 1)) == NULL)
-			return fail(b, -ENOMEM, "out of memory");
-		memcpy(*(char **)dst, s, len + 1);
-		return 0;
+		return string_to_pb(b, v, dst);
 	case PROTOBUF_C_TYPE_BYTES:
-		bd = dst;
-		if ((s = json_cstr(v)) == NULL)
-			return fail(b, -EINVAL, "not a hex string");
-		if ((len = strlen(s)) / 2 > DOCJSON_STRING_MAX)
-			return fail(b, -E2BIG, "longer than %d bytes",
-			    DOCJSON_STRING_MAX);
-		if (strspn(s, "0123456789abcdefABCDEF") != len)
-			return fail(b, -EINVAL, "not a hex string");
-		if (len % 2 != 0)
-			return fail(b, -EINVAL, "not a hex string (odd length)");
-		if (len == 0)
-			return 0;
-		if ((bd->data = arena_alloc(b, len / 2)) == NULL)
-			return fail(b, -ENOMEM, "out of memory");
-		if (hex_decode(s, bd->data, len / 2) != 0)
-			return fail(b, -EINVAL, "not a hex string");
-		bd->len = len / 2;
-		return 0;
+		return bytes_to_pb(b, v, dst);
 	case PROTOBUF_C_TYPE_MESSAGE:
 		return build_message(b, f->descriptor, v, dst);
 	}

@@ -180,11 +180,65 @@ out:
 	return rc;
 }
 
+/* What fstat says of the open file: a regular file, no larger than max,
+ * and with secret_check ours or root's and nobody else's (as smtpd's
+ * check_file_secrecy).  0 with *size, or a negative errno. */
+static int
+check_open_file(int fd, size_t max, int secret_check, size_t *size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (secret_check && ((st.st_mode & 077) != 0 ||
+	    (st.st_uid != geteuid() && st.st_uid != 0)))
+		return -EPERM;
+	if (st.st_size < 0 || (uintmax_t)st.st_size > max)
+		return -EFBIG;
+	*size = (size_t)st.st_size;
+	return 0;
+}
+
+/* Up to size bytes into p, fewer when the file shrank since fstat: 0 with
+ * *got, or a negative errno (-EAGAIN when it grew, being written under
+ * us). */
+static int
+read_whole(int fd, uint8_t *p, size_t size, size_t *got)
+{
+	size_t off = 0;
+
+	while (off < size) {
+		ssize_t n = read(fd, p + off, size - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;          /* shrank since fstat: take what is there */
+		off += (size_t)n;
+	}
+	if (off == size) {
+		uint8_t extra;
+		ssize_t n;
+
+		/* Grew since fstat: being written under us, so refuse. */
+		while ((n = read(fd, &extra, 1)) < 0 && errno == EINTR)
+			;
+		if (n != 0)
+			return n < 0 ? -errno : -EAGAIN;
+	}
+	*got = off;
+	return 0;
+}
+
 int
 fileio_read(const char *path, size_t max, int secret_check,
     uint8_t **buf, size_t *len)
 {
-	struct stat st;
 	uint8_t *p = NULL;
 	size_t size = 0, off = 0;
 	int fd = -1, rc;
@@ -200,54 +254,14 @@ fileio_read(const char *path, size_t max, int secret_check,
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd == -1)
 		return -errno;
-	if (fstat(fd, &st) == -1) {
-		rc = -errno;
+	if ((rc = check_open_file(fd, max, secret_check, &size)) != 0)
 		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		goto out;
-	}
-	/* As smtpd's check_file_secrecy: ours or root's, and nobody else's. */
-	if (secret_check && ((st.st_mode & 077) != 0 ||
-	    (st.st_uid != geteuid() && st.st_uid != 0))) {
-		rc = -EPERM;
-		goto out;
-	}
-	if (st.st_size < 0 || (uintmax_t)st.st_size > max) {
-		rc = -EFBIG;
-		goto out;
-	}
-	size = (size_t)st.st_size;
 	if ((p = malloc(size > 0 ? size : 1)) == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	while (off < size) {
-		ssize_t n = read(fd, p + off, size - off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;          /* shrank since fstat: take what is there */
-		off += (size_t)n;
-	}
-	if (off == size) {
-		uint8_t extra;
-		ssize_t n;
-
-		/* Grew since fstat: being written under us, so refuse. */
-		while ((n = read(fd, &extra, 1)) < 0 && errno == EINTR)
-			;
-		if (n != 0) {
-			rc = n < 0 ? -errno : -EAGAIN;
-			goto out;
-		}
-	}
+	if ((rc = read_whole(fd, p, size, &off)) != 0)
+		goto out;
 	*buf = p;
 	*len = off;
 	p = NULL;

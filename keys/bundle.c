@@ -400,14 +400,52 @@ fail:
 
 /* --- build --- */
 
+/* The Bundle message: its statements encoded into raw, one item each. */
+static void
+fill_bundle(Homeward__Keys__Bundle *b, const uint8_t *rik,
+    const struct bundle_parts *p, ProtobufCBinaryData *it, uint8_t *w)
+{
+	b->version = BUNDLE_VERSION;
+	b->rik.data = (uint8_t *)rik;
+	b->rik.len = ENV1_KEY_LEN;
+	b->agency_info.data = (uint8_t *)p->agency_info;
+	b->agency_info.len = p->agency_info_len;
+	b->agency_sig.data = (uint8_t *)p->agency_sig;
+	b->agency_sig.len = p->agency_sig != NULL ? ENV1_SIG_LEN : 0;
+	b->n_dsk_certs = p->ncerts;
+	b->dsk_certs = it;
+	for (size_t i = 0; i < p->ncerts; i++, it++, w += STMT_CERT_LEN) {
+		stmt_cert_encode(&p->certs[i], w);
+		*it = (ProtobufCBinaryData){ .len = STMT_CERT_LEN, .data = w };
+	}
+	b->n_prekeys = p->nprekeys;
+	b->prekeys = it;
+	for (size_t i = 0; i < p->nprekeys; i++, it++, w += STMT_SPK_LEN) {
+		stmt_spk_encode(&p->prekeys[i], w);
+		*it = (ProtobufCBinaryData){ .len = STMT_SPK_LEN, .data = w };
+	}
+	b->n_revocations = p->nrevocations;
+	b->revocations = it;
+	for (size_t i = 0; i < p->nrevocations; i++, it++, w += STMT_REVOCATION_LEN) {
+		stmt_revocation_encode(&p->revocations[i], w);
+		*it = (ProtobufCBinaryData){ .len = STMT_REVOCATION_LEN, .data = w };
+	}
+	b->n_transitions = p->ntransitions;
+	b->transitions = it;
+	for (size_t i = 0; i < p->ntransitions; i++, it++, w += STMT_TRANSITION_LEN) {
+		stmt_transition_encode(&p->transitions[i], w);
+		*it = (ProtobufCBinaryData){ .len = STMT_TRANSITION_LEN, .data = w };
+	}
+}
+
 int
 bundle_build(const uint8_t rik[ENV1_KEY_LEN], const struct bundle_parts *p,
     uint8_t **out, size_t *outlen)
 {
 	Homeward__Keys__Bundle b = HOMEWARD__KEYS__BUNDLE__INIT;
 	ProtobufCBinaryData *items = NULL;
-	uint8_t *raw = NULL, *buf = NULL, *w;
-	size_t nitems, rawlen, n, k = 0;
+	uint8_t *raw = NULL, *buf = NULL;
+	size_t nitems, rawlen, n;
 	int r = ENV1_R_INVALID_ARG;
 
 	*out = NULL;
@@ -425,44 +463,7 @@ bundle_build(const uint8_t rik[ENV1_KEY_LEN], const struct bundle_parts *p,
 		r = ENV1_R_NOMEM;
 		goto done;
 	}
-	w = raw;
-	for (size_t i = 0; i < p->ncerts; i++, k++, w += STMT_CERT_LEN) {
-		stmt_cert_encode(&p->certs[i], w);
-		items[k].data = w;
-		items[k].len = STMT_CERT_LEN;
-	}
-	for (size_t i = 0; i < p->nprekeys; i++, k++, w += STMT_SPK_LEN) {
-		stmt_spk_encode(&p->prekeys[i], w);
-		items[k].data = w;
-		items[k].len = STMT_SPK_LEN;
-	}
-	for (size_t i = 0; i < p->nrevocations; i++, k++, w += STMT_REVOCATION_LEN) {
-		stmt_revocation_encode(&p->revocations[i], w);
-		items[k].data = w;
-		items[k].len = STMT_REVOCATION_LEN;
-	}
-	for (size_t i = 0; i < p->ntransitions; i++, k++, w += STMT_TRANSITION_LEN) {
-		stmt_transition_encode(&p->transitions[i], w);
-		items[k].data = w;
-		items[k].len = STMT_TRANSITION_LEN;
-	}
-
-	b.version = BUNDLE_VERSION;
-	b.rik.data = (uint8_t *)rik;
-	b.rik.len = ENV1_KEY_LEN;
-	b.agency_info.data = (uint8_t *)p->agency_info;
-	b.agency_info.len = p->agency_info_len;
-	b.agency_sig.data = (uint8_t *)p->agency_sig;
-	b.agency_sig.len = p->agency_sig != NULL ? ENV1_SIG_LEN : 0;
-	b.n_dsk_certs = p->ncerts;
-	b.dsk_certs = items;
-	b.n_prekeys = p->nprekeys;
-	b.prekeys = items + p->ncerts;
-	b.n_revocations = p->nrevocations;
-	b.revocations = items + p->ncerts + p->nprekeys;
-	b.n_transitions = p->ntransitions;
-	b.transitions = items + p->ncerts + p->nprekeys + p->nrevocations;
-
+	fill_bundle(&b, rik, p, items, raw);
 	n = homeward__keys__bundle__get_packed_size(&b);
 	if (n > BUNDLE_MAX_LEN)
 		goto done;      /* we would refuse it ourselves */

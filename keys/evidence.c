@@ -418,6 +418,44 @@ decode_input(const uint8_t *msg, size_t msglen, Homeward__Keys__SignedMessage **
 	    "evidence: neither a SignedMessage nor an Evidence");
 }
 
+/* The receipt to check, if any: the one the evidence carries or the one
+ * given apart (decoded into *rm, the caller's to free), never both. */
+static int
+pick_receipt(const Homeward__Keys__Evidence *e, const uint8_t *rcpt,
+    size_t rcptlen, Homeward__Keys__SignedMessage **rm,
+    const Homeward__Keys__SignedMessage **rr, char *why)
+{
+	*rr = NULL;
+	if (e != NULL && e->receipt != NULL) {
+		if (rcpt != NULL)
+			return refuse(why, ENV1_R_INVALID_ARG,
+			    "evidence: carries a receipt and another was given");
+		*rr = e->receipt;
+	} else if (rcpt != NULL) {
+		if (rcptlen > EVIDENCE_MAX_LEN ||
+		    (*rm = homeward__keys__signed_message__unpack(NULL, rcptlen,
+		    rcpt)) == NULL)
+			return refuse(why, ENV1_R_MALFORMED,
+			    "receipt: not a SignedMessage");
+		*rr = *rm;
+	}
+	return ENV1_OK;
+}
+
+/* What the verified message says, for the report. */
+static void
+report_message(const struct verified *vm, struct evidence_report *out)
+{
+	out->msg_type = vm->tbs.msg_type;
+	memcpy(out->message_id, vm->tbs.message_id, ENV1_ID_LEN);
+	out->created_at = vm->tbs.created_at;
+	memcpy(out->thread_id, vm->tbs.thread_id, ENV1_ID_LEN);
+	out->seq = vm->tbs.seq;
+	memcpy(out->h_inner, vm->h_inner, ENV1_HASH_LEN);
+	out->h_env_known = vm->h_env_known;
+	memcpy(out->h_env, vm->h_env, ENV1_HASH_LEN);
+}
+
 int
 evidence_verify(const uint8_t *msg, size_t msglen, const uint8_t *rcpt,
     size_t rcptlen, const struct bundle *sender, const struct bundle *recipient,
@@ -428,7 +466,7 @@ evidence_verify(const uint8_t *msg, size_t msglen, const uint8_t *rcpt,
 	const struct role as_receipt = { "receipt", recipient, sender, "recipient",
 	    "sender", ENV1_R_RECEIPT_SIGNER, ENV1_R_RECEIPT_ADDRESSEE };
 	Homeward__Keys__SignedMessage *m = NULL, *rm = NULL;
-	const Homeward__Keys__SignedMessage *mm, *rr = NULL;
+	const Homeward__Keys__SignedMessage *mm, *rr;
 	Homeward__Keys__Evidence *e = NULL;
 	struct verified vm, vr;
 	char scratch[EVIDENCE_WHY_LEN];
@@ -442,22 +480,8 @@ evidence_verify(const uint8_t *msg, size_t msglen, const uint8_t *rcpt,
 	if ((r = decode_input(msg, msglen, &m, &e, why)) != ENV1_OK)
 		goto done;
 	mm = m != NULL ? m : e->message;
-	if (e != NULL && e->receipt != NULL) {
-		if (rcpt != NULL) {
-			r = refuse(why, ENV1_R_INVALID_ARG,
-			    "evidence: carries a receipt and another was given");
-			goto done;
-		}
-		rr = e->receipt;
-	} else if (rcpt != NULL) {
-		if (rcptlen > EVIDENCE_MAX_LEN ||
-		    (rm = homeward__keys__signed_message__unpack(NULL, rcptlen,
-		    rcpt)) == NULL) {
-			r = refuse(why, ENV1_R_MALFORMED, "receipt: not a SignedMessage");
-			goto done;
-		}
-		rr = rm;
-	}
+	if ((r = pick_receipt(e, rcpt, rcptlen, &rm, &rr, why)) != ENV1_OK)
+		goto done;
 
 	if ((r = verify_signed(mm, &as_message, &vm, why)) != ENV1_OK)
 		goto done;
@@ -482,14 +506,7 @@ evidence_verify(const uint8_t *msg, size_t msglen, const uint8_t *rcpt,
 		    "no receipt shows the message was accepted before", why);
 	if (r != ENV1_OK)
 		goto done;
-	out->msg_type = vm.tbs.msg_type;
-	memcpy(out->message_id, vm.tbs.message_id, ENV1_ID_LEN);
-	out->created_at = vm.tbs.created_at;
-	memcpy(out->thread_id, vm.tbs.thread_id, ENV1_ID_LEN);
-	out->seq = vm.tbs.seq;
-	memcpy(out->h_inner, vm.h_inner, ENV1_HASH_LEN);
-	out->h_env_known = vm.h_env_known;
-	memcpy(out->h_env, vm.h_env, ENV1_HASH_LEN);
+	report_message(&vm, out);
 	r = ENV1_OK;
 done:
 	homeward__keys__signed_message__free_unpacked(m, NULL);

@@ -156,13 +156,61 @@ cert_matches_seed(const struct keyfile_contents *c)
 	return ok;
 }
 
+/* One record's value into out (order, repeats and the kind's allowed
+ * tags are the caller's): ENV1_OK, ENV1_R_KEYFILE_PAYLOAD or
+ * ENV1_R_NOMEM. */
+static int
+take_record(uint8_t tag, const uint8_t *v, size_t vlen, enum keyfile_kind kind,
+    struct keyfile_contents *out)
+{
+	uint8_t **seed = NULL;
+
+	switch (tag) {
+	case KEYFILE_TAG_KIND:
+		if (vlen != 1 || v[0] != (uint8_t)kind)
+			return ENV1_R_KEYFILE_PAYLOAD;
+		out->kind = kind;
+		break;
+	case KEYFILE_TAG_RIK_SEED:
+		seed = &out->rik_seed;
+		break;
+	case KEYFILE_TAG_DSK_SEED:
+		seed = &out->dsk_seed;
+		break;
+	case KEYFILE_TAG_KSK:
+		seed = &out->ksk;
+		break;
+	case KEYFILE_TAG_DSK_CERT:
+		if (stmt_cert_decode(v, vlen, &out->cert) != ENV1_OK)
+			return ENV1_R_KEYFILE_PAYLOAD;
+		out->has_cert = 1;
+		break;
+	case KEYFILE_TAG_TLS_KEY_REF:
+		/* A path: it becomes a C string, so no NUL inside. */
+		if (vlen == 0 || vlen > TLS_REF_MAX || memchr(v, '\0', vlen) != NULL)
+			return ENV1_R_KEYFILE_PAYLOAD;
+		memcpy(out->tls_key_ref, v, vlen);
+		out->tls_key_ref[vlen] = '\0';
+		break;
+	default:
+		return ENV1_R_KEYFILE_PAYLOAD;
+	}
+	if (seed != NULL) {
+		if (vlen != SEED_LEN)
+			return ENV1_R_KEYFILE_PAYLOAD;
+		if ((*seed = secret_dup(v, SEED_LEN)) == NULL)
+			return ENV1_R_NOMEM;
+	}
+	return ENV1_OK;
+}
+
 int
 keyfile_parse_payload(const uint8_t *pt, size_t len, enum keyfile_kind kind,
     struct keyfile_contents *out)
 {
 	unsigned seen = 0;
 	size_t off = 0;
-	int rc = ENV1_R_KEYFILE_PAYLOAD;
+	int r, rc = ENV1_R_KEYFILE_PAYLOAD;
 
 	memset(out, 0, sizeof(*out));
 	if (!kind_valid(kind))
@@ -173,7 +221,6 @@ keyfile_parse_payload(const uint8_t *pt, size_t len, enum keyfile_kind kind,
 		const uint8_t *v;
 		uint8_t tag;
 		size_t vlen;
-		uint8_t **seed = NULL;
 
 		if (len - off < TLV_HDR)
 			goto fail;
@@ -191,44 +238,9 @@ keyfile_parse_payload(const uint8_t *pt, size_t len, enum keyfile_kind kind,
 		    (seen & BIT(tag)) != 0)
 			goto fail;
 		seen |= BIT(tag);
-		switch (tag) {
-		case KEYFILE_TAG_KIND:
-			if (vlen != 1 || v[0] != (uint8_t)kind)
-				goto fail;
-			out->kind = kind;
-			break;
-		case KEYFILE_TAG_RIK_SEED:
-			seed = &out->rik_seed;
-			break;
-		case KEYFILE_TAG_DSK_SEED:
-			seed = &out->dsk_seed;
-			break;
-		case KEYFILE_TAG_KSK:
-			seed = &out->ksk;
-			break;
-		case KEYFILE_TAG_DSK_CERT:
-			if (stmt_cert_decode(v, vlen, &out->cert) != ENV1_OK)
-				goto fail;
-			out->has_cert = 1;
-			break;
-		case KEYFILE_TAG_TLS_KEY_REF:
-			/* A path: it becomes a C string, so no NUL inside. */
-			if (vlen == 0 || vlen > TLS_REF_MAX ||
-			    memchr(v, '\0', vlen) != NULL)
-				goto fail;
-			memcpy(out->tls_key_ref, v, vlen);
-			out->tls_key_ref[vlen] = '\0';
-			break;
-		default:
+		if ((r = take_record(tag, v, vlen, kind, out)) != ENV1_OK) {
+			rc = r;
 			goto fail;
-		}
-		if (seed != NULL) {
-			if (vlen != SEED_LEN)
-				goto fail;
-			if ((*seed = secret_dup(v, SEED_LEN)) == NULL) {
-				rc = ENV1_R_NOMEM;
-				goto fail;
-			}
 		}
 	}
 	if ((seen & tags_required(kind)) != tags_required(kind))
@@ -380,6 +392,41 @@ build_payload(const struct keyfile_contents *c, uint8_t **pt, size_t *ptlen)
 	return ENV1_OK;
 }
 
+/* The KDF parameters, and the salt and nonce given (fixed ones are for
+ * tests and vectors) or fresh random ones. */
+static void
+header_init(struct keyfile_header *h, const struct keyfile_params *params,
+    const uint8_t *salt, const uint8_t *nonce)
+{
+	memset(h, 0, sizeof(*h));
+	h->opslimit = params->opslimit;
+	h->memlimit = params->memlimit;
+	if (salt != NULL)
+		memcpy(h->salt, salt, KEYFILE_SALT_LEN);
+	else
+		randombytes_buf(h->salt, KEYFILE_SALT_LEN);
+	if (nonce != NULL)
+		memcpy(h->nonce, nonce, ENV1_NONCE_LEN);
+	else
+		randombytes_buf(h->nonce, ENV1_NONCE_LEN);
+}
+
+/* The KEYFILE_HDR_LEN header bytes, with the commitment to wrap_key. */
+static void
+header_put(uint8_t *buf, const struct keyfile_header *h,
+    const uint8_t *wrap_key, size_t ct_len)
+{
+	memcpy(buf, MAGIC, sizeof(MAGIC));
+	buf[OFF_VERSION] = KEYFILE_VERSION;
+	buf[OFF_KDF] = KEYFILE_KDF_ARGON2ID13;
+	be64_put(buf + OFF_OPS, h->opslimit);
+	be64_put(buf + OFF_MEM, h->memlimit);
+	memcpy(buf + OFF_SALT, h->salt, KEYFILE_SALT_LEN);
+	memcpy(buf + OFF_NONCE, h->nonce, ENV1_NONCE_LEN);
+	key_commitment(wrap_key, buf + OFF_KC);
+	be32_put(buf + OFF_CT_LEN, (uint32_t)ct_len);
+}
+
 int
 keyfile_seal(const struct keyfile_contents *c, const char *pass, size_t passlen,
     const struct keyfile_params *params, const uint8_t *salt, const uint8_t *nonce,
@@ -418,29 +465,11 @@ keyfile_seal(const struct keyfile_contents *c, const char *pass, size_t passlen,
 		rc = ENV1_R_NOMEM;
 		goto out;
 	}
-	memset(&h, 0, sizeof(h));
-	h.opslimit = params->opslimit;
-	h.memlimit = params->memlimit;
-	if (salt != NULL)
-		memcpy(h.salt, salt, KEYFILE_SALT_LEN);
-	else
-		randombytes_buf(h.salt, KEYFILE_SALT_LEN);
-	if (nonce != NULL)
-		memcpy(h.nonce, nonce, ENV1_NONCE_LEN);
-	else
-		randombytes_buf(h.nonce, ENV1_NONCE_LEN);
+	header_init(&h, params, salt, nonce);
 	if ((rc = keyfile_derive(&h, pass, passlen, wrap_key)) != ENV1_OK)
 		goto out;
 
-	memcpy(buf, MAGIC, sizeof(MAGIC));
-	buf[OFF_VERSION] = KEYFILE_VERSION;
-	buf[OFF_KDF] = KEYFILE_KDF_ARGON2ID13;
-	be64_put(buf + OFF_OPS, h.opslimit);
-	be64_put(buf + OFF_MEM, h.memlimit);
-	memcpy(buf + OFF_SALT, h.salt, KEYFILE_SALT_LEN);
-	memcpy(buf + OFF_NONCE, h.nonce, ENV1_NONCE_LEN);
-	key_commitment(wrap_key, buf + OFF_KC);
-	be32_put(buf + OFF_CT_LEN, (uint32_t)(ptlen + ENV1_TAG_LEN));
+	header_put(buf, &h, wrap_key, ptlen + ENV1_TAG_LEN);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(buf + KEYFILE_HDR_LEN, NULL,
 	    pt, ptlen, buf, KEYFILE_HDR_LEN, NULL, h.nonce, wrap_key);
 	*out = buf;

@@ -92,115 +92,153 @@ new_dsk(const struct agencydir *d, const uint8_t *rik_sk, uint64_t days,
 	return 0;
 }
 
-int
-cmd_certify(const struct tool_cmd *cmd, int argc, char **argv)
-{
-	struct passphrase_src rik_src, src;
-	struct keyfile_contents kc;
-	struct keyfile_params params, min;
-	struct stmt_dsk_cert cert, old;
-	struct agencydir d;
-	struct opts o;
-	char path[PATH_MAX], until[TOOL_TIME_BUFLEN], hex[HEX_BUFLEN(32)];
-	char oldhex[HEX_BUFLEN(32)];
-	const char *dir = NULL, *rik_key = NULL;
-	char *pass = NULL, *rik_pass = NULL;
-	size_t passlen = 0, rik_passlen = 0;
-	uint8_t *rik_sk = NULL, *seed = NULL, *old_seed;
-	uint64_t days = CERTIFY_DAYS_DEFAULT;
-	int c, json = 0, rc = TOOL_EXIT_FAIL;
+/* What certify's options ask for. */
+struct certify_args {
+	const char             *dir;
+	const char             *rik_key;
+	uint64_t                days;
+	struct passphrase_src   rik_src, src;
+	int                     json;
+};
 
-	memset(&d, 0, sizeof(d));
-	memset(&kc, 0, sizeof(kc));
-	passphrase_src_init(&rik_src);
-	passphrase_src_init(&src);
-	if (opts_init(&o, cmd, certify_opts, argc, argv) != 0)
-		return TOOL_EXIT_FAIL;
-	while ((c = opts_next(&o)) != OPTS_DONE) {
+/* 0, TOOL_EXIT_USAGE (reported) or OPTS_HELP. */
+static int
+certify_parse(const struct tool_cmd *cmd, struct opts *o, struct certify_args *a)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->days = CERTIFY_DAYS_DEFAULT;
+	passphrase_src_init(&a->rik_src);
+	passphrase_src_init(&a->src);
+	while ((c = opts_next(o)) != OPTS_DONE) {
 		switch (c) {
-		case O_DIR: dir = o.arg; break;
-		case O_RIK_KEY: rik_key = o.arg; break;
-		case O_JSON: json = 1; break;
+		case O_DIR: a->dir = o->arg; break;
+		case O_RIK_KEY: a->rik_key = o->arg; break;
+		case O_JSON: a->json = 1; break;
 		case O_DAYS:
-			if (opts_number(o.arg, 1, CERTIFY_DAYS_MAX, &days) != 0) {
-				rc = opts_usage(cmd, "--days: 1 to %d", CERTIFY_DAYS_MAX);
-				goto out;
-			}
+			if (opts_number(o->arg, 1, CERTIFY_DAYS_MAX, &a->days) != 0)
+				return opts_usage(cmd, "--days: 1 to %d",
+				    CERTIFY_DAYS_MAX);
 			break;
 		case O_RIK_FILE:
 		case O_RIK_FD:
 		case O_PASS_FILE:
 		case O_PASS_FD:
-			if (pass_opt(c, o.arg, &rik_src, &src) != 0) {
-				rc = opts_usage(cmd, "bad passphrase source");
-				goto out;
-			}
+			if (pass_opt(c, o->arg, &a->rik_src, &a->src) != 0)
+				return opts_usage(cmd, "bad passphrase source");
 			break;
-		case OPTS_HELP: rc = opts_help(cmd); goto out;
-		default: rc = TOOL_EXIT_USAGE; goto out;
+		case OPTS_HELP: return OPTS_HELP;
+		default: return TOOL_EXIT_USAGE;
 		}
 	}
-	if (dir == NULL || o.npos > 0) {
-		rc = opts_usage(cmd, "--dir is required");
-		goto out;
-	}
-	tool_set_quiet(json);
-	if (agencydir_load(dir, 0, &d) != 0 ||
-	    agencydir_path(dir, AGENCYDIR_DAEMON_KEY, path) != 0)
-		goto out;
-	/* Both passphrases first, then the cheaper key file: a wrong daemon
-	 * passphrase is found before the 1 GiB Argon2id of the RIK. */
-	if (passphrase_get(&src, "daemon key file", 0, &pass, &passlen) != 0 ||
-	    passphrase_get(&rik_src, "RIK key file", 0, &rik_pass, &rik_passlen) != 0)
-		goto out;
-	if (agencydir_open_key(path, KEYFILE_DAEMON, pass, passlen, &kc, &params) != 0)
-		goto out;
-	if (agencydir_open_rik(&d, rik_key, rik_pass, rik_passlen, &rik_sk) != 0)
-		goto out;
-	if ((seed = secret_alloc(32)) == NULL) {
-		tool_warnx("out of secret memory");
-		goto out;
-	}
-	if (new_dsk(&d, rik_sk, days, seed, &cert) != 0)
-		goto out;
-	if (agencydir_save_pub(&d, &cert, NULL) != 0)
-		goto out;
+	if (a->dir == NULL || o->npos > 0)
+		return opts_usage(cmd, "--dir is required");
+	return 0;
+}
+
+/* daemon.key rewritten with the new DSK seed and its certificate (same KSK
+ * and TLS key).  kc keeps its old seed, which it owns; seed stays the
+ * caller's. */
+static int
+rewrite_key(const char *path, struct keyfile_contents *kc,
+    const struct keyfile_params *params, uint8_t *seed,
+    const struct stmt_dsk_cert *cert, const char *pass, size_t passlen)
+{
+	struct keyfile_params p = *params, min;
+	uint8_t *old_seed = kc->dsk_seed;
+	int r;
 
 	/* Never weaker than the minimum, never weaker than before. */
 	keyfile_min_params(KEYFILE_DAEMON, &min);
-	if (params.opslimit < min.opslimit)
-		params.opslimit = min.opslimit;
-	if (params.memlimit < min.memlimit)
-		params.memlimit = min.memlimit;
-	old = kc.cert;
-	old_seed = kc.dsk_seed;
-	kc.dsk_seed = seed;
-	kc.cert = cert;
-	kc.has_cert = 1;
-	if (agencydir_write_key(path, &kc, pass, passlen, &params, 1) != 0) {
-		kc.dsk_seed = old_seed;
+	if (p.opslimit < min.opslimit)
+		p.opslimit = min.opslimit;
+	if (p.memlimit < min.memlimit)
+		p.memlimit = min.memlimit;
+	kc->dsk_seed = seed;
+	kc->cert = *cert;
+	kc->has_cert = 1;
+	r = agencydir_write_key(path, kc, pass, passlen, &p, 1);
+	kc->dsk_seed = old_seed;
+	if (r != 0) {
 		tool_warnx("agency.pub already lists the new certificate (serial %llu); "
-		    "revoke it, the key is lost", (unsigned long long)cert.serial);
-		goto out;
+		    "revoke it, the key is lost", (unsigned long long)cert->serial);
+		return -1;
 	}
-	kc.dsk_seed = old_seed;
-	hex_encode(cert.dsk_pub, 32, hex);
-	hex_encode(old.dsk_pub, 32, oldhex);
-	tool_time(cert.not_after, until);
-	if (json) {
-		rc = tool_json_print(json_pack("{s:s, s:I, s:s, s:s, s:s}", "dsk", hex,
-		    "serial", (json_int_t)cert.serial, "not_after", until,
+	return 0;
+}
+
+static int
+certify_output(const char *dir, const char *path, const struct stmt_dsk_cert *cert,
+    const struct stmt_dsk_cert *old, int json)
+{
+	char until[TOOL_TIME_BUFLEN], hex[HEX_BUFLEN(32)], oldhex[HEX_BUFLEN(32)];
+
+	hex_encode(cert->dsk_pub, 32, hex);
+	hex_encode(old->dsk_pub, 32, oldhex);
+	tool_time(cert->not_after, until);
+	if (json)
+		return tool_json_print(json_pack("{s:s, s:I, s:s, s:s, s:s}", "dsk",
+		    hex, "serial", (json_int_t)cert->serial, "not_after", until,
 		    "usage", "MSG|PREKEY", "previous_dsk", oldhex));
-		goto out;
-	}
 	printf("certified DSK %s\n  serial %llu, valid until %s, usage MSG|PREKEY\n"
-	    "  %s rewritten; %s/%s updated\n", hex, (unsigned long long)cert.serial,
+	    "  %s rewritten; %s/%s updated\n", hex, (unsigned long long)cert->serial,
 	    until, path, dir, AGENCYDIR_PUB);
 	printf("next: restart the daemon, run 'rotate-prekeys' and 'export', send the "
 	    "bundle to partners,\nthen revoke the old DSK:\n"
 	    "  homeward-keys revoke --dir %s --dsk %s --reason superseded\n",
 	    dir, oldhex);
-	rc = TOOL_EXIT_OK;
+	return TOOL_EXIT_OK;
+}
+
+int
+cmd_certify(const struct tool_cmd *cmd, int argc, char **argv)
+{
+	struct certify_args a;
+	struct keyfile_contents kc;
+	struct keyfile_params params;
+	struct stmt_dsk_cert cert, old;
+	struct agencydir d;
+	struct opts o;
+	char path[PATH_MAX];
+	char *pass = NULL, *rik_pass = NULL;
+	size_t passlen = 0, rik_passlen = 0;
+	uint8_t *rik_sk = NULL, *seed = NULL;
+	int r, rc = TOOL_EXIT_FAIL;
+
+	memset(&d, 0, sizeof(d));
+	memset(&kc, 0, sizeof(kc));
+	if (opts_init(&o, cmd, certify_opts, argc, argv) != 0)
+		return TOOL_EXIT_FAIL;
+	if ((r = certify_parse(cmd, &o, &a)) != 0) {
+		rc = r == OPTS_HELP ? opts_help(cmd) : r;
+		goto out;
+	}
+	tool_set_quiet(a.json);
+	if (agencydir_load(a.dir, 0, &d) != 0 ||
+	    agencydir_path(a.dir, AGENCYDIR_DAEMON_KEY, path) != 0)
+		goto out;
+	/* Both passphrases first, then the cheaper key file: a wrong daemon
+	 * passphrase is found before the 1 GiB Argon2id of the RIK. */
+	if (passphrase_get(&a.src, "daemon key file", 0, &pass, &passlen) != 0 ||
+	    passphrase_get(&a.rik_src, "RIK key file", 0, &rik_pass, &rik_passlen) != 0)
+		goto out;
+	if (agencydir_open_key(path, KEYFILE_DAEMON, pass, passlen, &kc, &params) != 0)
+		goto out;
+	if (agencydir_open_rik(&d, a.rik_key, rik_pass, rik_passlen, &rik_sk) != 0)
+		goto out;
+	if ((seed = secret_alloc(32)) == NULL) {
+		tool_warnx("out of secret memory");
+		goto out;
+	}
+	if (new_dsk(&d, rik_sk, a.days, seed, &cert) != 0)
+		goto out;
+	if (agencydir_save_pub(&d, &cert, NULL) != 0)
+		goto out;
+	old = kc.cert;
+	if (rewrite_key(path, &kc, &params, seed, &cert, pass, passlen) != 0)
+		goto out;
+	rc = certify_output(a.dir, path, &cert, &old, a.json);
 out:
 	keyfile_contents_free(&kc);
 	secret_free(seed);
@@ -239,136 +277,177 @@ usable_dsk_left(const struct peerkeys *k, const uint8_t *except, uint64_t now)
 	return 0;
 }
 
-int
-cmd_revoke(const struct tool_cmd *cmd, int argc, char **argv)
-{
-	struct passphrase_src rik_src, unused;
-	struct stmt_revocation rev;
-	struct agencydir d;
-	struct opts o;
-	const char *dir = NULL, *rik_key = NULL, *dsk = NULL, *spk = NULL;
-	char *rik_pass = NULL, hex[HEX_BUFLEN(32)], id[17];
-	size_t rik_passlen = 0;
-	uint8_t *rik_sk = NULL, reason = STMT_REASON_UNSPECIFIED;
-	uint64_t spk_id = 0;
-	long spk_index = -1;
-	int c, rik = 0, json = 0, left, rc = TOOL_EXIT_FAIL;
+/* What revoke's options ask for: one of --dsk, --spk, --rik. */
+struct revoke_args {
+	const char             *dir;
+	const char             *rik_key;
+	const char             *dsk;
+	uint8_t                 dsk_pub[ENV1_KEY_LEN];
+	const char             *spk;
+	uint64_t                spk_id;
+	int                     rik;
+	uint8_t                 reason;
+	struct passphrase_src   rik_src;
+	int                     json;
+};
 
-	memset(&d, 0, sizeof(d));
-	memset(&rev, 0, sizeof(rev));
-	passphrase_src_init(&rik_src);
+/* 0, TOOL_EXIT_USAGE (reported) or OPTS_HELP. */
+static int
+revoke_parse(const struct tool_cmd *cmd, struct opts *o, struct revoke_args *a)
+{
+	struct passphrase_src unused;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->reason = STMT_REASON_UNSPECIFIED;
+	passphrase_src_init(&a->rik_src);
 	passphrase_src_init(&unused);
-	if (opts_init(&o, cmd, revoke_opts, argc, argv) != 0)
-		return TOOL_EXIT_FAIL;
-	while ((c = opts_next(&o)) != OPTS_DONE) {
+	while ((c = opts_next(o)) != OPTS_DONE) {
 		switch (c) {
-		case O_DIR: dir = o.arg; break;
-		case O_RIK_KEY: rik_key = o.arg; break;
-		case O_DSK: dsk = o.arg; break;
-		case O_SPK: spk = o.arg; break;
-		case O_RIK: rik = 1; break;
-		case O_JSON: json = 1; break;
+		case O_DIR: a->dir = o->arg; break;
+		case O_RIK_KEY: a->rik_key = o->arg; break;
+		case O_DSK: a->dsk = o->arg; break;
+		case O_SPK: a->spk = o->arg; break;
+		case O_RIK: a->rik = 1; break;
+		case O_JSON: a->json = 1; break;
 		case O_REASON:
-			if (parse_reason(o.arg, &reason) != 0) {
-				rc = opts_usage(cmd, "--reason: compromised, superseded, "
-				    "retired or unspecified");
-				goto out;
-			}
+			if (parse_reason(o->arg, &a->reason) != 0)
+				return opts_usage(cmd, "--reason: compromised, "
+				    "superseded, retired or unspecified");
 			break;
 		case O_RIK_FILE:
 		case O_RIK_FD:
-			if (pass_opt(c, o.arg, &rik_src, &unused) != 0) {
-				rc = opts_usage(cmd, "bad passphrase source");
-				goto out;
-			}
+			if (pass_opt(c, o->arg, &a->rik_src, &unused) != 0)
+				return opts_usage(cmd, "bad passphrase source");
 			break;
-		case OPTS_HELP: rc = opts_help(cmd); goto out;
-		default: rc = TOOL_EXIT_USAGE; goto out;
+		case OPTS_HELP: return OPTS_HELP;
+		default: return TOOL_EXIT_USAGE;
 		}
 	}
-	if (dir == NULL || o.npos > 0 || (dsk != NULL) + (spk != NULL) + rik != 1) {
-		rc = opts_usage(cmd, "--dir and one of --dsk, --spk, --rik are required");
-		goto out;
-	}
-	if (dsk != NULL && hex_decode(dsk, rev.revoked_key, ENV1_KEY_LEN) != 0) {
-		rc = opts_usage(cmd, "--dsk: the DSK public key, 64 hex digits");
-		goto out;
-	}
-	if (spk != NULL && tool_parse_spk_id(spk, &spk_id) != 0) {
-		rc = opts_usage(cmd, "--spk: a prekey id, 16 hex digits");
-		goto out;
-	}
-	tool_set_quiet(json);
-	if (agencydir_load(dir, spk != NULL, &d) != 0)
-		goto out;
-	memcpy(rev.issuer_rik, d.pub.keys.rik, ENV1_KEY_LEN);
-	if (dsk != NULL) {
+	if (a->dir == NULL || o->npos > 0 ||
+	    (a->dsk != NULL) + (a->spk != NULL) + a->rik != 1)
+		return opts_usage(cmd, "--dir and one of --dsk, --spk, --rik are "
+		    "required");
+	if (a->dsk != NULL && hex_decode(a->dsk, a->dsk_pub, ENV1_KEY_LEN) != 0)
+		return opts_usage(cmd, "--dsk: the DSK public key, 64 hex digits");
+	if (a->spk != NULL && tool_parse_spk_id(a->spk, &a->spk_id) != 0)
+		return opts_usage(cmd, "--spk: a prekey id, 16 hex digits");
+	return 0;
+}
+
+/* The key a revokes, into rev (issuer, kind, key) and, for a prekey, its
+ * place in d->spks into *spk_index; 0, or -1 (reported): not there, or
+ * already revoked. */
+static int
+revoke_target(const struct agencydir *d, const struct revoke_args *a,
+    struct stmt_revocation *rev, long *spk_index)
+{
+	memcpy(rev->issuer_rik, d->pub.keys.rik, ENV1_KEY_LEN);
+	if (a->dsk != NULL) {
 		int found = 0;
 
-		rev.kind = STMT_REVOKE_DSK;
-		for (size_t i = 0; i < d.pub.keys.ncerts; i++)
-			found |= memcmp(d.pub.keys.certs[i].dsk_pub, rev.revoked_key,
+		rev->kind = STMT_REVOKE_DSK;
+		memcpy(rev->revoked_key, a->dsk_pub, ENV1_KEY_LEN);
+		for (size_t i = 0; i < d->pub.keys.ncerts; i++)
+			found |= memcmp(d->pub.keys.certs[i].dsk_pub, rev->revoked_key,
 			    ENV1_KEY_LEN) == 0;
 		if (!found) {
-			tool_warnx("%s/%s has no certificate for DSK %s", dir,
-			    AGENCYDIR_PUB, dsk);
-			goto out;
+			tool_warnx("%s/%s has no certificate for DSK %s", a->dir,
+			    AGENCYDIR_PUB, a->dsk);
+			return -1;
 		}
-	} else if (spk != NULL) {
-		rev.kind = STMT_REVOKE_SPK;
-		if ((spk_index = spkfile_find(&d.spks, spk_id)) < 0) {
-			tool_warnx("%s/%s has no prekey %s", dir, AGENCYDIR_PREKEYS, spk);
-			goto out;
+	} else if (a->spk != NULL) {
+		rev->kind = STMT_REVOKE_SPK;
+		if ((*spk_index = spkfile_find(&d->spks, a->spk_id)) < 0) {
+			tool_warnx("%s/%s has no prekey %s", a->dir, AGENCYDIR_PREKEYS,
+			    a->spk);
+			return -1;
 		}
-		memcpy(rev.revoked_key, d.spks.e[spk_index].stmt.spk_pub, ENV1_KEY_LEN);
+		memcpy(rev->revoked_key, d->spks.e[*spk_index].stmt.spk_pub,
+		    ENV1_KEY_LEN);
 	} else {
-		rev.kind = STMT_REVOKE_RIK;
-		memcpy(rev.revoked_key, d.pub.keys.rik, ENV1_KEY_LEN);
+		rev->kind = STMT_REVOKE_RIK;
+		memcpy(rev->revoked_key, d->pub.keys.rik, ENV1_KEY_LEN);
 	}
-	if (peerkeys_is_revoked(&d.pub.keys, rev.revoked_key, rev.kind)) {
+	if (peerkeys_is_revoked(&d->pub.keys, rev->revoked_key, rev->kind)) {
 		tool_warnx("already revoked");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+revoke_output(const struct revoke_args *a, const struct stmt_revocation *rev,
+    int prekey_deleted, int left)
+{
+	char hex[HEX_BUFLEN(32)], id[17];
+
+	hex_encode(rev->revoked_key, 32, hex);
+	spkfile_id_format(a->spk_id, id);
+	if (a->json)
+		return tool_json_print(json_pack("{s:s, s:s, s:s, s:b, s:b}",
+		    "kind", tool_revoke_kind_name(rev->kind), "key", hex,
+		    "reason", tool_revoke_reason_name(a->reason),
+		    "prekey_secret_deleted", prekey_deleted, "usable_dsk_left", left));
+	printf("revoked %s %s (%s); %s/%s updated\n", tool_revoke_kind_name(rev->kind),
+	    hex, tool_revoke_reason_name(a->reason), a->dir, AGENCYDIR_PUB);
+	if (prekey_deleted)
+		printf("deleted the secret of prekey %s from %s/%s\n", id, a->dir,
+		    AGENCYDIR_PREKEYS);
+	if (!left)
+		printf("warning: no usable DSK is left: run 'homeward-keys certify'\n");
+	if (rev->kind == STMT_REVOKE_RIK)
+		printf("warning: this agency's identity is revoked; partners suspend it "
+		    "until a new RIK is verified out of band\n");
+	printf("send the new bundle to partners: homeward-keys export --dir %s -o FILE\n",
+	    a->dir);
+	return TOOL_EXIT_OK;
+}
+
+int
+cmd_revoke(const struct tool_cmd *cmd, int argc, char **argv)
+{
+	struct revoke_args a;
+	struct stmt_revocation rev;
+	struct agencydir d;
+	struct opts o;
+	char *rik_pass = NULL;
+	size_t rik_passlen = 0;
+	uint8_t *rik_sk = NULL;
+	long spk_index = -1;
+	int r, left, rc = TOOL_EXIT_FAIL;
+
+	memset(&d, 0, sizeof(d));
+	memset(&rev, 0, sizeof(rev));
+	if (opts_init(&o, cmd, revoke_opts, argc, argv) != 0)
+		return TOOL_EXIT_FAIL;
+	if ((r = revoke_parse(cmd, &o, &a)) != 0) {
+		rc = r == OPTS_HELP ? opts_help(cmd) : r;
 		goto out;
 	}
-	if (passphrase_get(&rik_src, "RIK key file", 0, &rik_pass, &rik_passlen) != 0 ||
-	    agencydir_open_rik(&d, rik_key, rik_pass, rik_passlen, &rik_sk) != 0)
+	tool_set_quiet(a.json);
+	if (agencydir_load(a.dir, a.spk != NULL, &d) != 0 ||
+	    revoke_target(&d, &a, &rev, &spk_index) != 0)
+		goto out;
+	if (passphrase_get(&a.rik_src, "RIK key file", 0, &rik_pass, &rik_passlen) != 0 ||
+	    agencydir_open_rik(&d, a.rik_key, rik_pass, rik_passlen, &rik_sk) != 0)
 		goto out;
 	rev.revoked_at = tool_now();
-	rev.reason = reason;
+	rev.reason = a.reason;
 	if (stmt_revocation_sign(&rev, rik_sk) != ENV1_OK) {
 		tool_warnx("cannot sign the revocation");
 		goto out;
 	}
 	if (agencydir_save_pub(&d, NULL, &rev) != 0)
 		goto out;
-	hex_encode(rev.revoked_key, 32, hex);
 	if (spk_index >= 0) {
 		spkfile_remove(&d.spks, (size_t)spk_index);
 		if (agencydir_save_prekeys(&d) != 0)
 			goto out;
 	}
-	spkfile_id_format(spk_id, id);
 	left = rev.kind != STMT_REVOKE_DSK ||
 	    usable_dsk_left(&d.pub.keys, rev.revoked_key, tool_now());
-	if (json) {
-		rc = tool_json_print(json_pack("{s:s, s:s, s:s, s:b, s:b}",
-		    "kind", tool_revoke_kind_name(rev.kind), "key", hex,
-		    "reason", tool_revoke_reason_name(reason),
-		    "prekey_secret_deleted", spk_index >= 0, "usable_dsk_left", left));
-		goto out;
-	}
-	printf("revoked %s %s (%s); %s/%s updated\n", tool_revoke_kind_name(rev.kind),
-	    hex, tool_revoke_reason_name(reason), dir, AGENCYDIR_PUB);
-	if (spk_index >= 0)
-		printf("deleted the secret of prekey %s from %s/%s\n", id, dir,
-		    AGENCYDIR_PREKEYS);
-	if (!left)
-		printf("warning: no usable DSK is left: run 'homeward-keys certify'\n");
-	if (rev.kind == STMT_REVOKE_RIK)
-		printf("warning: this agency's identity is revoked; partners suspend it "
-		    "until a new RIK is verified out of band\n");
-	printf("send the new bundle to partners: homeward-keys export --dir %s -o FILE\n",
-	    dir);
-	rc = TOOL_EXIT_OK;
+	rc = revoke_output(&a, &rev, spk_index >= 0, left);
 out:
 	secret_free(rik_sk);
 	secret_free(rik_pass);

@@ -438,90 +438,102 @@ summary(const struct init_state *s, int json)
 	return TOOL_EXIT_OK;
 }
 
-int
-cmd_init(const struct tool_cmd *cmd, int argc, char **argv)
-{
-	struct passphrase_src rik_src, src;
-	struct init_state s;
-	struct opts o;
-	const char *id = NULL, *name = NULL, *country = NULL, *zone = NULL;
-	const char *endpoint = "";
-	int c, json = 0, exists, rc = TOOL_EXIT_FAIL;
-	uint64_t now;
+/* What the options ask for. */
+struct init_args {
+	const char             *dir, *id, *name, *country, *zone, *endpoint;
+	struct passphrase_src   rik_src, src;
+	int                     json;
+};
 
-	memset(&s, 0, sizeof(s));
-	passphrase_src_init(&rik_src);
-	passphrase_src_init(&src);
-	if (opts_init(&o, cmd, init_opts, argc, argv) != 0)
-		return TOOL_EXIT_FAIL;
-	while ((c = opts_next(&o)) != OPTS_DONE) {
+/* The agency's description: 0, or TOOL_EXIT_USAGE (reported). */
+static int
+init_check(const struct tool_cmd *cmd, const struct init_args *a)
+{
+	if (bundle_agency_id_problem(a->id) != NULL)
+		return opts_usage(cmd, "agency id: 1 to 63 of a-z, 0-9 and '-'");
+	if (check_name(a->name) != 0)
+		return opts_usage(cmd, "name: 1 to 127 bytes, no control characters");
+	if (check_country(a->country) != 0)
+		return opts_usage(cmd, "country: two upper-case letters (ISO 3166-1)");
+	if (check_zone(a->zone) != 0)
+		return opts_usage(cmd, "time zone %s: not an IANA zone under %s",
+		    a->zone, ZONEINFO);
+	if (a->endpoint[0] != '\0' && check_endpoint(a->endpoint) != 0)
+		return opts_usage(cmd, "endpoint: host:port");
+	return 0;
+}
+
+/* 0, TOOL_EXIT_USAGE (reported) or OPTS_HELP. */
+static int
+init_parse(const struct tool_cmd *cmd, struct opts *o, struct init_args *a)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->endpoint = "";
+	passphrase_src_init(&a->rik_src);
+	passphrase_src_init(&a->src);
+	while ((c = opts_next(o)) != OPTS_DONE) {
 		switch (c) {
-		case O_DIR: s.dir = o.arg; break;
-		case O_ID: id = o.arg; break;
-		case O_NAME: name = o.arg; break;
-		case O_COUNTRY: country = o.arg; break;
-		case O_ZONE: zone = o.arg; break;
-		case O_ENDPOINT: endpoint = o.arg; break;
-		case O_JSON: json = 1; break;
+		case O_DIR: a->dir = o->arg; break;
+		case O_ID: a->id = o->arg; break;
+		case O_NAME: a->name = o->arg; break;
+		case O_COUNTRY: a->country = o->arg; break;
+		case O_ZONE: a->zone = o->arg; break;
+		case O_ENDPOINT: a->endpoint = o->arg; break;
+		case O_JSON: a->json = 1; break;
 		case O_RIK_FILE:
 		case O_RIK_FD:
 		case O_PASS_FILE:
 		case O_PASS_FD:
-			if ((c == O_RIK_FILE ? passphrase_src_file(&rik_src, o.arg) :
-			    c == O_RIK_FD ? passphrase_src_fd(&rik_src, o.arg) :
-			    c == O_PASS_FILE ? passphrase_src_file(&src, o.arg) :
-			    passphrase_src_fd(&src, o.arg)) != 0) {
-				rc = opts_usage(cmd, "bad passphrase source");
-				goto out;
-			}
+			if ((c == O_RIK_FILE ? passphrase_src_file(&a->rik_src, o->arg) :
+			    c == O_RIK_FD ? passphrase_src_fd(&a->rik_src, o->arg) :
+			    c == O_PASS_FILE ? passphrase_src_file(&a->src, o->arg) :
+			    passphrase_src_fd(&a->src, o->arg)) != 0)
+				return opts_usage(cmd, "bad passphrase source");
 			break;
-		case OPTS_HELP: rc = opts_help(cmd); goto out;
-		default: rc = TOOL_EXIT_USAGE; goto out;
+		case OPTS_HELP: return OPTS_HELP;
+		default: return TOOL_EXIT_USAGE;
 		}
 	}
-	if (o.npos > 0) {
-		rc = opts_usage(cmd, "unexpected argument %s", o.pos[0]);
-		goto out;
-	}
-	if (s.dir == NULL || id == NULL || name == NULL || country == NULL ||
-	    zone == NULL) {
-		rc = opts_usage(cmd, "--dir, --agency-id, --name, --country and "
+	if (o->npos > 0)
+		return opts_usage(cmd, "unexpected argument %s", o->pos[0]);
+	if (a->dir == NULL || a->id == NULL || a->name == NULL ||
+	    a->country == NULL || a->zone == NULL)
+		return opts_usage(cmd, "--dir, --agency-id, --name, --country and "
 		    "--time-zone are required");
+	return init_check(cmd, a);
+}
+
+int
+cmd_init(const struct tool_cmd *cmd, int argc, char **argv)
+{
+	struct init_args a;
+	struct init_state s;
+	struct opts o;
+	int r, exists, rc = TOOL_EXIT_FAIL;
+	uint64_t now;
+
+	memset(&s, 0, sizeof(s));
+	if (opts_init(&o, cmd, init_opts, argc, argv) != 0)
+		return TOOL_EXIT_FAIL;
+	if ((r = init_parse(cmd, &o, &a)) != 0) {
+		rc = r == OPTS_HELP ? opts_help(cmd) : r;
 		goto out;
 	}
-	if (bundle_agency_id_problem(id) != NULL) {
-		rc = opts_usage(cmd, "agency id: 1 to 63 of a-z, 0-9 and '-'");
-		goto out;
-	}
-	if (check_name(name) != 0) {
-		rc = opts_usage(cmd, "name: 1 to 127 bytes, no control characters");
-		goto out;
-	}
-	if (check_country(country) != 0) {
-		rc = opts_usage(cmd, "country: two upper-case letters (ISO 3166-1)");
-		goto out;
-	}
-	if (check_zone(zone) != 0) {
-		rc = opts_usage(cmd, "time zone %s: not an IANA zone under %s", zone,
-		    ZONEINFO);
-		goto out;
-	}
-	if (endpoint[0] != '\0' && check_endpoint(endpoint) != 0) {
-		rc = opts_usage(cmd, "endpoint: host:port");
-		goto out;
-	}
-	tool_set_quiet(json);
-	snprintf(s.info.agency_id, sizeof(s.info.agency_id), "%s", id);
-	snprintf(s.info.name, sizeof(s.info.name), "%s", name);
-	snprintf(s.info.country, sizeof(s.info.country), "%s", country);
-	snprintf(s.info.time_zone, sizeof(s.info.time_zone), "%s", zone);
-	snprintf(s.info.endpoint, sizeof(s.info.endpoint), "%s", endpoint);
+	s.dir = a.dir;
+	tool_set_quiet(a.json);
+	snprintf(s.info.agency_id, sizeof(s.info.agency_id), "%s", a.id);
+	snprintf(s.info.name, sizeof(s.info.name), "%s", a.name);
+	snprintf(s.info.country, sizeof(s.info.country), "%s", a.country);
+	snprintf(s.info.time_zone, sizeof(s.info.time_zone), "%s", a.zone);
+	snprintf(s.info.endpoint, sizeof(s.info.endpoint), "%s", a.endpoint);
 
 	if (check_dir(s.dir, &exists) != 0)
 		goto out;
-	if (passphrase_get(&rik_src, "RIK key file", 1, &s.rik_pass,
+	if (passphrase_get(&a.rik_src, "RIK key file", 1, &s.rik_pass,
 	    &s.rik_passlen) != 0 ||
-	    passphrase_get(&src, "daemon key file", 1, &s.pass, &s.passlen) != 0)
+	    passphrase_get(&a.src, "daemon key file", 1, &s.pass, &s.passlen) != 0)
 		goto out;
 	if (s.passlen == s.rik_passlen && sodium_memcmp(s.pass, s.rik_pass,
 	    s.passlen) == 0)
@@ -530,12 +542,12 @@ cmd_init(const struct tool_cmd *cmd, int argc, char **argv)
 	if (make_tmp(&s) != 0)
 		goto out;
 	now = tool_now();
-	if (make_keys(&s, now) != 0 || make_public(&s, id, now) != 0 ||
+	if (make_keys(&s, now) != 0 || make_public(&s, a.id, now) != 0 ||
 	    write_all(&s) != 0 || publish(&s, exists) != 0) {
 		undo(&s);
 		goto out;
 	}
-	rc = summary(&s, json);
+	rc = summary(&s, a.json);
 out:
 	state_free(&s);
 	opts_free(&o);

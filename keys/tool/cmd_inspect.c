@@ -102,64 +102,62 @@ open_any(const char *path, const struct agencydir_keyhdr *h, const char *pass,
 	return 0;
 }
 
+/* The header, through keyfile_read: a key file others can read is
+ * refused.  0, or -1 (reported). */
 static int
-inspect_keyfile(const char *path, const struct passphrase_src *src, int ask,
-    int json)
+read_keyhdr(const char *path, struct agencydir_keyhdr *h)
 {
-	struct agencydir_keyhdr h;
-	struct keyfile_contents kc;
-	uint8_t *buf = NULL, rik_pub[ENV1_KEY_LEN], rik_sk[64];
-	char *pass = NULL, fp[FP_DISPLAY_BUFLEN], kid[FP_KEYID_BUFLEN];
-	size_t len = 0, passlen = 0;
-	int r, rc = TOOL_EXIT_FAIL;
-	json_t *j = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r;
 
-	memset(&kc, 0, sizeof(kc));
-	/* Through keyfile_read: a key file others can read is refused. */
 	if ((r = keyfile_read(path, &buf, &len)) != ENV1_OK) {
 		if (r == ENV1_R_KEYFILE_PERMISSIONS)
 			tool_warnx("%s: refused: readable by group or others, or a "
 			    "symlink (chmod 600 it)", path);
 		else
 			tool_warnx("%s: %s", path, env1_reason_text(r));
-		return TOOL_EXIT_FAIL;
+		return -1;
 	}
-	r = agencydir_keyhdr(buf, len, &h);
+	r = agencydir_keyhdr(buf, len, h);
 	free(buf);
 	if (r != 0) {
 		tool_warnx("%s: key file header: truncated", path);
-		return TOOL_EXIT_FAIL;
+		return -1;
 	}
-	if (ask) {
-		if (passphrase_get(src, "key file", 0, &pass, &passlen) != 0 ||
-		    open_any(path, &h, pass, passlen, &kc) != 0)
-			goto out;
-	}
-	if (json) {
-		j = json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:I}", "file", path,
-		    "type", "keyfile", "version", h.version, "kdf",
-		    h.kdf == 1 ? "argon2id13" : "unknown",
-		    "opslimit", (json_int_t)h.params.opslimit,
-		    "memlimit", (json_int_t)h.params.memlimit,
-		    "ciphertext_len", (json_int_t)h.ct_len);
-	} else {
-		printf("%s: ENV1 key file, format version %u\n", path, h.version);
-		printf("  kdf          %s, opslimit %llu, memlimit %llu MiB\n",
-		    h.kdf == 1 ? "Argon2id v1.3" : "unknown",
-		    (unsigned long long)h.params.opslimit,
-		    (unsigned long long)(h.params.memlimit >> 20));
-		printf("  payload      %lu bytes, encrypted\n", (unsigned long)h.ct_len);
-	}
-	if (!ask) {
-		if (!json)
-			printf("  (give --passphrase-file or --passphrase-fd to see "
-			    "the public parts of the contents)\n");
-		rc = j != NULL ? tool_json_print(j) : TOOL_EXIT_OK;
-		j = NULL;
-		goto out;
-	}
-	if (kc.kind == KEYFILE_RIK) {
-		crypto_sign_seed_keypair(rik_pub, rik_sk, kc.rik_seed);
+	return 0;
+}
+
+/* The header printed, or as a JSON object to add the contents to (NULL
+ * when printed). */
+static json_t *
+keyhdr_show(const char *path, const struct agencydir_keyhdr *h, int json)
+{
+	if (json)
+		return json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:I}", "file", path,
+		    "type", "keyfile", "version", h->version, "kdf",
+		    h->kdf == 1 ? "argon2id13" : "unknown",
+		    "opslimit", (json_int_t)h->params.opslimit,
+		    "memlimit", (json_int_t)h->params.memlimit,
+		    "ciphertext_len", (json_int_t)h->ct_len);
+	printf("%s: ENV1 key file, format version %u\n", path, h->version);
+	printf("  kdf          %s, opslimit %llu, memlimit %llu MiB\n",
+	    h->kdf == 1 ? "Argon2id v1.3" : "unknown",
+	    (unsigned long long)h->params.opslimit,
+	    (unsigned long long)(h->params.memlimit >> 20));
+	printf("  payload      %lu bytes, encrypted\n", (unsigned long)h->ct_len);
+	return NULL;
+}
+
+/* The public parts of an opened key file, into j or printed. */
+static void
+contents_show(const struct keyfile_contents *kc, json_t *j, int json)
+{
+	uint8_t rik_pub[ENV1_KEY_LEN], rik_sk[64];
+	char fp[FP_DISPLAY_BUFLEN], kid[FP_KEYID_BUFLEN];
+
+	if (kc->kind == KEYFILE_RIK) {
+		crypto_sign_seed_keypair(rik_pub, rik_sk, kc->rik_seed);
 		sodium_memzero(rik_sk, sizeof(rik_sk));
 		fp_display(rik_pub, fp);
 		fp_key_id(rik_pub, kid);
@@ -175,25 +173,52 @@ inspect_keyfile(const char *path, const struct passphrase_src *src, int ask,
 	} else {
 		if (json) {
 			json_object_set_new(j, "kind", json_string("daemon"));
-			if (kc.has_cert)
-				json_object_set_new(j, "dsk_cert", cert_json(&kc.cert));
-			json_object_set_new(j, "tls_key_ref", json_string(kc.tls_key_ref));
-			json_object_set_new(j, "has_ksk", json_boolean(kc.ksk != NULL));
+			if (kc->has_cert)
+				json_object_set_new(j, "dsk_cert", cert_json(&kc->cert));
+			json_object_set_new(j, "tls_key_ref",
+			    json_string(kc->tls_key_ref));
+			json_object_set_new(j, "has_ksk", json_boolean(kc->ksk != NULL));
 		} else {
 			printf("  kind         daemon key file\n");
-			if (kc.has_cert) {
-				fp_key_id(kc.cert.issuer_rik, kid);
+			if (kc->has_cert) {
+				fp_key_id(kc->cert.issuer_rik, kid);
 				printf("  certificate  issued by RIK %s\n", kid);
-				cert_print("    ", &kc.cert, tool_now());
+				cert_print("    ", &kc->cert, tool_now());
 			}
-			printf("  tls key      %s\n", kc.tls_key_ref);
-			printf("  keystore key %s\n", kc.ksk != NULL ? "present" : "absent");
+			printf("  tls key      %s\n", kc->tls_key_ref);
+			printf("  keystore key %s\n",
+			    kc->ksk != NULL ? "present" : "absent");
 		}
 	}
+}
+
+static int
+inspect_keyfile(const char *path, const struct passphrase_src *src, int ask,
+    int json)
+{
+	struct agencydir_keyhdr h;
+	struct keyfile_contents kc;
+	char *pass = NULL;
+	size_t passlen = 0;
+	int rc = TOOL_EXIT_FAIL;
+	json_t *j;
+
+	memset(&kc, 0, sizeof(kc));
+	if (read_keyhdr(path, &h) != 0)
+		return TOOL_EXIT_FAIL;
+	if (ask) {
+		if (passphrase_get(src, "key file", 0, &pass, &passlen) != 0 ||
+		    open_any(path, &h, pass, passlen, &kc) != 0)
+			goto out;
+	}
+	j = keyhdr_show(path, &h, json);
+	if (ask)
+		contents_show(&kc, j, json);
+	else if (!json)
+		printf("  (give --passphrase-file or --passphrase-fd to see "
+		    "the public parts of the contents)\n");
 	rc = j != NULL ? tool_json_print(j) : TOOL_EXIT_OK;
-	j = NULL;
 out:
-	json_decref(j);
 	keyfile_contents_free(&kc);
 	secret_free(pass);
 	return rc;
@@ -260,69 +285,61 @@ inspect_prekeys(const char *path, const uint8_t *buf, size_t len, int json)
 
 /* --- bundles --- */
 
-static int
-inspect_bundle(const char *path, const uint8_t *buf, size_t len, int json)
+static json_t *
+bundle_json(const char *path, const struct bundle *b, const char *fp,
+    const char *kid)
 {
-	struct bundle b;
-	char why[BUNDLE_WHY_LEN], fp[FP_DISPLAY_BUFLEN], kid[FP_KEYID_BUFLEN];
+	const struct peerkeys *k = &b->keys;
+	json_t *certs = json_array(), *pks = json_array(), *revs = json_array();
+	char id[17];
+
+	for (size_t i = 0; i < k->ncerts; i++) {
+		json_t *c = cert_json(&k->certs[i]);
+
+		json_object_set_new(c, "revoked", json_boolean(
+		    peerkeys_is_revoked(k, k->certs[i].dsk_pub, STMT_REVOKE_DSK)));
+		json_array_append_new(certs, c);
+	}
+	for (size_t i = 0; i < k->nprekeys; i++) {
+		spkfile_id_format(k->prekeys[i].spk_id, id);
+		json_array_append_new(pks, json_pack("{s:s, s:o, s:o}",
+		    "spk_id", id,
+		    "not_before", tool_json_time(k->prekeys[i].not_before),
+		    "not_after", tool_json_time(k->prekeys[i].not_after)));
+	}
+	for (size_t i = 0; i < k->nrevocations; i++)
+		json_array_append_new(revs, json_pack("{s:s, s:o, s:o, s:s}",
+		    "kind", tool_revoke_kind_name(k->revocations[i].kind),
+		    "key", tool_json_hex(k->revocations[i].revoked_key, 32),
+		    "revoked_at", tool_json_time(k->revocations[i].revoked_at),
+		    "reason", tool_revoke_reason_name(k->revocations[i].reason)));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+	    "s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i}",
+	    "file", path, "type", "bundle", "agency_id", b->info.agency_id,
+	    "name", b->info.name, "country", b->info.country,
+	    "time_zone", b->info.time_zone, "endpoint", b->info.endpoint,
+	    "fingerprint", fp, "key_id", kid,
+	    "rik", tool_json_hex(k->rik, 32),
+	    "tls_spki_sha256", tool_json_hex(b->info.tls_spki_sha256, 32),
+	    "issued_at", tool_json_time(b->info.issued_at),
+	    "dsk_certs", certs, "prekeys", pks, "revocations", revs,
+	    "transitions", (int)b->ntransitions);
+}
+
+static void
+bundle_print(const char *path, const struct bundle *b, const char *fp,
+    const char *kid, uint64_t now)
+{
+	const struct peerkeys *k = &b->keys;
 	char t[3][TOOL_TIME_BUFLEN], id[17], hex[HEX_BUFLEN(32)];
-	const struct peerkeys *k = &b.keys;
-	uint64_t now = tool_now();
-	json_t *certs, *pks, *revs;
-	int r;
 
-	if ((r = bundle_parse(buf, len, &b, why)) != ENV1_OK) {
-		tool_warnx("%s: bundle refused: %s", path,
-		    why[0] ? why : env1_reason_text(r));
-		return TOOL_EXIT_FAIL;
-	}
-	fp_display(k->rik, fp);
-	fp_key_id(k->rik, kid);
-	if (json) {
-		certs = json_array();
-		pks = json_array();
-		revs = json_array();
-		for (size_t i = 0; i < k->ncerts; i++) {
-			json_t *c = cert_json(&k->certs[i]);
-
-			json_object_set_new(c, "revoked", json_boolean(
-			    peerkeys_is_revoked(k, k->certs[i].dsk_pub, STMT_REVOKE_DSK)));
-			json_array_append_new(certs, c);
-		}
-		for (size_t i = 0; i < k->nprekeys; i++) {
-			spkfile_id_format(k->prekeys[i].spk_id, id);
-			json_array_append_new(pks, json_pack("{s:s, s:o, s:o}",
-			    "spk_id", id,
-			    "not_before", tool_json_time(k->prekeys[i].not_before),
-			    "not_after", tool_json_time(k->prekeys[i].not_after)));
-		}
-		for (size_t i = 0; i < k->nrevocations; i++)
-			json_array_append_new(revs, json_pack("{s:s, s:o, s:o, s:s}",
-			    "kind", tool_revoke_kind_name(k->revocations[i].kind),
-			    "key", tool_json_hex(k->revocations[i].revoked_key, 32),
-			    "revoked_at", tool_json_time(k->revocations[i].revoked_at),
-			    "reason", tool_revoke_reason_name(k->revocations[i].reason)));
-		r = tool_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-		    "s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i}",
-		    "file", path, "type", "bundle", "agency_id", b.info.agency_id,
-		    "name", b.info.name, "country", b.info.country,
-		    "time_zone", b.info.time_zone, "endpoint", b.info.endpoint,
-		    "fingerprint", fp, "key_id", kid,
-		    "rik", tool_json_hex(k->rik, 32),
-		    "tls_spki_sha256", tool_json_hex(b.info.tls_spki_sha256, 32),
-		    "issued_at", tool_json_time(b.info.issued_at),
-		    "dsk_certs", certs, "prekeys", pks, "revocations", revs,
-		    "transitions", (int)b.ntransitions));
-		bundle_free(&b);
-		return r;
-	}
-	tool_time(b.info.issued_at, t[0]);
-	hex_encode(b.info.tls_spki_sha256, 32, hex);
+	tool_time(b->info.issued_at, t[0]);
+	hex_encode(b->info.tls_spki_sha256, 32, hex);
 	printf("%s: agency bundle, all signatures verify\n", path);
 	printf("  agency       %s\n  name         %s\n  country      %s\n"
-	    "  time zone    %s\n  endpoint     %s\n", b.info.agency_id, b.info.name,
-	    b.info.country, b.info.time_zone,
-	    b.info.endpoint[0] ? b.info.endpoint : "(none: dials out)");
+	    "  time zone    %s\n  endpoint     %s\n", b->info.agency_id, b->info.name,
+	    b->info.country, b->info.time_zone,
+	    b->info.endpoint[0] ? b->info.endpoint : "(none: dials out)");
 	printf("  fingerprint  %s\n  key id       %s\n  tls spki     %s\n"
 	    "  issued       %s\n", fp, kid, hex, t[0]);
 	printf("  certificates %zu\n", k->ncerts);
@@ -347,13 +364,36 @@ inspect_bundle(const char *path, const uint8_t *buf, size_t len, int json)
 		printf("    revoked %s %s at %s (%s)\n", tool_revoke_kind_name(rv->kind),
 		    hex, t[1], tool_revoke_reason_name(rv->reason));
 	}
-	if (b.ntransitions > 0)
+	if (b->ntransitions > 0)
 		printf("  transitions  %zu (this RIK replaced an earlier one)\n",
-		    b.ntransitions);
+		    b->ntransitions);
 	if (k->suspended)
 		printf("  WARNING: this agency's RIK is revoked\n");
+}
+
+static int
+inspect_bundle(const char *path, const uint8_t *buf, size_t len, int json)
+{
+	struct bundle b;
+	char why[BUNDLE_WHY_LEN], fp[FP_DISPLAY_BUFLEN], kid[FP_KEYID_BUFLEN];
+	uint64_t now = tool_now();
+	int r;
+
+	if ((r = bundle_parse(buf, len, &b, why)) != ENV1_OK) {
+		tool_warnx("%s: bundle refused: %s", path,
+		    why[0] ? why : env1_reason_text(r));
+		return TOOL_EXIT_FAIL;
+	}
+	fp_display(b.keys.rik, fp);
+	fp_key_id(b.keys.rik, kid);
+	if (json) {
+		r = tool_json_print(bundle_json(path, &b, fp, kid));
+	} else {
+		bundle_print(path, &b, fp, kid, now);
+		r = TOOL_EXIT_OK;
+	}
 	bundle_free(&b);
-	return TOOL_EXIT_OK;
+	return r;
 }
 
 /* --- evidence --- */
