@@ -143,8 +143,8 @@ $AUDITOR = auditor
 $SUPERVISOR2 = supervisor"
 
 step "three agencies: ci-abidjan refers, ml-bamako and sn-dakar receive"
-EXTRA_CONF=$PROC agency_new ci-abidjan $((PORT_BASE + 1))
-TZONE=Africa/Bamako EXTRA_CONF=$PROC agency_new ml-bamako $((PORT_BASE + 2))
+EXTRA_CONF=$PROC agency_new ci-abidjan listen
+TZONE=Africa/Bamako EXTRA_CONF=$PROC agency_new ml-bamako listen
 TZONE=Africa/Dakar EXTRA_CONF=$PROC agency_new sn-dakar
 for a in ci-abidjan ml-bamako sn-dakar; do agency_start $a; done
 pair ci-abidjan ml-bamako
@@ -547,7 +547,7 @@ refused "the confirmed fingerprint does not match $ORIG's" \
     hw $DEST peers verify $ORIG --fingerprint "$OTHER_FP"
 peers_now | diff -u "$T/peers.before" - >&2 || fail "a refused import changed the peers"
 expect 0 hw $DEST peers verify $ORIG --fingerprint "$(fingerprint_of $ORIG)"
-EP=127.0.0.1:$((PORT_BASE + 2))
+EP=127.0.0.1:$(port_of $ORIG)
 expect 0 hw $DEST peers import "$T/$ORIG.bundle" --fingerprint "$(fingerprint_of $ORIG)" \
     --endpoint "$EP" --json
 [ "$(hw $DEST peers --json | jq -r ".peers[] | select(.agency_id == \"$ORIG\") | [.endpoint, .verified] | @tsv")" = \

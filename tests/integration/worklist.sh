@@ -115,8 +115,8 @@ proc() {  # proc ALERT_COMMAND: the [procedure] and [roles] of both agencies
 }
 
 step "two agencies: ci-abidjan refers, ml-bamako receives"
-EXTRA_CONF=$(proc "$T/alert.sh") agency_new ci-abidjan $((PORT_BASE + 1))
-TZONE=Africa/Bamako EXTRA_CONF=$(proc "$T/no-such-command") agency_new ml-bamako $((PORT_BASE + 2))
+EXTRA_CONF=$(proc "$T/alert.sh") agency_new ci-abidjan listen
+TZONE=Africa/Bamako EXTRA_CONF=$(proc "$T/no-such-command") agency_new ml-bamako listen
 agency_start ci-abidjan
 agency_start ml-bamako
 pair ci-abidjan ml-bamako
