@@ -22,7 +22,7 @@ export LC_ALL
 BUILD=${BUILD:-build}
 T=$(mktemp -d "${TMPDIR:-/tmp}/startup.XXXXXX")
 . tests/integration/lib/agencies.sh
-trap 'agencies_cleanup; rm -rf "$T"' EXIT
+trap 'agencies_cleanup; [ -z "${byfd_pid:-}" ] || kill -KILL "$byfd_pid" 2>/dev/null; rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM HUP
 
 OPERATOR=2931          # an operator's uid, not the daemon's
