@@ -5,8 +5,10 @@
 #     configuration, an unknown option, a stray argument;
 #   - what stops a start: a wrong passphrase, a missing passphrase file, a
 #     missing agency directory, a daemon key or prekeys.dat others may
-#     read, a missing TLS key, a state_dir under a file, a state_dir the
-#     daemon's user cannot write (as another uid), a data.db that is not a
+#     read, a daemon key that is not one, a missing TLS key, a state_dir
+#     under a file, a state_dir the daemon's user cannot write (as another
+#     uid: and an agency directory it cannot write, which it starts with
+#     and reports at each prekey check), a data.db that is not a
 #     database, another agency's daemon key, a passphrase descriptor that
 #     is not open, a port another daemon holds, a damaged peer directory;
 #     a passphrase from a descriptor that is;
@@ -22,7 +24,13 @@ export LC_ALL
 BUILD=${BUILD:-build}
 T=$(mktemp -d "${TMPDIR:-/tmp}/startup.XXXXXX")
 . tests/integration/lib/agencies.sh
-trap 'agencies_cleanup; [ -z "${byfd_pid:-}" ] || kill -KILL "$byfd_pid" 2>/dev/null; rm -rf "$T"' EXIT
+# Daemons started here rather than by agency_start are killed with the rest.
+others() {
+	for p in ${byfd_pid:-} ${ownro_pid:-}; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+}
+trap 'agencies_cleanup; others; rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM HUP
 
 OPERATOR=2931          # an operator's uid, not the daemon's
@@ -128,6 +136,10 @@ conf_with alpha mixed -e "s#^dir = .*#dir = $T/mixed#" \
     -e "s#^passphrase_file = .*#passphrase_file = $T/beta.pass#"
 expect 1 "$T/mixed/daemon.key: the daemon key is not certified by this agency" \
     "$HWD" -f "$T/mixed.conf"
+cp -rp "$T/alpha" "$T/garbled"
+head -c 300 /dev/zero | tr '\0' 'k' >"$T/garbled/daemon.key"
+conf_with alpha garbled "s#^dir = .*#dir = $T/garbled#"
+expect 1 "$T/garbled/daemon.key: not a valid key file" "$HWD" -f "$T/garbled.conf"
 # The passphrase from a descriptor: one that is not open.
 conf_with alpha byfd "s#^passphrase_file = .*#passphrase_fd = 7#"
 expect 1 "cannot read the daemon key passphrase" "$HWD" -f "$T/byfd.conf"
@@ -153,6 +165,38 @@ if [ "$(id -u)" = 0 ]; then
 	mkdir -m 755 "$T/rootonly/state"
 	expect 1 "store: $T/rootonly/state/data.db: " as "$DAEMON_UID" "$HWD" -f "$T/own.conf"
 	[ -z "$(ls "$T/rootonly/state")" ] || fail "files made in a state directory not ours"
+
+	step "an agency directory the daemon's user cannot write"
+	# It starts, and says (at start and at each prekey check) that
+	# prekeys.dat could not be rewritten: an agency made ten days ago
+	# needs new prekeys at once.
+	INIT_NOW=$(($(date +%s) * 1000 - 10 * 86400000))
+	agency_new aged
+	unset INIT_NOW
+	cp -rp "$T/aged" "$T/own/aged"
+	cp -p "$T/aged.pass" "$T/own/aged.pass"
+	mkdir -m 700 "$T/own/state"
+	chown -R "$DAEMON_UID:$DAEMON_UID" "$T/own"
+	chmod 500 "$T/own/aged"
+	conf_with own ownro -e "s#^state_dir = .*#state_dir = $T/own/state#" \
+	    -e "s#^dir = .*#dir = $T/own/aged#" \
+	    -e "s#^passphrase_file = .*#passphrase_file = $T/own/aged.pass#" \
+	    -e "/^\[delivery\]/a prekey_check_ms = 200"
+	# setpriv itself, not the function: $! is the daemon's pid then.
+	setpriv --reuid "$DAEMON_UID" --regid "$DAEMON_UID" --clear-groups \
+	    "$HWD" -f "$T/ownro.conf" 2>"$T/ownro.log" &
+	ownro_pid=$!
+	# Its own uid holds every role; root holds none there.
+	wait_for 30 as "$DAEMON_UID" "$HWCLI" -s "$T/own/alpha.sock" status ||
+	    fail "no start with a read-only agency directory: $(tail -3 "$T/ownro.log")"
+	wait_for 20 sh -c "[ \$(grep -c 'prekeys.dat not rewritten; will retry' \
+	    '$T/ownro.log') -ge 2 ]" ||
+	    fail "prekeys.dat's failed rewrite not reported and retried: $(tail -3 "$T/ownro.log")"
+	kill -TERM "$ownro_pid"
+	wait "$ownro_pid" || fail "homewardd exited $? on SIGTERM"
+	ownro_pid=
+	cmp -s "$T/aged/prekeys.dat" "$T/own/aged/prekeys.dat" ||
+	    fail "prekeys.dat changed in a directory the daemon may not write"
 fi
 
 step "a live daemon keeps its socket; a second one is refused"

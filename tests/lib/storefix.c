@@ -222,7 +222,7 @@ storefix_out(struct storefix *fx, const uint8_t tid[ENV1_ID_LEN], const char *bo
 void
 storefix_seal(struct storefix *fx, const struct store_out *m)
 {
-	uint8_t env[200], h_env[ENV1_HASH_LEN], h_inner[ENV1_HASH_LEN];
+	uint8_t env[STOREFIX_ENV_LEN], h_env[ENV1_HASH_LEN], h_inner[ENV1_HASH_LEN];
 	uint8_t tbs[ENV1_TBS_LEN], sig[ENV1_SIG_LEN];
 
 	randombytes_buf(env, sizeof(env));

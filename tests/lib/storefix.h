@@ -50,8 +50,10 @@ void storefix_poison(const struct storefix *, const char *db, const char *table)
 void storefix_thread(struct storefix *, uint8_t thread_id[ENV1_ID_LEN]);
 void storefix_out(struct storefix *, const uint8_t thread_id[ENV1_ID_LEN],
     const char *body, struct store_out *m);
-/* Seal a waiting message with made-up envelope, hashes, TBS and signature
+/* Seal a waiting message with made-up envelope (a header and a little
+ * ciphertext: STOREFIX_ENV_LEN bytes), hashes, TBS and signature
  * (committed). */
+#define STOREFIX_ENV_LEN        (ENV1_HDR_LEN + 64)
 void storefix_seal(struct storefix *, const struct store_out *m);
 /* A ledger row from fx->peer on the thread, with its evidence (committed). */
 void storefix_in(struct storefix *, const uint8_t thread_id[ENV1_ID_LEN],

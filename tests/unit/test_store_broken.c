@@ -4,8 +4,9 @@
  * SQLite files edited behind its back: the tables of data.db or keystore.db
  * gone, or replaced by views whose every row fails when read (as a damaged
  * page fails).  Every call answers -EIO (never a crash, never a row made
- * up, never a callback), an open transaction is rolled back whole, and the
- * other database keeps working. */
+ * up, never a callback, never an audit log said to be intact), an open
+ * transaction is rolled back whole, and the other database keeps
+ * working. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,13 +21,15 @@
 #include <sodium.h>
 
 #include "daemon/base/log.h"
+#include "daemon/store/audit.h"
+#include "daemon/store/store_audit.h"
 #include "daemon/store/store_case.h"
 #include "keys/secret.h"
 #include "tests/lib/storefix.h"
 
 static const char *const data_tables[] = {
 	"peers", "threads", "outbox", "inbox", "alerts", "cases", "case_threads",
-	"consents", "held",
+	"consents", "held", "audit",
 };
 
 /* What exists before the damage: a thread with a sealed message, a ledger
@@ -124,6 +127,14 @@ static int
 no_held(const struct store_held *h, void *arg)
 {
 	(void)h;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+no_audit(const struct audit_entry *e, void *arg)
+{
+	(void)e;
 	(*(int *)arg)++;
 	return 0;
 }
@@ -243,6 +254,21 @@ data_calls_fail(struct world *w)
 	assert_null(cv);
 	EIO_(store_consent_scope(st, &w->consent, &blob, &len));
 	EIO_(store_consent_withdraw(st, w->c.case_id, NULL, 7, &wn));
+	/* the audit log: nothing appended, nothing said to be intact */
+	EIO_(audit_append(st, "alice", "case.open", "CI-BRK-1", NULL, NULL, 8));
+	assert_false(store_in_tx(st));
+	EIO_(audit_list(st, NULL, 0, 10, no_audit, &calls));
+	{
+		uint64_t        seq = 9, checked = 9, bad = 9;
+		uint8_t         mac[AUDIT_MAC_LEN];
+		const char     *why = "unset";
+
+		EIO_(store_audit_tail(st, &seq, mac));
+		EIO_(store_audit_mac_at(st, 1, mac));
+		EIO_(audit_verify(st, &checked, &bad, &why));
+		assert_null(why);
+		EIO_(audit_anchor_sync(st));
+	}
 	assert_int_equal(calls, 0);
 }
 
@@ -353,6 +379,22 @@ keystore_calls_fail(struct world *w)
 	EIO_(store_thread_create(st, tid2, w->fx.peer, 1));
 	EIO_(store_case_shred(st, w->tid, "test", "broken", 8));
 	EIO_(store_case_erase(st, w->c.case_id, "test", "broken", 8));
+	/* The audit anchor cannot be read or moved; an entry appended in a
+	 * transaction of its own stands (the anchor catches up later). */
+	{
+		uint64_t        seq, checked, bad;
+		uint8_t         mac[AUDIT_MAC_LEN] = { 0 };
+		const char     *why = "unset";
+		int             moved = 7;
+
+		EIO_(store_audit_anchor_get(st, &seq, mac));
+		EIO_(store_audit_anchor_put(st, 1, mac, &moved));
+		assert_int_equal(audit_append(st, "alice", "case.open", "CI-BRK-1",
+		    NULL, NULL, 8), 0);
+		EIO_(audit_anchor_sync(st));
+		EIO_(audit_verify(st, &checked, &bad, &why));
+		assert_null(why);
+	}
 }
 
 static void
@@ -364,7 +406,7 @@ test_keystore_tables_gone(void **state)
 
 	storefix_close(&w->fx);
 	assert_int_equal(storefix_sql(&w->fx, "keystore.db", "DROP TABLE case_keys;"
-	    "DROP TABLE spk_secrets; DROP TABLE shred_log"), 0);
+	    "DROP TABLE spk_secrets; DROP TABLE shred_log; DROP TABLE audit_head"), 0);
 	assert_int_equal(storefix_reopen(&w->fx, NULL), 0);
 	keystore_calls_fail(w);
 	/* The rows of data.db are all there, and the case is not erased. */
@@ -382,6 +424,7 @@ test_keystore_rows_unreadable(void **state)
 	storefix_close(&w->fx);
 	storefix_poison(&w->fx, "keystore.db", "case_keys");
 	storefix_poison(&w->fx, "keystore.db", "spk_secrets");
+	storefix_poison(&w->fx, "keystore.db", "audit_head");
 	assert_int_equal(storefix_reopen(&w->fx, NULL), 0);
 	keystore_calls_fail(w);
 	assert_int_equal(store_case_get_id(w->fx.st, w->c.case_id, &c), 0);

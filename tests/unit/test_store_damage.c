@@ -101,7 +101,7 @@ test_outbox_blobs(void **state)
 	assert_memory_equal(body, "second synthetic document", got.body_len);
 	secret_free(body);
 	assert_int_equal(store_out_envelope(fx->st, &got, &env, &len), 0);
-	assert_int_equal(len, 200);
+	assert_int_equal(len, STOREFIX_ENV_LEN);
 	free(env);
 }
 
