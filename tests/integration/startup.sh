@@ -17,7 +17,8 @@
 #     clean SIGTERM;
 #   - SIGHUP: roles granted and changed take effect without a restart, a
 #     broken file is refused and the roles in force kept, a broken agency
-#     directory keeps the keys loaded.
+#     directory keeps the keys loaded, a damaged peer directory the peers
+#     loaded.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -275,10 +276,15 @@ grep -q "reload: agency directory unreadable; keeping what was loaded" "$T/alpha
 chmod 600 "$T/alpha/prekeys.dat"
 hup_and_wait
 
-step "a damaged peer directory stops a start"
+step "a damaged peer directory: kept on SIGHUP, and it stops a start"
 hw alpha peers import "$T/beta.bundle" --fingerprint "$(fingerprint_of beta)" \
     >/dev/null || fail "alpha cannot import beta"
-agency_stop alpha
 sqlite3 "$T/alpha.state/data.db" "UPDATE peers SET bundle = X''"
+hup_and_wait
+grep -q "reload: peer directory not reloaded" "$T/alpha.log" ||
+    fail "the damaged peer directory is not reported on reload"
+[ "$(hw alpha peers --json | jq -r '.peers[0].agency_id')" = beta ] ||
+    fail "the peers loaded before the reload were dropped"
+agency_stop alpha
 expect 1 "peer directory: Bad message" "$HWD" -f "$T/alpha.conf"
 echo "startup: all checks passed"
