@@ -3,7 +3,7 @@
  * real sockets on 127.0.0.1 with real TLS, both ends in one loop: frames
  * both ways, pins refused on either side, a peer that is not TLS, the idle
  * timeout, failed connects, conn_close from inside every callback, running
- * out of descriptors.  Peers played with OpenSSL directly are in
+ * out of descriptors, arguments refused (and an IPv6 listener).  Peers played with OpenSSL directly are in
  * test_conn_tls.c.  Every run waits on events; the watchdog only turns a
  * hang into a failure, and every test ends with no handle left in the loop.
  */
@@ -592,6 +592,27 @@ test_argument_errors(void **state)
 	nocb.on_close = NULL;
 	assert_int_equal(conn_listen(&e.loop, ids.tls[ALPHA], "127.0.0.1", 0,
 	    &nocb, &e.srv, &l2), -EINVAL);
+	nocb = connenv_cb;
+	nocb.on_verify = NULL;
+	assert_int_equal(conn_listen(&e.loop, ids.tls[ALPHA], "127.0.0.1", 0,
+	    &nocb, &e.srv, &l2), -EINVAL);
+	assert_int_equal(conn_listen(NULL, ids.tls[ALPHA], "127.0.0.1", 0,
+	    &connenv_cb, &e.srv, &l2), -EINVAL);
+	assert_int_equal(conn_listen(&e.loop, NULL, "127.0.0.1", 0,
+	    &connenv_cb, &e.srv, &l2), -EINVAL);
+	assert_int_equal(conn_listen(&e.loop, ids.tls[ALPHA], NULL, 0,
+	    &connenv_cb, &e.srv, &l2), -EINVAL);
+	assert_int_equal(conn_listen(&e.loop, ids.tls[ALPHA], "127.0.0.1", 0,
+	    NULL, &e.srv, &l2), -EINVAL);
+	assert_null(l2);
+	/* An IPv6 address listens too, on a port of the kernel's choosing
+	 * (where the machine has IPv6 at all). */
+	if (conn_listen(&e.loop, ids.tls[ALPHA], "::1", 0, &connenv_cb, &e.srv,
+	    &l2) == 0) {
+		assert_int_not_equal(conn_listener_port(l2), 0);
+		assert_int_not_equal(conn_listener_port(l2), e.port);
+		conn_listener_close(l2);
+	}
 	assert_string_equal(conn_close_reason_name(CONN_CLOSE_PIN), "pin");
 	assert_int_equal(connenv_finish(&e), 0);
 	assert_int_equal(e.cli.nclosed + e.srv.nclosed, 0);
