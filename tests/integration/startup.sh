@@ -83,7 +83,7 @@ expect 2 "usage: homewardd" "$HWD" -f "$T/none.conf" stray
 expect 2 "usage: homewardd" "$HWD" -f
 
 step "-n checks a configuration without starting"
-agency_new alpha $((PORT_BASE + 1))
+agency_new alpha listen
 expect 0 "homewardd: $T/alpha.conf: configuration OK" "$HWD" -n -f "$T/alpha.conf"
 [ ! -e "$T/alpha.sock" ] && [ ! -e "$T/alpha.state" ] ||
     fail "-n created the socket or the state directory"
@@ -209,8 +209,8 @@ expect 1 "control socket: another homewardd is running on $T/alpha.sock" \
 hw alpha status >/dev/null || fail "the first daemon stopped answering"
 [ ! -e "$T/second.state" ] || fail "the refused daemon made its state directory"
 # Another daemon, on a socket of its own but alpha's port.
-conf_with beta beta2 -e "/^\[daemon\]/a listen = 127.0.0.1:$((PORT_BASE + 1))"
-expect 1 "listen 127.0.0.1:$((PORT_BASE + 1)): address already in use" "$HWD" -f "$T/beta2.conf"
+conf_with beta beta2 -e "/^\[daemon\]/a listen = 127.0.0.1:$(port_of alpha)"
+expect 1 "listen 127.0.0.1:$(port_of alpha): address already in use" "$HWD" -f "$T/beta2.conf"
 hw alpha status >/dev/null || fail "alpha stopped answering"
 
 step "the passphrase from a descriptor"
