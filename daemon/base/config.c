@@ -421,7 +421,10 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 	struct parse_state     *st = user;
 	int                     rc;
 
-	st->err[0] = '\0';
+	/* libinih reads on after an error and reports the first one's line:
+	 * keep that line's words, and take nothing more from the file. */
+	if (st->err[0] != '\0')
+		return 0;
 	if (strcmp(section, "agency") == 0)
 		rc = handle_agency(st, name, value);
 	else if (strcmp(section, "daemon") == 0)
