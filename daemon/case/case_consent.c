@@ -109,6 +109,36 @@ case_minor(struct daemon *d, const struct store_case *c, int *minor)
 	return 0;
 }
 
+/* The consent row, its audit record and what it now releases: one
+ * transaction.  enc: the scope as recorded. */
+static int
+consent_commit(struct daemon *d, const struct case_actor *a,
+    const struct store_case *c, const struct store_consent *sc,
+    const uint8_t *enc, size_t enc_len, unsigned *released, char *why,
+    size_t whylen)
+{
+	char    detail[192], cats[128];
+	int     rc;
+
+	refcat_mask_format(sc->c.categories, cats, sizeof(cats));
+	snprintf(detail, sizeof(detail), "consent %s: %zu recipient(s), steps 0x%x, "
+	    "categories %s", log_hex(sc->c.id, 8), sc->c.nrecipients, sc->c.steps,
+	    cats[0] ? cats : "none");
+	if ((rc = store_begin(d->store)) != 0)
+		return rc;
+	if ((rc = store_consent_insert(d->store, sc, enc, enc_len)) == -EEXIST)
+		snprintf(why, whylen, "consent %s is recorded already",
+		    log_hex(sc->c.id, 8));
+	if (rc != 0 ||
+	    (rc = audit_append(d->store, a->name, AUDIT_CONSENT_RECORD, c->code, NULL,
+	    detail, clock_now())) != 0 ||
+	    (rc = case_release_held(d, c, a->name, released)) != 0) {
+		store_rollback(d->store);
+		return rc;
+	}
+	return store_commit(d->store);
+}
+
 int
 case_consent_record(struct daemon *d, const struct case_actor *a,
     const struct store_case *c, const uint8_t *raw, size_t raw_len,
@@ -117,7 +147,6 @@ case_consent_record(struct daemon *d, const struct case_actor *a,
 	Homeward__Referral__ConsentScope       *s;
 	struct store_consent                    sc;
 	uint8_t                                 id[ENV1_ID_LEN], *enc = NULL;
-	char                                    detail[192], cats[128];
 	size_t                                  enc_len;
 	int                                     rc, minor;
 
@@ -163,22 +192,8 @@ case_consent_record(struct daemon *d, const struct case_actor *a,
 	sc.source = CONSENT_RECORDED;
 	if ((rc = case_doc_pack(&s->base, &enc, &enc_len)) != 0)
 		goto out;
-	refcat_mask_format(sc.c.categories, cats, sizeof(cats));
-	snprintf(detail, sizeof(detail), "consent %s: %zu recipient(s), steps 0x%x, "
-	    "categories %s", log_hex(id, 8), sc.c.nrecipients, sc.c.steps,
-	    cats[0] ? cats : "none");
-	if ((rc = store_begin(d->store)) != 0)
-		goto out;
-	if ((rc = store_consent_insert(d->store, &sc, enc, enc_len)) == -EEXIST)
-		snprintf(why, whylen, "consent %s is recorded already", log_hex(id, 8));
-	if (rc != 0 ||
-	    (rc = audit_append(d->store, a->name, AUDIT_CONSENT_RECORD, c->code, NULL,
-	    detail, clock_now())) != 0 ||
-	    (rc = case_release_held(d, c, a->name, released)) != 0) {
-		store_rollback(d->store);
-		goto out;
-	}
-	if ((rc = store_commit(d->store)) != 0)
+	if ((rc = consent_commit(d, a, c, &sc, enc, enc_len, released, why,
+	    whylen)) != 0)
 		goto out;
 	audit_anchor_sync(d->store);
 	memcpy(consent_id, id, ENV1_ID_LEN);

@@ -100,6 +100,62 @@ ctl_peers_list(const struct ctl_call *call, const Request *rq)
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
 }
 
+/* What refuses a parsed bundle: a fingerprint the operator did not
+ * confirm, our own bundle, a bad endpoint, another identity or TLS key
+ * under the same name, a lost revocation.  Answers the refusal itself and
+ * returns -1; else 0, with *known the peer this bundle updates (or NULL). */
+static int
+import_check(struct control_client *c, struct daemon *d,
+    const Homeward__Control__PeerImport *req, const struct bundle *b,
+    struct peer **known)
+{
+	struct peer    *existing;
+	char            fp[FP_DISPLAY_BUFLEN], host[256];
+	uint16_t        port;
+
+	fp_display(b->keys.rik, fp);
+	if (req->fingerprint == NULL || strcmp(req->fingerprint, fp) != 0) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "the confirmed fingerprint is not this bundle's (%s): compare it "
+		    "with the partner again, out of band", fp);
+		return -1;
+	}
+	if (sodium_memcmp(b->keys.rik, d->keys.id.rik_pub, ENV1_KEY_LEN) == 0) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "this is our own agency's bundle");
+		return -1;
+	}
+	if (req->endpoint != NULL && req->endpoint[0] != '\0' &&
+	    (config_split_hostport(req->endpoint, host, sizeof(host), &port) != 0 ||
+	    port == 0)) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
+		    "endpoint must be host:port");
+		return -1;
+	}
+	if ((existing = peers_by_agency(d, b->info.agency_id)) != NULL &&
+	    memcmp(existing->rec.rik, b->keys.rik, ENV1_KEY_LEN) != 0) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "agency %s is already pinned to another identity; a new root key "
+		    "needs a transition, or remove the peer first", b->info.agency_id);
+		return -1;
+	}
+	if (peers_spki_owner(d, b->info.tls_spki_sha256, b->keys.rik) != NULL) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "this bundle's TLS key is pinned for another peer: refused");
+		return -1;
+	}
+	/* Re-importing a known agency (same root key) updates its bundle: it
+	 * keeps the operator's state and every revocation already held. */
+	*known = peers_by_rik(d, b->keys.rik);
+	if (*known != NULL && !peer_bundle_keeps_revocations(&(*known)->b, b)) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "this bundle of %s lacks a revocation already recorded: it is "
+		    "older than what we hold, or was altered", b->info.agency_id);
+		return -1;
+	}
+	return 0;
+}
+
 void
 ctl_peer_import(const struct ctl_call *call, const Request *rq)
 {
@@ -108,10 +164,8 @@ ctl_peer_import(const struct ctl_call *call, const Request *rq)
 	const Homeward__Control__PeerImport *req = rq->peer_import;
 	struct bundle           b;
 	struct store_peer       row;
-	struct peer            *existing;
-	char                    why[BUNDLE_WHY_LEN], fp[FP_DISPLAY_BUFLEN];
-	char                    host[256];
-	uint16_t                port;
+	struct peer            *existing = NULL;
+	char                    why[BUNDLE_WHY_LEN];
 	int                     rc;
 
 	if (bundle_parse(req->bundle.data, req->bundle.len, &b, why) != ENV1_OK) {
@@ -119,46 +173,8 @@ ctl_peer_import(const struct ctl_call *call, const Request *rq)
 		    "bundle refused: %s", why);
 		return;
 	}
-	fp_display(b.keys.rik, fp);
-	if (req->fingerprint == NULL || strcmp(req->fingerprint, fp) != 0) {
-		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "the confirmed fingerprint is not this bundle's (%s): compare it "
-		    "with the partner again, out of band", fp);
+	if (import_check(c, d, req, &b, &existing) != 0)
 		goto out;
-	}
-	if (sodium_memcmp(b.keys.rik, d->keys.id.rik_pub, ENV1_KEY_LEN) == 0) {
-		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "this is our own agency's bundle");
-		goto out;
-	}
-	if (req->endpoint != NULL && req->endpoint[0] != '\0' &&
-	    (config_split_hostport(req->endpoint, host, sizeof(host), &port) != 0 ||
-	    port == 0)) {
-		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
-		    "endpoint must be host:port");
-		goto out;
-	}
-	if ((existing = peers_by_agency(d, b.info.agency_id)) != NULL &&
-	    memcmp(existing->rec.rik, b.keys.rik, ENV1_KEY_LEN) != 0) {
-		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "agency %s is already pinned to another identity; a new root key "
-		    "needs a transition, or remove the peer first", b.info.agency_id);
-		goto out;
-	}
-	if (peers_spki_owner(d, b.info.tls_spki_sha256, b.keys.rik) != NULL) {
-		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "this bundle's TLS key is pinned for another peer: refused");
-		goto out;
-	}
-	/* Re-importing a known agency (same root key) updates its bundle: it
-	 * keeps the operator's state and every revocation already held. */
-	existing = peers_by_rik(d, b.keys.rik);
-	if (existing != NULL && !peer_bundle_keeps_revocations(&existing->b, &b)) {
-		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "this bundle of %s lacks a revocation already recorded: it is "
-		    "older than what we hold, or was altered", b.info.agency_id);
-		goto out;
-	}
 	memset(&row, 0, sizeof(row));
 	if (existing != NULL) {
 		row = existing->rec;

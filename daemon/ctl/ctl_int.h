@@ -70,6 +70,11 @@ int ctl_find_case(struct control_client *, struct daemon *,
     const Homeward__Control__CaseRef *ref, struct store_case *out);
 /* The agency id of a peer's root key, or "(removed)". */
 const char *ctl_agency_of(struct daemon *, const uint8_t rik[ENV1_KEY_LEN]);
+/* The body of a sent message m (from the outbox) or of a received one in
+ * (from its evidence record, whose length must be the ledger's), in
+ * secret memory (secret_free); -EBADMSG when the evidence is broken. */
+int ctl_message_body(struct daemon *, const struct store_out *m,
+    const struct store_in *in, uint8_t **body, size_t *len);
 
 /* --- records several handlers send (ctl_reply.c) -------------------------- */
 

@@ -166,8 +166,7 @@ ctl_message_show(const struct ctl_call *call, const Request *rq)
 	Homeward__Control__MessageInfo  mi = HOMEWARD__CONTROL__MESSAGE_INFO__INIT;
 	struct store_out                m;
 	struct store_in                 in;
-	uint8_t                        *body = NULL, *ev = NULL;
-	size_t                          evlen = 0;
+	uint8_t                        *body = NULL;
 	int                             found = 0, rc;
 
 	if (req->message_id.len != ENV1_ID_LEN) {
@@ -182,36 +181,16 @@ ctl_message_show(const struct ctl_call *call, const Request *rq)
 	    store_out_get(d->store, req->message_id.data, &m) == 0) {
 		fill_out(&mi, d, &m);
 		found = 1;
-		if (req->with_body) {
-			if ((rc = store_out_body(d->store, &m, &body)) != 0)
-				goto fail;
-			mi.body.data = body;
-			mi.body.len = (size_t)m.body_len;
-		}
+		if (req->with_body && (rc = ctl_message_body(d, &m, NULL, &body,
+		    &mi.body.len)) != 0)
+			goto fail;
 	} else if (req->direction != HOMEWARD__CONTROL__DIRECTION__DIRECTION_OUT &&
 	    store_in_get_id(d->store, req->message_id.data, &in) == 0) {
 		fill_in(&mi, d, &in);
 		found = 1;
-		if (req->with_body) {
-			Homeward__Keys__SignedMessage *sm;
-
-			if ((rc = store_in_evidence(d->store, &in, &ev, &evlen)) != 0)
-				goto fail;
-			sm = homeward__keys__signed_message__unpack(NULL, evlen, ev);
-			if (sm == NULL || sm->body.len != in.body_len ||
-			    (body = secret_dup(sm->body.data, sm->body.len)) == NULL) {
-				if (sm != NULL) {
-					sodium_memzero(sm->body.data, sm->body.len);
-					homeward__keys__signed_message__free_unpacked(sm, NULL);
-				}
-				rc = -EBADMSG;
-				goto fail;
-			}
-			sodium_memzero(sm->body.data, sm->body.len);
-			homeward__keys__signed_message__free_unpacked(sm, NULL);
-			mi.body.data = body;
-			mi.body.len = (size_t)in.body_len;
-		}
+		if (req->with_body && (rc = ctl_message_body(d, NULL, &in, &body,
+		    &mi.body.len)) != 0)
+			goto fail;
 	}
 	if (!found) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_NOT_FOUND,
@@ -229,14 +208,13 @@ ctl_message_show(const struct ctl_call *call, const Request *rq)
 		log_info("operator uid %u read the document of message %s",
 		    (unsigned)uid, log_hex(req->message_id.data, ENV1_ID_LEN));
 	}
+	mi.body.data = body;
 	send_info(c, &mi);
 	secret_free(body);
-	secret_free(ev);
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
 	return;
 fail:
 	secret_free(body);
-	secret_free(ev);
 	ctl_store_result(c, rc, "show");
 }
 
@@ -290,6 +268,45 @@ ctl_evidence_export(const struct ctl_call *call, const Request *rq)
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
 }
 
+/* Whether a test document may go as asked: only opaque test documents,
+ * only on a test system, ids of the right length, within the size limit.
+ * Answers the refusal itself and returns -1. */
+static int
+send_check(struct control_client *c, struct daemon *d,
+    const Homeward__Control__SendDocument *req)
+{
+	/* Until the procedure's documents exist only opaque test documents
+	 * travel: nothing here may carry personal data unchecked by consent. */
+	if (req->msg_type != ENV1_MSG_TEST_DOCUMENT) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "send carries only opaque test documents (type 0x7f00); the "
+		    "procedure's documents go with `homeward request send` and the "
+		    "other step commands, through the consent gate");
+		return -1;
+	}
+	/* Opaque bytes are classified by nothing: off unless a test system
+	 * says otherwise. */
+	if (!d->cfg.test_documents) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
+		    "test documents are off: they bypass the consent gate. Set "
+		    "test_documents = yes in [daemon] of %s on a test system only",
+		    d->cfg.path);
+		return -1;
+	}
+	if ((req->thread_id.len != 0 && req->thread_id.len != ENV1_ID_LEN) ||
+	    (req->in_reply_to.len != 0 && req->in_reply_to.len != ENV1_ID_LEN)) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
+		    "thread and reply-to ids are 32 hexadecimal digits");
+		return -1;
+	}
+	if (req->body.len > ENV1_MAX_INLINE) {
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
+		    "a document is at most %u bytes", ENV1_MAX_INLINE);
+		return -1;
+	}
+	return 0;
+}
+
 void
 ctl_send_document(const struct ctl_call *call, const Request *rq)
 {
@@ -308,35 +325,8 @@ ctl_send_document(const struct ctl_call *call, const Request *rq)
 		    "no peer %s; `homeward peers` lists them", req->peer ? req->peer : "");
 		return;
 	}
-	/* Until the procedure's documents exist only opaque test documents
-	 * travel: nothing here may carry personal data unchecked by consent. */
-	if (req->msg_type != ENV1_MSG_TEST_DOCUMENT) {
-		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "send carries only opaque test documents (type 0x7f00); the "
-		    "procedure's documents go with `homeward request send` and the "
-		    "other step commands, through the consent gate");
+	if (send_check(c, d, req) != 0)
 		return;
-	}
-	/* Opaque bytes are classified by nothing: off unless a test system
-	 * says otherwise. */
-	if (!d->cfg.test_documents) {
-		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "test documents are off: they bypass the consent gate. Set "
-		    "test_documents = yes in [daemon] of %s on a test system only",
-		    d->cfg.path);
-		return;
-	}
-	if ((req->thread_id.len != 0 && req->thread_id.len != ENV1_ID_LEN) ||
-	    (req->in_reply_to.len != 0 && req->in_reply_to.len != ENV1_ID_LEN)) {
-		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
-		    "thread and reply-to ids are 32 hexadecimal digits");
-		return;
-	}
-	if (req->body.len > ENV1_MAX_INLINE) {
-		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
-		    "a document is at most %u bytes", ENV1_MAX_INLINE);
-		return;
-	}
 	rc = deliver_submit(d, p, (uint16_t)req->msg_type, req->body.data, req->body.len,
 	    req->thread_id.len ? req->thread_id.data : zero,
 	    req->in_reply_to.len ? req->in_reply_to.data : zero, id, tid);

@@ -7,7 +7,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "daemon/ctl/ctl_int.h"
+#include "proto/keys.pb-c.h"
+#include "keys/secret.h"
 
 int
 ctl_store_result(struct control_client *c, int rc, const char *what)
@@ -83,4 +87,36 @@ ctl_agency_of(struct daemon *d, const uint8_t rik[ENV1_KEY_LEN])
 	struct peer *p = peers_by_rik(d, rik);
 
 	return p != NULL ? p->rec.agency_id : "(removed)";
+}
+
+int
+ctl_message_body(struct daemon *d, const struct store_out *m,
+    const struct store_in *in, uint8_t **body, size_t *len)
+{
+	Homeward__Keys__SignedMessage  *sm;
+	uint8_t                        *ev = NULL;
+	size_t                          evlen = 0;
+	int                             rc;
+
+	*body = NULL;
+	*len = 0;
+	if (m != NULL) {
+		if ((rc = store_out_body(d->store, m, body)) == 0)
+			*len = (size_t)m->body_len;
+		return rc;
+	}
+	if ((rc = store_in_evidence(d->store, in, &ev, &evlen)) != 0)
+		return rc;
+	sm = homeward__keys__signed_message__unpack(NULL, evlen, ev);
+	if (sm == NULL || sm->body.len != in->body_len ||
+	    (*body = secret_dup(sm->body.data, sm->body.len)) == NULL)
+		rc = -EBADMSG;
+	else
+		*len = sm->body.len;
+	if (sm != NULL) {
+		sodium_memzero(sm->body.data, sm->body.len);
+		homeward__keys__signed_message__free_unpacked(sm, NULL);
+	}
+	secret_free(ev);
+	return rc;
 }

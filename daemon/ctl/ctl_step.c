@@ -151,8 +151,8 @@ ctl_document_show(const struct ctl_call *call, const Request *rq)
 	struct store_out                m;
 	struct store_in                 in;
 	const uint8_t                  *thread_id, *peer_rik;
-	uint8_t                        *body = NULL, *ev = NULL;
-	size_t                          len = 0, evlen = 0;
+	uint8_t                        *body = NULL;
+	size_t                          len = 0;
 	int                             rc, out;
 
 	if (req->message_id.len != ENV1_ID_LEN) {
@@ -187,22 +187,7 @@ ctl_document_show(const struct ctl_call *call, const Request *rq)
 		    "longer shown", c.code, store_case_state_name(c.state));
 		return;
 	}
-	if (out) {
-		rc = store_out_body(d->store, &m, &body);
-		len = (size_t)m.body_len;
-	} else if ((rc = store_in_evidence(d->store, &in, &ev, &evlen)) == 0) {
-		Homeward__Keys__SignedMessage *sm;
-
-		sm = homeward__keys__signed_message__unpack(NULL, evlen, ev);
-		if (sm == NULL || (body = secret_dup(sm->body.data, sm->body.len)) == NULL)
-			rc = -EBADMSG;
-		else
-			len = sm->body.len;
-		if (sm != NULL) {
-			sodium_memzero(sm->body.data, sm->body.len);
-			homeward__keys__signed_message__free_unpacked(sm, NULL);
-		}
-	}
+	rc = ctl_message_body(d, out ? &m : NULL, out ? NULL : &in, &body, &len);
 	/* The read is recorded before anything is shown. */
 	if (rc == 0 && (rc = audit_append(d->store, a->name, AUDIT_READ, c.code,
 	    req->message_id.data, out ? "sent document" : "received document",
@@ -210,7 +195,6 @@ ctl_document_show(const struct ctl_call *call, const Request *rq)
 		audit_anchor_sync(d->store);
 	if (rc != 0) {
 		secret_free(body);
-		secret_free(ev);
 		ctl_store_result(cl, rc, "document");
 		return;
 	}
@@ -225,6 +209,5 @@ ctl_document_show(const struct ctl_call *call, const Request *rq)
 	r.document = &doc;
 	control_send(cl, &r);
 	secret_free(body);
-	secret_free(ev);
 	control_result(cl, R(OK), "ok");
 }
