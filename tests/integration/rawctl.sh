@@ -473,6 +473,19 @@ alerted safety_exception "request for assistance from gamma was sent under the s
 [ "$(field alpha G-0002 '[.case.role, .case.threads[0].summary, (.consents | length)] | @tsv')" = \
     "origin	request pending	0" ] || fail "G-0002: $(hw alpha case show G-0002)"
 
+step "alpha answers: under the consent gamma sent, and only in gamma's thread"
+# The consent received with the request covers alpha's answers to gamma
+# (docs/PROTOCOL.md 21.4).
+raw ok "queued for gamma" alpha "$(stepreq G-0001 2 "$(enc 2 '{"decision":"accept","reasons":"synthetic"}')" gamma)"
+grep -q '"step":{"state":"queued"' "$T/out" || { show; fail "the answer is not queued"; }
+[ "$(field alpha G-0001 '.case.threads[0].summary')" = "request accepted" ] ||
+    fail "G-0001 after the answer: $(hw alpha case show G-0001)"
+# A case referred to us has one partner, the agency that referred it.
+snap alpha G-0002 "$T/snap.g2"
+raw not_found "case G-0002 has no thread with beta" \
+    alpha "$(stepreq G-0002 2 "$(enc 2 '{"decision":"accept"}')" beta)"
+unchanged alpha G-0002 "$T/snap.g2"
+
 step "gamma withdraws consent: the case is restricted, erasure confirmed"
 doc g1 257 "{\"header\":{\"case_code\":\"G-0001\"},\"withdrawn_at\":\"2026-01-01T00:00:00Z\",\"consent_id\":\"$NOID\"}"
 WD=$POKED
