@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 #include <sodium.h>
 
+#include "common/bytes.h"
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "keys/receipt.h"
@@ -139,16 +140,17 @@ seal(const struct env1_identity *me, const struct peerkeys *to,
 /*
  * Wait for the daemon's answer about message id: a Refused naming it, or
  * its receipt.  Hello, Bundle, heartbeats and other envelopes are skipped.
- * Prints the outcome; a close ends the program (nothing more can be asked).
+ * Prints the outcome and returns 1 for a receipt, 0 for a Refused; a close
+ * ends the program (nothing more can be asked).
  */
-static void
+static int
 await(struct sender *s, const char *mode, const uint8_t id[ENV1_ID_LEN],
     const uint8_t h_inner[ENV1_HASH_LEN])
 {
 	Homeward__Wire__Frame *f;
 	uint8_t *p, rid[ENV1_ID_LEN];
 	size_t n;
-	int rc, err, done = 0;
+	int rc, err, done = 0, receipted = 0;
 
 	wclient_set_deadline(&s->c, ENVPOKE_DEADLINE_S);
 	while (!done) {
@@ -169,10 +171,11 @@ await(struct sender *s, const char *mode, const uint8_t id[ENV1_ID_LEN],
 		    f->envelope.len, id, h_inner, rid)) {
 			printf("%s: received receipt %s\n", mode,
 			    envpoke_hex(rid, ENV1_ID_LEN));
-			done = 1;
+			done = receipted = 1;
 		}
 		homeward__wire__frame__free_unpacked(f, NULL);
 	}
+	return receipted;
 }
 
 static void
@@ -488,6 +491,69 @@ run_receipt(struct sender *s, const char *mode, int matched)
 	env1_sealed_free(&sl);
 }
 
+/* --- a document of the procedure (doc) -------------------------------------- */
+
+/* The thread doc sends in, kept in --state between runs: its id, the last
+ * position we sent in it and that message's H_inner. */
+#define DOC_STATE_LEN   (ENV1_ID_LEN + 8 + ENV1_HASH_LEN)
+
+/*
+ * The bytes of --body sealed as a document of --type, at the next position
+ * of the thread in --state (a new thread when the file does not exist),
+ * sent and answered; a receipt moves the state on.  The daemon receipts
+ * whatever opens and fits the thread's order, whatever its case makes of
+ * it: what the procedure did is for the script to ask.
+ */
+static void
+run_doc(struct sender *s, const char *mode)
+{
+	struct env1_seal_params prm;
+	struct env1_sealed sl;
+	uint8_t *body, *st = NULL, out[DOC_STATE_LEN];
+	size_t len, stlen = 0;
+	int rc;
+
+	if (s->o->body == NULL || s->o->msg_type == 0 ||
+	    s->o->msg_type > UINT16_MAX || s->o->state == NULL)
+		envpoke_die("doc needs --type N, --body FILE and --state FILE");
+	if ((rc = fileio_read(s->o->body, ENV1_MAX_INLINE, 0, &body, &len)) != 0)
+		envpoke_die("%s: %s", s->o->body, strerror(-rc));
+	memset(&prm, 0, sizeof(prm));
+	rc = fileio_read(s->o->state, DOC_STATE_LEN, 0, &st, &stlen);
+	if (rc == 0 && stlen == DOC_STATE_LEN) {
+		memcpy(prm.thread_id, st, ENV1_ID_LEN);
+		prm.seq = be64_get(st + ENV1_ID_LEN) + 1;
+		memcpy(prm.prev_hash, st + ENV1_ID_LEN + 8, ENV1_HASH_LEN);
+	} else if (rc == -ENOENT) {
+		randombytes_buf(prm.thread_id, ENV1_ID_LEN);
+		prm.seq = 1;
+	} else {
+		envpoke_die("%s: not a thread's state", s->o->state);
+	}
+	free(st);
+	randombytes_buf(prm.message_id, ENV1_ID_LEN);
+	randombytes_buf(prm.content_salt, ENV1_HASH_LEN);
+	prm.created_at = tool_now();
+	prm.msg_type = (uint16_t)s->o->msg_type;
+	prm.body = body;
+	prm.body_len = len;
+	printf("%s: thread %s seq %llu type 0x%04x\n", mode,
+	    envpoke_hex(prm.thread_id, ENV1_ID_LEN), (unsigned long long)prm.seq,
+	    (unsigned)prm.msg_type);
+	seal(&s->me.id, &s->to.keys, &prm, &sl);
+	send_env(s, mode, prm.message_id, &sl, sl.env_len);
+	if (await(s, mode, prm.message_id, sl.h_inner)) {
+		memcpy(out, prm.thread_id, ENV1_ID_LEN);
+		be64_put(out + ENV1_ID_LEN, prm.seq);
+		memcpy(out + ENV1_ID_LEN + 8, sl.h_inner, ENV1_HASH_LEN);
+		if ((rc = fileio_write_atomic(s->o->state, out, sizeof(out), 0600,
+		    1)) != 0)
+			envpoke_die("%s: %s", s->o->state, strerror(-rc));
+	}
+	env1_sealed_free(&sl);
+	free(body);
+}
+
 static const char *const ledger_modes[] = {
 	"reseal", "equivocate-seq", "gap", "fill", "badprev", "regress",
 	"receipt-unmatched", "receipt",
@@ -613,7 +679,9 @@ envpoke_send(const struct envpoke_opts *o)
 	if ((modes = strdup(o->mode)) == NULL)
 		envpoke_die("out of memory");
 	for (m = strtok_r(modes, ",", &save); m != NULL; m = strtok_r(NULL, ",", &save))
-		if (is_ledger_mode(m))
+		if (strcmp(m, "doc") == 0)
+			run_doc(&s, m);
+		else if (is_ledger_mode(m))
 			ledger_mode(&s, m);
 		else
 			open_mode(&s, m);

@@ -22,7 +22,10 @@ struct envpoke_opts {
 	const char     *as, *pass, *to;            /* agency dir, passfile, bundle */
 	const char     *other, *other_pass, *other_bundle;
 	const char     *mode;                      /* M[,M...] */
-	const char     *state;                     /* gap writes it, fill reads it */
+	const char     *state;                     /* gap writes it, fill reads it;
+	                                              doc: the thread's state */
+	const char     *body;                      /* doc: the document's file */
+	unsigned long   msg_type;                  /* doc: its msg_type */
 };
 
 /* Run every mode of o->mode in order on one connection; 0. */

@@ -25,6 +25,7 @@
  *       of DIR's, as DIR's own; answered by a heartbeat)
  *   wirepoke send HOST PORT --as DIR --pass FILE --to BUNDLE --mode M[,M..]
  *       [--other DIR --other-pass FILE --other-bundle BUNDLE] [--state FILE]
+ *       [--type N --body FILE]
  *       TLS and Hello as DIR's agency (its daemon.key opened with the
  *       passphrase in FILE), then envelopes for the agency of BUNDLE, one
  *       mode after the other on the same connection (tests/lib/envpoke.c):
@@ -58,6 +59,11 @@
  *                        naming a random H_inner
  *         receipt        the true receipt for it, then a valid document
  *                        ("barrier") whose receipt shows ours was decided
+ *       and a document of the procedure (rawctl.sh):
+ *         doc            the bytes of --body FILE sealed as --type N at the
+ *                        next position of the thread kept in --state FILE
+ *                        (a new thread when FILE does not exist; a receipt
+ *                        moves it on): "doc: thread ID seq N type T"
  *
  * Lines are "MODE: EVENT": "from ADDR" (our end, as the daemon logs it),
  * "body ID TEXT" (a document's synthetic body), "sent ID (N of M bytes)",
@@ -95,8 +101,9 @@ struct wp_opts {
 	const char     *cert, *key;
 	const char     *as, *pass, *to;
 	const char     *other, *other_pass, *other_bundle;
-	const char     *mode, *kind, *state;
+	const char     *mode, *kind, *state, *body;
 	unsigned long   len;            /* 0: FRAME_WIRE_MAX + 1 */
+	unsigned long   msg_type;       /* doc */
 	int             fresh, tls12, fill, no_hello;
 };
 
@@ -411,6 +418,8 @@ cmd_send(const struct wp_opts *o)
 	eo.other_bundle = o->other_bundle;
 	eo.mode = o->mode;
 	eo.state = o->state;
+	eo.body = o->body;
+	eo.msg_type = o->msg_type;
 	return envpoke_send(&eo);
 }
 
@@ -433,6 +442,8 @@ static const struct option long_opts[] = {
 	{ "fill", no_argument, NULL, 'f' },
 	{ "no-hello", no_argument, NULL, 'n' },
 	{ "state", required_argument, NULL, 's' },
+	{ "type", required_argument, NULL, 'T' },
+	{ "body", required_argument, NULL, 'b' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -498,6 +509,8 @@ main(int argc, char **argv)
 		case 'f': o.fill = 1; break;
 		case 'n': o.no_hello = 1; break;
 		case 's': o.state = optarg; break;
+		case 'T': o.msg_type = parse_len(optarg); break;
+		case 'b': o.body = optarg; break;
 		default: usage();
 		}
 	}
