@@ -222,6 +222,15 @@ setup(struct daemon *d)
 	size_t          passlen;
 	int             changed, rc;
 
+	/* The rooms meet here and only here: delivery tells the procedure,
+	 * connections tell delivery (core/core.h).  Set before anything can
+	 * call them. */
+	d->events.document = case_on_document;
+	d->events.delivered = case_on_delivered;
+	d->events.due = case_tick;
+	d->link_events.envelope = deliver_enqueue;
+	d->link_events.peer_up = deliver_peer_up;
+
 	/* First: a live daemon on this socket means this one must not run
 	 * (no request is served before the loop starts). */
 	if (control_open(d->loop, d->cfg.control_socket, d->cfg.control_group,
@@ -249,14 +258,6 @@ setup(struct daemon *d)
 		fatalx("TLS: %s", cause ? cause : "cannot load the certificate");
 	if (peers_listen(d, &cause) != 0)
 		fatalx("%s", cause ? cause : "cannot listen");
-
-	/* The rooms meet here and only here: delivery tells the procedure,
-	 * connections tell delivery (core/core.h). */
-	d->events.document = case_on_document;
-	d->events.delivered = case_on_delivered;
-	d->events.due = case_tick;
-	d->link_events.envelope = deliver_enqueue;
-	d->link_events.peer_up = deliver_peer_up;
 
 	uv_check_init(d->loop, &d->pump);
 	d->pump.data = d;
