@@ -69,7 +69,7 @@ struct deliver_events {
 };
 
 /* What a connection tells the post office (set by main.c to deliver.c's
- * functions), so that peer.c never calls into its caller. */
+ * functions), so that link.c never calls into its caller. */
 struct link_events {
 	/* An envelope arrived from the peer whose RIK is from (copy it). */
 	void  (*envelope)(struct daemon *, const uint8_t from[ENV1_KEY_LEN],
