@@ -34,12 +34,6 @@ IN=$T/input                     # documents we write: not the daemons' files
 mkdir -p "$IN"
 chmod 755 "$T"
 
-as() {
-	uid=$1
-	shift
-	setpriv --reuid "$uid" --regid "$uid" --clear-groups "$@"
-}
-
 cat >"$T/alert.sh" <<EOF
 #!/bin/sh
 env | grep '^HOMEWARD_ALERT_' | sort >>"$T/alerts.out"

@@ -28,6 +28,7 @@ export LC_ALL TZ
 BUILD=${BUILD:-build}
 T=$(mktemp -d "${TMPDIR:-/tmp}/refusals.XXXXXX")
 . tests/integration/lib/agencies.sh
+. tests/integration/lib/checks.sh
 trap 'agencies_cleanup; rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM HUP
 
@@ -39,13 +40,7 @@ NOBODY=2914                     # in no [roles]
 IN=$T/input                     # files we give the CLI, readable by them all
 mkdir -p "$IN"
 chmod 755 "$T"
-CHECKS=0
 
-as() {
-	uid=$1
-	shift
-	setpriv --reuid "$uid" --regid "$uid" --clear-groups "$@"
-}
 # op UID AGENCY ARGS...: the CLI as operator UID against AGENCY's daemon.
 op() {
 	uid=$1
@@ -54,26 +49,6 @@ op() {
 	as "$uid" "$HWCLI" -s "$T/$agency.sock" "$@"
 }
 
-show() { sed 's/^/    /' "$T/stdout" "$T/stderr" >&2; }
-# expect STATUS CMD...: run CMD, stdout in $T/stdout, stderr in $T/stderr.
-expect() {
-	want=$1
-	shift
-	set +e
-	"$@" >"$T/stdout" 2>"$T/stderr"
-	got=$?
-	set -e
-	CHECKS=$((CHECKS + 1))
-	[ "$got" -eq "$want" ] || { show; fail "exit status $got, wanted $want: $*"; }
-}
-# says TEXT: stderr has TEXT (a fixed string).
-says() {
-	grep -qF -- "$1" "$T/stderr" || { show; fail "stderr lacks: $1"; }
-}
-# prints TEXT: stdout has TEXT.
-prints() {
-	grep -qF -- "$1" "$T/stdout" || { show; fail "stdout lacks: $1"; }
-}
 # refused TEXT CMD...: exit 1, TEXT on stderr after "homeward: ", nothing
 # on stdout.
 refused() {

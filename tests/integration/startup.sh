@@ -60,12 +60,6 @@ conf_with() {
 	sed "$@" "$T/$src.conf" >"$T/$new.conf"
 }
 
-as() {
-	uid=$1
-	shift
-	setpriv --reuid "$uid" --regid "$uid" --clear-groups "$@"
-}
-
 # hup_and_wait: SIGHUP alpha and wait until it logged one more reload (or
 # a refusal).
 hup_and_wait() {

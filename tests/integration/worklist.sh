@@ -17,6 +17,7 @@ export LC_ALL TZ
 BUILD=${BUILD:-build}
 T=$(mktemp -d "${TMPDIR:-/tmp}/worklist.XXXXXX")
 . tests/integration/lib/agencies.sh
+. tests/integration/lib/checks.sh
 trap 'agencies_cleanup; rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM HUP
 
@@ -25,28 +26,7 @@ SUPERVISOR2=2922
 IN=$T/input
 mkdir -p "$IN"
 chmod 755 "$T"
-CHECKS=0
 
-as() {
-	uid=$1
-	shift
-	setpriv --reuid "$uid" --regid "$uid" --clear-groups "$@"
-}
-show() { sed 's/^/    /' "$T/stdout" "$T/stderr" >&2; }
-# expect STATUS CMD...: run CMD, stdout in $T/stdout, stderr in $T/stderr.
-expect() {
-	want=$1
-	shift
-	set +e
-	"$@" >"$T/stdout" 2>"$T/stderr"
-	got=$?
-	set -e
-	CHECKS=$((CHECKS + 1))
-	[ "$got" -eq "$want" ] || { show; fail "exit status $got, wanted $want: $*"; }
-}
-prints() {
-	grep -qF -- "$1" "$T/stdout" || { show; fail "stdout lacks: $1"; }
-}
 # json FILTER: the last stdout satisfies the jq FILTER.
 json() {
 	jq -e "$1" "$T/stdout" >/dev/null || { show; fail "not true of the JSON: $1"; }

@@ -21,6 +21,7 @@
 #include "daemon/base/log.h"
 #include "daemon/store/store.h"
 #include "keys/secret.h"
+#include "tests/lib/storefix.h"
 
 struct ctx {
 	char            dir[64];
@@ -65,30 +66,6 @@ teardown(void **state)
 	store_close(c->st);
 	nftw(c->dir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
 	return 0;
-}
-
-/* Whether the bytes appear anywhere in the file (0 when it is absent). */
-static int
-file_has(const char *path, const uint8_t *needle, size_t n)
-{
-	FILE   *f = fopen(path, "rb");
-	uint8_t *buf;
-	long    len;
-	int     found = 0;
-
-	if (f == NULL)
-		return 0;
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)len + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	for (long i = 0; i + (long)n <= len && !found; i++)
-		found = memcmp(buf + i, needle, n) == 0;
-	free(buf);
-	return found;
 }
 
 static void
@@ -207,9 +184,9 @@ test_bodies_encrypted_and_bound(void **state)
 	store_close(c->st);
 	c->st = NULL;
 	snprintf(path, sizeof(path), "%s/data.db", c->dir);
-	assert_false(file_has(path, (const uint8_t *)canary, strlen(canary)));
+	assert_false(storefix_file_has(path, canary, strlen(canary)));
 	snprintf(path, sizeof(path), "%s/data.db-wal", c->dir);
-	assert_false(file_has(path, (const uint8_t *)canary, strlen(canary)));
+	assert_false(storefix_file_has(path, canary, strlen(canary)));
 	/* Swap the two bodies: each is bound to its own row id. */
 	snprintf(path, sizeof(path), "%s/data.db", c->dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -348,10 +325,11 @@ test_shred_leaves_no_key(void **state)
 	wrapped_dek(c, tid, w);
 	snprintf(db, sizeof(db), "%s/keystore.db", c->dir);
 	snprintf(wal, sizeof(wal), "%s/keystore.db-wal", c->dir);
-	assert_true(file_has(db, w, sizeof(w)) || file_has(wal, w, sizeof(w)));
+	assert_true(storefix_file_has(db, w, sizeof(w)) ||
+	    storefix_file_has(wal, w, sizeof(w)));
 	assert_int_equal(store_case_shred(c->st, tid, "test", "withdrawal", 7), 0);
-	assert_false(file_has(db, w, sizeof(w)));
-	assert_false(file_has(wal, w, sizeof(w)));
+	assert_false(storefix_file_has(db, w, sizeof(w)));
+	assert_false(storefix_file_has(wal, w, sizeof(w)));
 	assert_int_equal(store_out_body(c->st, &m, &body), -EBADMSG);
 }
 
@@ -388,8 +366,8 @@ test_prekey_expiry_leaves_no_secret(void **state)
 	snprintf(wal, sizeof(wal), "%s/keystore.db-wal", c->dir);
 	assert_int_equal(store_spk_expire(c->st, 500, &deleted), 0);
 	assert_int_equal(deleted, 1);
-	assert_false(file_has(db, old.wrapped, sizeof(old.wrapped)));
-	assert_false(file_has(wal, old.wrapped, sizeof(old.wrapped)));
+	assert_false(storefix_file_has(db, old.wrapped, sizeof(old.wrapped)));
+	assert_false(storefix_file_has(wal, old.wrapped, sizeof(old.wrapped)));
 	assert_int_equal(store_spk_list(c->st, &v, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].stmt.spk_id, 0x2222);

@@ -21,6 +21,7 @@
 
 #include "daemon/store/store_case.h"
 #include "keys/secret.h"
+#include "tests/lib/storefix.h"
 
 struct ctx {
 	char            dir[64];
@@ -241,29 +242,6 @@ test_held(void **state)
 	assert_int_equal(n, 1);
 }
 
-/* Whether the bytes appear anywhere in the file (0 when it is absent). */
-static int
-file_has(const char *path, const uint8_t *needle, size_t n)
-{
-	FILE    *f = fopen(path, "rb");
-	uint8_t  buf[1 << 16];
-	size_t   got, keep = 0;
-	int      found = 0;
-
-	if (f == NULL)
-		return 0;
-	/* Overlapping windows so that a needle across two reads is seen. */
-	while (!found && (got = fread(buf + keep, 1, sizeof(buf) - keep, f)) > 0) {
-		got += keep;
-		for (size_t i = 0; i + n <= got && !found; i++)
-			found = memcmp(buf + i, needle, n) == 0;
-		keep = got >= n ? n - 1 : got;
-		memmove(buf, buf + got - keep, keep);
-	}
-	fclose(f);
-	return found;
-}
-
 static void
 wrapped_of(struct ctx *c, const uint8_t id[ENV1_ID_LEN], uint8_t out[ATREST_WRAPPED_LEN])
 {
@@ -329,11 +307,11 @@ test_erase(void **state)
 	assert_int_not_equal(store_held_body(c->st, &hg, &body, &len, &safety), 0);
 	/* Neither key is in keystore.db or its WAL any more. */
 	snprintf(path, sizeof(path), "%s/keystore.db", c->dir);
-	assert_false(file_has(path, wcase, sizeof(wcase)));
-	assert_false(file_has(path, wthread, sizeof(wthread)));
+	assert_false(storefix_file_has(path, wcase, sizeof(wcase)));
+	assert_false(storefix_file_has(path, wthread, sizeof(wthread)));
 	snprintf(path, sizeof(path), "%s/keystore.db-wal", c->dir);
-	assert_false(file_has(path, wcase, sizeof(wcase)));
-	assert_false(file_has(path, wthread, sizeof(wthread)));
+	assert_false(storefix_file_has(path, wcase, sizeof(wcase)));
+	assert_false(storefix_file_has(path, wthread, sizeof(wthread)));
 }
 
 static int

@@ -14,6 +14,7 @@
 #   agency_stop NAME         SIGTERM, wait for it to exit
 #   agency_kill NAME         SIGKILL, wait for it to exit
 #   hw NAME ARGS...          the CLI against NAME's daemon
+#   as UID CMD...            run CMD as another operator (uid and gid UID)
 #   pair A B                 each imports the other's bundle, fingerprint confirmed
 #   wait_for SECONDS CMD...  poll CMD every 0.1 s until it succeeds
 #   status_of NAME FIELD     one field of `homeward status --json`
@@ -127,6 +128,12 @@ agency_new() {
 	"$KEYS" export --dir "$T/$name" -o "$T/$name.bundle" >/dev/null 2>&1 ||
 	    fail "export $name"
 	AGENCIES="${AGENCIES:-} $name"
+}
+
+as() {
+	uid=$1
+	shift
+	setpriv --reuid "$uid" --regid "$uid" --clear-groups "$@"
 }
 
 hw() {
