@@ -10,15 +10,19 @@
  *   case_out.c      the way out: the gate, the thread, queueing a document
  *   case_held.c     held documents: listing, cancelling, releasing
  *   case_step.c     sending a step through the rules and the gate
- *   case_consent.c  consent records, withdrawal, the safety exception
+ *   case_consent.c  consent records, withdrawal
+ *   case_approve.c  the safety exception: two supervisors approve
  *   case_recv.c     documents received (inside the inbound transaction),
- *                   receipts of ours, deadlines, retention, erasure, alerts
+ *                   receipts of ours
+ *   case_tick.c     the clock: deadlines, retention, erasure
+ *   case_alert.c    alerts: stored, audited, passed to alert_command
  *
  * May call: core/ (the outbox, peers), store/, rules/, base/, and keys/
  * proto/ common/.  Never ctl/.  core/ reaches case_recv.c only through
  * struct deliver_events, which main.c points here.  Inside the room the
- * calls go one way: case_recv.c -> case.c -> case_held.c -> case_out.c ->
- * case_doc.c, and case_step.c and case_consent.c enter that line too.
+ * calls go one way: case_tick.c -> case_recv.c -> case.c -> case_held.c ->
+ * case_out.c -> case_doc.c -> case_alert.c, and case_step.c,
+ * case_consent.c and case_approve.c enter that line too.
  *
  * Functions return 0 or a negative errno, and fill `why` (for the
  * operator; ids and codes only) on every error but a store failure:
@@ -108,7 +112,7 @@ int case_step_send(struct daemon *, const struct case_step_request *,
 int case_release_held(struct daemon *, const struct store_case *,
     const char *actor, unsigned *released);
 
-/* case_consent.c */
+/* case_consent.c, case_approve.c */
 /* scope: an encoded ConsentScope; consent_id and given_at filled when
  * empty.  Releases what it covers, in the same transaction. */
 int case_consent_record(struct daemon *, const struct case_actor *,
@@ -130,7 +134,7 @@ int case_approve(struct daemon *, const struct case_actor *,
     const uint8_t held_id[ENV1_ID_LEN], const char *reason,
     struct case_step_result *res, char *why, size_t whylen);
 
-/* case_recv.c, called by deliver.c inside the inbound transaction */
+/* case_recv.c, case_tick.c, case_alert.c: called through deliver_events */
 /* A document became current in its thread (in order). */
 int case_on_document(struct daemon *, struct peer *, const struct store_in *,
     const uint8_t *body, size_t len);

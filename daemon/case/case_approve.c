@@ -1,0 +1,141 @@
+/*
+ * The safety exception (case.h, seed 002 8.4): a document no consent
+ * covers goes only when two different supervisors approve it, each with
+ * the reason; the recipient sees both names in its header.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/base/log.h"
+#include "daemon/case/case.h"
+#include "daemon/case/case_int.h"
+#include "daemon/core/core.h"
+#include "daemon/store/audit.h"
+
+/* Whether a can approve h of case c now; why says why not. */
+static int
+approve_check(const struct case_actor *a, const struct store_held *h,
+    const struct store_case *c, const char *reason, char *why, size_t whylen)
+{
+	if (h->state == HELD_CONSENT) {
+		if (reason == NULL || *reason == '\0') {
+			snprintf(why, whylen, "%s is held for consent; to send it under "
+			    "the safety exception give the reason (--reason)",
+			    log_hex(h->held_id, ENV1_ID_LEN));
+			return -EINVAL;
+		}
+	} else if (h->state != HELD_APPROVAL) {
+		snprintf(why, whylen, "%s is %s: nothing to approve",
+		    log_hex(h->held_id, ENV1_ID_LEN), store_held_state_name(h->state));
+		return -EPERM;
+	} else if (strcmp(h->approved_by, a->name) == 0) {
+		snprintf(why, whylen, "%s approved it already: the safety exception "
+		    "needs a second, different supervisor", a->name);
+		return -EPERM;
+	}
+	if (c->state != CASE_OPEN) {
+		snprintf(why, whylen, "case %s is %s", c->code,
+		    store_case_state_name(c->state));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* The first approval: recorded, the document waits for a second
+ * supervisor (open transaction). */
+static int
+approve_first(struct daemon *d, const struct case_actor *a, struct store_held *h,
+    const struct store_case *c, const char *reason, struct case_step_result *res)
+{
+	int rc;
+
+	if (h->state == HELD_CONSENT &&
+	    (rc = store_held_set_safety(d->store, h, reason)) != 0)
+		return rc;
+	h->state = HELD_APPROVAL;
+	snprintf(h->approved_by, sizeof(h->approved_by), "%s", a->name);
+	snprintf(h->missing, sizeof(h->missing), "safety exception: approved by "
+	    "%s; a second, different supervisor must approve", a->name);
+	if ((rc = store_held_update(d->store, h)) != 0 ||
+	    (rc = audit_append(d->store, a->name, AUDIT_APPROVE, c->code, NULL,
+	    "first approval of the safety exception", clock_now())) != 0)
+		return rc;
+	res->state = CASE_STEP_APPROVAL;
+	snprintf(res->missing, sizeof(res->missing), "%s", h->missing);
+	return 0;
+}
+
+/* The second approval, by another supervisor: the document goes under
+ * the safety exception (open transaction). */
+static int
+approve_second(struct daemon *d, const struct case_actor *a, struct store_held *h,
+    const struct store_case *c, struct case_step_result *res, char *why,
+    size_t whylen)
+{
+	Homeward__Referral__SafetyException     se =
+	    HOMEWARD__REFERRAL__SAFETY_EXCEPTION__INIT;
+	int                                     rc, sent = 0;
+
+	se.approved_by = h->approved_by;
+	se.second_approved_by = (char *)a->name;
+	se.approved_at = clock_now();
+	if ((rc = audit_append(d->store, a->name, AUDIT_APPROVE, c->code, NULL,
+	    "second approval of the safety exception", clock_now())) != 0 ||
+	    (rc = case_release_one(d, c, h, NULL, &se, a->name, &sent)) != 0)
+		return rc;
+	if (!sent) {
+		snprintf(why, whylen, "%s", h->state == HELD_CANCELLED ? h->missing :
+		    "its peer is suspended or gone: it stays held");
+		return -EPERM;
+	}
+	res->state = CASE_STEP_QUEUED;
+	memcpy(res->message_id, h->message_id, ENV1_ID_LEN);
+	return 0;
+}
+
+int
+case_approve(struct daemon *d, const struct case_actor *a,
+    const uint8_t held_id[ENV1_ID_LEN], const char *reason,
+    struct case_step_result *res, char *why, size_t whylen)
+{
+	struct store_held       h;
+	struct store_case       c;
+	struct peer            *p;
+	int                     rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((a->roles & ROLE_SUPERVISOR) == 0) {
+		snprintf(why, whylen, "only supervisors approve");
+		return -EACCES;
+	}
+	if ((rc = store_held_get(d->store, held_id, &h)) != 0) {
+		if (rc == -ENOENT)
+			snprintf(why, whylen, "no held document %s; `homeward held` "
+			    "lists them", log_hex(held_id, ENV1_ID_LEN));
+		return rc;
+	}
+	if ((rc = store_case_get_id(d->store, h.case_id, &c)) != 0)
+		return rc;
+	memcpy(res->held_id, h.held_id, ENV1_ID_LEN);
+	res->categories = h.categories;
+	if ((p = peers_by_rik(d, h.peer_rik)) != NULL)
+		snprintf(res->peer, sizeof(res->peer), "%s", p->rec.agency_id);
+	if ((rc = approve_check(a, &h, &c, reason, why, whylen)) != 0)
+		return rc;
+	if ((rc = store_begin(d->store)) != 0)
+		return rc;
+	rc = h.state == HELD_CONSENT || h.approved_by[0] == '\0' ?
+	    approve_first(d, a, &h, &c, reason, res) :
+	    approve_second(d, a, &h, &c, res, why, whylen);
+	if (rc != 0) {
+		store_rollback(d->store);
+		return rc;
+	}
+	if ((rc = store_commit(d->store)) != 0)
+		return rc;
+	audit_anchor_sync(d->store);
+	if (res->state == CASE_STEP_QUEUED && p != NULL)
+		deliver_kick(d, p);
+	return 0;
+}
