@@ -104,6 +104,12 @@ struct store_case_thread {
 	struct flow_state flow;
 	uint32_t        alerted;        /* CT_ALERT_* raised */
 	uint64_t        updated_at;
+	/* After a no-show: what a supervisor found (enum case_outcome), who
+	 * and when; 0 while nobody has decided. */
+	int             outcome;
+	char            outcome_by[STORE_NAME_LEN];
+	uint64_t        outcome_at;
+	uint64_t        alerted_at;     /* the urgent alert last raised, ms */
 };
 
 /* Insert or replace by thread_id. */

@@ -367,7 +367,8 @@ store_case_erase(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
 
 #define CT_COLS "thread_id, case_id, peer_rik, request, reintegration, departure, " \
 	"arrival, withdrawn, erasure_confirmed, request_reply_by, reint_reply_by, " \
-	"scheduled_arrival, followups, alerted, updated_at"
+	"scheduled_arrival, followups, alerted, updated_at, outcome, outcome_by, " \
+	"outcome_at, alerted_at"
 
 static void
 ct_fill(sqlite3_stmt *s, void *arg)
@@ -390,11 +391,15 @@ ct_fill(sqlite3_stmt *s, void *arg)
 	t->flow.followups = (uint32_t)sqlite3_column_int64(s, 12);
 	t->alerted = (uint32_t)sqlite3_column_int64(s, 13);
 	t->updated_at = (uint64_t)sqlite3_column_int64(s, 14);
+	t->outcome = sqlite3_column_int(s, 15);
+	store_col_text(s, 16, t->outcome_by, sizeof(t->outcome_by));
+	t->outcome_at = (uint64_t)sqlite3_column_int64(s, 17);
+	t->alerted_at = (uint64_t)sqlite3_column_int64(s, 18);
 }
 
 static const char sql_ct_put[] =
     "INSERT OR REPLACE INTO case_threads (" CT_COLS ") "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 int
 store_ct_put(struct store *st, const struct store_case_thread *t)
@@ -418,6 +423,10 @@ store_ct_put(struct store *st, const struct store_case_thread *t)
 	sqlite3_bind_int64(s, 13, (sqlite3_int64)t->flow.followups);
 	sqlite3_bind_int64(s, 14, (sqlite3_int64)t->alerted);
 	sqlite3_bind_int64(s, 15, (sqlite3_int64)t->updated_at);
+	sqlite3_bind_int(s, 16, t->outcome);
+	sqlite3_bind_text(s, 17, t->outcome_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 18, (sqlite3_int64)t->outcome_at);
+	sqlite3_bind_int64(s, 19, (sqlite3_int64)t->alerted_at);
 	return store_exec_stmt(st, st->data, s, "case thread put");
 }
 

@@ -170,6 +170,21 @@ static const char *const data_migrations[] = {
 	"  prev BLOB NOT NULL,"
 	"  mac BLOB NOT NULL);"
 	"CREATE INDEX audit_by_case ON audit (case_code, seq);",
+	/* 3: issue 10, her safety first.  A thread's arrival outcome recorded
+	 * by a supervisor after a no-show, and when its urgent alert was last
+	 * raised (it repeats until an outcome is recorded); the profile as the
+	 * case's documents last stated it (encrypted under the case key), so
+	 * the travel rules can take the more protective of it and the case's;
+	 * the reasons of a safety exception's two approvals (encrypted under
+	 * the case key) and the held document that replaced an older draft. */
+	"ALTER TABLE case_threads ADD COLUMN outcome INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE case_threads ADD COLUMN outcome_by TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE case_threads ADD COLUMN outcome_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE case_threads ADD COLUMN alerted_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE cases ADD COLUMN doc_profile BLOB;"
+	"ALTER TABLE held ADD COLUMN first_reason BLOB;"
+	"ALTER TABLE held ADD COLUMN second_reason BLOB;"
+	"ALTER TABLE held ADD COLUMN replaced_by BLOB;",
 };
 
 static const char *const keys_migrations[] = {

@@ -63,6 +63,10 @@ expect_refused(struct storefix *fx, int rc, const char *want)
 	free(cause);
 }
 
+/* The newest schema of each file. */
+#define DATA_VERSION    3
+#define KEYS_VERSION    2
+
 static long long
 version(struct storefix *fx, const char *db)
 {
@@ -77,7 +81,8 @@ test_fresh_directory(void **state)
 	const char             *dbs[] = { "data.db", "keystore.db" };
 
 	for (size_t i = 0; i < 2; i++) {
-		assert_int_equal(version(fx, dbs[i]), 2);
+		assert_int_equal(version(fx, dbs[i]), i == 0 ? DATA_VERSION :
+		    KEYS_VERSION);
 		assert_int_equal(storefix_int(fx, dbs[i], "SELECT count(*) FROM "
 		    "pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
 		assert_int_equal(stat(storefix_path(fx, dbs[i]), &sb), 0);
@@ -87,7 +92,7 @@ test_fresh_directory(void **state)
 	    "audit_head WHERE seq = 0"), 1);
 	/* Opened again: nothing migrates twice. */
 	assert_int_equal(storefix_reopen(fx, NULL), 0);
-	assert_int_equal(version(fx, "data.db"), 2);
+	assert_int_equal(version(fx, "data.db"), DATA_VERSION);
 	assert_int_equal(storefix_int(fx, "keystore.db", "SELECT count(*) FROM "
 	    "audit_head"), 1);
 }
@@ -126,8 +131,8 @@ test_older_files_migrated(void **state)
 	assert_int_equal(storefix_sql(fx, "keystore.db", keys_v1), 0);
 
 	assert_int_equal(storefix_reopen(fx, NULL), 0);
-	assert_int_equal(version(fx, "data.db"), 2);
-	assert_int_equal(version(fx, "keystore.db"), 2);
+	assert_int_equal(version(fx, "data.db"), DATA_VERSION);
+	assert_int_equal(version(fx, "keystore.db"), KEYS_VERSION);
 	assert_int_equal(storefix_int(fx, "keystore.db", "SELECT count(*) FROM "
 	    "audit_head WHERE seq = 0"), 1);
 	/* What was there is still there and still decrypts. */
@@ -171,11 +176,11 @@ test_failed_migration_undone(void **state)
 	assert_int_equal(storefix_int(fx, "data.db", "SELECT count(*) FROM "
 	    "pragma_table_info('alerts') WHERE name = 'urgent'"), 0);
 	/* keystore.db was not touched either (it migrates after data.db). */
-	assert_int_equal(version(fx, "keystore.db"), 2);
+	assert_int_equal(version(fx, "keystore.db"), KEYS_VERSION);
 	/* With the obstacle gone, the same files open and migrate. */
 	assert_int_equal(storefix_sql(fx, "data.db", "DROP TABLE held"), 0);
 	assert_int_equal(storefix_reopen(fx, NULL), 0);
-	assert_int_equal(version(fx, "data.db"), 2);
+	assert_int_equal(version(fx, "data.db"), DATA_VERSION);
 }
 
 static void
@@ -188,7 +193,7 @@ test_newer_schema_refused(void **state)
 	expect_refused(fx, -EPROTONOSUPPORT, "keystore.db: schema version 3 is "
 	    "newer than this homewardd (2): upgrade homewardd");
 	assert_int_equal(version(fx, "keystore.db"), 3);
-	assert_int_equal(version(fx, "data.db"), 2);
+	assert_int_equal(version(fx, "data.db"), DATA_VERSION);
 	assert_int_equal(storefix_sql(fx, "data.db", "PRAGMA user_version = 7"), 0);
 	expect_refused(fx, -EPROTONOSUPPORT, "data.db: schema version 7 is newer");
 	assert_int_equal(version(fx, "data.db"), 7);
