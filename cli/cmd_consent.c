@@ -394,6 +394,14 @@ out:
 
 /* --- consent withdraw --- */
 
+static const struct option withdraw_opts[] = {
+	{ "home", required_argument, NULL, 'H' },
+	{ "recorded-in-error", no_argument, NULL, 'E' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int
 cmd_consent_withdraw(const struct cli_cmd *cmd, const struct cli_env *env,
     int argc, char **argv)
@@ -409,9 +417,10 @@ cmd_consent_withdraw(const struct cli_cmd *cmd, const struct cli_env *env,
 	json_t *arr;
 	int c, json = 0, rc;
 
-	while ((c = cli_getopt(cmd, argc, argv, ":hj", ref_opts)) != -1) {
+	while ((c = cli_getopt(cmd, argc, argv, ":hj", withdraw_opts)) != -1) {
 		switch (c) {
 		case 'H': home = optarg; break;
+		case 'E': cw.recorded_in_error = 1; break;
 		case 'j': json = 1; break;
 		case CLI_OPT_HELP: return cli_help(cmd);
 		default: return CLI_EXIT_USAGE;
@@ -420,6 +429,9 @@ cmd_consent_withdraw(const struct cli_cmd *cmd, const struct cli_env *env,
 	if (argc - optind < 1 || argc - optind > 2)
 		return cli_usage(cmd, "give a case code and, optionally, one "
 		    "consent id");
+	if (cw.recorded_in_error && argc - optind != 2)
+		return cli_usage(cmd, "--recorded-in-error revokes one consent: give "
+		    "its id (see 'homeward consent list')");
 	if ((rc = cli_case_ref(cmd, argv[optind], home, &ref)) != 0)
 		return rc;
 	if (argc - optind == 2) {
@@ -448,8 +460,8 @@ cmd_consent_withdraw(const struct cli_cmd *cmd, const struct cli_env *env,
 	for (size_t i = 0; i < ans.n; i++) {
 		if (ans.data[i]->kind_case != HOMEWARD__CONTROL__RESPONSE__KIND_CONSENT)
 			continue;
-		printf("withdrew consent %s\n",
-		    cli_hex(ans.data[i]->consent->consent_id, id));
+		printf("%s consent %s\n", cw.recorded_in_error ? "revoked" :
+		    "withdrew", cli_hex(ans.data[i]->consent->consent_id, id));
 	}
 	/* The daemon says what it did: how many, and whom it told. */
 	printf("case %s: %s\nheld messages no consent covers are cancelled "

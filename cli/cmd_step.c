@@ -33,6 +33,8 @@ static const struct option step_opts[] = {
 	{ "met-by", required_argument, NULL, 'M' },
 	{ "at", required_argument, NULL, 'a' },
 	{ "next-steps", required_argument, NULL, 'n' },
+	{ "expected", required_argument, NULL, 'e' },
+	{ "handed-over-to", required_argument, NULL, 'O' },
 	{ "waive", required_argument, NULL, 'w' },
 	{ "waiver-reason", required_argument, NULL, 'W' },
 	{ "safety-reason", required_argument, NULL, 'S' },
@@ -48,6 +50,8 @@ static const struct option step_opts[] = {
 #define OPT_DECISION    0x08    /* --reason, --met-by-agency, --met-by-contact */
 #define OPT_ARRIVED     0x10    /* --at, --met-by, --met-by-agency */
 #define OPT_NEXT_STEPS  0x20
+#define OPT_EXPECTED    0x40    /* --expected: a delay's new arrival, required */
+#define OPT_HANDOVER    0x80    /* --handed-over-to: a minor met on arrival */
 
 #define DOC_JSON_MAX    (4u << 20)      /* a document's JSON, before encoding */
 #define TEXT_MAX        4096            /* one option's text */
@@ -75,13 +79,13 @@ static const struct step_kind {
 	  HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL, OPT_FILE_NEEDED },
 	{ ENV1_MSG_ARRIVAL_CONFIRMATION,
 	  HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_MET,
-	  OPT_FILE | OPT_ARRIVED | OPT_NEXT_STEPS },
+	  OPT_FILE | OPT_ARRIVED | OPT_NEXT_STEPS | OPT_HANDOVER },
 	{ ENV1_MSG_ARRIVAL_CONFIRMATION,
 	  HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_NOT_ARRIVED,
 	  OPT_FILE | OPT_NEXT_STEPS },
 	{ ENV1_MSG_ARRIVAL_CONFIRMATION,
 	  HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_DELAYED,
-	  OPT_FILE | OPT_NEXT_STEPS },
+	  OPT_FILE | OPT_NEXT_STEPS | OPT_EXPECTED },
 	{ ENV1_MSG_FOLLOW_UP_REPORT, 0, OPT_FILE_NEEDED },
 };
 
@@ -99,6 +103,8 @@ struct step_args {
 	const char     *met_by;
 	uint64_t        at;
 	const char     *next_steps;
+	uint64_t        expected;
+	int             handover;               /* Homeward__Referral__Handover */
 	char           *waive_buf;              /* owns the strings in waive[] */
 	char           *waive[RULES_MAX];
 	size_t          n_waive;
@@ -156,9 +162,34 @@ allowed(const struct step_kind *k, int o)
 		return (k->opts & OPT_ARRIVED) != 0;
 	case 'n':
 		return (k->opts & OPT_NEXT_STEPS) != 0;
+	case 'e':
+		return (k->opts & OPT_EXPECTED) != 0;
+	case 'O':
+		return (k->opts & OPT_HANDOVER) != 0;
 	default:
 		return 1;
 	}
+}
+
+/* --handed-over-to: 0 when unknown. */
+static int
+handover_parse(const char *v)
+{
+	static const struct {
+		const char     *name;
+		int             value;
+	} names[] = {
+		{ "parent", HOMEWARD__REFERRAL__HANDOVER__HANDOVER_PARENT_OR_GUARDIAN },
+		{ "family", HOMEWARD__REFERRAL__HANDOVER__HANDOVER_OTHER_FAMILY },
+		{ "child-protection",
+		  HOMEWARD__REFERRAL__HANDOVER__HANDOVER_CHILD_PROTECTION },
+		{ "shelter", HOMEWARD__REFERRAL__HANDOVER__HANDOVER_SHELTER },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(v, names[i].name) == 0)
+			return names[i].value;
+	return 0;
 }
 
 static const char *
@@ -181,6 +212,10 @@ step_check(const struct cli_cmd *cmd, const struct step_args *a)
 		return cli_usage(cmd, "--file is required: the document as JSON");
 	if ((a->n_waive > 0) != (a->waiver_reason != NULL))
 		return cli_usage(cmd, "--waive and --waiver-reason go together");
+	if ((a->kind->opts & OPT_EXPECTED) != 0 && a->expected == 0 &&
+	    a->file == NULL)
+		return cli_usage(cmd, "--expected is required: when she is now "
+		    "expected to arrive");
 	texts[0] = a->reason;
 	texts[1] = a->met_agency;
 	texts[2] = a->met_contact;
@@ -239,6 +274,16 @@ step_parse(const struct cli_cmd *cmd, int argc, char **argv,
 		case 'c': a->met_contact = optarg; break;
 		case 'M': a->met_by = optarg; break;
 		case 'n': a->next_steps = optarg; break;
+		case 'e':
+			if (cli_parse_time(optarg, &a->expected) != 0)
+				return cli_usage(cmd, "--expected is a time such as "
+				    "2026-12-01T17:30:00Z");
+			break;
+		case 'O':
+			if ((a->handover = handover_parse(optarg)) == 0)
+				return cli_usage(cmd, "--handed-over-to is parent, "
+				    "family, child-protection or shelter");
+			break;
 		case 'w':
 			if (rules_parse(optarg, a) != 0)
 				return cli_usage(cmd, "--waive is one or more travel "
@@ -449,6 +494,10 @@ doc_apply(ProtobufCMessage *m, const struct step_args *a, const char *path)
 		ac->outcome = (Homeward__Referral__ArrivalOutcome)o;
 		if (a->at != 0)
 			ac->arrived_at = a->at;
+		if (a->expected != 0)
+			ac->expected_at = a->expected;
+		if (a->handover != 0)
+			ac->handed_over_to = (Homeward__Referral__Handover)a->handover;
 		/* Met now, unless the file or --at says when. */
 		if (v == HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_MET &&
 		    ac->arrived_at == 0)

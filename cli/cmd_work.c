@@ -170,11 +170,13 @@ static const struct {
 	const char     *kinds[2];
 	const char     *heading;
 } sections[] = {
+	{ { "no_show", NULL }, "URGENT: did not arrive, outcome not recorded" },
 	{ { "held", NULL }, "Held for consent" },
 	{ { "approval", NULL }, "Awaiting a second supervisor" },
 	{ { "queued", NULL }, "Queued (no receipt yet)" },
 	{ { "unanswered", NULL }, "Unanswered" },
 	{ { "overdue", "arrival_overdue" }, "Overdue" },
+	{ { "declined", "more_information" }, "Answered: decide what next" },
 	{ { NULL, NULL }, "Other" },
 };
 
@@ -215,7 +217,8 @@ work_line(const Homeward__Control__WorkItem *w)
 
 	printf("  %-16s %-12s %-26s %s%s", w->case_code, w->peer[0] != '\0' ?
 	    w->peer : "-", cli_msg_type_name(w->msg_type, tb, sizeof(tb)),
-	    strcmp(w->kind, "arrival_overdue") == 0 ? "URGENT: " : "", w->what);
+	    strcmp(w->kind, "arrival_overdue") == 0 ||
+	    strcmp(w->kind, "no_show") == 0 ? "URGENT: " : "", w->what);
 	if (w->due != 0) {
 		cli_localtime(w->due, t);
 		printf(", due %s", t);

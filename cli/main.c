@@ -172,6 +172,19 @@ static const struct cli_cmd commands[] = {
 	  "its consents, its held messages, and its timeline from the audit log\n"
 	  "(one line per event: time, operator, action, what, message id).\n\n"
 	  HOME_HELP },
+	{ "case", "outcome", 0, cmd_case_outcome, 0, 0,
+	  "record what became of a person who did not arrive (supervisors)",
+	  "CODE --outcome located|with_authorities|reported_missing|did_not_travel\n"
+	  "    [--to AGENCY] [--home AGENCY] [--json]",
+	  "After a no-show, or an arrival not confirmed in time, the urgent alert\n"
+	  "repeats (urgent_repeat_ms) and the case stays on the worklist until a\n"
+	  "supervisor records what became of her:\n"
+	  "  located            found safe\n"
+	  "  with_authorities   handed to, or found by, the authorities\n"
+	  "  reported_missing   reported missing to the police\n"
+	  "  did_not_travel     she never left\n"
+	  "--to names the partner when the case has more than one.  A withdrawal\n"
+	  "of consent held for her safety is carried out after it.\n\n" HOME_HELP },
 	{ "case", "close", 0, cmd_case_close, 0, 0,
 	  "close a case (erased after the retention period)",
 	  "CODE [--home AGENCY] [--json]", HOME_HELP },
@@ -206,12 +219,22 @@ static const struct cli_cmd commands[] = {
 	  "whether it is in force, expired or withdrawn.\n\n" HOME_HELP },
 	{ "consent", "withdraw", 0, cmd_consent_withdraw, 0, 0,
 	  "withdraw one consent of a case, or all of them",
-	  "CODE [CONSENT_ID] [--home AGENCY] [--json]",
+	  "CODE [CONSENT_ID] [--recorded-in-error] [--home AGENCY] [--json]",
 	  "The person withdrew consent.  Without CONSENT_ID (32 hex digits, see\n"
 	  "'homeward consent list') every consent of the case is withdrawn.  Held\n"
-	  "messages it covered are cancelled, and every agency that received data\n"
-	  "of the case is sent a ConsentWithdrawal: it must restrict and erase\n"
-	  "the case and confirm (see 'homeward case show').\n\n" HOME_HELP },
+	  "messages it no longer covers are cancelled, so are messages queued but\n"
+	  "not yet sent to an agency no consent names any more, and every such\n"
+	  "agency that received data of the case is sent a ConsentWithdrawal: it\n"
+	  "restricts its thread, erases what it received and confirms (see\n"
+	  "'homeward case show').  When no consent is left the case is restricted;\n"
+	  "a new consent reopens it.\n\n"
+	  "If she is travelling (a final departure, arrival not confirmed), her\n"
+	  "safety comes first: the arrival deadline stays armed, the partner keeps\n"
+	  "what it needs to meet her until her arrival is confirmed, and an urgent\n"
+	  "alert says so on both sides.\n\n"
+	  "--recorded-in-error  the consent CONSENT_ID was recorded by mistake:\n"
+	  "           revoke it (not the person's withdrawal: the case stays open)\n\n"
+	  HOME_HELP },
 	{ "request", "send", 0, cmd_step, ENV1_MSG_ASSISTANCE_REQUEST, 0,
 	  "notify a partner of a request for assistance (step 1)",
 	  "CODE --file DOC.json [--reply-by TIME]" STEP_SYNOPSIS,
@@ -260,22 +283,28 @@ static const struct cli_cmd commands[] = {
 	  ARRIVAL(MET),
 	  "confirm that the person arrived and was met (step 4b)",
 	  "CODE [--at TIME] [--met-by NAME] [--met-by-agency ID]\n"
+	  "    [--handed-over-to parent|family|child-protection|shelter]\n"
 	  "    [--next-steps TEXT] [--file DOC.json]" STEP_SYNOPSIS,
 	  "Sends an ArrivalConfirmation: arrived and met.  --at is when (default:\n"
 	  "now), --met-by the staff member and --met-by-agency the agency that met\n"
-	  "the person.\n\n" ARRIVAL_HELP "\n" TIME_HELP },
+	  "the person.  A minor is handed over to someone: say to whom with\n"
+	  "--handed-over-to.\n\n" ARRIVAL_HELP "\n" TIME_HELP },
 	{ "arrival", "no-show", 0, cmd_step, ENV1_MSG_ARRIVAL_CONFIRMATION,
 	  ARRIVAL(NOT_ARRIVED),
 	  "report that the person did not arrive (step 4b)",
 	  "CODE [--next-steps TEXT] [--file DOC.json]" STEP_SYNOPSIS,
 	  "Sends an ArrivalConfirmation: not arrived.  The person may be missing:\n"
-	  "say in --next-steps what is being done.\n\n" ARRIVAL_HELP },
+	  "say in --next-steps what is being done.  An urgent alert is raised on\n"
+	  "both sides and repeats until a supervisor of each agency records what\n"
+	  "became of her ('homeward case outcome').\n\n" ARRIVAL_HELP },
 	{ "arrival", "delayed", 0, cmd_step, ENV1_MSG_ARRIVAL_CONFIRMATION,
 	  ARRIVAL(DELAYED),
 	  "report that the arrival is delayed (step 4b)",
-	  "CODE [--next-steps TEXT] [--file DOC.json]" STEP_SYNOPSIS,
-	  "Sends an ArrivalConfirmation: delayed, with what happens next.\n\n"
-	  ARRIVAL_HELP },
+	  "CODE --expected TIME [--next-steps TEXT] [--file DOC.json]" STEP_SYNOPSIS,
+	  "Sends an ArrivalConfirmation: delayed, with when she is now expected\n"
+	  "(--expected) and what happens next.  The arrival deadline moves to\n"
+	  "that time on both sides: no alert before it.\n\n" ARRIVAL_HELP "\n"
+	  TIME_HELP },
 	{ "followup", "send", 0, cmd_step, ENV1_MSG_FOLLOW_UP_REPORT, 0,
 	  "send a follow-up report on reintegration",
 	  "CODE --file DOC.json" STEP_SYNOPSIS,

@@ -16,7 +16,7 @@
 /* --- a case --- */
 
 static json_t *
-thread_json(const Homeward__Control__CaseThread *t)
+thread_json_flow(const Homeward__Control__CaseThread *t)
 {
 	return json_pack("{s:s, s:o, s:s, s:o, s:o, s:o, s:b, s:b, s:I, s:I, "
 	    "s:I, s:I}",
@@ -32,6 +32,24 @@ thread_json(const Homeward__Control__CaseThread *t)
 	    "reintegration", (json_int_t)t->reintegration,
 	    "departure", (json_int_t)t->departure,
 	    "arrival", (json_int_t)t->arrival);
+}
+
+static json_t *
+thread_json(const Homeward__Control__CaseThread *t)
+{
+	json_t *j = thread_json_flow(t);
+
+	if (j != NULL && json_object_update_new(j, json_pack("{s:b, s:s?, s:s?, "
+	    "s:o, s:b}",
+	    "safety_hold", (int)t->safety_hold,
+	    "outcome", t->outcome[0] != '\0' ? t->outcome : NULL,
+	    "outcome_by", t->outcome_by[0] != '\0' ? t->outcome_by : NULL,
+	    "outcome_at", cli_json_rfc3339(t->outcome_at),
+	    "erased", (int)t->erased)) != 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
 }
 
 json_t *
@@ -100,9 +118,18 @@ cli_case_print(const Homeward__Control__CaseInfo *c)
 			cli_localtime(th->scheduled_arrival, t);
 			cli_kv("  arrival", "%s, not yet confirmed", t);
 		}
+		if (th->outcome[0] != '\0') {
+			cli_localtime(th->outcome_at, t);
+			cli_kv("  outcome", "%s (recorded by %s, %s)", th->outcome,
+			    th->outcome_by, t);
+		}
 		if (th->withdrawn)
-			cli_kv("  consent", "withdrawn; erasure %s",
-			    th->erasure_confirmed ? "confirmed" : "NOT yet confirmed");
+			cli_kv("  consent", "withdrawn; thread restricted; erasure %s%s",
+			    th->erasure_confirmed ? "confirmed" : "NOT yet confirmed",
+			    th->erased ? "; its data erased" : "");
+		if (th->safety_hold)
+			cli_kv("  SAFETY", "she is travelling: her arrival is awaited "
+			    "whatever happens to consent");
 	}
 }
 

@@ -283,6 +283,7 @@ handle_delivery(struct parse_state *st, const char *name, const char *value)
 static const struct ms_key procedure_ms_keys[] = {
 	{ "reply_ms",           offsetof(struct config, reply_ms) },
 	{ "arrival_grace_ms",   offsetof(struct config, arrival_grace_ms) },
+	{ "urgent_repeat_ms",   offsetof(struct config, urgent_repeat_ms) },
 	{ "deadline_check_ms",  offsetof(struct config, deadline_check_ms) },
 };
 
@@ -466,6 +467,7 @@ config_defaults(struct config *cfg)
 	cfg->prekey_check_ms = 3600000;
 	cfg->reply_ms = 7ull * 24 * 3600 * 1000;
 	cfg->arrival_grace_ms = 2ull * 3600 * 1000;
+	cfg->urgent_repeat_ms = 4ull * 3600 * 1000;
 	cfg->deadline_check_ms = 60000;
 	cfg->retention_ms = 365ull * 24 * 3600 * 1000;
 	cfg->travel_earliest_hour = 6;

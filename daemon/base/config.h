@@ -24,6 +24,7 @@
  *   [procedure]                           ; the referral procedure, all optional
  *   reply_ms = 604800000                  ; reply-by when a request names none (7 days)
  *   arrival_grace_ms = 7200000            ; arrival unconfirmed this long after schedule: urgent alert
+ *   urgent_repeat_ms = 14400000           ; a missing person's alert repeats this often until a supervisor records an outcome
  *   deadline_check_ms = 60000             ; how often deadlines and retention are checked
  *   retention_ms = 31536000000            ; closed cases are erased after this (365 days)
  *   require_reintegration = no            ; departure needs a confirmed reintegration request
@@ -97,6 +98,7 @@ struct config {
 
 	uint64_t        reply_ms;
 	uint64_t        arrival_grace_ms;
+	uint64_t        urgent_repeat_ms;
 	uint64_t        deadline_check_ms;
 	uint64_t        retention_ms;
 	int             require_reintegration;

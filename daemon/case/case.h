@@ -119,13 +119,21 @@ int case_consent_record(struct daemon *, const struct case_actor *,
     const struct store_case *, const uint8_t *scope, size_t scope_len,
     uint8_t consent_id[ENV1_ID_LEN], unsigned *released, char *why,
     size_t whylen);
-/* consent_id NULL: every consent of the case.  Held documents no consent
- * in force covers any more are cancelled, and every partner that received
- * data of the case and is named by no consent in force is sent a
- * ConsentWithdrawal (*notified counts them). */
+struct case_withdraw_result {
+	unsigned        withdrawn;      /* consents that were in force */
+	unsigned        notified;       /* partners sent a ConsentWithdrawal */
+	unsigned        cancelled;      /* queued documents cancelled unsealed */
+	unsigned        travelling;     /* threads where she is on her way */
+	int             restricted;     /* the case is now restricted */
+};
+/* consent_id NULL: every consent of the case; in_error: revoked because
+ * it was recorded by mistake (not the person's withdrawal: the case is not
+ * restricted).  Held documents no consent in force covers any more are
+ * cancelled, and every partner that received data of the case and is
+ * named by no consent in force is sent a ConsentWithdrawal (case_revoke.c). */
 int case_consent_withdraw(struct daemon *, const struct case_actor *,
-    const struct store_case *, const uint8_t *consent_id, unsigned *withdrawn,
-    unsigned *notified, char *why, size_t whylen);
+    const struct store_case *, const uint8_t *consent_id, int in_error,
+    struct case_withdraw_result *, char *why, size_t whylen);
 /* A supervisor approves a document held for the safety exception: the
  * first approval is recorded, a second by another supervisor sends it.
  * A document held for consent becomes a safety-exception request when a
@@ -133,6 +141,25 @@ int case_consent_withdraw(struct daemon *, const struct case_actor *,
 int case_approve(struct daemon *, const struct case_actor *,
     const uint8_t held_id[ENV1_ID_LEN], const char *reason,
     struct case_step_result *res, char *why, size_t whylen);
+
+/* case_arrival.c: what became of a person who did not arrive (or whose
+ * arrival is overdue), as a supervisor records it. */
+enum case_outcome {
+	CASE_OUTCOME_LOCATED = 1,               /* found safe */
+	CASE_OUTCOME_WITH_AUTHORITIES = 2,      /* handed to, or found by, the authorities */
+	CASE_OUTCOME_REPORTED_MISSING = 3,      /* reported missing to the police */
+	CASE_OUTCOME_DID_NOT_TRAVEL = 4,        /* never left */
+};
+const char *case_outcome_name(int outcome);     /* "" for 0 */
+int case_outcome_parse(const char *);           /* 0 when unknown */
+/* A no-show or an overdue arrival nobody has settled yet. */
+int case_awaits_outcome(const struct store_case_thread *);
+/* agency NULL or "": the case's only partner. */
+int case_record_outcome(struct daemon *, const struct case_actor *,
+    const struct store_case *, const char *agency, const char *outcome,
+    char *why, size_t whylen);
+/* case_withdraw.c: she departed and her arrival is not settled. */
+int case_safety_hold(const struct store_case_thread *);
 
 /* case_recv.c, case_tick.c, case_alert.c: called through deliver_events */
 /* A document became current in its thread (in order). */

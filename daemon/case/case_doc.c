@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -44,12 +45,54 @@ const char *
 case_step_label(uint16_t msg_type, const ProtobufCMessage *doc)
 {
 	const Homeward__Referral__DepartureNotification *dn = (const void *)doc;
+	const Homeward__Referral__AssistanceConfirmation *ac = (const void *)doc;
+	const Homeward__Referral__ArrivalConfirmation *ar = (const void *)doc;
 
-	if (msg_type != ENV1_MSG_DEPARTURE_NOTIFICATION || doc == NULL)
+	if (doc == NULL)
 		return flow_step_name(msg_type);
-	return dn->kind == HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL ?
-	    "departure notification (final)" :
-	    "departure notification (provisional)";
+	switch (msg_type) {
+	case ENV1_MSG_DEPARTURE_NOTIFICATION:
+		return dn->kind == HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL ?
+		    "departure notification (final)" :
+		    "departure notification (provisional)";
+	case ENV1_MSG_ASSISTANCE_CONFIRMATION:
+		/* The decision is what the reader needs: say it. */
+		switch (ac->decision) {
+		case HOMEWARD__REFERRAL__DECISION__DECISION_ACCEPT:
+			return "assistance confirmation (accepted)";
+		case HOMEWARD__REFERRAL__DECISION__DECISION_DECLINE:
+			return "assistance confirmation (declined)";
+		case HOMEWARD__REFERRAL__DECISION__DECISION_MORE_INFORMATION:
+			return "assistance confirmation (more information requested)";
+		default:
+			break;
+		}
+		break;
+	case ENV1_MSG_ARRIVAL_CONFIRMATION:
+		switch (ar->outcome) {
+		case HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_MET:
+			return "arrival confirmation (met)";
+		case HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_NOT_ARRIVED:
+			return "arrival confirmation (did not arrive)";
+		case HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_DELAYED:
+			return "arrival confirmation (delayed)";
+		default:
+			break;
+		}
+		break;
+	}
+	return flow_step_name(msg_type);
+}
+
+void
+case_time_text(uint64_t ms, char *buf, size_t len)
+{
+	time_t          t = (time_t)(ms / 1000);
+	struct tm       tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M UTC",
+	    &tm) == 0)
+		snprintf(buf, len, "%llu ms", (unsigned long long)ms);
 }
 
 void
@@ -62,9 +105,15 @@ case_rearm(struct store_case_thread *ct, uint16_t msg_type,
 		ct->alerted &= ~CT_ALERT_REQUEST;
 	else if (msg_type == ENV1_MSG_REINTEGRATION_REQUEST)
 		ct->alerted &= ~CT_ALERT_REINT;
-	else if (msg_type == ENV1_MSG_DEPARTURE_NOTIFICATION &&
-	    dn->kind == HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL)
+	else if ((msg_type == ENV1_MSG_DEPARTURE_NOTIFICATION &&
+	    dn->kind == HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL) ||
+	    (msg_type == ENV1_MSG_ARRIVAL_CONFIRMATION &&
+	    ((const Homeward__Referral__ArrivalConfirmation *)doc)->outcome ==
+	    HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_DELAYED)) {
+		/* A new journey, or a known delay: awaited afresh. */
 		ct->alerted &= ~CT_ALERT_ARRIVAL;
+		ct->alerted_at = 0;
+	}
 }
 
 int

@@ -55,4 +55,29 @@ int case_release_one(struct daemon *, const struct store_case *,
     struct store_held *, Homeward__Referral__ConsentScope *,
     Homeward__Referral__SafetyException *, const char *actor, int *sent);
 
+/* case_withdraw.c: a partner's withdrawal and the safety hold. */
+/* case_safety_hold (case.h): the thread keeps what is needed to meet
+ * her, and its arrival deadline. */
+/* The partner, not we, withdrew consent in ct. */
+int case_withdrawn_by_partner(const struct store_case *,
+    const struct store_case_thread *);
+/* The partner's ConsentWithdrawal w became current in ct (inbound
+ * transaction): restrict, alert, confirm the erasure or hold it. */
+int case_partner_withdrew(struct daemon *, struct peer *, const struct store_case *,
+    struct store_case_thread *, const struct store_in *,
+    const Homeward__Referral__ConsentWithdrawal *w);
+/* Queue our ErasureConfirmation of withdrawal_id (open transaction). */
+int case_confirm_erasure(struct daemon *, const struct store_case *, struct peer *,
+    struct store_case_thread *, const uint8_t withdrawal_id[ENV1_ID_LEN]);
+/* Threads whose safety hold ended: confirm the erasure now (case_tick). */
+void case_confirm_after_hold(struct daemon *);
+
+/* case_arrival.c: the urgent no-show alert, repeated until an outcome is
+ * recorded (open transaction; ct stored). */
+int case_no_show(struct daemon *, struct store_case_thread *, const char *code,
+    const char *detail);
+
+/* "2026-12-06 07:31 UTC". */
+void case_time_text(uint64_t ms, char *buf, size_t len);
+
 #endif

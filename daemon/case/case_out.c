@@ -39,6 +39,27 @@ case_consents(struct daemon *d, const uint8_t case_id[ENV1_ID_LEN],
 	return 0;
 }
 
+/* Her arrival is confirmed whatever became of consent (PROTOCOL.md 21.5):
+ * in a thread in safety hold, an arrival confirmation goes under the
+ * consent that covered it before the withdrawal. */
+static int
+gate_safety_hold(struct daemon *d, const struct store_case *c,
+    const struct peer *p, struct consent *plain, size_t n,
+    const struct consent_need *need, struct consent_verdict *v)
+{
+	struct store_case_thread        ct;
+	int                             rc;
+
+	if ((rc = store_ct_find(d->store, c->case_id, p->rec.rik, &ct)) != 0)
+		return rc == -ENOENT ? 0 : rc;
+	if (!case_safety_hold(&ct))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		plain[i].withdrawn_at = 0;
+	consent_decide(plain, n, need, v);
+	return 0;
+}
+
 /* Decide for one document; on release, *scope is the covering consent's
  * encoded scope (secret_free). */
 int
@@ -61,6 +82,9 @@ case_gate(struct daemon *d, const struct store_case *c, const struct peer *p,
 	need.categories = categories;
 	need.now = clock_now();
 	consent_decide(plain, n, &need, v);
+	if (!v->covered && msg_type == ENV1_MSG_ARRIVAL_CONFIRMATION &&
+	    (rc = gate_safety_hold(d, c, p, plain, n, &need, v)) != 0)
+		goto out;
 	if (v->covered) {
 		for (size_t i = 0; i < n; i++)
 			if (memcmp(rows[i].c.id, v->consent_id, ENV1_ID_LEN) == 0) {
@@ -76,12 +100,33 @@ case_gate(struct daemon *d, const struct store_case *c, const struct peer *p,
 		if (strncmp(missing, "held: ", 6) == 0)
 			memmove(missing, missing + 6, strlen(missing + 6) + 1);
 	}
+out:
 	free(rows);
 	free(plain);
 	return rc;
 }
 
 /* --- sending ------------------------------------------------------------------ */
+
+/* We report that she did not arrive: our own urgent alert too, and the
+ * worklist keeps her until a supervisor records what became of her. */
+static int
+sent_no_show(struct daemon *d, const struct store_case *c, struct peer *p,
+    struct store_case_thread *ct, uint16_t msg_type, const ProtobufCMessage *doc,
+    const uint8_t message_id[ENV1_ID_LEN])
+{
+	char detail[400];
+
+	if (msg_type != ENV1_MSG_ARRIVAL_CONFIRMATION ||
+	    ((const Homeward__Referral__ArrivalConfirmation *)doc)->outcome !=
+	    HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_NOT_ARRIVED)
+		return 0;
+	snprintf(detail, sizeof(detail), "message %s: we reported to %.64s that "
+	    "the person did not arrive: she may be missing; a supervisor records "
+	    "what became of her (`homeward case outcome %s`)",
+	    log_hex(message_id, ENV1_ID_LEN), p->rec.agency_id, c->code);
+	return case_no_show(d, ct, c->code, detail);
+}
 
 /* Put the header on doc, pack it, queue it in the case's thread with p,
  * and advance the thread's procedure state: in the open transaction. */
@@ -120,8 +165,10 @@ case_queue_doc(struct daemon *d, const struct store_case *c, struct peer *p,
 		return rc;
 	snprintf(detail, sizeof(detail), "%s to %s%s", case_step_label(msg_type, doc),
 	    p->rec.agency_id, safety != NULL ? " under the safety exception" : "");
-	return audit_append(d->store, actor, AUDIT_SEND, c->code, message_id, detail,
-	    clock_now());
+	if ((rc = audit_append(d->store, actor, AUDIT_SEND, c->code, message_id,
+	    detail, clock_now())) != 0)
+		return rc;
+	return sent_no_show(d, c, p, ct, msg_type, doc, message_id);
 }
 
 /* The case's thread with p, or a new one (destination only). */

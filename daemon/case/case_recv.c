@@ -121,35 +121,6 @@ out:
 	return rc;
 }
 
-/* A partner withdrew the person's consent: restrict, confirm; the case is
- * erased once our confirmation is receipted (until then its key is what
- * lets us retransmit the confirmation). */
-static int
-withdrawn_by_partner(struct daemon *d, struct peer *p, const struct store_case *c,
-    struct store_case_thread *ct, const struct store_in *row)
-{
-	Homeward__Referral__ErasureConfirmation e =
-	    HOMEWARD__REFERRAL__ERASURE_CONFIRMATION__INIT;
-	uint8_t                                 mid[ENV1_ID_LEN];
-	int                                     rc;
-
-	if ((rc = case_cancel_held(d, c, CASE_ACTOR_DAEMON, "consent withdrawn")) != 0 ||
-	    (rc = store_case_set_state(d->store, c->case_id, CASE_RESTRICTED,
-	    clock_now())) != 0)
-		return rc;
-	e.withdrawal_id.data = (uint8_t *)row->message_id;
-	e.withdrawal_id.len = ENV1_ID_LEN;
-	e.restricted_at = clock_now();
-	e.erased_at = clock_now();
-	if ((rc = case_queue_doc(d, c, p, ct, 0, ENV1_MSG_ERASURE_CONFIRMATION,
-	    &e.base, NULL, NULL, CASE_ACTOR_DAEMON, mid)) != 0)
-		return rc;
-	p->seal_pending = 1;
-	return audit_append(d->store, CASE_ACTOR_DAEMON, AUDIT_CONSENT_WITHDRAW,
-	    c->code, row->message_id, "withdrawn by the partner: case restricted, "
-	    "erasure confirmation queued", clock_now());
-}
-
 /* PROTOCOL.md 21.1: the case's code, and for a step exactly one basis. */
 static int
 header_problem(uint16_t msg_type, const Homeward__Referral__CaseHeader *hdr,
@@ -182,7 +153,7 @@ recv_case_of(struct daemon *d, struct peer *p, const struct store_in *row,
     ProtobufCMessage *doc, const char *code, struct store_case *c,
     struct store_case_thread *ct, int *refused)
 {
-	char    detail[200];
+	char    detail[400], why[CASE_WHY_LEN];
 	int     rc;
 
 	*refused = 0;
@@ -197,6 +168,15 @@ recv_case_of(struct daemon *d, struct peer *p, const struct store_in *row,
 		    "a request for assistance carrying a valid case code",
 		    log_hex(row->message_id, ENV1_ID_LEN));
 		return case_alert(d, "flow", 0, p->rec.rik, row->thread_id, NULL,
+		    detail);
+	}
+	/* Refused before it makes a case: a refused first request must not
+	 * leave a case that stops the partner from sending it again. */
+	if (header_problem(row->msg_type, *case_doc_header(doc), code, why,
+	    sizeof(why)) != 0) {
+		snprintf(detail, sizeof(detail), "message %s refused by the order "
+		    "rules: %.150s", log_hex(row->message_id, ENV1_ID_LEN), why);
+		return case_alert(d, "flow", 0, p->rec.rik, row->thread_id, code,
 		    detail);
 	}
 	rc = case_from_request(d, p, row, doc, code, c, ct);
@@ -233,6 +213,35 @@ recv_apply(struct daemon *d, struct peer *p, const struct store_in *row,
 	    row->message_id, detail, clock_now());
 }
 
+/* A decline or a request for more information is a decision someone must
+ * act on: it raises an alert, and the worklist shows it until then. */
+static int
+recv_decision(struct daemon *d, struct peer *p, const struct store_in *row,
+    const Homeward__Referral__AssistanceConfirmation *ac,
+    const struct store_case *c)
+{
+	char detail[320];
+
+	if (ac->decision == HOMEWARD__REFERRAL__DECISION__DECISION_DECLINE)
+		snprintf(detail, sizeof(detail), "message %s: %.64s declined the "
+		    "request for assistance; read its reasons (`homeward document "
+		    "show %s`), then refer her elsewhere or close the case",
+		    log_hex(row->message_id, ENV1_ID_LEN), p->rec.agency_id,
+		    log_hex(row->message_id, ENV1_ID_LEN));
+	else if (ac->decision ==
+	    HOMEWARD__REFERRAL__DECISION__DECISION_MORE_INFORMATION)
+		snprintf(detail, sizeof(detail), "message %s: %.64s asks for more "
+		    "information before it decides; read what (`homeward document "
+		    "show %s`) and send the request for assistance again with it",
+		    log_hex(row->message_id, ENV1_ID_LEN), p->rec.agency_id,
+		    log_hex(row->message_id, ENV1_ID_LEN));
+	else
+		return 0;
+	return case_alert(d, ac->decision ==
+	    HOMEWARD__REFERRAL__DECISION__DECISION_DECLINE ? "declined" :
+	    "more_information", 0, p->rec.rik, row->thread_id, c->code, detail);
+}
+
 /* What an applied document asks of us: keep the consent it cites, say it
  * came under the safety exception, and act on withdrawals, erasures and
  * no-shows. */
@@ -241,7 +250,7 @@ recv_react(struct daemon *d, struct peer *p, const struct store_in *row,
     ProtobufCMessage *doc, const Homeward__Referral__CaseHeader *hdr,
     const struct store_case *c, struct store_case_thread *ct)
 {
-	char    detail[200];
+	char    detail[400];
 	int     rc;
 
 	if (hdr != NULL && hdr->consent != NULL && c->role == CASE_ROLE_ORIGIN &&
@@ -257,18 +266,22 @@ recv_react(struct daemon *d, struct peer *p, const struct store_in *row,
 	}
 	switch (row->msg_type) {
 	case ENV1_MSG_CONSENT_WITHDRAWAL:
-		return withdrawn_by_partner(d, p, c, ct, row);
+		return case_partner_withdrew(d, p, c, ct, row, (const void *)doc);
 	case ENV1_MSG_ERASURE_CONFIRMATION:
 		log_info("case %s: %s confirmed the erasure", c->code, p->rec.agency_id);
 		return 0;
+	case ENV1_MSG_ASSISTANCE_CONFIRMATION:
+		return recv_decision(d, p, row, (const void *)doc, c);
 	case ENV1_MSG_ARRIVAL_CONFIRMATION:
 		if (((Homeward__Referral__ArrivalConfirmation *)doc)->outcome !=
 		    HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_NOT_ARRIVED)
 			return 0;
-		snprintf(detail, sizeof(detail), "%s reports the person did not "
-		    "arrive", p->rec.agency_id);
-		return case_alert(d, "no_show", 1, p->rec.rik, row->thread_id,
-		    c->code, detail);
+		snprintf(detail, sizeof(detail), "message %s: %.64s reports the "
+		    "person did not arrive: she may be missing; call %.64s now, then "
+		    "a supervisor records what became of her (`homeward case outcome "
+		    "%s`)", log_hex(row->message_id, ENV1_ID_LEN), p->rec.agency_id,
+		    p->rec.agency_id, c->code);
+		return case_no_show(d, ct, c->code, detail);
 	}
 	return 0;
 }
@@ -335,8 +348,13 @@ case_on_delivered(struct daemon *d, const struct store_out *acked)
 	if (acked->msg_type == ENV1_MSG_ERASURE_CONFIRMATION) {
 		d->case_due = 1;
 		daemon_wake(d);
-		return store_case_set_state(d->store, c.case_id, CASE_ERASING,
-		    clock_now());
+		/* A case referred to us is that partner's thread: all of it
+		 * goes.  Of our own case, only what that partner sent. */
+		if (c.role == CASE_ROLE_ORIGIN)
+			return store_case_set_state(d->store, c.case_id,
+			    CASE_ERASING, clock_now());
+		ct.alerted |= CT_ERASE_DUE;
+		return store_ct_put(d->store, &ct);
 	}
 	return 0;
 }

@@ -208,7 +208,10 @@ step_check_request(struct daemon *d, const struct case_step_request *rq,
 		    "confirmations are sent by the daemon");
 		return -EINVAL;
 	}
-	if (c->state != CASE_OPEN) {
+	/* Her arrival is still confirmed after a withdrawal (the order rules
+	 * and the gate allow it only while she travels). */
+	if (c->state != CASE_OPEN && !(c->state == CASE_RESTRICTED &&
+	    rq->msg_type == ENV1_MSG_ARRIVAL_CONFIRMATION)) {
 		snprintf(why, whylen, "case %s is %s: nothing more is sent", c->code,
 		    store_case_state_name(c->state));
 		return -EPERM;
@@ -258,9 +261,12 @@ step_check_rules(struct daemon *d, const struct case_step_request *rq,
 			    s->p->rec.agency_id);
 		return rc;
 	}
-	if (s->ct.flow.withdrawn) {
-		snprintf(why, whylen, "consent for %s was withdrawn in case %s",
-		    s->p->rec.agency_id, c->code);
+	/* After a withdrawal only her arrival is still confirmed (the order
+	 * rules say while she travels). */
+	if (s->ct.flow.withdrawn &&
+	    rq->msg_type != ENV1_MSG_ARRIVAL_CONFIRMATION) {
+		snprintf(why, whylen, "consent for %s was withdrawn in case %s: "
+		    "nothing more goes to it", s->p->rec.agency_id, c->code);
 		return -EPERM;
 	}
 	fill_defaults(d, rq->msg_type, s->doc);

@@ -1,6 +1,9 @@
 /*
- * The procedure's clock (case.h): a timer raises deadline alerts, erases
- * closed cases after retention, and cases whose withdrawal we confirmed.
+ * The procedure's clock (case.h): a timer raises deadline alerts (the
+ * urgent ones about her arrival again every urgent_repeat_ms until a
+ * supervisor settles them), confirms erasures a safety hold delayed,
+ * erases closed cases after retention, cases whose withdrawal we
+ * confirmed, and what a partner that withdrew sent us.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,16 +17,6 @@
 #include "daemon/core/core.h"
 #include "daemon/store/audit.h"
 
-static void
-time_utc(uint64_t ms, char *buf, size_t len)
-{
-	time_t          t = (time_t)(ms / 1000);
-	struct tm       tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M UTC",
-	    &tm) == 0)
-		snprintf(buf, len, "%llu ms", (unsigned long long)ms);
-}
 
 struct due {
 	struct store_case_thread        ct;
@@ -53,6 +46,15 @@ due_add(struct due_walk *w, const struct store_case_thread *t, uint32_t bit)
 	return 0;
 }
 
+/* An urgent alert about her arrival is due again: nobody has recorded
+ * what became of her since the last one. */
+static int
+repeat_due(const struct due_walk *w, const struct store_case_thread *t)
+{
+	return t->outcome == 0 && w->d->cfg.urgent_repeat_ms != 0 &&
+	    w->now >= t->alerted_at + w->d->cfg.urgent_repeat_ms;
+}
+
 static int
 due_cb(const struct store_case_thread *t, void *arg)
 {
@@ -60,21 +62,88 @@ due_cb(const struct store_case_thread *t, void *arg)
 	const struct flow_state *f = &t->flow;
 	int                     rc = 0;
 
-	if (f->withdrawn)
-		return 0;
-	if (f->request == FLOW_REQ_PENDING && f->request_reply_by != 0 &&
-	    w->now >= f->request_reply_by && !(t->alerted & CT_ALERT_REQUEST))
+	/* A withdrawal stops the answers' deadlines, never her arrival's. */
+	if (!f->withdrawn && f->request == FLOW_REQ_PENDING &&
+	    f->request_reply_by != 0 && w->now >= f->request_reply_by &&
+	    !(t->alerted & CT_ALERT_REQUEST))
 		rc = due_add(w, t, CT_ALERT_REQUEST);
-	if (rc == 0 && f->reintegration == FLOW_REINT_PENDING &&
+	if (rc == 0 && !f->withdrawn && f->reintegration == FLOW_REINT_PENDING &&
 	    f->reint_reply_by != 0 && w->now >= f->reint_reply_by &&
 	    !(t->alerted & CT_ALERT_REINT))
 		rc = due_add(w, t, CT_ALERT_REINT);
-	if (rc == 0 && f->departure == FLOW_DEP_FINAL && f->scheduled_arrival != 0 &&
-	    f->arrival != FLOW_ARR_MET && f->arrival != FLOW_ARR_NOT_ARRIVED &&
+	if (rc == 0 && flow_in_transit(f) && f->scheduled_arrival != 0 &&
 	    w->now >= f->scheduled_arrival + w->d->cfg.arrival_grace_ms &&
-	    !(t->alerted & CT_ALERT_ARRIVAL))
+	    (!(t->alerted & CT_ALERT_ARRIVAL) || repeat_due(w, t)))
 		rc = due_add(w, t, CT_ALERT_ARRIVAL);
+	if (rc == 0 && f->arrival == FLOW_ARR_NOT_ARRIVED &&
+	    (t->alerted & CT_ALERT_NO_SHOW) && repeat_due(w, t))
+		rc = due_add(w, t, CT_ALERT_NO_SHOW);
 	return rc;
+}
+
+/* The alert's words: ids, codes and times only. */
+static void
+due_detail(const struct store_case_thread *t, uint32_t bit,
+    const struct store_case *c, const char *agency, char *detail, size_t len)
+{
+	char when[40];
+
+	switch (bit) {
+	case CT_ALERT_ARRIVAL:
+		case_time_text(t->flow.scheduled_arrival, when, sizeof(when));
+		snprintf(detail, len, "%sarrival expected %s is not confirmed: the "
+		    "person may be missing; call %.64s now, then a supervisor "
+		    "records what became of her (`homeward case outcome %s`)",
+		    t->alerted & CT_ALERT_ARRIVAL ? "STILL UNSETTLED: " : "", when,
+		    agency, c->code);
+		break;
+	case CT_ALERT_NO_SHOW:
+		snprintf(detail, len, "STILL UNSETTLED: %.64s reported that the "
+		    "person did not arrive and nobody has recorded what became of "
+		    "her; a supervisor records it with `homeward case outcome %s`",
+		    agency, c->code);
+		break;
+	default:
+		case_time_text(bit == CT_ALERT_REQUEST ? t->flow.request_reply_by :
+		    t->flow.reint_reply_by, when, sizeof(when));
+		snprintf(detail, len, "the %s %s %.64s was due %s",
+		    bit == CT_ALERT_REQUEST ? "answer to the request for "
+		    "assistance" : "answer to the reintegration request",
+		    c->role == CASE_ROLE_DESTINATION ? "from" : "to", agency, when);
+	}
+}
+
+/* Raise one due alert and mark it in the thread (open transaction). */
+static int
+raise_one(struct daemon *d, const struct due *due, uint64_t now)
+{
+	const struct store_case_thread *t = &due->ct;
+	struct store_case_thread        cur;
+	struct store_case               c;
+	struct peer                    *p = peers_by_rik(d, t->peer_rik);
+	char                            detail[400];
+	int                             rc, urgent = due->bit == CT_ALERT_ARRIVAL ||
+	                                    due->bit == CT_ALERT_NO_SHOW;
+
+	if ((rc = store_case_get_id(d->store, t->case_id, &c)) != 0)
+		return rc;
+	/* Her arrival is watched in every case that still exists. */
+	if (c.state != CASE_OPEN && c.state != CASE_RESTRICTED &&
+	    !(urgent && c.state == CASE_CLOSED))
+		return 0;
+	due_detail(t, due->bit, &c, p ? p->rec.agency_id : "?", detail,
+	    sizeof(detail));
+	if ((rc = case_alert(d, due->bit == CT_ALERT_ARRIVAL ? "arrival_overdue" :
+	    due->bit == CT_ALERT_NO_SHOW ? "no_show" : "reply_overdue", urgent,
+	    t->peer_rik, t->thread_id, c.code, detail)) != 0)
+		return rc;
+	/* Re-read: an earlier item may have changed the row. */
+	if ((rc = store_ct_get(d->store, t->thread_id, &cur)) != 0)
+		return rc;
+	cur.alerted |= due->bit;
+	if (urgent)
+		cur.alerted_at = now;
+	return store_ct_put(d->store, &cur);
 }
 
 static void
@@ -87,44 +156,8 @@ raise_deadlines(struct daemon *d, uint64_t now)
 		goto out;
 	if ((rc = store_begin(d->store)) != 0)
 		goto out;
-	for (size_t i = 0; i < w.n && rc == 0; i++) {
-		struct store_case_thread       *t = &w.v[i].ct;
-		struct store_case               c;
-		struct peer                    *p = peers_by_rik(d, t->peer_rik);
-		const char                     *agency = p ? p->rec.agency_id : "?";
-		char                            detail[200], when[32];
-		uint64_t                        due;
-
-		if ((rc = store_case_get_id(d->store, t->case_id, &c)) != 0)
-			break;
-		if (c.state != CASE_OPEN && c.state != CASE_RESTRICTED)
-			continue;
-		due = w.v[i].bit == CT_ALERT_REQUEST ? t->flow.request_reply_by :
-		    w.v[i].bit == CT_ALERT_REINT ? t->flow.reint_reply_by :
-		    t->flow.scheduled_arrival;
-		time_utc(due, when, sizeof(when));
-		if (w.v[i].bit == CT_ALERT_ARRIVAL)
-			snprintf(detail, sizeof(detail), "arrival scheduled %s is not "
-			    "confirmed: the person may be missing; call %s now", when,
-			    agency);
-		else
-			snprintf(detail, sizeof(detail), "the %s %s %s was due %s",
-			    w.v[i].bit == CT_ALERT_REQUEST ? "answer to the request for "
-			    "assistance" : "answer to the reintegration request",
-			    c.role == CASE_ROLE_DESTINATION ? "from" : "to", agency, when);
-		rc = case_alert(d, w.v[i].bit == CT_ALERT_ARRIVAL ? "arrival_overdue" :
-		    "reply_overdue", w.v[i].bit == CT_ALERT_ARRIVAL, t->peer_rik,
-		    t->thread_id, c.code, detail);
-		if (rc == 0) {
-			/* Re-read: an earlier item may have changed the row. */
-			struct store_case_thread cur;
-
-			if ((rc = store_ct_get(d->store, t->thread_id, &cur)) == 0) {
-				cur.alerted |= w.v[i].bit;
-				rc = store_ct_put(d->store, &cur);
-			}
-		}
-	}
+	for (size_t i = 0; i < w.n && rc == 0; i++)
+		rc = raise_one(d, &w.v[i], now);
 	if (rc == 0)
 		rc = store_commit(d->store);
 	else
@@ -184,6 +217,73 @@ erase_cases(struct daemon *d, struct case_walk *w, const char *reason)
 	}
 }
 
+struct erase_walk {
+	struct store_case_thread       *v;
+	size_t                          n, cap;
+};
+
+static int
+erase_due_cb(const struct store_case_thread *t, void *arg)
+{
+	struct erase_walk              *w = arg;
+	struct store_case_thread       *grown;
+
+	if (!(t->alerted & CT_ERASE_DUE) || (t->alerted & CT_ERASED))
+		return 0;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 4;
+		if ((grown = realloc(w->v, w->cap * sizeof(*grown))) == NULL)
+			return -ENOMEM;
+		w->v = grown;
+	}
+	w->v[w->n++] = *t;
+	return 0;
+}
+
+/* One thread of our own case whose partner withdrew: its key goes (what
+ * the partner sent, and our copies of what we sent it); the case, its
+ * consents and its other threads stay.  Keys first, as store_case_erase. */
+static int
+erase_thread(struct daemon *d, struct store_case_thread *t)
+{
+	struct store_case       c;
+	char                    reason[96];
+	int                     rc;
+
+	if ((rc = store_case_get_id(d->store, t->case_id, &c)) != 0)
+		return rc;
+	snprintf(reason, sizeof(reason), "the partner withdrew consent; erasure "
+	    "confirmed");
+	if (memcmp(t->thread_id, t->case_id, ENV1_ID_LEN) != 0 &&
+	    (rc = store_case_shred(d->store, t->thread_id, CASE_ACTOR_DAEMON,
+	    reason, clock_now())) != 0)
+		return rc;
+	t->alerted |= CT_ERASED;
+	if ((rc = store_ct_put(d->store, t)) != 0)
+		return rc;
+	if (audit_append(d->store, CASE_ACTOR_DAEMON, AUDIT_ERASE, c.code, NULL,
+	    "what one partner sent was erased: it withdrew consent", clock_now()) == 0)
+		audit_anchor_sync(d->store);
+	log_info("case %s: the thread with a partner that withdrew is erased",
+	    c.code);
+	return 0;
+}
+
+static void
+erase_threads(struct daemon *d)
+{
+	struct erase_walk       w = { NULL, 0, 0 };
+	int                     rc;
+
+	if ((rc = store_ct_each(d->store, NULL, erase_due_cb, &w)) == 0)
+		for (size_t i = 0; i < w.n && rc == 0; i++)
+			rc = erase_thread(d, &w.v[i]);
+	if (rc != 0)
+		log_warnx("a withdrawn thread was not erased (%s); retrying",
+		    strerror(-rc));
+	free(w.v);
+}
+
 void
 case_tick(struct daemon *d)
 {
@@ -191,6 +291,8 @@ case_tick(struct daemon *d)
 	uint64_t                now = clock_now();
 
 	raise_deadlines(d, now);
+	case_confirm_after_hold(d);
+	erase_threads(d);
 	if (store_case_each(d->store, CASE_ERASING, case_collect, &w) == 0)
 		erase_cases(d, &w, "consent withdrawn; erasure confirmed");
 	w.n = 0;

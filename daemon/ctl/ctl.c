@@ -54,6 +54,10 @@ static const struct ctl_route routes[] = {
 	    "showing a case", ctl_case_show },
 	{ K(CASE_CLOSE),        ROLE_SUPERVISOR,
 	    "closing a case", ctl_case_close },
+	/* arrivals (ctl_arrival.c) */
+	{ K(CASE_OUTCOME),      ROLE_SUPERVISOR,
+	    "recording what became of a person who did not arrive",
+	    ctl_case_outcome },
 	/* consent (ctl_consent.c) */
 	{ K(CONSENT_RECORD),    CTL_ROLE_WORK,
 	    "recording consent", ctl_consent_record },

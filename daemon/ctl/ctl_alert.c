@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "daemon/store/audit.h"
 #include "daemon/ctl/ctl_int.h"
@@ -201,18 +202,81 @@ work_out_cb(const struct store_out *m, void *arg)
 	    "waiting for the partner's prekey" : "sent, no receipt yet");
 }
 
+/* Her arrival, while it is not settled: awaited, overdue, or a no-show
+ * until a supervisor records what became of her. */
+static int
+work_arrival(struct ctl_walk *w, const struct store_case_thread *ct,
+    const struct store_case *c, const char *peer, uint64_t now)
+{
+	const struct flow_state *f = &ct->flow;
+	char                     what[320];
+	uint64_t                 due;
+	int                      ours = c->role == CASE_ROLE_ORIGIN;
+
+	if (f->arrival == FLOW_ARR_NOT_ARRIVED && ct->outcome == 0) {
+		snprintf(what, sizeof(what), "she did not arrive: a supervisor "
+		    "records what became of her (homeward case outcome %s "
+		    "--outcome ...)", c->code);
+		return send_work(w->cl, "no_show", c->code, c->home, peer,
+		    ENV1_MSG_ARRIVAL_CONFIRMATION, 0, NULL, what);
+	}
+	if (!flow_in_transit(f) || f->scheduled_arrival == 0)
+		return 0;
+	due = f->scheduled_arrival + w->d->cfg.arrival_grace_ms;
+	if (now >= due && ct->outcome == 0)
+		snprintf(what, sizeof(what), "her arrival is overdue: call %s; if "
+		    "she is missing a supervisor records what became of her "
+		    "(homeward case outcome %s)%s", peer, c->code, f->withdrawn ?
+		    "; consent was withdrawn while she travels" : "");
+	else if (now >= due)
+		return 0;
+	else
+		snprintf(what, sizeof(what), "%s%s", ours ? "meet the person and "
+		    "confirm the arrival" : "the arrival awaits its confirmation",
+		    f->withdrawn ? "; consent was withdrawn while she travels: "
+		    "her arrival is still awaited" : "");
+	return send_work(w->cl, now >= due ? "arrival_overdue" : "unanswered",
+	    c->code, c->home, peer, ENV1_MSG_DEPARTURE_NOTIFICATION, due, NULL, what);
+}
+
+/* A partner's decision someone must act on (we referred her). */
+static int
+work_decision(struct ctl_walk *w, const struct store_case_thread *ct,
+    const struct store_case *c, const char *peer)
+{
+	if (c->role != CASE_ROLE_DESTINATION || ct->flow.withdrawn ||
+	    c->state != CASE_OPEN)
+		return 0;
+	if (ct->flow.request == FLOW_REQ_DECLINED)
+		return send_work(w->cl, "declined", c->code, c->home, peer,
+		    ENV1_MSG_ASSISTANCE_CONFIRMATION, 0, NULL, "the partner declined "
+		    "the request for assistance: read its reasons, then refer her "
+		    "elsewhere or close the case");
+	if (ct->flow.request == FLOW_REQ_MORE_INFO)
+		return send_work(w->cl, "more_information", c->code, c->home, peer,
+		    ENV1_MSG_ASSISTANCE_CONFIRMATION, 0, NULL, "the partner asks for "
+		    "more information: send the request for assistance again with it");
+	return 0;
+}
+
 static int
 work_ct_cb(const struct store_case_thread *ct, void *arg)
 {
 	struct ctl_walk         *w = arg;
 	const struct flow_state *f = &ct->flow;
 	struct store_case        c;
-	uint64_t                 now = clock_now(), due;
+	uint64_t                 now = clock_now();
 	const char              *peer = ctl_agency_of(w->d, ct->peer_rik);
 	int                      rc = 0, ours;
 
-	if (f->withdrawn || store_case_get_id(w->d->store, ct->case_id, &c) != 0 ||
-	    (c.state != CASE_OPEN && c.state != CASE_RESTRICTED))
+	if (store_case_get_id(w->d->store, ct->case_id, &c) != 0 ||
+	    c.state == CASE_ERASED || c.state == CASE_ERASING)
+		return 0;
+	/* Her arrival is watched whatever became of the case or consent. */
+	if ((rc = work_arrival(w, ct, &c, peer, now)) != 0 ||
+	    (rc = work_decision(w, ct, &c, peer)) != 0)
+		return rc;
+	if (f->withdrawn || (c.state != CASE_OPEN && c.state != CASE_RESTRICTED))
 		return 0;
 	/* Who owes the answer: the partner (we referred), or we. */
 	ours = c.role == CASE_ROLE_ORIGIN;
@@ -226,14 +290,6 @@ work_ct_cb(const struct store_case_thread *ct, void *arg)
 		    "unanswered", c.code, c.home, peer, ENV1_MSG_REINTEGRATION_REQUEST,
 		    f->reint_reply_by, NULL, ours ? "we must confirm the reintegration "
 		    "request" : "the reintegration request awaits its confirmation");
-	if (rc == 0 && f->departure == FLOW_DEP_FINAL && f->scheduled_arrival != 0 &&
-	    f->arrival != FLOW_ARR_MET && f->arrival != FLOW_ARR_NOT_ARRIVED) {
-		due = f->scheduled_arrival + w->d->cfg.arrival_grace_ms;
-		rc = send_work(w->cl, now >= due ? "arrival_overdue" : "unanswered",
-		    c.code, c.home, peer, ENV1_MSG_DEPARTURE_NOTIFICATION, due, NULL,
-		    ours ? "meet the person and confirm the arrival" :
-		    "the arrival awaits its confirmation");
-	}
 	return rc;
 }
 

@@ -17,6 +17,7 @@ struct case_info {
 	Homeward__Control__CaseThread  *tp[16];
 	char                            summary[16][160];
 	uint8_t                         tid[16][ENV1_ID_LEN];
+	char                            outcome_by[16][STORE_NAME_LEN];
 	struct daemon                  *d;
 };
 
@@ -48,6 +49,12 @@ thread_cb(const struct store_case_thread *ct, void *arg)
 	t->reintegration = (uint32_t)ct->flow.reintegration;
 	t->departure = (uint32_t)ct->flow.departure;
 	t->arrival = (uint32_t)ct->flow.arrival;
+	t->safety_hold = case_safety_hold(ct);
+	t->outcome = (char *)case_outcome_name(ct->outcome);
+	memcpy(x->outcome_by[i], ct->outcome_by, sizeof(x->outcome_by[i]));
+	t->outcome_by = x->outcome_by[i];
+	t->outcome_at = ct->outcome_at;
+	t->erased = (ct->alerted & CT_ERASED) != 0;
 	x->tp[i] = t;
 	x->ci.n_threads = i + 1;
 	return 0;

@@ -80,8 +80,8 @@ ctl_consent_withdraw(const struct ctl_call *call, const Request *rq)
 	const struct case_actor *a = &call->actor;
 	const Homeward__Control__ConsentWithdraw *req = rq->consent_withdraw;
 	struct store_case       c;
+	struct case_withdraw_result res;
 	char                    why[CASE_WHY_LEN] = "";
-	unsigned                withdrawn, notified;
 	int                     rc;
 
 	if (ctl_find_case(cl, d, req->ref, &c) != 0)
@@ -91,12 +91,17 @@ ctl_consent_withdraw(const struct ctl_call *call, const Request *rq)
 		return;
 	}
 	if ((rc = case_consent_withdraw(d, a, &c, req->consent_id.len ?
-	    req->consent_id.data : NULL, &withdrawn, &notified, why,
+	    req->consent_id.data : NULL, req->recorded_in_error, &res, why,
 	    sizeof(why))) != 0) {
 		ctl_case_result(cl, rc, why, "consent withdraw");
 		return;
 	}
-	control_result(cl, R(OK), "%u consent(s) withdrawn; %u partner agenc%s told "
-	    "to restrict and erase the case", withdrawn, notified,
-	    notified == 1 ? "y" : "ies");
+	control_result(cl, R(OK), "%u consent(s) %s; %u partner agenc%s told to "
+	    "restrict and erase the case; %u queued document(s) cancelled%s%s",
+	    res.withdrawn, req->recorded_in_error ? "revoked as recorded in error" :
+	    "withdrawn", res.notified, res.notified == 1 ? "y" : "ies",
+	    res.cancelled, res.travelling ? "; URGENT: she is travelling: her "
+	    "arrival deadline stays armed and the partner keeps what it needs to "
+	    "meet her" : "", res.restricted ? "; the case is restricted (a new "
+	    "consent reopens it)" : "");
 }

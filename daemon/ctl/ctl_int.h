@@ -97,6 +97,8 @@ ctl_handler ctl_message_list, ctl_message_show, ctl_evidence_export,
     ctl_send_document;
 /* ctl_case.c: cases */
 ctl_handler ctl_case_open, ctl_case_list, ctl_case_show, ctl_case_close;
+/* ctl_arrival.c */
+ctl_handler ctl_case_outcome;
 /* ctl_consent.c: consent */
 ctl_handler ctl_consent_record, ctl_consent_list, ctl_consent_withdraw;
 /* ctl_step.c: the procedure's documents: steps, held, approvals */

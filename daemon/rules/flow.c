@@ -16,11 +16,16 @@
  *   notification must carry legs with an arrival time: the alert for a
  *   person who may be missing depends on it.
  * - Arrival confirmations may follow one another (delayed, then met)
- *   until one says met.
- * - A withdrawal stops every deadline of the thread: no document can
- *   answer them any more, so they could only raise stale alerts.  The
- *   erasure confirmation comes from the agency that received the
- *   withdrawal, once.
+ *   until one says met.  A delayed one says when she is now expected: it
+ *   moves the arrival deadline, so nobody is told she may be missing for
+ *   a delay both agencies know.
+ * - A withdrawal stops the deadlines of answers (no document can answer
+ *   them any more, so they could only raise stale alerts), but never the
+ *   arrival of a person on her way (seed 002 8.4: her safety first):
+ *   while a final departure's arrival is not confirmed as met, the
+ *   deadline stays armed and arrival confirmations still apply
+ *   (PROTOCOL.md 21.5).  The erasure confirmation comes from the agency
+ *   that received the withdrawal, once.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -94,6 +99,19 @@ static const char *
 role_name(int role)
 {
 	return role == FLOW_DESTINATION ? "destination" : "origin";
+}
+
+int
+flow_in_transit(const struct flow_state *st)
+{
+	return st->departure == FLOW_DEP_FINAL &&
+	    (st->arrival == FLOW_ARR_NONE || st->arrival == FLOW_ARR_DELAYED);
+}
+
+int
+flow_awaits_met(const struct flow_state *st)
+{
+	return st->departure == FLOW_DEP_FINAL && st->arrival != FLOW_ARR_MET;
 }
 
 static int
@@ -334,6 +352,12 @@ check_arrival(const struct flow_state *st,
 	    doc->outcome != HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_DELAYED)
 		return refuse(-EPROTO, why, whylen, "an arrival confirmation "
 		    "must say met, not arrived or delayed");
+	if (doc != NULL &&
+	    doc->outcome == HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_DELAYED &&
+	    doc->expected_at == 0)
+		return refuse(-EPROTO, why, whylen, "a delayed arrival "
+		    "confirmation says when the person is now expected "
+		    "(expected_at)");
 	return 0;
 }
 
@@ -402,9 +426,10 @@ flow_check(const struct flow_state *st, const struct flow_config *cfg,
 	if (doc != NULL && doc->descriptor != r->desc)
 		return refuse(-EPROTO, why, whylen, "the document is not %s",
 		    r->a_name);
-	if (st->withdrawn && msg_type != ENV1_MSG_ERASURE_CONFIRMATION)
+	if (st->withdrawn && msg_type != ENV1_MSG_ERASURE_CONFIRMATION &&
+	    !(msg_type == ENV1_MSG_ARRIVAL_CONFIRMATION && flow_awaits_met(st)))
 		return refuse(-EPROTO, why, whylen, "consent was withdrawn: "
-		    "the case is restricted");
+		    "the thread is restricted");
 
 	switch (msg_type) {
 	case ENV1_MSG_ASSISTANCE_REQUEST:
@@ -485,8 +510,10 @@ apply_arrival(struct flow_state *st,
 		st->scheduled_arrival = 0;
 		break;
 	case HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_DELAYED:
-		/* Still on the way: keep watching. */
+		/* Still on the way: keep watching, from the new time on. */
 		st->arrival = FLOW_ARR_DELAYED;
+		if (arr->expected_at != 0)
+			st->scheduled_arrival = arr->expected_at;
 		break;
 	default:
 		fatalx("flow_apply: arrival confirmation without an outcome");
@@ -538,7 +565,9 @@ flow_apply(struct flow_state *st, enum flow_role sender, uint16_t msg_type,
 		st->withdrawn = (int)sender;
 		st->request_reply_by = 0;
 		st->reint_reply_by = 0;
-		st->scheduled_arrival = 0;
+		/* A person on her way is still awaited: never disarm that. */
+		if (!flow_in_transit(st))
+			st->scheduled_arrival = 0;
 		break;
 	default:
 		st->erasure_confirmed = 1;
@@ -610,6 +639,7 @@ flow_summary(const struct flow_state *st, char *buf, size_t len)
 		(void)snprintf(n, sizeof(n), "consent withdrawn by the %s",
 		    role_name(st->withdrawn));
 		line_add(&l, n);
+		line_add(&l, "thread restricted");
 		line_add(&l, st->erasure_confirmed ? "erasure confirmed" :
 		    "erasure awaited");
 	}

@@ -99,6 +99,13 @@ int flow_check(const struct flow_state *, const struct flow_config *,
 void flow_apply(struct flow_state *, enum flow_role sender, uint16_t msg_type,
     const ProtobufCMessage *doc);
 
+/* The person departed (final notice) and her arrival is neither
+ * confirmed nor reported as a no-show: she is on her way. */
+int flow_in_transit(const struct flow_state *);
+/* A final departure whose arrival is not confirmed as met: arrival
+ * confirmations still apply, even after a withdrawal. */
+int flow_awaits_met(const struct flow_state *);
+
 /* "request for assistance", ...; "unknown document" for other types. */
 const char *flow_step_name(uint16_t msg_type);
 

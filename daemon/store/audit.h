@@ -44,6 +44,8 @@ struct store;
 #define AUDIT_CASE_CLOSE        "case.close"
 #define AUDIT_CANCEL            "cancel"
 #define AUDIT_HOLD_APPROVAL     "hold.approval"
+#define AUDIT_OUTCOME           "arrival.outcome"
+#define AUDIT_CASE_REOPEN       "case.reopen"
 
 #define AUDIT_MAC_LEN           32
 #define AUDIT_ID_LEN            16

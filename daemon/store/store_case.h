@@ -96,13 +96,18 @@ int store_case_erase(struct store *, const uint8_t case_id[ENV1_ID_LEN],
 #define CT_ALERT_REQUEST        0x1u    /* reply to the request overdue */
 #define CT_ALERT_REINT          0x2u    /* reply to the reintegration request overdue */
 #define CT_ALERT_ARRIVAL        0x4u    /* arrival not confirmed in time */
+#define CT_ALERT_NO_SHOW        0x8u    /* reported not arrived */
+/* Not alerts: the partner's data in the thread is to be erased (our
+ * ErasureConfirmation was receipted), and was. */
+#define CT_ERASE_DUE            0x100u
+#define CT_ERASED               0x200u
 
 struct store_case_thread {
 	uint8_t         thread_id[ENV1_ID_LEN];
 	uint8_t         case_id[ENV1_ID_LEN];
 	uint8_t         peer_rik[ENV1_KEY_LEN];
 	struct flow_state flow;
-	uint32_t        alerted;        /* CT_ALERT_* raised */
+	uint32_t        alerted;        /* CT_ALERT_* raised; CT_ERASE_* */
 	uint64_t        updated_at;
 	/* After a no-show: what a supervisor found (enum case_outcome), who
 	 * and when; 0 while nobody has decided. */
@@ -135,6 +140,7 @@ struct store_consent {
 	char            recorded_by[STORE_NAME_LEN];
 	uint64_t        recorded_at;
 	int             source;
+	int             in_error;       /* revoked: recorded in error, not withdrawn */
 };
 
 /* scope: the encoded ConsentScope, stored encrypted. */
@@ -145,9 +151,25 @@ int store_consent_list(struct store *, const uint8_t case_id[ENV1_ID_LEN],
     struct store_consent **out, size_t *n);
 int store_consent_scope(struct store *, const struct store_consent *,
     uint8_t **scope, size_t *len);
-/* consent_id NULL: all of the case.  *n: how many were in force. */
+/* consent_id NULL: all of the case.  *n: how many were in force.
+ * in_error: revoked because it was recorded by mistake (the person did
+ * not withdraw it). */
 int store_consent_withdraw(struct store *, const uint8_t case_id[ENV1_ID_LEN],
-    const uint8_t *consent_id, uint64_t at, unsigned *n);
+    const uint8_t *consent_id, uint64_t at, int in_error, unsigned *n);
+
+/* --- what a withdrawal does to a thread (store_withdraw.c) -------------- */
+
+/* Cancel the thread's documents not sealed yet whose msg_type bit
+ * (1u << msg_type, for types below 32) is in cancel, and close the gap:
+ * the unsealed documents left are renumbered after the last sealed one,
+ * so the partner never waits for a position that will not come (nothing
+ * unsealed was ever seen by it).  *n counts the cancelled. */
+int store_out_cancel_unsealed(struct store *, const uint8_t thread_id[ENV1_ID_LEN],
+    uint32_t cancel, unsigned *n);
+/* The newest document of msg_type the partner sent in the thread;
+ * -ENOENT when none. */
+int store_in_last_of_type(struct store *, const uint8_t thread_id[ENV1_ID_LEN],
+    uint16_t msg_type, uint8_t message_id[ENV1_ID_LEN]);
 
 /* --- held documents ---------------------------------------------------- */
 

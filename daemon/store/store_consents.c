@@ -86,7 +86,7 @@ store_consent_insert(struct store *st, const struct store_consent *sc,
 
 static const char sql_consent_list[] =
     "SELECT consent_id, recipients, steps, categories, given_at, expires_at, "
-    "withdrawn_at, recorded_by, recorded_at, source FROM consents "
+    "withdrawn_at, recorded_by, recorded_at, source, in_error FROM consents "
     "WHERE case_id = ? ORDER BY recorded_at, rowid";
 
 int
@@ -125,6 +125,7 @@ store_consent_list(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
 		store_col_text(s, 7, c->recorded_by, sizeof(c->recorded_by));
 		c->recorded_at = (uint64_t)sqlite3_column_int64(s, 8);
 		c->source = sqlite3_column_int(s, 9);
+		c->in_error = sqlite3_column_int(s, 10);
 	}
 	if (rc != SQLITE_DONE) {
 		rc = store_err(st, st->data, rc, "consents");
@@ -169,12 +170,12 @@ store_consent_scope(struct store *st, const struct store_consent *sc,
 }
 
 static const char sql_consent_withdraw[] =
-    "UPDATE consents SET withdrawn_at = ?1 WHERE case_id = ?2 AND withdrawn_at = 0 "
-    "AND (?3 IS NULL OR consent_id = ?3)";
+    "UPDATE consents SET withdrawn_at = ?1, in_error = ?4 WHERE case_id = ?2 "
+    "AND withdrawn_at = 0 AND (?3 IS NULL OR consent_id = ?3)";
 
 int
 store_consent_withdraw(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
-    const uint8_t *consent_id, uint64_t at, unsigned *n)
+    const uint8_t *consent_id, uint64_t at, int in_error, unsigned *n)
 {
 	sqlite3_stmt   *s;
 	int             rc;
@@ -182,6 +183,7 @@ store_consent_withdraw(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
 	if ((s = store_prep(st, st->data, sql_consent_withdraw)) == NULL)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)at);
+	sqlite3_bind_int(s, 4, in_error != 0);
 	sqlite3_bind_blob(s, 2, case_id, ENV1_ID_LEN, SQLITE_STATIC);
 	if (consent_id != NULL)
 		sqlite3_bind_blob(s, 3, consent_id, ENV1_ID_LEN, SQLITE_STATIC);

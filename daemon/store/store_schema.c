@@ -176,7 +176,9 @@ static const char *const data_migrations[] = {
 	 * case's documents last stated it (encrypted under the case key), so
 	 * the travel rules can take the more protective of it and the case's;
 	 * the reasons of a safety exception's two approvals (encrypted under
-	 * the case key) and the held document that replaced an older draft. */
+	 * the case key) and the held document that replaced an older draft; a
+	 * consent revoked because it was recorded in error (not the person's
+	 * withdrawal). */
 	"ALTER TABLE case_threads ADD COLUMN outcome INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE case_threads ADD COLUMN outcome_by TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE case_threads ADD COLUMN outcome_at INTEGER NOT NULL DEFAULT 0;"
@@ -184,7 +186,8 @@ static const char *const data_migrations[] = {
 	"ALTER TABLE cases ADD COLUMN doc_profile BLOB;"
 	"ALTER TABLE held ADD COLUMN first_reason BLOB;"
 	"ALTER TABLE held ADD COLUMN second_reason BLOB;"
-	"ALTER TABLE held ADD COLUMN replaced_by BLOB;",
+	"ALTER TABLE held ADD COLUMN replaced_by BLOB;"
+	"ALTER TABLE consents ADD COLUMN in_error INTEGER NOT NULL DEFAULT 0;",
 };
 
 static const char *const keys_migrations[] = {

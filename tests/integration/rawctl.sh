@@ -138,15 +138,15 @@ raw version "speaks version 1; use the homeward installed with it" \
 grep -q '^result RESULT_VERSION: control protocol version mismatch: homewardd ' "$T/out" ||
     { show; fail "the version mismatch is not named"; }
 # No version at all, no kind, or only a kind of a newer homeward (field
-# 46, an empty message): malformed, answered, and the connection closed.
+# 99, an empty message): malformed, answered, and the connection closed.
 # (The daemon's "unknown request; is homeward newer than homewardd?" in
 # daemon/ctl/ctl.c is never reached: the codec refuses a Request without
 # a kind it knows before the dispatch sees it.)
 raw usage "malformed control request" alpha '{"version":0,"status":{}}'
 raw usage "malformed control request" alpha '{}'
-raw usage "malformed control request" alpha '{}' --extra f20200
+raw usage "malformed control request" alpha '{}' --extra 9a0600
 # A newer field beside a kind we know is skipped, not refused.
-raw ok "ok" alpha '{"status":{}}' --extra f20200
+raw ok "ok" alpha '{"status":{}}' --extra 9a0600
 grep -q '"agency_id":"alpha"' "$T/out" || { show; fail "status without its data"; }
 
 step "requests without their sub-messages"
@@ -489,21 +489,21 @@ unchanged alpha G-0002 "$T/snap.g2"
 step "gamma withdraws consent: the case is restricted, erasure confirmed"
 doc g1 257 "{\"header\":{\"case_code\":\"G-0001\"},\"withdrawn_at\":\"2026-01-01T00:00:00Z\",\"consent_id\":\"$NOID\"}"
 WD=$POKED
-no_alert "a valid withdrawal"
+alerted consent_withdrawn "message $WD: gamma withdrew consent: the thread with it is restricted and erased"
 [ "$(field alpha G-0001 '[.case.state, .case.threads[0].withdrawn] | @tsv')" = "restricted	true" ] ||
     fail "G-0001 after the withdrawal: $(hw alpha case show G-0001)"
 [ "$(hw alpha outbox --json | jq -r '[.messages[] | select(.msg_type == 258 and .peer == "gamma")] | length')" = 1 ] ||
     fail "no erasure confirmation for gamma: $(hw alpha outbox)"
 hw alpha audit list --json | jq -e ".audit[] | select(.message_id == \"$WD\" and
-    (.detail | contains(\"withdrawn by the partner: case restricted, erasure confirmation queued\")))" \
+    (.detail | contains(\"erasure confirmation queued: the thread is erased when it is receipted\")))" \
     >/dev/null || fail "the withdrawal is not in the audit log"
 snap alpha G-0001 "$T/snap.g1"
 # After it nothing but an erasure confirmation applies; a second
 # withdrawal neither.
 doc g1 257 '{"header":{"case_code":"G-0001"}}'
-alerted flow "refused by the order rules: consent was withdrawn: the case is restricted"
+alerted flow "refused by the order rules: consent was withdrawn: the thread is restricted"
 doc g1 1 "{\"header\":{\"case_code\":\"G-0001\",$CONSENT}}"
-alerted flow "refused by the order rules: consent was withdrawn: the case is restricted"
+alerted flow "refused by the order rules: consent was withdrawn: the thread is restricted"
 unchanged alpha G-0001 "$T/snap.g1"
 
 step "lists beyond their cap are cut to it, not refused"

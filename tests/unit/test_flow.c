@@ -33,6 +33,7 @@
 #define REPLY_BY_REINT  1700000200000ull
 #define LEG1_ARRIVAL    1700000905000ull
 #define LEG2_ARRIVAL    1700000909000ull        /* the last leg */
+#define DELAYED_TO      1700000999000ull        /* a delay's new arrival */
 
 static Homeward__Referral__AssistanceRequest areq =
     HOMEWARD__REFERRAL__ASSISTANCE_REQUEST__INIT;
@@ -59,6 +60,8 @@ static Homeward__Referral__DepartureNotification dep_final =
     HOMEWARD__REFERRAL__DEPARTURE_NOTIFICATION__INIT;
 static Homeward__Referral__DepartureNotification dep_final_nolegs =
     HOMEWARD__REFERRAL__DEPARTURE_NOTIFICATION__INIT;
+static Homeward__Referral__ArrivalConfirmation arr_delayed_untimed =
+    HOMEWARD__REFERRAL__ARRIVAL_CONFIRMATION__INIT;
 static Homeward__Referral__ArrivalConfirmation arr[4] = {
 	HOMEWARD__REFERRAL__ARRIVAL_CONFIRMATION__INIT,
 	HOMEWARD__REFERRAL__ARRIVAL_CONFIRMATION__INIT,
@@ -80,6 +83,9 @@ docs_init(void)
 		acnf[i].decision = (Homeward__Referral__Decision)i;
 		arr[i].outcome = (Homeward__Referral__ArrivalOutcome)i;
 	}
+	arr[3].expected_at = DELAYED_TO;
+	arr_delayed_untimed.outcome =
+	    HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_DELAYED;
 	rreq.reply_by = REPLY_BY_REINT;
 	/* Out of order on purpose: the last leg is the latest arrival. */
 	legs[0].arrival = LEG2_ARRIVAL;
@@ -96,7 +102,8 @@ docs_init(void)
 
 /* Every content class of every document, and "only the type" (NULL). */
 enum cls { C_NONE, C_OK, C_ACCEPT, C_DECLINE, C_MORE, C_UNSPEC, C_PROV,
-	C_FINAL, C_FINAL_NOLEGS, C_MET, C_NOT_ARRIVED, C_DELAYED };
+	C_FINAL, C_FINAL_NOLEGS, C_MET, C_NOT_ARRIVED, C_DELAYED,
+	C_DELAYED_UNTIMED };
 
 struct variant {
 	uint16_t                type;
@@ -117,7 +124,7 @@ static const struct variant variants[] = {
 	V(DEP, C_FINAL_NOLEGS, &dep_final_nolegs),
 	V(ARC, C_NONE, NULL), V(ARC, C_UNSPEC, &arr[0]),
 	V(ARC, C_MET, &arr[1]), V(ARC, C_NOT_ARRIVED, &arr[2]),
-	V(ARC, C_DELAYED, &arr[3]),
+	V(ARC, C_DELAYED, &arr[3]), V(ARC, C_DELAYED_UNTIMED, &arr_delayed_untimed),
 	V(FUP, C_NONE, NULL), V(FUP, C_OK, &fup),
 	V(WDR, C_NONE, NULL), V(WDR, C_OK, &wdr),
 	V(ERA, C_NONE, NULL), V(ERA, C_OK, &era),
@@ -167,7 +174,10 @@ model(const struct flow_state *s, int require_reint, int sender,
 			return OTHER;
 	} else if (v->type != WDR && v->type != ERA)
 		return OTHER;
-	if (s->withdrawn && v->type != ERA)
+	/* After a withdrawal: the erasure, and the arrival of a person who
+	 * departed and was not met yet (her safety first). */
+	if (s->withdrawn && v->type != ERA && !(v->type == ARC &&
+	    s->departure == FLOW_DEP_FINAL && s->arrival != FLOW_ARR_MET))
 		return WITHDRAWN_ERR;
 	switch (v->type) {
 	case ARR:
@@ -211,7 +221,8 @@ model(const struct flow_state *s, int require_reint, int sender,
 			return 5;
 		if (v->type == FUP)
 			return s->arrival == FLOW_ARR_MET ? OK : 6;
-		if (s->arrival == FLOW_ARR_MET || v->cls == C_UNSPEC)
+		if (s->arrival == FLOW_ARR_MET || v->cls == C_UNSPEC ||
+		    v->cls == C_DELAYED_UNTIMED)
 			return OTHER;
 		return OK;
 	case WDR:
@@ -260,6 +271,8 @@ model_apply(struct flow_state *s, int sender, const struct variant *v)
 		    v->cls == C_DELAYED ? FLOW_ARR_DELAYED : FLOW_ARR_NOT_ARRIVED;
 		if (v->cls != C_DELAYED)
 			s->scheduled_arrival = 0;
+		else
+			s->scheduled_arrival = DELAYED_TO;
 		break;
 	case FUP:
 		s->followups++;
@@ -267,7 +280,9 @@ model_apply(struct flow_state *s, int sender, const struct variant *v)
 	case WDR:
 		s->withdrawn = sender;
 		s->request_reply_by = s->reint_reply_by = 0;
-		s->scheduled_arrival = 0;
+		if (!(s->departure == FLOW_DEP_FINAL && (s->arrival ==
+		    FLOW_ARR_NONE || s->arrival == FLOW_ARR_DELAYED)))
+			s->scheduled_arrival = 0;
 		break;
 	default:
 		s->erasure_confirmed = 1;
@@ -337,7 +352,7 @@ test_exhaustive(void **state)
 			}
 			if (m == WITHDRAWN_ERR)
 				assert_string_equal(why, "consent was "
-				    "withdrawn: the case is restricted");
+				    "withdrawn: the thread is restricted");
 			continue;
 		}
 		assert_string_equal(why, "");
@@ -460,7 +475,15 @@ test_table(void **state)
 		{ ST(0, 0, 0, 0, 0), 0, O, WDR, C_OK, NULL },
 		{ ST(2, 0, 0, 0, D), 0, O, WDR, C_OK, "consent was withdrawn" },
 		{ ST(2, 0, 0, 0, D), 0, O, FUP, C_OK, "consent was withdrawn: "
-		    "the case is restricted" },
+		    "the thread is restricted" },
+		/* She is on her way: her arrival is still confirmed. */
+		{ ST(2, 0, 2, 0, D), 0, O, ARC, C_MET, NULL },
+		{ ST(2, 0, 2, 3, O), 0, O, ARC, C_NOT_ARRIVED, NULL },
+		{ ST(2, 0, 2, 2, D), 0, O, ARC, C_MET, NULL },
+		{ ST(2, 0, 2, 1, D), 0, O, ARC, C_MET, "consent was withdrawn" },
+		{ ST(2, 0, 1, 0, D), 0, O, ARC, C_MET, "consent was withdrawn" },
+		{ ST(2, 0, 2, 0, 0), 0, O, ARC, C_DELAYED_UNTIMED, "a delayed "
+		    "arrival confirmation says when the person is now expected" },
 		{ ST(0, 0, 0, 0, 0), 0, O, ERA, C_OK, "no consent withdrawal to "
 		    "answer" },
 		{ ST(2, 0, 0, 0, D), 0, O, ERA, C_OK, NULL },
@@ -530,7 +553,7 @@ test_happy_path(void **state)
 	step(&s, &cfg, D, DEP, C_FINAL);
 	assert_int_equal(s.scheduled_arrival, LEG2_ARRIVAL);
 	step(&s, &cfg, O, ARC, C_DELAYED);
-	assert_int_equal(s.scheduled_arrival, LEG2_ARRIVAL);
+	assert_int_equal(s.scheduled_arrival, DELAYED_TO);
 	step(&s, &cfg, O, ARC, C_MET);
 	assert_int_equal(s.scheduled_arrival, 0);
 	step(&s, &cfg, O, FUP, C_OK);
@@ -545,7 +568,7 @@ test_happy_path(void **state)
 	assert_int_equal(flow_summary(&s, line, sizeof(line)), 0);
 	assert_string_equal(line, "request accepted; reintegration confirmed; "
 	    "departed; met on arrival; 2 follow-up reports; consent withdrawn "
-	    "by the origin; erasure awaited");
+	    "by the origin; thread restricted; erasure awaited");
 	step(&s, &cfg, D, ERA, C_OK);
 	assert_int_equal(s.erasure_confirmed, 1);
 	/* After the erasure, nothing at all. */

@@ -176,11 +176,11 @@ test_consents(void **state)
 	assert_int_equal(len, 5);
 	secret_free(scope);
 	/* One withdrawn, then the rest; nothing left to withdraw. */
-	assert_int_equal(store_consent_withdraw(c->st, a.case_id, v[0].c.id, 50, &w), 0);
+	assert_int_equal(store_consent_withdraw(c->st, a.case_id, v[0].c.id, 50, 0, &w), 0);
 	assert_int_equal(w, 1);
-	assert_int_equal(store_consent_withdraw(c->st, a.case_id, NULL, 60, &w), 0);
+	assert_int_equal(store_consent_withdraw(c->st, a.case_id, NULL, 60, 0, &w), 0);
 	assert_int_equal(w, 1);
-	assert_int_equal(store_consent_withdraw(c->st, a.case_id, NULL, 70, &w), 0);
+	assert_int_equal(store_consent_withdraw(c->st, a.case_id, NULL, 70, 0, &w), 0);
 	assert_int_equal(w, 0);
 	free(v);
 	assert_int_equal(store_consent_list(c->st, a.case_id, &v, &n), 0);
