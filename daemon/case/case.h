@@ -10,19 +10,24 @@
  *   case_out.c      the way out: the gate, the thread, queueing a document
  *   case_held.c     held documents: listing, cancelling, releasing
  *   case_step.c     sending a step through the rules and the gate
- *   case_consent.c  consent records, withdrawal
+ *   case_consent.c  consent records; a new one reopens a restricted case
+ *   case_revoke.c   our withdrawal, or a consent revoked as recorded in error
  *   case_approve.c  the safety exception: two supervisors approve
  *   case_recv.c     documents received (inside the inbound transaction),
  *                   receipts of ours
- *   case_tick.c     the clock: deadlines, retention, erasure
+ *   case_withdraw.c a partner's withdrawal; erasure after the safety hold
+ *   case_arrival.c  the safety hold, no-shows, outcomes a supervisor records
+ *   case_tick.c     the clock: deadlines (repeated while she is missing),
+ *                   retention, erasure
  *   case_alert.c    alerts: stored, audited, passed to alert_command
  *
  * May call: core/ (the outbox, peers), store/, rules/, base/, and keys/
  * proto/ common/.  Never ctl/.  core/ reaches case_recv.c only through
  * struct deliver_events, which main.c points here.  Inside the room the
- * calls go one way: case_tick.c -> case_recv.c -> case.c -> case_held.c ->
- * case_out.c -> case_doc.c -> case_alert.c, and case_step.c,
- * case_consent.c and case_approve.c enter that line too.
+ * calls go one way: case_tick.c -> case_recv.c -> case_withdraw.c ->
+ * case.c -> case_held.c -> case_out.c -> case_doc.c -> case_arrival.c ->
+ * case_alert.c, and case_step.c, case_consent.c, case_revoke.c and
+ * case_approve.c enter that line too.
  *
  * Functions return 0 or a negative errno, and fill `why` (for the
  * operator; ids and codes only) on every error but a store failure:
@@ -158,7 +163,9 @@ int case_awaits_outcome(const struct store_case_thread *);
 int case_record_outcome(struct daemon *, const struct case_actor *,
     const struct store_case *, const char *agency, const char *outcome,
     char *why, size_t whylen);
-/* case_withdraw.c: she departed and her arrival is not settled. */
+/* She departed and her arrival is not settled: met, or after a no-show
+ * an outcome recorded by a supervisor (the safety hold of PROTOCOL.md
+ * 21.5). */
 int case_safety_hold(const struct store_case_thread *);
 
 /* case_recv.c, case_tick.c, case_alert.c: called through deliver_events */

@@ -56,8 +56,6 @@ int case_release_one(struct daemon *, const struct store_case *,
     Homeward__Referral__SafetyException *, const char *actor, int *sent);
 
 /* case_withdraw.c: a partner's withdrawal and the safety hold. */
-/* case_safety_hold (case.h): the thread keeps what is needed to meet
- * her, and its arrival deadline. */
 /* The partner, not we, withdrew consent in ct. */
 int case_withdrawn_by_partner(const struct store_case *,
     const struct store_case_thread *);

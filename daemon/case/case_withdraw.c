@@ -28,17 +28,6 @@
 #include "daemon/store/audit.h"
 
 int
-case_safety_hold(const struct store_case_thread *ct)
-{
-	const struct flow_state *f = &ct->flow;
-
-	if (f->departure != FLOW_DEP_FINAL || f->arrival == FLOW_ARR_MET)
-		return 0;
-	/* A no-show holds until a person decides what happened. */
-	return f->arrival != FLOW_ARR_NOT_ARRIVED || ct->outcome == 0;
-}
-
-int
 case_withdrawn_by_partner(const struct store_case *c,
     const struct store_case_thread *ct)
 {
