@@ -40,7 +40,8 @@ static const struct option list_opts[] = {
 static json_t *
 alert_json(const Homeward__Control__AlertInfo *a)
 {
-	return json_pack("{s:I, s:o, s:s, s:b, s:o, s:o, s:o, s:s, s:o, s:o}",
+	return json_pack("{s:I, s:o, s:s, s:b, s:o, s:o, s:o, s:s, s:o, s:o, s:I, "
+	    "s:o}",
 	    "id", (json_int_t)a->id,
 	    "at", cli_json_rfc3339(a->at),
 	    "kind", a->kind,
@@ -50,7 +51,9 @@ alert_json(const Homeward__Control__AlertInfo *a)
 	    "message_id", cli_json_hex(a->message_id),
 	    "detail", a->detail,
 	    "acked_at", cli_json_rfc3339(a->acked_at),
-	    "acked_by", cli_json_str(a->acked_by));
+	    "acked_by", cli_json_str(a->acked_by),
+	    "count", (json_int_t)(a->count ? a->count : 1),
+	    "last_at", cli_json_rfc3339(a->last_at));
 }
 
 static void
@@ -66,6 +69,10 @@ alert_line(const Homeward__Control__AlertInfo *a)
 	if (a->peer[0] != '\0')
 		printf("  %s", a->peer);
 	printf("  %s", a->detail);
+	if (a->count > 1) {
+		cli_localtime(a->last_at, t);
+		printf("  (%u of them, the latest %s)", a->count, t);
+	}
 	if (a->message_id.len > 0)
 		printf("  %s", cli_hex(a->message_id, id));
 	if (a->acked_at != 0) {

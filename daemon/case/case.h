@@ -176,6 +176,8 @@ int case_on_document(struct daemon *, struct peer *, const struct store_in *,
 int case_on_delivered(struct daemon *, const struct store_out *acked);
 /* Deadlines, retention and pending erasures; run by a timer. */
 void case_tick(struct daemon *);
+/* Run alert_command for the alerts waiting for it (case_tick). */
+void case_alert_notify(struct daemon *);
 /* Raise an alert: stored, logged, and passed to alert_command. */
 int case_alert(struct daemon *, const char *kind, int urgent,
     const uint8_t *peer_rik, const uint8_t *thread_id, const char *case_code,

@@ -291,6 +291,7 @@ case_tick(struct daemon *d)
 	uint64_t                now = clock_now();
 
 	raise_deadlines(d, now);
+	deliver_gap_alerts(d);
 	case_confirm_after_hold(d);
 	erase_threads(d);
 	if (store_case_each(d->store, CASE_ERASING, case_collect, &w) == 0)
@@ -300,4 +301,5 @@ case_tick(struct daemon *d)
 	    now - d->cfg.retention_ms, case_collect, &w) == 0)
 		erase_cases(d, &w, "retention after closure ended");
 	free(w.v);
+	case_alert_notify(d);
 }

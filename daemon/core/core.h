@@ -186,6 +186,8 @@ int deliver_has_work(const struct daemon *);
 void deliver_peer_up(struct daemon *, struct peer *);
 /* Retransmit what is due, seal what waits. */
 void deliver_tick(struct daemon *);
+/* Alert the gaps held longer than gap_alert_ms (each once). */
+void deliver_gap_alerts(struct daemon *);
 /* Accept a document into the outbox (committed when this returns 0) and
  * send it when possible.  thread_id all zero: a new thread. */
 int deliver_submit(struct daemon *, struct peer *, uint16_t msg_type,

@@ -402,23 +402,45 @@ ledger_advance(struct daemon *d, struct peer *p, struct env1_opened *o,
 	    t->in_last_h_inner);
 }
 
-/* row waits for the positions before it: an alert says so. */
+/* row waits for the positions before it: logged now; an alert only when
+ * the gap outlasts gap_alert_ms (deliver_gap_alerts), since the missing
+ * positions are usually a retransmission away. */
 static int
 ledger_gap(struct daemon *d, const struct store_thread *t,
     const struct store_in *row)
 {
-	char    detail[96];
-	int     rc;
-
-	snprintf(detail, sizeof(detail), "position %llu held: %llu is the "
-	    "last in order", (unsigned long long)row->seq,
+	(void)d;
+	log_info("message %s: thread %s position %llu held: %llu is the last "
+	    "in order", log_hex(row->message_id, ENV1_ID_LEN),
+	    log_hex(row->thread_id, ENV1_ID_LEN), (unsigned long long)row->seq,
 	    (unsigned long long)t->in_seq);
-	if ((rc = store_alert_add(d->store, "gap", row->sender_rik,
-	    row->message_id, row->thread_id, detail, NULL, 0, clock_now())) != 0)
-		return rc;
-	log_warnx("message %s: thread %s %s", log_hex(row->message_id,
-	    ENV1_ID_LEN), log_hex(row->thread_id, ENV1_ID_LEN), detail);
 	return 0;
+}
+
+#define GAP_ALERTS_MAX  64      /* per check; the rest at the next */
+
+void
+deliver_gap_alerts(struct daemon *d)
+{
+	struct store_gap        v[GAP_ALERTS_MAX];
+	uint64_t                now = clock_now();
+	size_t                  n = 0;
+	char                    detail[128];
+
+	if (now < d->cfg.gap_alert_ms || store_alert_gaps_due(d->store,
+	    now - d->cfg.gap_alert_ms, GAP_ALERTS_MAX, v, &n) != 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(detail, sizeof(detail), "position %llu held for more than "
+		    "%llu s: an earlier position never came",
+		    (unsigned long long)v[i].seq,
+		    (unsigned long long)(d->cfg.gap_alert_ms / 1000));
+		if (store_alert_add(d->store, "gap", v[i].sender_rik, v[i].message_id,
+		    v[i].thread_id, detail, NULL, 0, now) != 0)
+			return;
+		log_warnx("message %s: %s", log_hex(v[i].message_id, ENV1_ID_LEN),
+		    detail);
+	}
 }
 
 /*

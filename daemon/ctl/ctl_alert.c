@@ -32,6 +32,8 @@ alert_cb(const struct store_alert *al, void *arg)
 	ai.detail = (char *)al->detail;
 	ai.acked_at = al->acked_at;
 	ai.acked_by = (char *)al->acked_by;
+	ai.count = al->count;
+	ai.last_at = al->last_at;
 	r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_ALERT;
 	r.alert = &ai;
 	return (w->rc = control_send(w->cl, &r)) != 0 ? -1 : 0;

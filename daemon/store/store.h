@@ -291,6 +291,21 @@ int store_in_list(struct store *, const uint8_t *peer_rik, int state,
 int store_alert_add(struct store *, const char *kind, const uint8_t *peer_rik,
     const uint8_t *message_id, const uint8_t *thread_id, const char *detail,
     const uint8_t *evidence, size_t evidence_len, uint64_t at);
+/* Every alert runs alert_command until it succeeds (store_case.h has the
+ * rows: store_alert_pending, store_alert_notified).  Without a command,
+ * mark every pending alert done. */
+int store_alert_quiet(struct store *);
+
+/* A message held for an earlier position since before `before`, not yet
+ * alerted (gap_alert_ms). */
+struct store_gap {
+	uint8_t         sender_rik[ENV1_KEY_LEN];
+	uint8_t         message_id[ENV1_ID_LEN];
+	uint8_t         thread_id[ENV1_ID_LEN];
+	uint64_t        seq;
+};
+int store_alert_gaps_due(struct store *, uint64_t before, unsigned limit,
+    struct store_gap *out, size_t *n);
 
 /* --- keystore: our prekey secrets --------------------------------------- */
 

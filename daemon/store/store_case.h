@@ -233,6 +233,8 @@ struct store_alert {
 	char            detail[256];
 	uint64_t        acked_at;
 	char            acked_by[STORE_NAME_LEN];
+	uint32_t        count;          /* alerts counted in this one */
+	uint64_t        last_at;        /* the latest of them */
 };
 
 /* An alert of a case (detail: ids, codes and times only). */
@@ -244,5 +246,12 @@ typedef int (*store_alert_cb)(const struct store_alert *, void *arg);
 int store_alert_each(struct store *, int all, unsigned limit, store_alert_cb,
     void *arg);
 int store_alert_ack(struct store *, int64_t id, const char *by, uint64_t at);
+/* Alerts whose alert_command is due (pending, next attempt <= now), urgent
+ * first, then oldest: at most limit into out[]. */
+int store_alert_pending(struct store *, uint64_t now, unsigned limit,
+    struct store_alert *out, size_t *n);
+/* alert_command ran: done, or try again at next_at. */
+int store_alert_notified(struct store *, int64_t id, int done, uint64_t next_at);
+int store_alert_attempts(struct store *, int64_t id, unsigned *attempts);
 
 #endif

@@ -187,7 +187,17 @@ static const char *const data_migrations[] = {
 	"ALTER TABLE held ADD COLUMN first_reason BLOB;"
 	"ALTER TABLE held ADD COLUMN second_reason BLOB;"
 	"ALTER TABLE held ADD COLUMN replaced_by BLOB;"
-	"ALTER TABLE consents ADD COLUMN in_error INTEGER NOT NULL DEFAULT 0;",
+	"ALTER TABLE consents ADD COLUMN in_error INTEGER NOT NULL DEFAULT 0;"
+	/* Alerts reach people: alert_command runs for each (0 pending, 2
+	 * done; alerts from before this migration count as done), retried
+	 * until it succeeds; alerts of one kind from one peer about one case
+	 * are counted in one row while it is unacknowledged. */
+	"ALTER TABLE alerts ADD COLUMN notify INTEGER NOT NULL DEFAULT 2;"
+	"ALTER TABLE alerts ADD COLUMN notify_attempts INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE alerts ADD COLUMN notify_next_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE alerts ADD COLUMN count INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE alerts ADD COLUMN last_at INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX alerts_pending ON alerts (notify, urgent, id);",
 };
 
 static const char *const keys_migrations[] = {

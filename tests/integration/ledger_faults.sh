@@ -125,7 +125,11 @@ alpha_port() {
 }
 
 step "two daemons, alpha listening, beta dialling"
+# A gap is alerted once it outlasts gap_alert_ms (a retransmission away
+# is not worth an alert): short here, so that 15a sees it.
+EXTRA_CONF=$(printf '[delivery]\ngap_alert_ms = 300\n[procedure]\ndeadline_check_ms = 100')
 agency_new alpha listen
+EXTRA_CONF=
 agency_new beta
 agency_start alpha
 agency_start beta
@@ -178,6 +182,8 @@ logged "message $id3: thread $thread position 3 held: 1 is the last in order"
 [ "$(in_field "$id3" state)" = gap_held ] || fail "gap: position 3 not held"
 [ "$(hw alpha inbox --state gap_held --json | jq -r '.messages[].message_id')" = "$id3" ] ||
     fail "gap: the held list is not position 3 alone"
+gap_alerted() { [ "$(status_of alpha alerts)" = 2 ]; }
+wait_for 20 gap_alerted || fail "gap: no alert after gap_alert_ms"
 expect gap "4 4 1 4 2"
 
 step "15a: position 2 arrives: all three current"

@@ -31,6 +31,7 @@ trap 'agencies_cleanup; rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM HUP
 
 SUPERVISOR=2941
+CASEWORKER=2942
 IN=$T/input
 mkdir -p "$IN"
 chmod 755 "$T"
@@ -132,11 +133,26 @@ consent_of() {  # consent_of CODE PEER: the id of the consent naming PEER
 
 proc() {
 	printf '[procedure]\ndeadline_check_ms = 200\narrival_grace_ms = 500\n'
-	printf 'urgent_repeat_ms = 1500\n[roles]\n%s = supervisor\n' $SUPERVISOR
+	printf 'urgent_repeat_ms = 1500\n%s[roles]\n%s = supervisor\n%s = caseworker\n' \
+	    "${1:-}" $SUPERVISOR $CASEWORKER
 }
+# ci-abidjan's alert_command fails the first time it is run for an alert
+# and succeeds the next: no alert may be lost.
+{
+	echo '#!/bin/sh'
+	echo "log=$T/alerts.out"
+	echo 'if grep -qx "failed $HOMEWARD_ALERT_ID" "$log" 2>/dev/null; then'
+	echo '	echo "paged $HOMEWARD_ALERT_ID $HOMEWARD_ALERT_KIND" >>"$log"'
+	echo '	exit 0'
+	echo 'fi'
+	echo 'echo "failed $HOMEWARD_ALERT_ID" >>"$log"'
+	echo 'exit 1'
+} >"$T/alert.sh"
+chmod 755 "$T/alert.sh"
 
 step "three agencies: ci-abidjan refers, ml-bamako and sn-dakar receive"
-EXTRA_CONF=$(proc) agency_new $DEST listen
+EXTRA_CONF=$(proc "alert_command = $T/alert.sh
+") agency_new $DEST listen
 TZONE=Africa/Bamako EXTRA_CONF=$(proc) agency_new $ORIG listen
 TZONE=Africa/Dakar EXTRA_CONF=$(proc) agency_new $ORIG2 listen
 for a in $DEST $ORIG $ORIG2; do agency_start $a; done
@@ -265,8 +281,8 @@ prints "URGENT: did not arrive, outcome not recorded"
 wait_for 20 alerted $DEST no_show SAFE-6 2 || fail "the no-show alert did not repeat"
 alert_json $DEST no_show SAFE-6 | jq -e '.urgent and (.detail | startswith("STILL UNSETTLED"))' \
     >/dev/null || fail "the repeat does not say it is still unsettled"
-expect 1 hw $DEST case outcome SAFE-6 --outcome located
-says "only a supervisor records what became of a person"
+expect 1 as $CASEWORKER "$HWCLI" -s "$T/$DEST.sock" case outcome SAFE-6 --outcome located
+says "recording what became of a person who did not arrive needs the role supervisor"
 expect 2 sup $DEST case outcome SAFE-6
 says "--outcome"
 expect 1 sup $DEST case outcome SAFE-6 --outcome lost
@@ -330,5 +346,17 @@ hw $DEST case show SAFE-8 | grep -qF "assistance confirmation (declined)" ||
 hw $DEST request send SAFE-9 --to $ORIG --file "$IN/request.json" >/dev/null ||
     fail "the request again"
 work_is $DEST SAFE-9 '["unanswered"]' || fail "SAFE-9 after resending: $(work_kinds $DEST SAFE-9)"
+
+step "every alert reached alert_command, retried after a failure"
+all_paged() {
+	for id in $(hw $DEST alerts --all --json | jq -r '.alerts[].id'); do
+		grep -q "^paged $id " "$T/alerts.out" 2>/dev/null || return 1
+	done
+}
+wait_for 60 all_paged || fail "alerts never paged: $(cat "$T/alerts.out")"
+grep -q "^paged [0-9]* withdrawn_in_transit$" "$T/alerts.out" ||
+    fail "the urgent withdrawal alert was not paged"
+grep -qF "alert_command exited with 1 (signal 0); it runs again later" "$T/$DEST.log" ||
+    fail "a failed alert_command is not logged"
 
 echo "safety: ok ($CHECKS checks)"
