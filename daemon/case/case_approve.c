@@ -7,32 +7,47 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/base/config.h"
 #include "daemon/base/log.h"
 #include "daemon/case/case.h"
 #include "daemon/case/case_int.h"
 #include "daemon/core/core.h"
 #include "daemon/store/audit.h"
 
+int
+case_may_approve(const struct case_actor *a)
+{
+	/* homewardd's own account is not a person: whoever runs the CLI as
+	 * it would otherwise be a second supervisor under any name. */
+	return (a->roles & ROLE_SUPERVISOR) != 0 && !config_uid_is_daemon(a->uid);
+}
+
 /* Whether a can approve h of case c now; why says why not. */
 static int
 approve_check(const struct case_actor *a, const struct store_held *h,
     const struct store_case *c, const char *reason, char *why, size_t whylen)
 {
+	const char *hex = log_hex(h->held_id, ENV1_ID_LEN);
+
 	if (h->state == HELD_CONSENT) {
 		if (reason == NULL || *reason == '\0') {
 			snprintf(why, whylen, "%s is held for consent; to send it under "
-			    "the safety exception give the reason (--reason)",
-			    log_hex(h->held_id, ENV1_ID_LEN));
+			    "the safety exception give the reason (--reason)", hex);
 			return -EINVAL;
 		}
 	} else if (h->state != HELD_APPROVAL) {
-		snprintf(why, whylen, "%s is %s: nothing to approve",
-		    log_hex(h->held_id, ENV1_ID_LEN), store_held_state_name(h->state));
+		snprintf(why, whylen, "%s is %s: nothing to approve", hex,
+		    store_held_state_name(h->state));
 		return -EPERM;
 	} else if (strcmp(h->approved_by, a->name) == 0) {
 		snprintf(why, whylen, "%s approved it already: the safety exception "
 		    "needs a second, different supervisor", a->name);
 		return -EPERM;
+	} else if (reason == NULL || *reason == '\0') {
+		snprintf(why, whylen, "an approval needs its reason (--reason): "
+		    "read the document and the safety reason first with `homeward "
+		    "held show %s`", hex);
+		return -EINVAL;
 	}
 	if (c->state != CASE_OPEN) {
 		snprintf(why, whylen, "case %s is %s", c->code,
@@ -40,6 +55,22 @@ approve_check(const struct case_actor *a, const struct store_held *h,
 		return -EPERM;
 	}
 	return 0;
+}
+
+/* The approval's audit record: the held id and the reason's hash, never
+ * its words (case_reason_tag). */
+static int
+approve_audit(struct daemon *d, const struct case_actor *a,
+    const struct store_held *h, const struct store_case *c, const char *which,
+    const char *reason)
+{
+	char    detail[128], tag[CASE_REASON_TAG_LEN];
+
+	case_reason_tag(reason, tag);
+	snprintf(detail, sizeof(detail), "%s approval of held %s; reason sha256 %s",
+	    which, log_hex(h->held_id, ENV1_ID_LEN), tag);
+	return audit_append(d->store, a->name, AUDIT_APPROVE, c->code, NULL, detail,
+	    clock_now());
 }
 
 /* The first approval: recorded, the document waits for a second
@@ -58,8 +89,8 @@ approve_first(struct daemon *d, const struct case_actor *a, struct store_held *h
 	snprintf(h->missing, sizeof(h->missing), "safety exception: approved by "
 	    "%s; a second, different supervisor must approve", a->name);
 	if ((rc = store_held_update(d->store, h)) != 0 ||
-	    (rc = audit_append(d->store, a->name, AUDIT_APPROVE, c->code, NULL,
-	    "first approval of the safety exception", clock_now())) != 0)
+	    (rc = store_held_set_reason(d->store, h, 1, reason)) != 0 ||
+	    (rc = approve_audit(d, a, h, c, "first", reason)) != 0)
 		return rc;
 	res->state = CASE_STEP_APPROVAL;
 	snprintf(res->missing, sizeof(res->missing), "%s", h->missing);
@@ -70,8 +101,8 @@ approve_first(struct daemon *d, const struct case_actor *a, struct store_held *h
  * the safety exception (open transaction). */
 static int
 approve_second(struct daemon *d, const struct case_actor *a, struct store_held *h,
-    const struct store_case *c, struct case_step_result *res, char *why,
-    size_t whylen)
+    const struct store_case *c, const char *reason, struct case_step_result *res,
+    char *why, size_t whylen)
 {
 	Homeward__Referral__SafetyException     se =
 	    HOMEWARD__REFERRAL__SAFETY_EXCEPTION__INIT;
@@ -80,8 +111,8 @@ approve_second(struct daemon *d, const struct case_actor *a, struct store_held *
 	se.approved_by = h->approved_by;
 	se.second_approved_by = (char *)a->name;
 	se.approved_at = clock_now();
-	if ((rc = audit_append(d->store, a->name, AUDIT_APPROVE, c->code, NULL,
-	    "second approval of the safety exception", clock_now())) != 0 ||
+	if ((rc = store_held_set_reason(d->store, h, 2, reason)) != 0 ||
+	    (rc = approve_audit(d, a, h, c, "second", reason)) != 0 ||
 	    (rc = case_release_one(d, c, h, NULL, &se, a->name, &sent)) != 0)
 		return rc;
 	if (!sent) {
@@ -105,8 +136,11 @@ case_approve(struct daemon *d, const struct case_actor *a,
 	int                     rc;
 
 	memset(res, 0, sizeof(*res));
-	if ((a->roles & ROLE_SUPERVISOR) == 0) {
-		snprintf(why, whylen, "only supervisors approve");
+	if (!case_may_approve(a)) {
+		snprintf(why, whylen, (a->roles & ROLE_SUPERVISOR) == 0 ?
+		    "only supervisors approve" : "uid %u is homewardd's own account, "
+		    "not a person: it never counts as a supervisor. Approve as your "
+		    "own user, named under [roles]", (unsigned)a->uid);
 		return -EACCES;
 	}
 	if ((rc = store_held_get(d->store, held_id, &h)) != 0) {
@@ -127,7 +161,7 @@ case_approve(struct daemon *d, const struct case_actor *a,
 		return rc;
 	rc = h.state == HELD_CONSENT || h.approved_by[0] == '\0' ?
 	    approve_first(d, a, &h, &c, reason, res) :
-	    approve_second(d, a, &h, &c, res, why, whylen);
+	    approve_second(d, a, &h, &c, reason, res, why, whylen);
 	if (rc != 0) {
 		store_rollback(d->store);
 		return rc;

@@ -298,6 +298,7 @@ step_hold(struct daemon *d, const struct case_step_request *rq, struct step *s,
 	Homeward__Referral__CaseHeader  hdr = HOMEWARD__REFERRAL__CASE_HEADER__INIT;
 	const struct case_actor        *a = rq->actor;
 	struct store_held               h;
+	char                            detail[STORE_MISSING_LEN + 48];
 	uint8_t                        *body = NULL;
 	size_t                          body_len = 0;
 	int                             rc = 0;
@@ -323,7 +324,7 @@ step_hold(struct daemon *d, const struct case_step_request *rq, struct step *s,
 		snprintf(h.missing, sizeof(h.missing), "safety exception: "
 		    "two different supervisors must approve (`homeward "
 		    "approve`)");
-		if (a->roles & ROLE_SUPERVISOR)
+		if (case_may_approve(a))
 			snprintf(h.approved_by, sizeof(h.approved_by), "%s", a->name);
 	} else {
 		h.state = HELD_CONSENT;
@@ -333,11 +334,15 @@ step_hold(struct daemon *d, const struct case_step_request *rq, struct step *s,
 	if (rc == 0)
 		rc = store_held_insert(d->store, &h, body, body_len,
 		    h.state == HELD_APPROVAL ? rq->safety_reason : NULL);
+	if (rc == 0 && h.approved_by[0] != '\0')      /* the first approval's */
+		rc = store_held_set_reason(d->store, &h, 1, rq->safety_reason);
+	snprintf(detail, sizeof(detail), "held %s: %s", log_hex(h.held_id,
+	    ENV1_ID_LEN), h.state == HELD_APPROVAL ? "for the safety exception" :
+	    h.missing);
 	if (rc == 0)
 		rc = audit_append(d->store, a->name, h.state == HELD_APPROVAL ?
-		    AUDIT_HOLD_APPROVAL : AUDIT_HOLD, rq->c->code, NULL,
-		    h.state == HELD_APPROVAL ? "held for the safety exception" :
-		    h.missing, clock_now());
+		    AUDIT_HOLD_APPROVAL : AUDIT_HOLD, rq->c->code, NULL, detail,
+		    clock_now());
 	memcpy(res->held_id, h.held_id, ENV1_ID_LEN);
 	res->state = h.state == HELD_APPROVAL ? CASE_STEP_APPROVAL : CASE_STEP_HELD;
 	secret_free(body);
@@ -365,6 +370,9 @@ step_commit(struct daemon *d, const struct case_step_request *rq, struct step *s
 		res->state = CASE_STEP_QUEUED;
 	} else
 		rc = step_hold(d, rq, s, res);
+	if (rc == 0)            /* the newest draft replaces older held ones */
+		rc = case_held_supersede(d, rq->c, s->p->rec.rik, rq->msg_type, res,
+		    rq->actor->name, res);
 	if (rc != 0) {
 		store_rollback(d->store);
 		return rc;
