@@ -7,12 +7,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "daemon/base/config.h"
 #include "daemon/base/log.h"
 #include "daemon/case/case.h"
 #include "daemon/case/case_int.h"
 #include "daemon/core/core.h"
 #include "daemon/store/audit.h"
+#include "keys/secret.h"
+#include "proto/pbwipe.h"
 
 int
 case_may_approve(const struct case_actor *a)
@@ -172,4 +176,87 @@ case_approve(struct daemon *d, const struct case_actor *a,
 	if (res->state == CASE_STEP_QUEUED && p != NULL)
 		deliver_kick(d, p);
 	return 0;
+}
+
+/* --- the partner's safety exception ------------------------------------------ */
+
+/*
+ * A request a partner sent under its safety exception has no consent
+ * behind it, so nothing of ours could answer it.  The SafetyException it
+ * came with is kept (encrypted under the case key, like every held
+ * document: a row of the held table in state HELD_PARTNER_SAFETY, its
+ * body the encoded SafetyException, never listed as a draft) and our
+ * answers to that partner go on that basis when no consent covers them.
+ */
+int
+case_keep_received_safety(struct daemon *d, const struct peer *p,
+    uint16_t msg_type, const Homeward__Referral__CaseHeader *hdr,
+    const struct store_case *c)
+{
+	struct store_held       h;
+	uint8_t                *body;
+	size_t                  len;
+	int                     rc;
+
+	if (c->role != CASE_ROLE_ORIGIN || msg_type != ENV1_MSG_ASSISTANCE_REQUEST ||
+	    hdr == NULL || hdr->safety == NULL)
+		return 0;
+	len = homeward__referral__safety_exception__get_packed_size(hdr->safety);
+	if ((body = secret_alloc(len + 1)) == NULL)
+		return -ENOMEM;
+	homeward__referral__safety_exception__pack(hdr->safety, body);
+	memset(&h, 0, sizeof(h));
+	randombytes_buf(h.held_id, ENV1_ID_LEN);
+	memcpy(h.case_id, c->case_id, ENV1_ID_LEN);
+	memcpy(h.peer_rik, p->rec.rik, ENV1_KEY_LEN);
+	h.msg_type = msg_type;
+	h.state = HELD_PARTNER_SAFETY;
+	h.created_at = clock_now();
+	snprintf(h.missing, sizeof(h.missing), "the basis of our answers to %s",
+	    p->rec.agency_id);
+	snprintf(h.created_by, sizeof(h.created_by), "peer %.58s", p->rec.agency_id);
+	rc = store_held_insert(d->store, &h, body, len, NULL);
+	secret_free(body);
+	return rc;
+}
+
+static int
+newest_cb(const struct store_held *h, void *arg)
+{
+	struct store_held *out = arg;
+
+	if (memcmp(h->peer_rik, out->peer_rik, ENV1_KEY_LEN) == 0)
+		*out = *h;              /* oldest first: the last one wins */
+	return 0;
+}
+
+int
+case_partner_safety(struct daemon *d, const struct store_case *c,
+    const struct peer *p, uint16_t msg_type,
+    Homeward__Referral__SafetyException **out)
+{
+	struct store_held       h;
+	uint8_t                *body = NULL;
+	size_t                  len = 0;
+	char                   *unused = NULL;
+	int                     rc;
+
+	*out = NULL;
+	/* Our answers: the confirmation, the reintegration confirmation, the
+	 * arrival and the follow-up (steps 2, 4, 6, 7). */
+	if (c->role != CASE_ROLE_ORIGIN || (msg_type != 2 && msg_type != 4 &&
+	    msg_type != 6 && msg_type != 7))
+		return 0;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.peer_rik, p->rec.rik, ENV1_KEY_LEN);
+	if ((rc = store_held_each(d->store, c->case_id, HELD_PARTNER_SAFETY,
+	    newest_cb, &h)) != 0 || h.state != HELD_PARTNER_SAFETY)
+		return rc;
+	if ((rc = store_held_body(d->store, &h, &body, &len, &unused)) != 0)
+		return rc;
+	*out = homeward__referral__safety_exception__unpack(&pbwipe_allocator, len,
+	    body);
+	secret_free(body);
+	secret_free(unused);
+	return *out != NULL ? 0 : -EBADMSG;
 }

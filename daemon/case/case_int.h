@@ -25,6 +25,16 @@ int case_cancel_held(struct daemon *, const struct store_case *, const char *act
 /* a may approve the safety exception: a supervisor, and not homewardd's
  * own uid (case_approve.c). */
 int case_may_approve(const struct case_actor *);
+/* At the origin: keep the SafetyException a partner's request for
+ * assistance came under (open transaction; nothing for other documents),
+ * and find it again for an answer of msg_type to p no consent covers
+ * (*out NULL when there is none; free with pbwipe_allocator). */
+int case_keep_received_safety(struct daemon *, const struct peer *,
+    uint16_t msg_type, const Homeward__Referral__CaseHeader *,
+    const struct store_case *);
+int case_partner_safety(struct daemon *, const struct store_case *,
+    const struct peer *, uint16_t msg_type,
+    Homeward__Referral__SafetyException **out);
 /* The first 8 bytes of a reason's SHA-256 in hex, all the audit log keeps
  * of an approval's or a cancellation's reason: audit rows outlive the
  * case's erasure and must hold no personal data. */

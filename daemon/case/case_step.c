@@ -193,6 +193,7 @@ struct step {
 	uint8_t                                *scope_raw;
 	size_t                                  scope_len;
 	char                                  **saved_waive;
+	Homeward__Referral__SafetyException    *psafety;  /* the partner's */
 };
 
 /* What can be said before the document is opened. */
@@ -364,10 +365,11 @@ step_commit(struct daemon *d, const struct case_step_request *rq, struct step *s
 		store_rollback(d->store);
 		return rc;
 	}
-	if (s->v.covered) {
+	if (s->v.covered || s->psafety != NULL) {
 		rc = case_queue_doc(d, rq->c, s->p, &s->ct, s->is_new, rq->msg_type,
-		    s->doc, s->scope, NULL, rq->actor->name, res->message_id);
+		    s->doc, s->scope, s->psafety, rq->actor->name, res->message_id);
 		res->state = CASE_STEP_QUEUED;
+		res->partner_safety = s->psafety != NULL;
 	} else
 		rc = step_hold(d, rq, s, res);
 	if (rc == 0)            /* the newest draft replaces older held ones */
@@ -398,6 +400,9 @@ step_free(const struct case_step_request *rq, struct step *s)
 		homeward__referral__consent_scope__free_unpacked(s->scope,
 		    &pbwipe_allocator);
 	secret_free(s->scope_raw);
+	if (s->psafety != NULL)
+		homeward__referral__safety_exception__free_unpacked(s->psafety,
+		    &pbwipe_allocator);
 	case_doc_free(s->doc);
 }
 
@@ -418,6 +423,10 @@ case_step_send(struct daemon *d, const struct case_step_request *rq,
 		goto out;
 	if ((rc = case_gate(d, rq->c, s.p, rq->msg_type, res->categories, &s.v,
 	    res->missing, sizeof(res->missing), &s.scope_raw, &s.scope_len)) != 0)
+		goto out;
+	/* No consent: an answer may go under the partner's safety exception. */
+	if (!s.v.covered && (rc = case_partner_safety(d, rq->c, s.p, rq->msg_type,
+	    &s.psafety)) != 0)
 		goto out;
 	if (s.v.covered && (s.scope = homeward__referral__consent_scope__unpack(
 	    &pbwipe_allocator, s.scope_len, s.scope_raw)) == NULL) {

@@ -156,6 +156,9 @@ enum store_held_state {
 	HELD_APPROVAL = 2,              /* safety exception: a second supervisor */
 	HELD_RELEASED = 3,
 	HELD_CANCELLED = 4,             /* consent withdrawn, or the case closed */
+	HELD_PARTNER_SAFETY = 5,        /* not a draft: the SafetyException a
+	                                   partner's request came under (body),
+	                                   the basis of our answers to it */
 };
 
 const char *store_held_state_name(int state);

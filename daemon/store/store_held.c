@@ -20,6 +20,7 @@ store_held_state_name(int state)
 	case HELD_APPROVAL:     return "approval";
 	case HELD_RELEASED:     return "released";
 	case HELD_CANCELLED:    return "cancelled";
+	case HELD_PARTNER_SAFETY: return "partner_safety";
 	}
 	return "unknown";
 }
