@@ -57,7 +57,10 @@
 	"approve').\n\n" \
 	"Prints 'queued: message ID', 'held: WHAT IS MISSING  (held id ID)' or\n" \
 	"'awaiting a second supervisor: held id ID' and exits 0; exits 1 with\n" \
-	"homewardd's reason when it refuses the step.\n\n" HOME_HELP
+	"homewardd's reason when it refuses the step.  A newer draft of a step\n" \
+	"replaces the partner's older held one ('replaces held document ID').\n" \
+	"An answer to a request the partner sent under its safety exception\n" \
+	"goes on that basis when no consent covers it.\n\n" HOME_HELP
 
 #define CONFIRM_SYNOPSIS \
 	"CODE [--file DOC.json] [--reason TEXT]\n" \

@@ -140,11 +140,8 @@ case_approve(struct daemon *d, const struct case_actor *a,
 	int                     rc;
 
 	memset(res, 0, sizeof(*res));
-	if (!case_may_approve(a)) {
-		snprintf(why, whylen, (a->roles & ROLE_SUPERVISOR) == 0 ?
-		    "only supervisors approve" : "uid %u is homewardd's own account, "
-		    "not a person: it never counts as a supervisor. Approve as your "
-		    "own user, named under [roles]", (unsigned)a->uid);
+	if ((a->roles & ROLE_SUPERVISOR) == 0) {
+		snprintf(why, whylen, "only supervisors approve");
 		return -EACCES;
 	}
 	if ((rc = store_held_get(d->store, held_id, &h)) != 0) {
@@ -155,6 +152,12 @@ case_approve(struct daemon *d, const struct case_actor *a,
 	}
 	if ((rc = store_case_get_id(d->store, h.case_id, &c)) != 0)
 		return rc;
+	if (!case_may_approve(a)) {
+		snprintf(why, whylen, "uid %u is homewardd's own account, not a "
+		    "person: it never counts as a supervisor. Approve as your own "
+		    "user, named under [roles]", (unsigned)a->uid);
+		return -EACCES;
+	}
 	memcpy(res->held_id, h.held_id, ENV1_ID_LEN);
 	res->categories = h.categories;
 	if ((p = peers_by_rik(d, h.peer_rik)) != NULL)
