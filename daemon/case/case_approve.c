@@ -152,18 +152,18 @@ case_approve(struct daemon *d, const struct case_actor *a,
 	}
 	if ((rc = store_case_get_id(d->store, h.case_id, &c)) != 0)
 		return rc;
-	if (!case_may_approve(a)) {
-		snprintf(why, whylen, "uid %u is homewardd's own account, not a "
-		    "person: it never counts as a supervisor. Approve as your own "
-		    "user, named under [roles]", (unsigned)a->uid);
-		return -EACCES;
-	}
 	memcpy(res->held_id, h.held_id, ENV1_ID_LEN);
 	res->categories = h.categories;
 	if ((p = peers_by_rik(d, h.peer_rik)) != NULL)
 		snprintf(res->peer, sizeof(res->peer), "%s", p->rec.agency_id);
 	if ((rc = approve_check(a, &h, &c, reason, why, whylen)) != 0)
 		return rc;
+	if (!case_may_approve(a)) {
+		snprintf(why, whylen, "uid %u is homewardd's own account, not a "
+		    "person: it never counts as a supervisor. Approve as your own "
+		    "user, named under [roles]", (unsigned)a->uid);
+		return -EACCES;
+	}
 	if ((rc = store_begin(d->store)) != 0)
 		return rc;
 	rc = h.state == HELD_CONSENT || h.approved_by[0] == '\0' ?
