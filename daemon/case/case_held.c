@@ -301,7 +301,11 @@ held_find(struct daemon *d, const uint8_t held_id[ENV1_ID_LEN],
 {
 	int rc;
 
-	if ((rc = store_held_get(d->store, held_id, h)) != 0) {
+	/* A partner's kept safety exception is no draft of ours. */
+	if ((rc = store_held_get(d->store, held_id, h)) == 0 &&
+	    h->state == HELD_PARTNER_SAFETY)
+		rc = -ENOENT;
+	if (rc != 0) {
 		if (rc == -ENOENT)
 			snprintf(why, whylen, "no held document %s; `homeward held` "
 			    "lists them", log_hex(held_id, ENV1_ID_LEN));
