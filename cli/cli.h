@@ -38,7 +38,8 @@ struct cli_env {
 struct cli_cmd {
 	const char     *group;
 	const char     *sub;
-	int             is_default;
+	int             is_default;     /* 1: the group's default; 2: also
+	                                   when the next word is an argument */
 	int           (*run)(const struct cli_cmd *, const struct cli_env *,
 	                    int argc, char **argv);
 	/* The step commands of the referral procedure share one handler
@@ -214,6 +215,8 @@ int cmd_consent_withdraw(const struct cli_cmd *, const struct cli_env *, int, ch
 int cmd_step(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_held(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_approve(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_held_show(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_held_cancel(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_worklist(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_alerts_list(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_alerts_ack(const struct cli_cmd *, const struct cli_env *, int, char **);

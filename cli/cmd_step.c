@@ -568,16 +568,27 @@ step_output(const struct cli_answer *ans, const struct step_args *a)
 	const Homeward__Control__Result *res = ans->last->result;
 	const Homeward__Control__Response *r;
 	const Homeward__Control__StepResult *sr;
-	int ok, refused;
+	char id[CLI_ID_BUFLEN];
+	int ok, refused, partner;
 	json_t *j;
 
 	r = cli_answer_find(ans, HOMEWARD__CONTROL__RESPONSE__KIND_STEP);
 	sr = r != NULL ? r->step : NULL;
+	/* The older held draft this one replaced, and a basis other than a
+	 * consent, said by homewardd. */
+	r = cli_answer_find(ans, HOMEWARD__CONTROL__RESPONSE__KIND_HELD);
+	partner = strstr(res->message, "under the partner's safety exception") !=
+	    NULL;
 	ok = res->code == HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK;
 	refused = !ok || (sr != NULL && strcmp(sr->state, "refused") == 0);
 	if (a->json) {
 		j = sr != NULL ? cli_step_json(sr) : json_pack("{s:s}", "state",
 		    refused ? "refused" : "accepted");
+		if (j != NULL && r != NULL)
+			json_object_set_new(j, "replaces", cli_json_hex(r->held->held_id));
+		if (j != NULL && partner)
+			json_object_set_new(j, "basis", json_string("partner safety "
+			    "exception"));
 		if (j != NULL && refused) {
 			json_object_set_new(j, "result", json_string(
 			    control_result_name(res->code)));
@@ -587,6 +598,12 @@ step_output(const struct cli_answer *ans, const struct step_args *a)
 			return CLI_EXIT_FAIL;
 	} else if (sr != NULL) {
 		cli_step_print(sr);
+		if (partner)
+			printf("sent under the partner's safety exception: no consent "
+			    "covers it\n");
+		if (r != NULL)
+			printf("replaces held document %s (cancelled)\n",
+			    cli_hex(r->held->held_id, id));
 	} else if (ok) {
 		printf("accepted by homewardd (see 'homeward case show %s')\n",
 		    a->code);

@@ -97,6 +97,7 @@ static void
 approve_print(const struct cli_answer *ans, const char *idhex)
 {
 	const Homeward__Control__Response *h, *s;
+	const char *hint;
 	char id[CLI_ID_BUFLEN];
 
 	h = cli_answer_find(ans, HOMEWARD__CONTROL__RESPONSE__KIND_HELD);
@@ -112,6 +113,10 @@ approve_print(const struct cli_answer *ans, const char *idhex)
 		printf("approved: held id %s%s%s\n", idhex, h != NULL ? " is " : "",
 		    h != NULL ? h->held->state : "");
 	}
+	/* An approval given without reading the document: homewardd says
+	 * how to read it. */
+	if ((hint = strstr(ans->last->result->message, " (you approved")) != NULL)
+		printf("%.*s\n", (int)strlen(hint + 2) - 1, hint + 2);
 }
 
 int

@@ -57,7 +57,10 @@
 	"approve').\n\n" \
 	"Prints 'queued: message ID', 'held: WHAT IS MISSING  (held id ID)' or\n" \
 	"'awaiting a second supervisor: held id ID' and exits 0; exits 1 with\n" \
-	"homewardd's reason when it refuses the step.\n\n" HOME_HELP
+	"homewardd's reason when it refuses the step.  A newer draft of a step\n" \
+	"replaces the partner's older held one ('replaces held document ID').\n" \
+	"An answer to a request the partner sent under its safety exception\n" \
+	"goes on that basis when no consent covers it.\n\n" HOME_HELP
 
 #define CONFIRM_SYNOPSIS \
 	"CODE [--file DOC.json] [--reason TEXT]\n" \
@@ -310,20 +313,38 @@ static const struct cli_cmd commands[] = {
 	  "CODE --file DOC.json" STEP_SYNOPSIS,
 	  "Sends a FollowUpReport: the reintegration status and a report, with\n"
 	  "the person's privacy in mind.\n\n" DOC_HELP "\n" STEP_HELP },
-	{ "held", NULL, 0, cmd_held, 0, 0,
+	{ "held", "list", 2, cmd_held, 0, 0,
 	  "list messages held for consent or for approval",
 	  "[CODE] [--home AGENCY] [--json]",
 	  "Every held message, or those of case CODE: what it is, for whom, what\n"
 	  "is missing for it to go, and who approved it under the safety\n"
 	  "exception.  A message held for consent goes by itself once a consent\n"
-	  "covers it ('homeward consent record').\n" },
+	  "covers it ('homeward consent record').  A newer draft of the same step\n"
+	  "to the same partner replaces the older one, which is cancelled.\n" },
+	{ "held", "show", 0, cmd_held_show, 0, 0,
+	  "read a held message: the document, the reasons",
+	  "HELD_ID [--json]",
+	  "The held document as JSON (as 'homeward document show' prints it),\n"
+	  "its state, partner and what is missing; under the safety exception\n"
+	  "its reason and each approval with its reason.  For caseworkers and\n"
+	  "supervisors only; homewardd records the read.  Supervisors read it\n"
+	  "before they approve.\n" },
+	{ "held", "cancel", 0, cmd_held_cancel, 0, 0,
+	  "cancel a held message: it will never be sent",
+	  "HELD_ID [--reason TEXT] [--json]",
+	  "The held message is cancelled and leaves the worklist.  The audit log\n"
+	  "records it with a hash of the reason, never its words.\n" },
 	{ "approve", NULL, 0, cmd_approve, 0, 0,
 	  "approve a message held under the safety exception",
 	  "HELD_ID --reason TEXT [--json]",
 	  "A message sent with --safety-reason goes without consent only after\n"
-	  "two different supervisors approve it, each with a reason.  The first\n"
-	  "approval is recorded; the second releases it.  The partner agency sees\n"
-	  "that it was sent so.  HELD_ID is 32 hex digits ('homeward held').\n" },
+	  "two different supervisors approve it, each with a reason: read it\n"
+	  "first with 'homeward held show HELD_ID'.  The first approval is\n"
+	  "recorded; the second releases it.  The reasons are kept encrypted\n"
+	  "with the case ('held show'); the audit log keeps their hash.  The\n"
+	  "partner agency sees that it was sent so.  homewardd's own account\n"
+	  "never counts as a supervisor.  HELD_ID is 32 hex digits ('homeward\n"
+	  "held').\n" },
 	{ "worklist", NULL, 0, cmd_worklist, 0, 0,
 	  "show what is waiting for an operator",
 	  "[--json]",
@@ -439,7 +460,7 @@ dispatch(const struct cli_env *env, int argc, char **argv)
 		if (c->is_default)
 			def = c;
 	}
-	if (def != NULL && (sub == NULL || sub[0] == '-'))
+	if (def != NULL && (sub == NULL || sub[0] == '-' || def->is_default == 2))
 		return def->run(def, env, argc, argv);
 	if (known && sub == NULL)
 		cli_warnx("%s: which one? (see 'homeward %s --help')", group, group);

@@ -282,7 +282,7 @@ cli_held_json(const Homeward__Control__HeldInfo *h)
 	char tb[16];
 
 	return json_pack("{s:o, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:s, "
-	    "s:o, s:o, s:o}",
+	    "s:o, s:o, s:o, s:o}",
 	    "held_id", cli_json_hex(h->held_id),
 	    "case_code", h->case_code,
 	    "case_home", h->case_home,
@@ -295,7 +295,8 @@ cli_held_json(const Homeward__Control__HeldInfo *h)
 	    "created_by", h->created_by,
 	    "categories", cli_json_mask(h->categories, category_name),
 	    "approved_by", cli_json_str(h->approved_by),
-	    "message_id", cli_json_hex(h->message_id));
+	    "message_id", cli_json_hex(h->message_id),
+	    "replaced_by", cli_json_hex(h->replaced_by));
 }
 
 void
@@ -318,6 +319,9 @@ cli_held_line(const Homeward__Control__HeldInfo *h)
 		    "; needs a second, different supervisor" : "");
 	if (h->message_id.len > 0)
 		printf("    sent as message %s\n", cli_hex(h->message_id, id));
+	if (h->replaced_by.len > 0)
+		printf("    replaced by held message %s\n", cli_hex(h->replaced_by,
+		    id));
 }
 
 /* --- an audit entry --- */

@@ -134,6 +134,11 @@ add_user(struct parse_state *st, const char *name, const char *value)
 	u->uid = pw != NULL ? pw->pw_uid : (uid_t)uid;
 	strcpy(u->name, name);
 	u->roles = roles;
+	if (config_uid_is_daemon(u->uid))
+		log_warnx("%s: [roles] names %s, homewardd's own account: it "
+		    "is not a person and never counts as a supervisor (it cannot "
+		    "approve the safety exception); name the operators' own users",
+		    st->cfg->path, name);
 	return 0;
 }
 
@@ -551,6 +556,12 @@ config_roles(const struct config *cfg, uid_t uid)
 		if (cfg->users[i].uid == uid)
 			roles |= cfg->users[i].roles;
 	return roles;
+}
+
+int
+config_uid_is_daemon(uid_t uid)
+{
+	return uid == geteuid();
 }
 
 void

@@ -122,8 +122,12 @@ struct config {
 int config_load(const char *path, struct config *out, char err[CONFIG_ERR_LEN]);
 void config_free(struct config *);      /* NULL ok */
 
-/* Roles of a Unix user; the daemon's own uid holds every role. */
+/* Roles of a Unix user; the daemon's own uid holds every role, to run
+ * the daemon, but is not a person: it never counts as a supervisor of
+ * the safety exception (config_uid_is_daemon), and a [roles] line naming
+ * it is warned about when the file is read. */
 unsigned config_roles(const struct config *, uid_t uid);
+int config_uid_is_daemon(uid_t uid);
 /* The operator's name for audit records and approvals: the [roles] name,
  * else the account's, else "uid N". */
 void config_user_name(const struct config *, uid_t uid, char *buf, size_t len);

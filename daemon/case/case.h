@@ -76,6 +76,13 @@ struct case_step_result {
 	char            missing[STORE_MISSING_LEN];
 	uint32_t        categories;
 	char            peer[STORE_NAME_LEN];
+	/* Held or queued: the older held draft of the same step to the
+	 * same partner it replaced (cancelled), if any. */
+	int             has_replaced;
+	uint8_t         replaced[ENV1_ID_LEN];
+	/* Queued at the origin with no consent: under the safety exception
+	 * the partner's request came with. */
+	int             partner_safety;
 };
 
 /* A case code: 1-48 of letters, digits, '-', '_', '.', '/'. */
@@ -167,6 +174,33 @@ int case_record_outcome(struct daemon *, const struct case_actor *,
  * an outcome recorded by a supervisor (the safety hold of PROTOCOL.md
  * 21.5). */
 int case_safety_hold(const struct store_case_thread *);
+
+/* case_held.c: a held document as `held show` shows it, after the read
+ * is audited: the row, its case, the document (header: the case code)
+ * and the reasons, in secret memory; case_held_view_free frees them. */
+struct case_held_view {
+	struct store_held       h;
+	struct store_case       c;
+	uint8_t                *body;
+	size_t                  len;
+	char                   *safety;                 /* NULL: none */
+	char                   *first_reason;
+	char                   *second_reason;
+	char                    second_by[STORE_NAME_LEN];
+};
+int case_held_show(struct daemon *, const struct case_actor *,
+    const uint8_t held_id[ENV1_ID_LEN], struct case_held_view *, char *why,
+    size_t whylen);
+void case_held_view_free(struct case_held_view *);
+/* Whether actor (NULL: anyone) read the held document (`held show`),
+ * from the case's audit trail. */
+int case_held_was_read(struct daemon *, const struct store_case *,
+    const uint8_t held_id[ENV1_ID_LEN], const char *actor, int *was_read);
+/* Cancel one held document (caseworkers and supervisors); reason may be
+ * NULL: the audit log keeps only its hash. */
+int case_held_cancel(struct daemon *, const struct case_actor *,
+    const uint8_t held_id[ENV1_ID_LEN], const char *reason, char *why,
+    size_t whylen);
 
 /* case_recv.c, case_tick.c, case_alert.c: called through deliver_events */
 /* A document became current in its thread (in order). */

@@ -22,6 +22,33 @@ int case_held_list(struct daemon *, const uint8_t case_id[ENV1_ID_LEN], int stat
 int case_cancel_held(struct daemon *, const struct store_case *, const char *actor,
     const char *why);
 
+/* a may approve the safety exception: a supervisor, and not homewardd's
+ * own uid (case_approve.c). */
+int case_may_approve(const struct case_actor *);
+/* At the origin: keep the SafetyException a partner's request for
+ * assistance came under (open transaction; nothing for other documents),
+ * and find it again for an answer of msg_type to p no consent covers
+ * (*out NULL when there is none; free with pbwipe_allocator). */
+int case_keep_received_safety(struct daemon *, const struct peer *,
+    uint16_t msg_type, const Homeward__Referral__CaseHeader *,
+    const struct store_case *);
+int case_partner_safety(struct daemon *, const struct store_case *,
+    const struct peer *, uint16_t msg_type,
+    Homeward__Referral__SafetyException **out);
+/* The first 8 bytes of a reason's SHA-256 in hex, all the audit log keeps
+ * of an approval's or a cancellation's reason: audit rows outlive the
+ * case's erasure and must hold no personal data. */
+#define CASE_REASON_TAG_LEN     17
+void case_reason_tag(const char *reason, char out[CASE_REASON_TAG_LEN]);
+/* A newer draft (newer: held, or queued) of msg_type to peer_rik cancels
+ * the case's older live held drafts of that step as replaced by it, each
+ * audited; res (may be NULL) learns the one it replaced.  In the open
+ * transaction. */
+int case_held_supersede(struct daemon *, const struct store_case *,
+    const uint8_t peer_rik[ENV1_KEY_LEN], uint16_t msg_type,
+    const struct case_step_result *newer, const char *actor,
+    struct case_step_result *res);
+
 /* "departure notification (final)": the step as the timeline says it. */
 const char *case_step_label(uint16_t msg_type, const ProtobufCMessage *doc);
 

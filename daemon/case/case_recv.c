@@ -264,6 +264,8 @@ recv_react(struct daemon *d, struct peer *p, const struct store_in *row,
 		    row->thread_id, c->code, detail)) != 0)
 			return rc;
 	}
+	if ((rc = case_keep_received_safety(d, p, row->msg_type, hdr, c)) != 0)
+		return rc;
 	switch (row->msg_type) {
 	case ENV1_MSG_CONSENT_WITHDRAWAL:
 		return case_partner_withdrew(d, p, c, ct, row, (const void *)doc);

@@ -193,6 +193,7 @@ struct step {
 	uint8_t                                *scope_raw;
 	size_t                                  scope_len;
 	char                                  **saved_waive;
+	Homeward__Referral__SafetyException    *psafety;  /* the partner's */
 };
 
 /* What can be said before the document is opened. */
@@ -304,6 +305,7 @@ step_hold(struct daemon *d, const struct case_step_request *rq, struct step *s,
 	Homeward__Referral__CaseHeader  hdr = HOMEWARD__REFERRAL__CASE_HEADER__INIT;
 	const struct case_actor        *a = rq->actor;
 	struct store_held               h;
+	char                            detail[STORE_MISSING_LEN + 48];
 	uint8_t                        *body = NULL;
 	size_t                          body_len = 0;
 	int                             rc = 0;
@@ -329,7 +331,7 @@ step_hold(struct daemon *d, const struct case_step_request *rq, struct step *s,
 		snprintf(h.missing, sizeof(h.missing), "safety exception: "
 		    "two different supervisors must approve (`homeward "
 		    "approve`)");
-		if (a->roles & ROLE_SUPERVISOR)
+		if (case_may_approve(a))
 			snprintf(h.approved_by, sizeof(h.approved_by), "%s", a->name);
 	} else {
 		h.state = HELD_CONSENT;
@@ -339,11 +341,15 @@ step_hold(struct daemon *d, const struct case_step_request *rq, struct step *s,
 	if (rc == 0)
 		rc = store_held_insert(d->store, &h, body, body_len,
 		    h.state == HELD_APPROVAL ? rq->safety_reason : NULL);
+	if (rc == 0 && h.approved_by[0] != '\0')      /* the first approval's */
+		rc = store_held_set_reason(d->store, &h, 1, rq->safety_reason);
+	snprintf(detail, sizeof(detail), "held %s: %s", log_hex(h.held_id,
+	    ENV1_ID_LEN), h.state == HELD_APPROVAL ? "for the safety exception" :
+	    h.missing);
 	if (rc == 0)
 		rc = audit_append(d->store, a->name, h.state == HELD_APPROVAL ?
-		    AUDIT_HOLD_APPROVAL : AUDIT_HOLD, rq->c->code, NULL,
-		    h.state == HELD_APPROVAL ? "held for the safety exception" :
-		    h.missing, clock_now());
+		    AUDIT_HOLD_APPROVAL : AUDIT_HOLD, rq->c->code, NULL, detail,
+		    clock_now());
 	memcpy(res->held_id, h.held_id, ENV1_ID_LEN);
 	res->state = h.state == HELD_APPROVAL ? CASE_STEP_APPROVAL : CASE_STEP_HELD;
 	secret_free(body);
@@ -365,12 +371,16 @@ step_commit(struct daemon *d, const struct case_step_request *rq, struct step *s
 		store_rollback(d->store);
 		return rc;
 	}
-	if (s->v.covered) {
+	if (s->v.covered || s->psafety != NULL) {
 		rc = case_queue_doc(d, rq->c, s->p, &s->ct, s->is_new, rq->msg_type,
-		    s->doc, s->scope, NULL, rq->actor->name, res->message_id);
+		    s->doc, s->scope, s->psafety, rq->actor->name, res->message_id);
 		res->state = CASE_STEP_QUEUED;
+		res->partner_safety = s->psafety != NULL;
 	} else
 		rc = step_hold(d, rq, s, res);
+	if (rc == 0)            /* the newest draft replaces older held ones */
+		rc = case_held_supersede(d, rq->c, s->p->rec.rik, rq->msg_type, res,
+		    rq->actor->name, res);
 	if (rc != 0) {
 		store_rollback(d->store);
 		return rc;
@@ -396,6 +406,9 @@ step_free(const struct case_step_request *rq, struct step *s)
 		homeward__referral__consent_scope__free_unpacked(s->scope,
 		    &pbwipe_allocator);
 	secret_free(s->scope_raw);
+	if (s->psafety != NULL)
+		homeward__referral__safety_exception__free_unpacked(s->psafety,
+		    &pbwipe_allocator);
 	case_doc_free(s->doc);
 }
 
@@ -416,6 +429,10 @@ case_step_send(struct daemon *d, const struct case_step_request *rq,
 		goto out;
 	if ((rc = case_gate(d, rq->c, s.p, rq->msg_type, res->categories, &s.v,
 	    res->missing, sizeof(res->missing), &s.scope_raw, &s.scope_len)) != 0)
+		goto out;
+	/* No consent: an answer may go under the partner's safety exception. */
+	if (!s.v.covered && (rc = case_partner_safety(d, rq->c, s.p, rq->msg_type,
+	    &s.psafety)) != 0)
 		goto out;
 	if (s.v.covered && (s.scope = homeward__referral__consent_scope__unpack(
 	    &pbwipe_allocator, s.scope_len, s.scope_raw)) == NULL) {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "daemon/store/audit.h"
 #include "daemon/ctl/ctl_int.h"
@@ -60,6 +61,17 @@ ctl_alert_list(const struct ctl_call *call, const Request *rq)
 		control_result(cl, R(OK), "ok");
 }
 
+static int
+alert_find_cb(const struct store_alert *al, void *arg)
+{
+	struct store_alert *want = arg;
+
+	if (al->id != want->id)
+		return 0;
+	*want = *al;
+	return 1;
+}
+
 void
 ctl_alert_ack(const struct ctl_call *call, const Request *rq)
 {
@@ -67,12 +79,25 @@ ctl_alert_ack(const struct ctl_call *call, const Request *rq)
 	struct daemon          *d = call->d;
 	const struct case_actor *a = &call->actor;
 	const Homeward__Control__AlertAck *req = rq->alert_ack;
-	int rc;
+	struct store_alert      al;
+	char                    detail[96];
+	int                     rc;
 
 	if (req->id == 0 || req->id > INT64_MAX) {
 		control_result(cl, R(USAGE), "name the alert by its number");
 		return;
 	}
+	/* Which alert was acknowledged, for the audit entry: its number and
+	 * kind (ids and codes only, as every audit detail). */
+	memset(&al, 0, sizeof(al));
+	al.id = (int64_t)req->id;
+	if ((rc = store_alert_each(d->store, 0, INT32_MAX, alert_find_cb,
+	    &al)) != 0) {
+		ctl_store_result(cl, rc, "alert ack");
+		return;
+	}
+	snprintf(detail, sizeof(detail), "alert %llu (%s) acknowledged",
+	    (unsigned long long)req->id, al.kind[0] != '\0' ? al.kind : "unknown");
 	rc = store_alert_ack(d->store, (int64_t)req->id, a->name, clock_now());
 	if (rc == -ENOENT) {
 		control_result(cl, R(NOT_FOUND), "no unacknowledged alert %llu; "
@@ -80,8 +105,8 @@ ctl_alert_ack(const struct ctl_call *call, const Request *rq)
 		return;
 	}
 	if (rc == 0)
-		rc = audit_append(d->store, a->name, AUDIT_ALERT_ACK, "", NULL,
-		    "alert acknowledged", clock_now());
+		rc = audit_append(d->store, a->name, AUDIT_ALERT_ACK, al.case_code,
+		    al.has_message ? al.message_id : NULL, detail, clock_now());
 	if (rc != 0) {
 		ctl_store_result(cl, rc, "alert ack");
 		return;

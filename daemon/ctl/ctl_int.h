@@ -82,6 +82,10 @@ int ctl_message_body(struct daemon *, const struct store_out *m,
  * 0, -EPIPE when the client is gone, or a store error. */
 int ctl_send_consent(struct control_client *, struct daemon *,
     const struct store_consent *, unsigned released, int with_scope);
+/* A held document; shown: what `held show` adds (fields 20 and up), or
+ * NULL.  0, or -EPIPE when the client is gone. */
+int ctl_send_held(struct control_client *, struct daemon *,
+    const struct store_held *, const Homeward__Control__HeldInfo *shown);
 /* store_held_each callbacks: arg is a struct ctl_walk. */
 int ctl_held_send_cb(const struct store_held *, void *arg);
 /* audit_list callback: arg is the struct control_client. */
@@ -102,7 +106,8 @@ ctl_handler ctl_case_outcome;
 /* ctl_consent.c: consent */
 ctl_handler ctl_consent_record, ctl_consent_list, ctl_consent_withdraw;
 /* ctl_step.c: the procedure's documents: steps, held, approvals */
-ctl_handler ctl_step_send, ctl_held_list, ctl_approve, ctl_document_show;
+ctl_handler ctl_step_send, ctl_held_list, ctl_held_show, ctl_held_cancel,
+    ctl_approve, ctl_document_show;
 /* ctl_alert.c: alerts, the audit log, the worklist */
 ctl_handler ctl_alert_list, ctl_alert_ack, ctl_audit_verify, ctl_audit_list,
     ctl_worklist;

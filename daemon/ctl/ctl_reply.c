@@ -43,13 +43,17 @@ ctl_send_consent(struct control_client *cl, struct daemon *d,
 	return rc;
 }
 
-static int
-send_held(struct control_client *cl, struct daemon *d, const struct store_held *h)
+int
+ctl_send_held(struct control_client *cl, struct daemon *d,
+    const struct store_held *h, const Homeward__Control__HeldInfo *shown)
 {
 	static const uint8_t            zero[ENV1_ID_LEN];
 	Response                        r = HOMEWARD__CONTROL__RESPONSE__INIT;
 	Homeward__Control__HeldInfo     hi = HOMEWARD__CONTROL__HELD_INFO__INIT;
 	struct store_case               c;
+
+	if (shown != NULL)
+		hi = *shown;
 
 	if (store_case_get_id(d->store, h->case_id, &c) != 0)
 		memset(&c, 0, sizeof(c));
@@ -69,6 +73,10 @@ send_held(struct control_client *cl, struct daemon *d, const struct store_held *
 		hi.message_id.data = (uint8_t *)h->message_id;
 		hi.message_id.len = ENV1_ID_LEN;
 	}
+	if (memcmp(h->replaced_by, zero, ENV1_ID_LEN) != 0) {
+		hi.replaced_by.data = (uint8_t *)h->replaced_by;
+		hi.replaced_by.len = ENV1_ID_LEN;
+	}
 	r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_HELD;
 	r.held = &hi;
 	return control_send(cl, &r) != 0 ? -EPIPE : 0;
@@ -79,7 +87,7 @@ ctl_held_send_cb(const struct store_held *h, void *arg)
 {
 	struct ctl_walk *w = arg;
 
-	return (w->rc = send_held(w->cl, w->d, h)) != 0 ? -1 : 0;
+	return (w->rc = ctl_send_held(w->cl, w->d, h, NULL)) != 0 ? -1 : 0;
 }
 
 static int

@@ -49,6 +49,7 @@ ctl_step_send(const struct ctl_call *call, const Request *rq)
 	const Homeward__Control__StepSend *req = rq->step_send;
 	struct case_step_result res;
 	struct store_case       c;
+	struct store_held       h;
 	char                    why[CASE_WHY_LEN] = "";
 	int                     rc;
 
@@ -70,7 +71,14 @@ ctl_step_send(const struct ctl_call *call, const Request *rq)
 		return;
 	}
 	send_step(cl, &res, (uint16_t)req->msg_type);
-	if (res.state == CASE_STEP_QUEUED)
+	/* The older draft this one replaced, cancelled: the CLI says so. */
+	if (res.has_replaced && store_held_get(d->store, res.replaced, &h) == 0 &&
+	    ctl_send_held(cl, d, &h, NULL) != 0)
+		return;
+	if (res.state == CASE_STEP_QUEUED && res.partner_safety)
+		control_result(cl, R(OK), "queued for %s under the partner's safety "
+		    "exception: no consent covers it", res.peer);
+	else if (res.state == CASE_STEP_QUEUED)
 		control_result(cl, R(OK), "queued for %s", res.peer);
 	else if (res.state == CASE_STEP_HELD)
 		control_result(cl, R(OK), "held: %s", res.missing);
@@ -106,6 +114,66 @@ ctl_held_list(const struct ctl_call *call, const Request *rq)
 }
 
 void
+ctl_held_show(const struct ctl_call *call, const Request *rq)
+{
+	struct control_client          *cl = call->c;
+	struct daemon                  *d = call->d;
+	const Homeward__Control__HeldShow *req = rq->held_show;
+	Homeward__Control__HeldInfo     hi = HOMEWARD__CONTROL__HELD_INFO__INIT;
+	struct case_held_view           v;
+	char                            why[CASE_WHY_LEN] = "";
+	int                             rc;
+
+	if (req->held_id.len != ENV1_ID_LEN) {
+		control_result(cl, R(USAGE), "a held id is 32 hexadecimal digits");
+		return;
+	}
+	if ((rc = case_held_show(d, &call->actor, req->held_id.data, &v, why,
+	    sizeof(why))) != 0) {
+		ctl_case_result(cl, rc, why, "held show");
+		return;
+	}
+	audit_anchor_sync(d->store);
+	hi.document.data = v.body;
+	hi.document.len = v.len;
+	hi.safety_reason = v.safety != NULL ? v.safety : "";
+	hi.first_reason = v.first_reason != NULL ? v.first_reason : "";
+	hi.second_reason = v.second_reason != NULL ? v.second_reason : "";
+	hi.second_approved_by = v.second_by;
+	hi.case_state = (char *)store_case_state_name(v.c.state);
+	rc = ctl_send_held(cl, d, &v.h, &hi);
+	case_held_view_free(&v);
+	if (rc == 0)
+		control_result(cl, R(OK), "ok");
+}
+
+void
+ctl_held_cancel(const struct ctl_call *call, const Request *rq)
+{
+	struct control_client  *cl = call->c;
+	struct daemon          *d = call->d;
+	const Homeward__Control__HeldCancel *req = rq->held_cancel;
+	struct store_held       h;
+	char                    why[CASE_WHY_LEN] = "";
+	int                     rc;
+
+	if (req->held_id.len != ENV1_ID_LEN) {
+		control_result(cl, R(USAGE), "a held id is 32 hexadecimal digits");
+		return;
+	}
+	if ((rc = case_held_cancel(d, &call->actor, req->held_id.data, req->reason,
+	    why, sizeof(why))) != 0) {
+		ctl_case_result(cl, rc, why, "held cancel");
+		return;
+	}
+	if (store_held_get(d->store, req->held_id.data, &h) == 0 &&
+	    ctl_send_held(cl, d, &h, NULL) != 0)
+		return;
+	control_result(cl, R(OK), "held document %s cancelled: it will not be "
+	    "sent", log_hex(req->held_id.data, ENV1_ID_LEN));
+}
+
+void
 ctl_approve(const struct ctl_call *call, const Request *rq)
 {
 	struct control_client  *cl = call->c;
@@ -114,8 +182,9 @@ ctl_approve(const struct ctl_call *call, const Request *rq)
 	const Homeward__Control__Approve *req = rq->approve;
 	struct case_step_result res;
 	struct store_held       h;
-	char                    why[CASE_WHY_LEN] = "";
-	int                     rc;
+	struct store_case       c;
+	char                    why[CASE_WHY_LEN] = "", hint[128];
+	int                     rc, read = 0;
 
 	if (req->held_id.len != ENV1_ID_LEN) {
 		control_result(cl, R(USAGE), "a held id is 32 hexadecimal digits");
@@ -129,12 +198,20 @@ ctl_approve(const struct ctl_call *call, const Request *rq)
 	if (store_held_get(d->store, req->held_id.data, &h) != 0)
 		h.msg_type = 0;
 	send_step(cl, &res, h.msg_type);
+	/* Approving blind is allowed, but said: the read is what counts. */
+	if (store_case_get_id(d->store, h.case_id, &c) != 0 ||
+	    case_held_was_read(d, &c, h.held_id, a->name, &read) != 0 || read)
+		hint[0] = '\0';
+	else
+		snprintf(hint, sizeof(hint), " (you approved without reading it: "
+		    "`homeward held show %s` shows the document and the reason)",
+		    log_hex(h.held_id, ENV1_ID_LEN));
 	if (res.state == CASE_STEP_QUEUED)
 		control_result(cl, R(OK), "second approval: sent under the safety "
-		    "exception");
+		    "exception%s", hint);
 	else
 		control_result(cl, R(OK), "first approval recorded; a second, "
-		    "different supervisor must approve");
+		    "different supervisor must approve%s", hint);
 }
 
 /* Documents of a withdrawn thread or a restricted case are no longer

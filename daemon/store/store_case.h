@@ -178,6 +178,9 @@ enum store_held_state {
 	HELD_APPROVAL = 2,              /* safety exception: a second supervisor */
 	HELD_RELEASED = 3,
 	HELD_CANCELLED = 4,             /* consent withdrawn, or the case closed */
+	HELD_PARTNER_SAFETY = 5,        /* not a draft: the SafetyException a
+	                                   partner's request came under (body),
+	                                   the basis of our answers to it */
 };
 
 const char *store_held_state_name(int state);
@@ -195,6 +198,8 @@ struct store_held {
 	char            approved_by[STORE_NAME_LEN];    /* safety exception: first */
 	uint64_t        released_at;
 	uint8_t         message_id[ENV1_ID_LEN];        /* once released */
+	uint8_t         replaced_by[ENV1_ID_LEN];       /* cancelled for a newer
+	                                                   draft; zero: not */
 };
 
 /* body: the encoded document (header filled), stored encrypted; safety:
@@ -207,12 +212,20 @@ int store_held_get(struct store *, const uint8_t held_id[ENV1_ID_LEN],
  * none). */
 int store_held_body(struct store *, const struct store_held *, uint8_t **body,
     size_t *len, char **safety);
-/* state, missing, approved_by, released_at, message_id. */
+/* The reasons of the safety exception's first and second approvals,
+ * decrypted (secret_free both; NULL when not given). */
+int store_held_reasons(struct store *, const struct store_held *, char **first,
+    char **second);
+/* state, missing, approved_by, released_at, message_id, replaced_by. */
 int store_held_update(struct store *, const struct store_held *);
 /* The safety exception's reason, for a document a supervisor moves from
  * HELD_CONSENT to HELD_APPROVAL. */
 int store_held_set_safety(struct store *, const struct store_held *,
     const char *safety);
+/* An approval's reason (which: 1 first, 2 second), under the case key:
+ * it is about the person.  -ENOENT when there is no such row. */
+int store_held_set_reason(struct store *, const struct store_held *, int which,
+    const char *reason);
 typedef int (*store_held_cb)(const struct store_held *, void *arg);
 /* case_id NULL: all cases; state 0: held and approval only. Oldest first. */
 int store_held_each(struct store *, const uint8_t *case_id, int state,

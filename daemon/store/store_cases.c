@@ -258,7 +258,8 @@ store_case_unacked(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
 static const char sql_case_thread_ids[] =
     "SELECT thread_id FROM case_threads WHERE case_id = ?";
 static const char sql_erase_held[] =
-    "UPDATE held SET body = NULL, safety = NULL, "
+    "UPDATE held SET body = NULL, safety = NULL, first_reason = NULL, "
+    "second_reason = NULL, "
     "state = CASE WHEN state IN (1, 2) THEN 4 ELSE state END WHERE case_id = ?";
 static const char sql_erase_consents[] =
     "UPDATE consents SET scope = NULL WHERE case_id = ?";

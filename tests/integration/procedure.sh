@@ -29,6 +29,7 @@ trap 'exit 1' INT TERM HUP
 # Operators other than the daemon's own uid (which holds every role).
 AUDITOR=2901
 SUPERVISOR2=2902
+SUPERVISOR1=2903
 CANARY="Zyxqwv Canarybird"
 IN=$T/input                     # documents we write: not the daemons' files
 mkdir -p "$IN"
@@ -48,6 +49,7 @@ retention_ms = 1500
 alert_command = $T/alert.sh
 [roles]
 $AUDITOR = auditor
+$SUPERVISOR1 = supervisor
 $SUPERVISOR2 = supervisor"
 
 step "three agencies: ci-abidjan refers, ml-bamako and sn-dakar receive"
@@ -261,7 +263,14 @@ hw $DEST request send CI-0003 --to $ORIG --file "$IN/empty.json" \
     --safety-reason "synthetic imminent threat" --json >"$T/out" || fail "safety: $(cat "$T/out")"
 [ "$(jq -r .state "$T/out")" = approval ] || fail "not awaiting approval: $(cat "$T/out")"
 held=$(jq -r .held_id "$T/out")
-if hw $DEST approve "$held" --reason "synthetic: concur" >"$T/out" 2>&1; then fail "the same supervisor approved twice"; fi
+# homewardd's own uid is not a person: it never counts as a supervisor.
+if hw $DEST approve "$held" --reason "synthetic: concur" >"$T/out" 2>&1; then fail "the daemon's uid approved"; fi
+grep -q "homewardd's own account" "$T/out" || fail "unclear: $(cat "$T/out")"
+as $SUPERVISOR1 "$HWCLI" -s "$T/$DEST.sock" approve "$held" --reason "synthetic: concur" >"$T/out" 2>&1 ||
+    fail "first approval: $(cat "$T/out")"
+if as $SUPERVISOR1 "$HWCLI" -s "$T/$DEST.sock" approve "$held" --reason "synthetic: concur" >"$T/out" 2>&1; then
+	fail "the same supervisor approved twice"
+fi
 grep -q "second, different supervisor" "$T/out" || fail "unclear: $(cat "$T/out")"
 if as $AUDITOR "$HWCLI" -s "$T/$DEST.sock" approve "$held" --reason "synthetic: concur" >"$T/out" 2>&1; then
 	fail "an auditor approved"

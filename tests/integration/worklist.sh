@@ -149,7 +149,7 @@ json "[.held[] | [.held_id, .state, .case_code]] ==
     [[\"$HELD1\", \"held\", \"TEST-0201\"], [\"$HELD2\", \"approval\", \"TEST-0202\"]]"
 expect 0 hw $DEST held TEST-0202
 prints "$HELD2"
-prints "needs a second, different supervisor"
+prints "two different supervisors must approve"
 if grep -qF "$HELD1" "$T/stdout"; then show; fail "held TEST-0202 lists TEST-0201's"; fi
 work $ORIG
 prints "nothing waiting"

@@ -242,6 +242,66 @@ test_held(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* The approvals' reasons are sealed under the case key and come back
+ * apart; a draft replaced by a newer one names it. */
+static void
+test_held_reasons(void **state)
+{
+	struct ctx             *c = *state;
+	struct store_case       a;
+	struct store_held       h, got;
+	char                   *first, *second, path[128];
+	static const char       secret1[] = "synthetic reason Qwzx first";
+
+	new_case(c, "CI-8", "ci-abidjan", &a);
+	memset(&h, 0, sizeof(h));
+	randombytes_buf(h.held_id, ENV1_ID_LEN);
+	memcpy(h.case_id, a.case_id, ENV1_ID_LEN);
+	memcpy(h.peer_rik, c->peer, ENV1_KEY_LEN);
+	h.msg_type = 1;
+	h.state = HELD_APPROVAL;
+	assert_int_equal(store_held_insert(c->st, &h, (const uint8_t *)"doc", 3,
+	    "threat"), 0);
+	assert_int_equal(store_held_reasons(c->st, &h, &first, &second), 0);
+	assert_null(first);
+	assert_null(second);
+	assert_int_equal(store_held_set_reason(c->st, &h, 1, secret1), 0);
+	assert_int_equal(store_held_reasons(c->st, &h, &first, &second), 0);
+	assert_string_equal(first, secret1);
+	assert_null(second);
+	secret_free(first);
+	assert_int_equal(store_held_set_reason(c->st, &h, 2, "concur"), 0);
+	assert_int_equal(store_held_reasons(c->st, &h, &first, &second), 0);
+	assert_string_equal(first, secret1);
+	assert_string_equal(second, "concur");
+	secret_free(first);
+	secret_free(second);
+	assert_int_equal(store_held_set_reason(c->st, &h, 3, "x"), -EINVAL);
+	/* Not in clear in data.db or its WAL. */
+	snprintf(path, sizeof(path), "%s/data.db", c->dir);
+	assert_false(storefix_file_has(path, secret1, strlen(secret1)));
+	snprintf(path, sizeof(path), "%s/data.db-wal", c->dir);
+	assert_false(storefix_file_has(path, secret1, strlen(secret1)));
+
+	assert_int_equal(store_held_get(c->st, h.held_id, &got), 0);
+	assert_true(sodium_is_zero(got.replaced_by, ENV1_ID_LEN));
+	got.state = HELD_CANCELLED;
+	randombytes_buf(got.replaced_by, ENV1_ID_LEN);
+	assert_int_equal(store_held_update(c->st, &got), 0);
+	assert_int_equal(store_held_get(c->st, h.held_id, &h), 0);
+	assert_memory_equal(h.replaced_by, got.replaced_by, ENV1_ID_LEN);
+	assert_int_equal(h.state, HELD_CANCELLED);
+
+	memset(got.held_id, 0xee, ENV1_ID_LEN);
+	assert_int_equal(store_held_set_reason(c->st, &got, 1, "x"), -ENOENT);
+
+	/* Erasure takes the reasons with the body. */
+	assert_int_equal(store_case_erase(c->st, a.case_id, "test", "withdrawn", 9), 0);
+	assert_int_equal(store_held_reasons(c->st, &h, &first, &second), 0);
+	assert_null(first);
+	assert_null(second);
+}
+
 static void
 wrapped_of(struct ctx *c, const uint8_t id[ENV1_ID_LEN], uint8_t out[ATREST_WRAPPED_LEN])
 {
@@ -354,6 +414,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_consents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_reasons, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_erase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts, setup, teardown),
 	};
