@@ -17,6 +17,7 @@
 #include "daemon/base/log.h"
 #include "daemon/case/case_int.h"
 #include "daemon/core/core.h"
+#include "daemon/rules/required.h"
 #include "daemon/rules/travel.h"
 #include "daemon/store/audit.h"
 #include "keys/secret.h"
@@ -285,6 +286,8 @@ step_check_rules(struct daemon *d, const struct case_step_request *rq,
 			return -EINVAL;
 		}
 		s->saved_waive = dn->rules_waived;
+		if (required_check(rq->msg_type, s->doc, why, whylen) != 0)
+			return -EPERM;
 		return check_travel(d, rq->actor, c, s->p, &s->ct, dn, rq->waive,
 		    rq->nwaive, rq->waiver_reason, why, whylen);
 	}
@@ -292,6 +295,9 @@ step_check_rules(struct daemon *d, const struct case_step_request *rq,
 		snprintf(why, whylen, "travel rules apply to departures only");
 		return -EINVAL;
 	}
+	/* What the document must say (21.7), once its form is right. */
+	if (required_check(rq->msg_type, s->doc, why, whylen) != 0)
+		return -EPERM;
 	return 0;
 }
 

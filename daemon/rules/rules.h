@@ -6,6 +6,7 @@
  *   consent.h   the consent gate: does a consent cover this recipient,
  *               step and every kind of data the document carries
  *   travel.h    seed 004's travel and escort rules for a departure
+ *   required.h  what each document must say before it is sent
  *
  * May call: base/log.h only; no I/O, no SQL, no clock (the caller passes
  * the time).  case/ applies these decisions to the store and the outbox.
@@ -15,6 +16,7 @@
 
 #include "daemon/rules/consent.h"
 #include "daemon/rules/flow.h"
+#include "daemon/rules/required.h"
 #include "daemon/rules/travel.h"
 
 #endif

@@ -119,6 +119,12 @@ wait_for 20 sh -c "[ \"\$($HWCLI -s $T/$ORIG.sock case list --json | jq '.cases 
 step "out-of-order steps are refused, naming the missing step"
 hw $DEST case open CI-0002 --sex male --age 30 >/dev/null
 printf '{}\n' >"$IN/empty.json"
+# req SEX AGE: the file of a request saying what PROTOCOL.md 21.7 asks.
+req() {
+	printf '{ "scenario": "police_or_ngo", "profile": { "sex": "%s", "age": %s }, "needs": ["shelter"] }\n' \
+	    "$1" "$2" >"$IN/req-$1-$2.json"
+	echo "$IN/req-$1-$2.json"
+}
 if hw $DEST reintegration request CI-0002 --to $ORIG --file "$IN/empty.json" >"$T/out" 2>&1; then
 	fail "a reintegration request before any request was accepted"
 fi
@@ -139,14 +145,14 @@ hw $DEST case open CI-0007 --sex male --age 33 >/dev/null
 hw $DEST consent record CI-0007 --to $ORIG --steps all --categories all --method oral \
     --expires $(($(date +%s) * 1000 + 1000)) >/dev/null || fail "consent CI-0007"
 sleep 1.2
-hw $DEST request send CI-0007 --to $ORIG --file "$IN/empty.json" --json >"$T/out" ||
+hw $DEST request send CI-0007 --to $ORIG --file "$(req male 33)" --json >"$T/out" ||
     fail "request CI-0007"
 [ "$(jq -r .state "$T/out")" = held ] || fail "sent under an expired consent"
 jq -r .missing "$T/out" | grep -q expired || fail "missing: $(jq -r .missing "$T/out")"
 hw $DEST case open CI-0008 --sex male --age 33 >/dev/null
 hw $DEST consent record CI-0008 --to $ORIG --steps 2 --categories all --method oral >/dev/null
 hw $DEST consent withdraw CI-0008 >/dev/null || fail "withdraw CI-0008"
-if hw $DEST request send CI-0008 --to $ORIG --file "$IN/empty.json" >"$T/out" 2>&1; then
+if hw $DEST request send CI-0008 --to $ORIG --file "$(req male 33)" >"$T/out" 2>&1; then
 	grep -q held "$T/out" || fail "sent under a withdrawn consent: $(cat "$T/out")"
 fi
 
@@ -259,7 +265,7 @@ grep -q "consent gate" "$T/out" || fail "unclear: $(cat "$T/out")"
 
 step "the safety exception needs two different supervisors"
 hw $DEST case open CI-0003 --sex male --age 25 >/dev/null
-hw $DEST request send CI-0003 --to $ORIG --file "$IN/empty.json" \
+hw $DEST request send CI-0003 --to $ORIG --file "$(req male 25)" \
     --safety-reason "synthetic imminent threat" --json >"$T/out" || fail "safety: $(cat "$T/out")"
 [ "$(jq -r .state "$T/out")" = approval ] || fail "not awaiting approval: $(cat "$T/out")"
 held=$(jq -r .held_id "$T/out")
@@ -285,8 +291,8 @@ step "withdrawal reaches two partners; both confirm; their keys are gone"
 hw $DEST case open CI-0004 --sex female --age 30 >/dev/null
 hw $DEST consent record CI-0004 --to $ORIG,sn-dakar --steps all --categories all \
     --method oral >/dev/null || fail "consent CI-0004"
-hw $DEST request send CI-0004 --to $ORIG --file "$IN/empty.json" >/dev/null || fail "req 1"
-hw $DEST request send CI-0004 --to sn-dakar --file "$IN/empty.json" >/dev/null || fail "req 2"
+hw $DEST request send CI-0004 --to $ORIG --file "$(req female 30)" >/dev/null || fail "req 1"
+hw $DEST request send CI-0004 --to sn-dakar --file "$(req female 30)" >/dev/null || fail "req 2"
 for a in $ORIG sn-dakar; do
 	wait_for 20 sh -c "$HWCLI -s $T/$a.sock case show CI-0004 >/dev/null 2>&1" ||
 	    fail "$a never saw CI-0004"
@@ -321,7 +327,7 @@ hw $DEST case open CI-0005 --sex male --age 40 >/dev/null
 hw $DEST consent record CI-0005 --to $ORIG --steps all --categories all --method oral >/dev/null
 agency_stop $ORIG       # nobody answers
 soon=$(($(date +%s) * 1000 + 1500))
-hw $DEST request send CI-0005 --to $ORIG --file "$IN/empty.json" --reply-by "$soon" \
+hw $DEST request send CI-0005 --to $ORIG --file "$(req male 40)" --reply-by "$soon" \
     >/dev/null || fail "request CI-0005"
 agency_stop $DEST
 sleep 2
@@ -335,9 +341,10 @@ agency_start $ORIG
 step "an arrival not confirmed in time raises an urgent alert"
 hw $DEST case open CI-0006 --sex male --age 40 >/dev/null
 hw $DEST consent record CI-0006 --to $ORIG --steps all --categories all --method oral >/dev/null
-hw $DEST request send CI-0006 --to $ORIG --file "$IN/empty.json" >/dev/null
+hw $DEST request send CI-0006 --to $ORIG --file "$(req male 40)" >/dev/null
 wait_for 20 sh -c "$HWCLI -s $T/$ORIG.sock case show CI-0006 >/dev/null 2>&1" || fail "CI-0006"
-hw $ORIG request accept CI-0006 --met-by-agency ml-bamako >/dev/null || fail "accept CI-0006"
+hw $ORIG request accept CI-0006 --met-by-agency ml-bamako \
+    --met-by-contact "duty officer" >/dev/null || fail "accept CI-0006"
 wait_for 20 sh -c "[ \"\$($HWCLI -s $T/$DEST.sock case show CI-0006 --json | jq -r '.case.threads[0].request')\" = 2 ]" ||
     fail "CI-0006 acceptance"
 now=$(date +%s)

@@ -85,6 +85,10 @@ stepreq() {
 	printf '{"step_send":{"ref":{"code":"%s"},"peer":"%s","msg_type":%s,"document":"%s"}}' \
 	    "$1" "${4:-beta}" "$2" "$3"
 }
+# Documents saying what PROTOCOL.md 21.7 asks (synthetic): a request, a
+# provisional plan.
+REQ='{"scenario":"police_or_ngo","profile":{"sex":"male","age":35},"needs":["shelter"]}'
+PLAN='{"kind":"provisional","legs":[{"mode":"air","from_place":"ABJ","to_place":"BKO","departure":"2030-01-09T06:00:00Z","arrival":"2030-01-09T09:00:00Z"}],"arrival_place":"BKO","met_by":{"agency_id":"beta"}}'
 # consent CODE SCOPEHEX: a ConsentRecord request.
 consentreq() {
 	printf '{"consent_record":{"ref":{"code":"%s"},"scope":"%s"}}' "$1" "$2"
@@ -296,10 +300,11 @@ step "a departure's waivers come with the request, not in the document"
 hw alpha case open RAW-0002 --sex male --age 35 >/dev/null || fail "case open RAW-0002"
 raw ok "consent recorded" alpha "$(consentreq RAW-0002 "$(scope '"method":"oral"')")"
 C1=$(grep '^{"consent"' "$T/out" | jq -r .consent.consent_id)
-raw ok "queued for beta" alpha "$(stepreq RAW-0002 1 "")"
+raw ok "queued for beta" alpha "$(stepreq RAW-0002 1 "$(enc 1 "$REQ")")"
 grep -q '"step":{"state":"queued"' "$T/out" || { show; fail "the request is not queued"; }
 wait_for 30 has_case beta RAW-0002 || fail "beta never saw RAW-0002"
-hw beta request accept RAW-0002 --home alpha --met-by-agency beta >/dev/null ||
+hw beta request accept RAW-0002 --home alpha --met-by-agency beta \
+    --met-by-contact "duty desk" >/dev/null ||
     fail "beta cannot accept RAW-0002"
 accepted() { [ "$(field alpha RAW-0002 '.case.threads[0].request')" = 2 ]; }
 wait_for 30 accepted || fail "alpha never saw RAW-0002 accepted"
@@ -310,7 +315,7 @@ raw usage "waivers are given with --waive and --waiver-reason, not in the docume
     alpha "$(stepreq RAW-0002 5 "$(enc 5 '{"kind":"provisional","waived_by":"someone"}')")"
 raw usage "waiving a travel rule needs a supervisor and a reason (--waiver-reason)" \
     alpha "$(printf '{"step_send":{"ref":{"code":"RAW-0002"},"msg_type":5,"document":"%s","waive_rules":["daytime"]}}' \
-    "$(enc 5 '{"kind":"provisional"}')")"
+    "$(enc 5 "$PLAN")")"
 unchanged alpha RAW-0002 "$T/snap.2"
 
 step "a consent withdrawn while another still names the partner tells it nothing"
@@ -324,7 +329,8 @@ raw ok "1 consent(s) withdrawn; 0 partner agencies told to restrict and erase th
 
 step "a document held for consent is approved only with a reason"
 hw alpha case open RAW-0003 --sex female --age 22 >/dev/null || fail "case open RAW-0003"
-raw ok "held: no consent covers this message for agency beta at step 1 (request for assistance)" alpha "$(stepreq RAW-0003 1 "")"
+raw ok "held: no consent covers profile for agency beta at step 1 (request for assistance)" \
+    alpha "$(stepreq RAW-0003 1 "$(enc 1 "$REQ")")"
 HELD=$(grep '^{"step"' "$T/out" | jq -r .step.held_id)
 snap alpha RAW-0003 "$T/snap.3"
 raw usage "$HELD is held for consent; to send it under the safety exception give the reason (--reason)" \
@@ -376,7 +382,7 @@ no_alert() {
 	    { hw alpha alerts >&2; fail "an alert was raised: $1"; }
 }
 GID=0f0e0d0c0b0a09080706050403020100
-CONSENT='"consent":{"consent_id":"'$GID'","recipients":["alpha"],"steps":[1,2,3,4,5,6,7],"categories":["profile","identity"],"method":"oral"}'
+CONSENT='"consent":{"consent_id":"'$GID'","recipients":["alpha"],"steps":[1,2,3,4,5,6,7],"categories":["profile","identity","travel"],"method":"oral"}'
 SAFETY='"safety":{"reason":"synthetic imminent risk","approved_by":"sup-a","second_approved_by":"sup-b","approved_at":"2026-01-01T00:00:00Z"}'
 
 step "a case starts with a request for assistance carrying a valid case code"
@@ -476,7 +482,7 @@ alerted safety_exception "request for assistance from gamma was sent under the s
 step "alpha answers: under the consent gamma sent, and only in gamma's thread"
 # The consent received with the request covers alpha's answers to gamma
 # (docs/PROTOCOL.md 21.4).
-raw ok "queued for gamma" alpha "$(stepreq G-0001 2 "$(enc 2 '{"decision":"accept","reasons":"synthetic"}')" gamma)"
+raw ok "queued for gamma" alpha "$(stepreq G-0001 2 "$(enc 2 '{"decision":"accept","reasons":"synthetic","meeting_agency":{"agency_id":"alpha","contact":"duty desk"}}')" gamma)"
 grep -q '"step":{"state":"queued"' "$T/out" || { show; fail "the answer is not queued"; }
 [ "$(field alpha G-0001 '.case.threads[0].summary')" = "request accepted" ] ||
     fail "G-0001 after the answer: $(hw alpha case show G-0001)"

@@ -11,7 +11,8 @@
 #   - a case code two agencies use, without --home;
 #   - steps refused before the gate: no partner or two, an unknown,
 #     suspended or removed peer, waivers where they do not belong or by a
-#     caseworker, an unknown travel rule, a plan breaking the rules;
+#     caseworker, an unknown travel rule, a plan that says too little
+#     (PROTOCOL.md 21.7), a plan breaking the rules;
 #   - closed, restricted and erased cases;
 #   - the safety exception: the same supervisor twice, a suspended peer,
 #     a document no longer held, a document the order rules now refuse;
@@ -132,6 +133,18 @@ wait_for 20 peer_connected sn-dakar ci-abidjan || fail "sn-dakar never connected
 DEST=ci-abidjan
 ORIG=ml-bamako
 printf '{}\n' >"$IN/empty.json"
+# A request saying what PROTOCOL.md 21.7 asks, and a plan saying it too
+# that arrives at night.
+printf '{ "scenario": "police_or_ngo", "profile": { "sex": "male", "age": 30 }, "needs": ["shelter"] }\n' \
+    >"$IN/req.json"
+cat >"$IN/night.json" <<EOF
+{ "legs": [ { "mode": "air", "from_place": "ABJ", "from_zone": "Africa/Abidjan",
+              "to_place": "BKO", "to_zone": "Africa/Bamako",
+              "departure": "$(date -u -d "next wednesday + 7 days 20:00" +%Y-%m-%dT%H:%M:%SZ)",
+              "arrival": "$(date -u -d "next wednesday + 7 days 23:00" +%Y-%m-%dT%H:%M:%SZ)" } ],
+  "arrival_place": "BKO", "arrival_zone": "Africa/Bamako",
+  "met_by": { "agency_id": "ml-bamako", "contact": "duty officer" } }
+EOF
 printf 'opaque synthetic bytes\n' >"$IN/opaque"
 cp "$T/$ORIG.bundle" "$IN/$ORIG.bundle"
 chmod 644 "$IN"/*
@@ -143,14 +156,14 @@ step "a case sent with consent: TEST-0001"
 hw $DEST case open TEST-0001 --sex male --age 30 >/dev/null || fail "case open"
 hw $DEST consent record TEST-0001 --to $ORIG --steps all --categories all \
     --method oral >/dev/null || fail "consent TEST-0001"
-hw $DEST request send TEST-0001 --to $ORIG --file "$IN/empty.json" >/dev/null ||
+hw $DEST request send TEST-0001 --to $ORIG --file "$IN/req.json" >/dev/null ||
     fail "request TEST-0001"
 wait_for 20 has_case $ORIG TEST-0001 || fail "ml-bamako never saw TEST-0001"
 wait_for 20 all_acked $DEST || fail "the request was never receipted"
 REQ1=$(out_id $DEST 1)
 
 hw $DEST case open TEST-0006 --sex male --age 29 >/dev/null
-hw $DEST request send TEST-0006 --to sn-dakar --file "$IN/empty.json" >/dev/null ||
+hw $DEST request send TEST-0006 --to sn-dakar --file "$IN/req.json" >/dev/null ||
     fail "request TEST-0006"
 
 step "an operator in no [roles] is refused everything, told which uid and file"
@@ -168,7 +181,7 @@ denied $AUDITOR $DEST "recording consent" "caseworker or supervisor" \
 denied $AUDITOR $DEST "withdrawing consent" "caseworker or supervisor" \
     consent withdraw TEST-0001
 denied $AUDITOR $DEST "sending a document" "caseworker or supervisor" \
-    request send TEST-0001 --to sn-dakar --file "$IN/empty.json"
+    request send TEST-0001 --to sn-dakar --file "$IN/req.json"
 denied $CASEWORKER $DEST approving supervisor approve $NOID --reason "synthetic"
 denied $AUDITOR $DEST "acknowledging an alert" "caseworker or supervisor" alerts ack 1
 denied $CASEWORKER $DEST "verifying the audit log" "supervisor or auditor" audit verify
@@ -228,7 +241,7 @@ done
 refused 'no case TEST-0404; `homeward case list` lists them' \
     hw $DEST consent record TEST-0404 --to $ORIG --steps all --categories all --method oral
 refused 'no case TEST-0404; `homeward case list` lists them' \
-    hw $DEST request send TEST-0404 --to $ORIG --file "$IN/empty.json"
+    hw $DEST request send TEST-0404 --to $ORIG --file "$IN/req.json"
 refused "no held document $NOID; \`homeward held\` lists them" \
     hw $DEST approve $NOID --reason "synthetic"
 refused "case TEST-0001 has no such consent in force" \
@@ -250,7 +263,7 @@ refused 'no peer no-such-peer; `homeward peers` lists them' \
 refused 'no peer no-such-peer; `homeward peers` lists them' \
     hw $DEST send --to no-such-peer --type 0x7f00 --file "$IN/opaque"
 refused 'no peer no-such-peer; `homeward peers` lists them' \
-    hw $DEST request send TEST-0001 --to no-such-peer --file "$IN/empty.json"
+    hw $DEST request send TEST-0001 --to no-such-peer --file "$IN/req.json"
 refused "no peer no-such-peer" hw $DEST outbox --peer no-such-peer
 refused "unknown state bogus; outbox states: waiting, sealed, delivered, receipt" \
     hw $DEST outbox --state bogus
@@ -295,7 +308,8 @@ hw $ORIG case list --json | diff -u "$T/cases.before" - >&2 ||
     fail "--home ci-abidjan is not the referred case"
 [ "$(field $ORIG TEST-0001 .case.role --home $ORIG)" = destination ] ||
     fail "--home ml-bamako is not ml-bamako's own case"
-expect 0 hw $ORIG request accept TEST-0001 --home $DEST --met-by-agency $ORIG --json
+expect 0 hw $ORIG request accept TEST-0001 --home $DEST --met-by-agency $ORIG \
+    --met-by-contact "duty officer" --json
 jq -e '.state == "queued"' "$T/stdout" >/dev/null || { show; fail "accept with --home"; }
 wait_for 20 thread_is $DEST TEST-0001 $ORIG request 2 ||
     fail "the acceptance never reached ci-abidjan"
@@ -304,21 +318,23 @@ step "steps refused before the gate: partners, waivers, travel rules, suspended 
 hw $DEST case open TEST-0002 --sex male --age 41 >/dev/null
 snap $DEST TEST-0002 "$T/snap.2"
 refused "case TEST-0002 has no partner agency: name the recipient with --to AGENCY" \
-    hw $DEST request send TEST-0002 --file "$IN/empty.json"
+    hw $DEST request send TEST-0002 --file "$IN/req.json"
 refused "travel rules apply to departures only" \
-    hw $DEST request send TEST-0002 --to $ORIG --file "$IN/empty.json" \
+    hw $DEST request send TEST-0002 --to $ORIG --file "$IN/req.json" \
     --waive daytime --waiver-reason "synthetic"
 unchanged $DEST TEST-0002 "$T/snap.2"
 wait_for 20 all_acked $DEST || fail "the acceptance's receipt"
 snap $DEST TEST-0001 "$T/snap.1"
 refused "unknown travel rule no-such-rule" \
-    hw $DEST departure plan TEST-0001 --to $ORIG --file "$IN/empty.json" \
+    hw $DEST departure plan TEST-0001 --to $ORIG --file "$IN/night.json" \
     --waive no-such-rule --waiver-reason "synthetic"
 refused "waiving a travel rule needs a supervisor" \
-    op $CASEWORKER $DEST departure plan TEST-0001 --to $ORIG --file "$IN/empty.json" \
+    op $CASEWORKER $DEST departure plan TEST-0001 --to $ORIG --file "$IN/night.json" \
     --waive daytime --waiver-reason "synthetic"
-refused "the travel plan breaks the rules: the itinerary has no legs" \
+refused "a departure notification must say the itinerary (legs), where the person arrives (arrival_place) and who meets the person on arrival (met_by): add them to the document" \
     hw $DEST departure plan TEST-0001 --file "$IN/empty.json"
+refused "the travel plan breaks the rules: arrives 23:00 " \
+    hw $DEST departure plan TEST-0001 --file "$IN/night.json"
 says "Change the plan, or a supervisor accepts the risk with --waive RULE --waiver-reason TEXT"
 hw $DEST peers suspend $ORIG >/dev/null || fail "suspend"
 refused "peer $ORIG is suspended or unverified" \
@@ -331,7 +347,7 @@ thread_is $DEST TEST-0001 $ORIG departure 0 || fail "a refused plan moved the th
 
 step "a closed case takes nothing more, and what it held is cancelled"
 hw $DEST case open TEST-0003 --sex male --age 52 >/dev/null
-HELD3=$(hw $DEST request send TEST-0003 --to $ORIG --file "$IN/empty.json" --json |
+HELD3=$(hw $DEST request send TEST-0003 --to $ORIG --file "$IN/req.json" --json |
     jq -r .held_id)
 expect 0 hw $DEST case close TEST-0003
 prints "closed case TEST-0003"
@@ -342,7 +358,7 @@ refused "case TEST-0003 is closed already" hw $DEST case close TEST-0003
 refused "case TEST-0003 is closed" hw $DEST consent record TEST-0003 --to $ORIG \
     --steps all --categories all --method oral
 refused "case TEST-0003 is closed: nothing more is sent" \
-    hw $DEST request send TEST-0003 --to $ORIG --file "$IN/empty.json"
+    hw $DEST request send TEST-0003 --to $ORIG --file "$IN/req.json"
 refused "$HELD3 is cancelled: nothing to approve" \
     hw $DEST approve "$HELD3" --reason "synthetic"
 refused "case TEST-0003 has no such consent in force" hw $DEST consent withdraw TEST-0003
@@ -351,7 +367,7 @@ unchanged $DEST TEST-0003 "$T/snap.3"
 
 step "the safety exception: not twice by one supervisor, not to a suspended peer"
 hw $DEST case open TEST-0004 --sex female --age 33 >/dev/null
-HELD4=$(hw $DEST request send TEST-0004 --to $ORIG --file "$IN/empty.json" --json |
+HELD4=$(hw $DEST request send TEST-0004 --to $ORIG --file "$IN/req.json" --json |
     jq -r .held_id)
 # A document held for consent goes under the safety exception once a
 # supervisor approves it, with the reason.
@@ -384,9 +400,9 @@ step "a newer draft replaces the held one: the older is never approved or sent"
 # rules refuse on release is now reached only by drafts held before
 # drafts replaced each other.)
 hw $DEST case open TEST-0007 --sex female --age 27 >/dev/null
-HELD7=$(hw $DEST request send TEST-0007 --to $ORIG --file "$IN/empty.json" --json |
+HELD7=$(hw $DEST request send TEST-0007 --to $ORIG --file "$IN/req.json" --json |
     jq -r .held_id)
-expect 0 hw $DEST request send TEST-0007 --to $ORIG --file "$IN/empty.json" \
+expect 0 hw $DEST request send TEST-0007 --to $ORIG --file "$IN/req.json" \
     --safety-reason "synthetic imminent threat"
 prints "replaces held document $HELD7 (cancelled)"
 SAFE7=$(hw $DEST held TEST-0007 --json | jq -r '.held[0].held_id')
@@ -415,13 +431,13 @@ step "a withdrawal cancels what it held, and safety exceptions awaiting approval
 hw $DEST case open TEST-0009 --sex male --age 38 >/dev/null
 hw $DEST consent record TEST-0009 --to $ORIG --steps all --categories profile \
     --method oral >/dev/null || fail "consent TEST-0009"
-printf '{ "profile": { "sex": "male", "age": 38 }, "identity": { "full_name": "Test Person Nine" } }\n' \
+printf '{ "scenario": "police_or_ngo", "profile": { "sex": "male", "age": 38 }, "needs": ["shelter"], "identity": { "full_name": "Test Person Nine" } }\n' \
     >"$IN/identity.json"
 chmod 644 "$IN/identity.json"
 expect 0 hw $DEST request send TEST-0009 --to $ORIG --file "$IN/identity.json" --json
 jq -e '.state == "held" and (.missing | contains("identity"))' "$T/stdout" >/dev/null ||
     { show; fail "TEST-0009's request not held for identity"; }
-SAFE9=$(hw $DEST request send TEST-0009 --to sn-dakar --file "$IN/empty.json" \
+SAFE9=$(hw $DEST request send TEST-0009 --to sn-dakar --file "$IN/req.json" \
     --safety-reason "synthetic imminent threat" --json | jq -r .held_id)
 expect 0 hw $DEST consent withdraw TEST-0009
 prints "1 consent(s) withdrawn; 0 partner agencies told to restrict and erase the case; 0 queued document(s) cancelled; the case is restricted (a new consent reopens it)"
@@ -459,8 +475,8 @@ CONSENT_ML=$(hw $DEST consent record TEST-0005 --to $ORIG --steps all --categori
     --method oral --json | jq -r .consent.consent_id)
 hw $DEST consent record TEST-0005 --to sn-dakar --steps all --categories all \
     --method oral >/dev/null || fail "consent sn-dakar"
-hw $DEST request send TEST-0005 --to $ORIG --file "$IN/empty.json" >/dev/null
-hw $DEST request send TEST-0005 --to sn-dakar --file "$IN/empty.json" >/dev/null
+hw $DEST request send TEST-0005 --to $ORIG --file "$IN/req.json" >/dev/null
+hw $DEST request send TEST-0005 --to sn-dakar --file "$IN/req.json" >/dev/null
 REQ5=$(out_id $DEST 1)
 wait_for 20 has_case $ORIG TEST-0005 || fail "ml-bamako never saw TEST-0005"
 wait_for 20 has_case sn-dakar TEST-0005 || fail "sn-dakar never saw TEST-0005"
@@ -549,9 +565,9 @@ if hw $DEST peers --json | jq -e '.peers[] | select(.agency_id == "sn-dakar")' >
 	fail "sn-dakar still a peer after its removal"
 fi
 refused "the partner of case TEST-0006 is no longer a peer" \
-    hw $DEST request send TEST-0006 --file "$IN/empty.json"
+    hw $DEST request send TEST-0006 --file "$IN/req.json"
 refused 'no peer sn-dakar; `homeward peers` lists them' \
-    hw $DEST request send TEST-0006 --to sn-dakar --file "$IN/empty.json"
+    hw $DEST request send TEST-0006 --to sn-dakar --file "$IN/req.json"
 
 # SIGTERM, not the trap's SIGKILL: a daemon that returns from main writes
 # its coverage counters (make coverage).

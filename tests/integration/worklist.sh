@@ -104,7 +104,10 @@ chmod 666 "$T"/*.sock
 wait_for 20 peer_connected ci-abidjan ml-bamako || fail "ml-bamako never connected"
 DEST=ci-abidjan
 ORIG=ml-bamako
-printf '{}\n' >"$IN/empty.json"
+# A request and a reintegration request saying what PROTOCOL.md 21.7 asks.
+printf '{ "scenario": "police_or_ngo", "profile": { "sex": "male", "age": 30 }, "needs": ["shelter"] }\n' \
+    >"$IN/req.json"
+printf '{ "wanted": ["education"] }\n' >"$IN/reint.json"
 printf 'opaque synthetic bytes\n' >"$IN/opaque"
 chmod 644 "$IN"/*
 
@@ -129,12 +132,12 @@ done
 step "held for consent, and awaiting a second supervisor"
 hw $DEST case open TEST-0201 --sex male --age 30 >/dev/null
 hw $DEST case open TEST-0202 --sex male --age 31 >/dev/null
-HELD1=$(hw $DEST request send TEST-0201 --to $ORIG --file "$IN/empty.json" \
+HELD1=$(hw $DEST request send TEST-0201 --to $ORIG --file "$IN/req.json" \
     --reply-by 2030-01-15T12:00:00Z --json | jq -r .held_id)
-HELD2=$(hw $DEST request send TEST-0202 --to $ORIG --file "$IN/empty.json" \
+HELD2=$(hw $DEST request send TEST-0202 --to $ORIG --file "$IN/req.json" \
     --safety-reason "synthetic imminent threat" --json | jq -r .held_id)
 work $DEST
-section "Held for consent" TEST-0201 $ORIG ASSISTANCE_REQUEST "no consent covers this message" "$HELD1"
+section "Held for consent" TEST-0201 $ORIG ASSISTANCE_REQUEST "no consent covers profile for agency $ORIG at step 1" "$HELD1"
 section "Awaiting a second supervisor" TEST-0202 $ORIG ASSISTANCE_REQUEST \
     "safety exception: two different supervisors must approve" "$HELD2"
 no_section "Queued (no receipt yet)"
@@ -185,7 +188,7 @@ json "[.work[] | [.kind, .case_code, .case_home, .peer]] ==
 step "a request not answered in time: overdue on both sides, an alert on both"
 hw $DEST case open TEST-0203 --sex male --age 45 >/dev/null
 hw $DEST consent record TEST-0203 --to $ORIG --steps all --categories all --method oral >/dev/null
-hw $DEST request send TEST-0203 --to $ORIG --file "$IN/empty.json" \
+hw $DEST request send TEST-0203 --to $ORIG --file "$IN/req.json" \
     --reply-by $(($(date +%s) * 1000 + 1500)) >/dev/null || fail "request TEST-0203"
 wait_for 20 has_case $ORIG TEST-0203 || fail "ml-bamako never saw TEST-0203"
 wait_for 20 alert_of $DEST reply_overdue TEST-0203 || fail "no reply_overdue at ci-abidjan"
@@ -215,11 +218,12 @@ wait_for 20 grep -qF "alert_command $T/no-such-command: no such file or director
     "$T/$ORIG.log" || fail "a missing alert_command is not logged"
 
 step "the answer clears the request; a late reintegration request is overdue"
-hw $ORIG request accept TEST-0201 --met-by-agency $ORIG >/dev/null || fail "accept TEST-0201"
+hw $ORIG request accept TEST-0201 --met-by-agency $ORIG \
+    --met-by-contact "duty officer" >/dev/null || fail "accept TEST-0201"
 wait_for 20 thread_is $DEST TEST-0201 request 2 || fail "the acceptance never arrived"
 work_json $DEST
 json '[.work[] | select(.case_code == "TEST-0201" and .kind != "queued")] == []'
-hw $DEST reintegration request TEST-0201 --to $ORIG --file "$IN/empty.json" \
+hw $DEST reintegration request TEST-0201 --to $ORIG --file "$IN/reint.json" \
     --reply-by $(($(date +%s) * 1000 + 1500)) >/dev/null || fail "reintegration TEST-0201"
 wait_for 20 thread_is $ORIG TEST-0201 reintegration 1 || fail "the reintegration request never arrived"
 wait_for 20 alert_of $DEST reply_overdue TEST-0201 || fail "no reintegration reply_overdue"
@@ -268,7 +272,8 @@ work_json $DEST
 json '[.work[] | select(.case_code == "TEST-0201" and .kind != "queued")] == []'
 
 step "an arrival not confirmed in time is urgent; a no-show is an urgent alert"
-hw $ORIG request accept TEST-0203 --met-by-agency $ORIG >/dev/null || fail "accept TEST-0203"
+hw $ORIG request accept TEST-0203 --met-by-agency $ORIG \
+    --met-by-contact "duty officer" >/dev/null || fail "accept TEST-0203"
 wait_for 20 thread_is $DEST TEST-0203 request 2 || fail "TEST-0203's acceptance"
 NOW=$(date +%s)
 plan "$IN/soon.json" $((NOW - 3600)) $((NOW + 1))
@@ -331,7 +336,7 @@ hw $DEST audit list --json |
 step "a withdrawn consent and a closed case leave the worklist"
 hw $DEST case open TEST-0204 --sex male --age 50 >/dev/null
 hw $DEST consent record TEST-0204 --to $ORIG --steps all --categories all --method oral >/dev/null
-hw $DEST request send TEST-0204 --to $ORIG --file "$IN/empty.json" >/dev/null
+hw $DEST request send TEST-0204 --to $ORIG --file "$IN/req.json" >/dev/null
 wait_for 20 has_case $ORIG TEST-0204 || fail "ml-bamako never saw TEST-0204"
 work $DEST
 section "Unanswered" TEST-0204 "the request for assistance awaits its answer"
@@ -343,7 +348,7 @@ work_json $DEST
 json '[.work[] | select(.case_code == "TEST-0202")] == []'
 hw $DEST case open TEST-0205 --sex male --age 51 >/dev/null
 hw $DEST consent record TEST-0205 --to $ORIG --steps all --categories all --method oral >/dev/null
-hw $DEST request send TEST-0205 --to $ORIG --file "$IN/empty.json" >/dev/null
+hw $DEST request send TEST-0205 --to $ORIG --file "$IN/req.json" >/dev/null
 REQ5=$(out_id $DEST 1)
 work $DEST
 section "Unanswered" TEST-0205 "the request for assistance awaits its answer"

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,74 @@ test_every_field_has_a_category(void **state)
 			    refcat_table[i].message) == 0 &&
 			    refcat_table[i - 1].field < refcat_table[i].field));
 	}
+}
+
+/*
+ * Free text is never CATEGORY_CASE (PROTOCOL.md 21.2): an operator may
+ * type a name anywhere there is text.  The strings that are procedure data
+ * are codes, ids and names the daemon fills or checks, and only these.
+ */
+static const char *const case_strings[] = {
+	"homeward.referral.ArrivalConfirmation.met_by_agency",
+	"homeward.referral.CaseHeader.case_code",
+	"homeward.referral.ConsentScope.language",
+	"homeward.referral.ConsentScope.recipients",
+	"homeward.referral.DepartureNotification.rules_waived",
+	"homeward.referral.DepartureNotification.waived_by",
+	"homeward.referral.MeetingAgency.agency_id",
+	"homeward.referral.SafetyException.approved_by",
+	"homeward.referral.SafetyException.second_approved_by",
+};
+
+static void
+check_strings(const ProtobufCMessageDescriptor *d, struct seen *s)
+{
+	char name[160];
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->d[i] == d)
+			return;
+	assert_true(s->n < SEEN_MAX);
+	s->d[s->n++] = d;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		int listed = 0;
+
+		if (f->type == PROTOBUF_C_TYPE_MESSAGE)
+			check_strings(f->descriptor, s);
+		if (f->type != PROTOBUF_C_TYPE_STRING ||
+		    refcat_field(d, f->id) != CAT(CASE))
+			continue;
+		snprintf(name, sizeof(name), "%s.%s", d->name, f->name);
+		for (size_t j = 0; j < sizeof(case_strings) /
+		    sizeof(case_strings[0]); j++)
+			listed |= strcmp(name, case_strings[j]) == 0;
+		if (!listed)
+			fail_msg("%s: free text classified case", name);
+	}
+}
+
+static void
+test_free_text_never_case(void **state)
+{
+	struct seen s = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < NDOCS; i++)
+		check_strings(refcat_descriptor(documents[i]), &s);
+	/* The fields issue 10 reclassified, by their topic. */
+	assert_int_equal(refcat_field(DESC(assistance_confirmation), 7),
+	    CAT(PROFILE));
+	assert_int_equal(refcat_field(DESC(arrival_confirmation), 4),
+	    CAT(TRAVEL));
+	assert_int_equal(refcat_field(DESC(arrival_confirmation), 6),
+	    CAT(REINTEGRATION));
+	assert_int_equal(refcat_field(DESC(departure_notification), 11),
+	    CAT(TRAVEL));
+	assert_int_equal(refcat_field(DESC(meeting_agency), 2), CAT(TRAVEL));
+	assert_int_equal(refcat_field(DESC(meeting_agency), 3), CAT(TRAVEL));
+	assert_int_equal(refcat_field(DESC(safety_exception), 1),
+	    CAT(SECURITY));
 }
 
 static void
@@ -455,6 +524,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_field_has_a_category),
+		cmocka_unit_test(test_free_text_never_case),
 		cmocka_unit_test(test_descriptor_and_field_lookup),
 		cmocka_unit_test(test_empty_documents_carry_nothing),
 		cmocka_unit_test(test_assistance_request),

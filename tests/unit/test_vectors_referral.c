@@ -229,6 +229,10 @@ test_documents_cover_every_type(void **state)
 	assert_true(has_entry(arr, "assistance_request_empty_security"));
 	assert_true(has_entry(arr, "reintegration_request_health_only"));
 	assert_true(has_entry(arr, "reintegration_confirmation_empty_element"));
+	assert_true(has_entry(arr, "assistance_confirmation_case_only"));
+	assert_true(has_entry(arr, "assistance_confirmation_free_text"));
+	assert_true(has_entry(arr, "arrival_confirmation_case_only"));
+	assert_true(has_entry(arr, "arrival_confirmation_not_arrived"));
 }
 
 static void

@@ -88,17 +88,24 @@ static const struct doc DOCS[] = {
 	{ "assistance_confirmation_minimal", ENV1_MSG_ASSISTANCE_CONFIRMATION,
 	    "case", "{'header': {'case_code': 'SYN-AC-0001'}}" },
 	{ "assistance_confirmation_full", ENV1_MSG_ASSISTANCE_CONFIRMATION,
-	    "case,profile",
+	    "case,profile,security,travel",
 	    "{'header': {'case_code': 'SYN-AC-0002', " SAFETY "}, "
 	    "'decision': 'accept', "
 	    "'reasons': 'Synthetic reasons: the family assessment is positive.', "
 	    "'meeting_agency': " MEETING ", 'family_assessment': 'return_safe', "
 	    "'conditions': 'Synthetic condition: a medical check on arrival.', "
 	    "'information_needed': ['school records', 'shelter contact']}" },
-	/* Many fields, all procedure data. */
+	/* Many fields, all procedure data: codes, ids, an enum, a consent
+	 * that lists categories. */
 	{ "assistance_confirmation_case_only", ENV1_MSG_ASSISTANCE_CONFIRMATION,
 	    "case",
 	    "{'header': {'case_code': 'SYN-AC-0003', " CONSENT "}, "
+	    "'decision': 'accept', 'meeting_agency': {'agency_id': 'alpha'}}" },
+	/* Free text is never procedure data (21.2): the information asked
+	 * for is profile, the meeting contact travel. */
+	{ "assistance_confirmation_free_text", ENV1_MSG_ASSISTANCE_CONFIRMATION,
+	    "case,profile,travel",
+	    "{'header': {'case_code': 'SYN-AC-0004', " CONSENT "}, "
 	    "'decision': 'more_information', 'meeting_agency': " MEETING ", "
 	    "'information_needed': ['travel document status']}" },
 
@@ -176,16 +183,24 @@ static const struct doc DOCS[] = {
 	{ "arrival_confirmation_minimal", ENV1_MSG_ARRIVAL_CONFIRMATION, "case",
 	    "{'header': {'case_code': 'SYN-AV-0001'}}" },
 	{ "arrival_confirmation_full", ENV1_MSG_ARRIVAL_CONFIRMATION,
-	    "case,travel",
+	    "case,travel,reintegration",
 	    "{'header': {'case_code': 'SYN-AV-0002', " CONSENT "}, "
 	    "'outcome': 'met', 'arrived_at': '2026-02-10T18:52:00Z', "
 	    "'met_by': 'Synthetic Officer D', 'met_by_agency': 'alpha', "
 	    "'next_steps': 'Synthetic: first visit in a week.'}" },
+	/* Free text again: the safety exception's reason is security, what
+	 * happens next reintegration. */
 	{ "arrival_confirmation_not_arrived", ENV1_MSG_ARRIVAL_CONFIRMATION,
-	    "case",
+	    "case,security,reintegration",
 	    "{'header': {'case_code': 'SYN-AV-0003', " SAFETY "}, "
 	    "'outcome': 'not_arrived', "
 	    "'next_steps': 'Synthetic: tracing started.'}" },
+
+	/* Procedure data only. */
+	{ "arrival_confirmation_case_only", ENV1_MSG_ARRIVAL_CONFIRMATION,
+	    "case",
+	    "{'header': {'case_code': 'SYN-AV-0004', " CONSENT "}, "
+	    "'outcome': 'delayed', 'met_by_agency': 'alpha'}" },
 
 	/* 7 FollowUpReport */
 	{ "follow_up_report_minimal", ENV1_MSG_FOLLOW_UP_REPORT, "case",
