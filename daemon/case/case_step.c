@@ -298,7 +298,7 @@ step_check_rules(struct daemon *d, const struct case_step_request *rq,
 	/* What the document must say (21.7), once its form is right. */
 	if (required_check(rq->msg_type, s->doc, why, whylen) != 0)
 		return -EPERM;
-	return 0;
+	return case_handover_check(d, c, rq->msg_type, s->doc, why, whylen);
 }
 
 /* No consent covers it: keep it, with its header (case code) but no basis
