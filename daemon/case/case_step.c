@@ -106,10 +106,10 @@ check_travel(struct daemon *d, const struct case_actor *a,
     char *const *waive, size_t nwaive, const char *waiver_reason, char *why,
     size_t whylen)
 {
+	const struct config_travel     *tp;
 	struct travel_finding           f[16];
 	struct travel_policy            pol;
 	struct travel_ctx               tc;
-	const struct config_travel     *tp;
 	Homeward__Referral__Profile    *pf = NULL;
 	uint8_t                        *praw = NULL;
 	size_t                          plen = 0, n = 0, off = 0, refused = 0;
