@@ -165,6 +165,7 @@ data_calls_fail(struct world *w)
 	struct store_consent   *cv = (struct store_consent *)1;
 	uint8_t                 x[ENV1_HASH_LEN] = { 0 }, tbs[ENV1_TBS_LEN];
 	uint8_t                 sig[ENV1_SIG_LEN], *blob = NULL, tid2[ENV1_ID_LEN];
+	uint8_t                 mid[ENV1_ID_LEN];
 	size_t                  len = 0, cnt = 0;
 	uint64_t                u = 0;
 	int64_t                 cursor = 0;
@@ -253,7 +254,22 @@ data_calls_fail(struct world *w)
 	EIO_(store_consent_list(st, w->c.case_id, &cv, &cnt));
 	assert_null(cv);
 	EIO_(store_consent_scope(st, &w->consent, &blob, &len));
-	EIO_(store_consent_withdraw(st, w->c.case_id, NULL, 7, &wn));
+	EIO_(store_consent_withdraw(st, w->c.case_id, NULL, 7, 0, &wn));
+	/* what a withdrawal does to a thread; alerts that reach people */
+	EIO_(store_out_cancel_unsealed(st, w->tid, 0xfeu, &wn));
+	EIO_(store_in_last_of_type(st, w->tid, ENV1_MSG_CONSENT_WITHDRAWAL, mid));
+	{
+		struct store_alert      av[2];
+		struct store_gap        gv[2];
+		size_t                  an = 9;
+		unsigned                at = 9;
+
+		EIO_(store_alert_pending(st, 10, 2, av, &an));
+		EIO_(store_alert_notified(st, 1, 1, 10));
+		EIO_(store_alert_attempts(st, 1, &at));
+		EIO_(store_alert_quiet(st));
+		EIO_(store_alert_gaps_due(st, 10, 2, gv, &an));
+	}
 	/* the audit log: nothing appended, nothing said to be intact */
 	EIO_(audit_append(st, "alice", "case.open", "CI-BRK-1", NULL, NULL, 8));
 	assert_false(store_in_tx(st));
