@@ -74,10 +74,13 @@
 	"information_needed); options override the file.\n\n" DOC_HELP "\n" STEP_HELP
 
 #define TRAVEL_HELP \
-	"homewardd checks the travel rules (arrival early in the day on a\n" \
-	"working day in the receiving agency's time zone, few transit points, a\n" \
-	"minor escorted, a girl by a female escort, met on arrival) and refuses\n" \
-	"a plan that breaks one unless a supervisor waives it with --waive.\n"
+	"homewardd checks the travel rules (arrival early in the day, on a\n" \
+	"working day that is no public holiday of the receiving country, in the\n" \
+	"arrival's own zone (arrival_zone) or else the receiving agency's; few\n" \
+	"transit points, a minor escorted, a girl by a female escort, met on\n" \
+	"arrival; each partner's working week, hours and holidays as\n" \
+	"homewardd.conf sets them) and refuses a plan that breaks one unless a\n" \
+	"supervisor waives it with --waive.\n"
 
 #define ARRIVAL_HELP \
 	"--file may give the document; options override it.\n\n" STEP_HELP
