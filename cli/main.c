@@ -167,10 +167,12 @@ static const struct cli_cmd commands[] = {
 	  "open a case under its code number",
 	  "CODE [--sex female|male|other] [--age N] [--minor] [--json]",
 	  "CODE names the case everywhere: 1-48 of letters, digits, '-', '_',\n"
-	  "'.' and '/', never the person's name.  --sex, --age (years) and --minor\n"
-	  "are what the travel rules need (a minor travels escorted, a girl by a\n"
-	  "female escort); an --age under 18 implies --minor.  Nothing else about\n"
-	  "the person is asked here: the documents carry it, under consent.\n" },
+	  "'.' and '/', with at least one digit (or as this office's\n"
+	  "case_code_pattern says), never the person's name.  --sex, --age\n"
+	  "(years) and --minor are what the travel rules need (a minor travels\n"
+	  "escorted, a girl by a female escort); an --age under 18 implies\n"
+	  "--minor.  Nothing else about the person is asked here: the documents\n"
+	  "carry it, under consent.\n" },
 	{ "case", "show", 0, cmd_case_show, 0, 0,
 	  "show a case, its consents, held messages and timeline",
 	  "CODE [--home AGENCY] [--json]",

@@ -3,6 +3,7 @@
  * only maps sections and keys onto struct config and checks values.
  */
 #include <errno.h>
+#include <regex.h>
 #include <grp.h>
 #include <ini.h>
 #include <inttypes.h>
@@ -285,6 +286,31 @@ handle_delivery(struct parse_state *st, const char *name, const char *value)
 	return -1;
 }
 
+/* case_code_pattern: a POSIX extended regular expression, checked here
+ * so that a typo stops the daemon at start, not at the first case. */
+static int
+parse_code_pattern(struct parse_state *st, const char *value)
+{
+	regex_t re;
+	char    msg[128];
+	int     rc;
+
+	if ((rc = regcomp(&re, value, REG_EXTENDED | REG_NOSUB)) != 0) {
+		regerror(rc, &re, msg, sizeof(msg));
+		snprintf(st->err, CONFIG_WHY_LEN, "case_code_pattern is not a POSIX "
+		    "extended regular expression: %s", msg);
+		return -1;
+	}
+	regfree(&re);
+	if (set_str(st->cfg->case_code_pattern, sizeof(st->cfg->case_code_pattern),
+	    value) != 0) {
+		snprintf(st->err, CONFIG_WHY_LEN, "case_code_pattern is longer than "
+		    "%zu characters", sizeof(st->cfg->case_code_pattern) - 1);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct ms_key procedure_ms_keys[] = {
 	{ "reply_ms",           offsetof(struct config, reply_ms) },
 	{ "arrival_grace_ms",   offsetof(struct config, arrival_grace_ms) },
@@ -347,6 +373,8 @@ handle_procedure(struct parse_state *st, const char *name, const char *value)
 		}
 		return set_str(cfg->alert_command, sizeof(cfg->alert_command), value);
 	}
+	if (strcmp(name, "case_code_pattern") == 0)
+		return parse_code_pattern(st, value);
 	snprintf(st->err, CONFIG_WHY_LEN, "unknown key %s in [procedure]", name);
 	return -1;
 }

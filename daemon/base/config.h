@@ -29,6 +29,7 @@
  *   retention_ms = 31536000000            ; closed cases are erased after this (365 days)
  *   require_reintegration = no            ; departure needs a confirmed reintegration request
  *   alert_command = /usr/local/bin/page   ; run for every alert (HOMEWARD_ALERT_* in its environment)
+ *   case_code_pattern = ^CI-[0-9]{4}-[0-9]{4}$ ; the codes of the cases we open (POSIX ERE)
  *   [travel]                              ; seed 004's travel rules, all optional
  *   earliest_hour = 6                     ; arrivals from this local hour ...
  *   latest_hour = 15                      ; ... to before this one
@@ -135,6 +136,9 @@ struct config {
 	uint64_t        retention_ms;
 	int             require_reintegration;
 	char            alert_command[PATH_MAX];        /* empty: none */
+	/* POSIX ERE the codes of the cases we open match; empty: at least
+	 * one digit (daemon/case/case_code.c). */
+	char            case_code_pattern[256];
 
 	struct config_travel    travel;                 /* [travel] */
 	struct config_travel   *partners;               /* [travel "AGENCY"] */

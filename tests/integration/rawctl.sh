@@ -184,7 +184,7 @@ raw usage "a case state is open, restricted, closed, erasing or erased" \
     alpha '{"case_list":{"state":"bogus"}}'
 [ -z "$(codes alpha)" ] || fail "a refused case open left a case: $(codes alpha)"
 # 48 characters is a code.
-CODE48=$(printf 'C%.0s' $(seq 48))
+CODE48=$(printf 'C%.0s' $(seq 47))1   # a code number has a digit
 raw ok "case $CODE48 opened" alpha "{\"case_open\":{\"code\":\"$CODE48\"}}"
 [ "$(codes alpha)" = "$CODE48" ] || fail "cases: $(codes alpha)"
 

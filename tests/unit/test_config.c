@@ -258,6 +258,8 @@ test_bad_value_of_every_key(void **state)
 		  "7: alert_command must be an absolute path" },
 		{ "procedure", "alert_command =", "7: alert_command must be an absolute path" },
 		{ "procedure", "reply_days = 7", "7: unknown key reply_days in [procedure]" },
+		{ "procedure", "case_code_pattern = ^CI-[0-9",
+		  "7: case_code_pattern is not a POSIX extended regular expression: " },
 		/* [travel] */
 		{ "travel", "earliest_hour = 25", "7: earliest_hour must be an hour, 0-24" },
 		{ "travel", "latest_hour = -1", "7: latest_hour must be an hour, 0-24" },
@@ -509,6 +511,7 @@ test_good_values(void **state)
 	    "max_data_mb = 1\ntest_documents = 1\nlisten = localhost:1\n"
 	    "[procedure]\nreply_ms = 1000\nretention_ms = 3456000000\n"
 	    "require_reintegration = true\nalert_command = /usr/local/bin/page\n"
+	    "urgent_repeat_ms = 60000\ncase_code_pattern = ^CI-[0-9]{4}-[0-9]{4}$\n"
 	    "[travel]\nearliest_hour = 0\nlatest_hour = 24\nweekend = Fri, SAT\n"
 	    "max_transits = 0\n"
 	    "[roles]\n%u = caseworker\n%u = supervisor,auditor\n"
@@ -529,6 +532,8 @@ test_good_values(void **state)
 	assert_int_equal(c.retention_ms, 3456000000ull);
 	assert_int_equal(c.require_reintegration, 1);
 	assert_string_equal(c.alert_command, "/usr/local/bin/page");
+	assert_int_equal(c.urgent_repeat_ms, 60000);
+	assert_string_equal(c.case_code_pattern, "^CI-[0-9]{4}-[0-9]{4}$");
 	assert_int_equal(c.travel.earliest_hour, 0);
 	assert_int_equal(c.travel.latest_hour, 24);
 	assert_int_equal(c.travel.weekend, (1u << 5) | (1u << 6));
