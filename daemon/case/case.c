@@ -115,6 +115,9 @@ case_close(struct daemon *d, const struct case_actor *a, const struct store_case
 		    store_case_state_name(c->state));
 		return -EPERM;
 	}
+	/* Her arrival is never dropped by tidying up. */
+	if ((rc = case_travelling(d, c, why, whylen)) != 0)
+		return rc;
 	if ((rc = store_begin(d->store)) != 0)
 		return rc;
 	if ((rc = case_cancel_held(d, c, a->name, "the case was closed")) != 0 ||

@@ -5,11 +5,14 @@
  * fails or cannot start is retried later, with a growing delay, until it
  * succeeds: an alert is never dropped.  At most ALERT_SPAWN_MAX commands
  * run at once, so that an alert storm cannot fork the machine to death;
- * the others wait their turn in the store.  Alerts of one kind from one
+ * the others wait their turn in the store.  A command still running after
+ * ALERT_COMMAND_TIMEOUT_MS is killed and counts as failed: a paging script
+ * hung on a dead network must not hold a slot for good.  Alerts of one kind from one
  * partner about one case are counted in one row (store_alerts.c), so a
  * flood pages once.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +25,15 @@
 #define ALERT_SPAWN_MAX         8
 #define ALERT_RETRY_MIN_MS      5000ull
 #define ALERT_RETRY_MAX_MS      (15ull * 60 * 1000)
+#define ALERT_COMMAND_TIMEOUT_MS 60000
 
+/* Freed when both handles are closed. */
 struct alert_child {
 	uv_process_t    proc;
+	uv_timer_t      timer;
 	struct daemon  *d;
 	int64_t         id;
-	int             done;           /* exit status 0 */
+	int             closing;        /* handles still to close */
 };
 
 /* The ids whose command runs now: never started twice at once. */
@@ -76,12 +82,17 @@ alert_child_closed(uv_handle_t *h)
 	struct alert_child *ch = h->data;
 	struct daemon *d = ch->d;
 
+	if (--ch->closing > 0)
+		return;
 	set_running(ch->id, 0);
 	alert_children--;
 	free(ch);
-	/* A slot is free: the next alert waiting may go. */
-	d->case_due = 1;
-	daemon_wake(d);
+	/* A slot is free: the next alert waiting may go (unless stopping:
+	 * the loop's own handles are closed then). */
+	if (!d->stopping) {
+		d->case_due = 1;
+		daemon_wake(d);
+	}
 }
 
 static void
@@ -93,7 +104,20 @@ alert_child_exit(uv_process_t *proc, int64_t status, int sig)
 		log_warnx("alert %lld: alert_command exited with %lld (signal %d); "
 		    "it runs again later", (long long)ch->id, (long long)status, sig);
 	alert_result(ch->d, ch->id, status == 0 && sig == 0);
+	ch->closing = 2;
+	uv_close((uv_handle_t *)&ch->timer, alert_child_closed);
 	uv_close((uv_handle_t *)proc, alert_child_closed);
+}
+
+/* Still running: kill it; its exit is the failure that retries it. */
+static void
+alert_child_timeout(uv_timer_t *t)
+{
+	struct alert_child *ch = t->data;
+
+	log_warnx("alert %lld: alert_command still running after %d s: killed",
+	    (long long)ch->id, ALERT_COMMAND_TIMEOUT_MS / 1000);
+	(void)uv_process_kill(&ch->proc, SIGKILL);
 }
 
 /* Run alert_command with the alert in its environment; never blocks. */
@@ -104,7 +128,7 @@ alert_spawn(struct daemon *d, const struct store_alert *a)
 	struct alert_child     *ch;
 	struct peer            *p = a->has_peer ? peers_by_rik(d, a->peer_rik) : NULL;
 	char                    e_kind[64], e_urgent[32], e_peer[96], e_case[96],
-	                        e_detail[320], e_agency[96], e_id[48], e_count[48];
+	                        e_detail[600], e_agency[96], e_id[48], e_count[48];
 	char                   *env[] = { e_kind, e_urgent, e_peer, e_case, e_detail,
 	                            e_agency, e_id, e_count,
 	                            (char *)"PATH=/usr/bin:/bin", NULL };
@@ -132,15 +156,27 @@ alert_spawn(struct daemon *d, const struct store_alert *a)
 	o.exit_cb = alert_child_exit;
 	o.flags = UV_PROCESS_WINDOWS_HIDE;
 	ch->proc.data = ch;
+	ch->timer.data = ch;
+	if (uv_timer_init(d->loop, &ch->timer) != 0) {
+		free(ch);
+		return;
+	}
 	set_running(0, a->id);
 	alert_children++;
+	ch->closing = 2;
 	if ((rc = uv_spawn(d->loop, &ch->proc, &o)) != 0) {
 		log_warnx("alert %lld: alert_command %s: %s; it runs again later",
 		    (long long)a->id, d->cfg.alert_command, uv_strerror(rc));
 		alert_result(d, a->id, 0);
 		/* uv_spawn failed: the handle is initialised and must close. */
+		uv_close((uv_handle_t *)&ch->timer, alert_child_closed);
 		uv_close((uv_handle_t *)&ch->proc, alert_child_closed);
+		return;
 	}
+	(void)uv_timer_start(&ch->timer, alert_child_timeout,
+	    ALERT_COMMAND_TIMEOUT_MS, 0);
+	/* The child keeps the loop alive until it exits; its timer need not. */
+	uv_unref((uv_handle_t *)&ch->timer);
 }
 
 void

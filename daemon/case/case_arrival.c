@@ -50,8 +50,41 @@ case_safety_hold(const struct store_case_thread *ct)
 
 	if (f->departure != FLOW_DEP_FINAL || f->arrival == FLOW_ARR_MET)
 		return 0;
-	/* A no-show holds until a person decides what happened. */
-	return f->arrival != FLOW_ARR_NOT_ARRIVED || ct->outcome == 0;
+	/* A no-show, or an overdue arrival, holds until a person decides
+	 * what became of her. */
+	return ct->outcome == 0;
+}
+
+struct hold_find {
+	int     found;
+};
+
+static int
+hold_find_cb(const struct store_case_thread *t, void *arg)
+{
+	struct hold_find *h = arg;
+
+	if (case_safety_hold(t))
+		h->found = 1;
+	return 0;
+}
+
+int
+case_travelling(struct daemon *d, const struct store_case *c, char *why,
+    size_t whylen)
+{
+	struct hold_find        h = { 0 };
+	int                     rc;
+
+	if ((rc = store_ct_each(d->store, c->case_id, hold_find_cb, &h)) != 0)
+		return rc;
+	if (!h.found)
+		return 0;
+	snprintf(why, whylen, "case %s: she is travelling and her arrival is not "
+	    "settled: confirm her arrival, or a supervisor records what became of "
+	    "her (`homeward case outcome %s`), before the case is closed",
+	    c->code, c->code);
+	return -EPERM;
 }
 
 int
@@ -137,10 +170,17 @@ case_record_outcome(struct daemon *d, const struct case_actor *a,
 	char                            detail[160];
 	int                             outcome, rc;
 
-	if ((a->roles & ROLE_SUPERVISOR) == 0) {
-		snprintf(why, whylen, "only a supervisor records what became of a "
-		    "person who did not arrive");
+	/* A person decides: not the daemon's own account. */
+	if (!case_may_approve(a)) {
+		snprintf(why, whylen, "only a supervisor (a person, not homewardd's "
+		    "own account) records what became of a person who did not "
+		    "arrive");
 		return -EACCES;
+	}
+	if (c->state == CASE_ERASED || c->state == CASE_ERASING) {
+		snprintf(why, whylen, "case %s is %s", c->code,
+		    store_case_state_name(c->state));
+		return -EPERM;
 	}
 	if ((outcome = case_outcome_parse(name ? name : "")) == 0) {
 		snprintf(why, whylen, "the outcome is one of located, "

@@ -110,9 +110,13 @@ case_rearm(struct store_case_thread *ct, uint16_t msg_type,
 	    (msg_type == ENV1_MSG_ARRIVAL_CONFIRMATION &&
 	    ((const Homeward__Referral__ArrivalConfirmation *)doc)->outcome ==
 	    HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_DELAYED)) {
-		/* A new journey, or a known delay: awaited afresh. */
-		ct->alerted &= ~CT_ALERT_ARRIVAL;
+		/* A new journey, or a known delay: awaited afresh, and what a
+		 * supervisor recorded of the last one is not this one's. */
+		ct->alerted &= ~(CT_ALERT_ARRIVAL | CT_ALERT_NO_SHOW);
 		ct->alerted_at = 0;
+		ct->outcome = 0;
+		ct->outcome_by[0] = '\0';
+		ct->outcome_at = 0;
 	}
 }
 

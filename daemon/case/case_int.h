@@ -82,6 +82,12 @@ int case_release_one(struct daemon *, const struct store_case *,
     struct store_held *, Homeward__Referral__ConsentScope *,
     Homeward__Referral__SafetyException *, const char *actor, int *sent);
 
+/* The step documents a withdrawal cancels before they are sealed, and
+ * those that still go while she travels. */
+#define CASE_STEPS_ALL          0xfeu           /* bits 1-7 */
+#define CASE_STEPS_TRAVEL       ((1u << ENV1_MSG_DEPARTURE_NOTIFICATION) | \
+	                         (1u << ENV1_MSG_ARRIVAL_CONFIRMATION))
+
 /* case_withdraw.c: a partner's withdrawal and the safety hold. */
 /* The partner, not we, withdrew consent in ct. */
 int case_withdrawn_by_partner(const struct store_case *,
@@ -102,6 +108,10 @@ void case_confirm_after_hold(struct daemon *);
 int case_no_show(struct daemon *, struct store_case_thread *, const char *code,
     const char *detail);
 
+/* -EPERM (why) while a thread of the case is in safety hold: closing it
+ * would drop her arrival. */
+int case_travelling(struct daemon *, const struct store_case *, char *why,
+    size_t whylen);
 /* A minor met on arrival is handed over to someone: an arrival
  * confirmation (MET) of a minor's case must say to whom (-EPERM, why). */
 int case_handover_check(struct daemon *, const struct store_case *,

@@ -44,8 +44,9 @@ case_consents(struct daemon *d, const uint8_t case_id[ENV1_ID_LEN],
  * consent that covered it before the withdrawal. */
 static int
 gate_safety_hold(struct daemon *d, const struct store_case *c,
-    const struct peer *p, struct consent *plain, size_t n,
-    const struct consent_need *need, struct consent_verdict *v)
+    const struct peer *p, const struct store_consent *rows,
+    struct consent *plain, size_t n, const struct consent_need *need,
+    struct consent_verdict *v)
 {
 	struct store_case_thread        ct;
 	int                             rc;
@@ -54,8 +55,10 @@ gate_safety_hold(struct daemon *d, const struct store_case *c,
 		return rc == -ENOENT ? 0 : rc;
 	if (!case_safety_hold(&ct))
 		return 0;
+	/* Withdrawn, not revoked: one she never gave is no basis. */
 	for (size_t i = 0; i < n; i++)
-		plain[i].withdrawn_at = 0;
+		if (!rows[i].in_error)
+			plain[i].withdrawn_at = 0;
 	consent_decide(plain, n, need, v);
 	return 0;
 }
@@ -83,7 +86,7 @@ case_gate(struct daemon *d, const struct store_case *c, const struct peer *p,
 	need.now = clock_now();
 	consent_decide(plain, n, &need, v);
 	if (!v->covered && msg_type == ENV1_MSG_ARRIVAL_CONFIRMATION &&
-	    (rc = gate_safety_hold(d, c, p, plain, n, &need, v)) != 0)
+	    (rc = gate_safety_hold(d, c, p, rows, plain, n, &need, v)) != 0)
 		goto out;
 	if (v->covered) {
 		for (size_t i = 0; i < n; i++)

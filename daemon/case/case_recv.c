@@ -274,6 +274,16 @@ recv_react(struct daemon *d, struct peer *p, const struct store_in *row,
 		return 0;
 	case ENV1_MSG_ASSISTANCE_CONFIRMATION:
 		return recv_decision(d, p, row, (const void *)doc, c);
+	case ENV1_MSG_DEPARTURE_NOTIFICATION:
+		/* She left while a withdrawal crossed the notice. */
+		if (!ct->flow.withdrawn || !case_safety_hold(ct))
+			return 0;
+		snprintf(detail, sizeof(detail), "message %s: she departed although "
+		    "consent was withdrawn in this thread: her arrival is awaited; "
+		    "meet her as planned and confirm it; erasure follows it",
+		    log_hex(row->message_id, ENV1_ID_LEN));
+		return case_alert(d, "withdrawn_in_transit", 1, p->rec.rik,
+		    row->thread_id, c->code, detail);
 	case ENV1_MSG_ARRIVAL_CONFIRMATION:
 		if (((Homeward__Referral__ArrivalConfirmation *)doc)->outcome !=
 		    HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_NOT_ARRIVED)

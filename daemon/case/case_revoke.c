@@ -24,10 +24,6 @@
 #include "daemon/core/core.h"
 #include "daemon/store/audit.h"
 
-/* The step documents a withdrawal cancels before they are sealed. */
-#define STEPS_ALL       0xfeu           /* bits 1-7 */
-#define STEPS_TRAVEL    ((1u << ENV1_MSG_DEPARTURE_NOTIFICATION) | \
-	                 (1u << ENV1_MSG_ARRIVAL_CONFIRMATION))
 
 struct revoke {
 	struct daemon                  *d;
@@ -179,17 +175,26 @@ revoke_thread(struct revoke *r, struct store_case_thread *ct)
 	unsigned                cancelled = 0;
 	int                     rc, hold = case_safety_hold(ct);
 
-	if (ct->flow.withdrawn || (p = peers_by_rik(r->d, ct->peer_rik)) == NULL)
+	if (ct->flow.withdrawn)
 		return 0;
+	if ((p = peers_by_rik(r->d, ct->peer_rik)) == NULL)
+		return case_alert(r->d, "withdrawal_not_sent", 1, ct->peer_rik,
+		    ct->thread_id, r->c->code, "consent was withdrawn, but a partner "
+		    "that received data of this case is no longer a peer: tell it "
+		    "by other means to erase what it received");
 	if (named_in_force(r, p->rec.agency_id))
 		return 0;
-	/* Nothing was ever queued to it: nothing to erase there. */
-	if (store_thread_get(r->d->store, ct->thread_id, &t) != 0 || t.out_seq == 0)
-		return 0;
 	if ((rc = store_out_cancel_unsealed(r->d->store, ct->thread_id,
-	    hold ? STEPS_ALL & ~STEPS_TRAVEL : STEPS_ALL, &cancelled)) != 0)
+	    hold ? CASE_STEPS_ALL & ~CASE_STEPS_TRAVEL : CASE_STEPS_ALL, &cancelled)) != 0)
 		return rc;
 	r->res->cancelled += cancelled;
+	/* Nothing sealed ever went to it (and nothing is left to go): there
+	 * is nothing to erase there, and a withdrawal would open a thread
+	 * it never heard of. */
+	if ((rc = store_thread_get(r->d->store, ct->thread_id, &t)) != 0)
+		return rc == -ENOENT ? 0 : rc;
+	if (t.sealed_seq == 0 && t.out_seq == 0)
+		return 0;
 	if (hold) {
 		r->res->travelling++;
 		if ((rc = alert_travelling(r, p, ct)) != 0)

@@ -268,10 +268,14 @@ step_check_rules(struct daemon *d, const struct case_step_request *rq,
 			    s->p->rec.agency_id);
 		return rc;
 	}
-	/* After a withdrawal only her arrival is still confirmed (the order
-	 * rules say while she travels). */
+	/* After a withdrawal only her journey still goes: the arrival
+	 * confirmation, and a final departure that crosses the partner's
+	 * withdrawal (the order rules say when). */
 	if (s->ct.flow.withdrawn &&
-	    rq->msg_type != ENV1_MSG_ARRIVAL_CONFIRMATION) {
+	    rq->msg_type != ENV1_MSG_ARRIVAL_CONFIRMATION &&
+	    !(rq->msg_type == ENV1_MSG_DEPARTURE_NOTIFICATION &&
+	    ((Homeward__Referral__DepartureNotification *)s->doc)->kind ==
+	    HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL)) {
 		snprintf(why, whylen, "consent for %s was withdrawn in case %s: "
 		    "nothing more goes to it", s->p->rec.agency_id, c->code);
 		return -EPERM;

@@ -197,12 +197,16 @@ erase_cases(struct daemon *d, struct case_walk *w, const char *reason)
 	for (size_t i = 0; i < w->n; i++) {
 		struct store_case *c = &w->v[i];
 		uint64_t unacked = 0;
+		char why[CASE_WHY_LEN];
 		int rc;
 
 		/* A withdrawal or confirmation still in flight needs the key to
 		 * be sealed or resent: erasure waits for its receipt. */
 		if ((rc = store_case_unacked(d->store, c->case_id, &unacked)) != 0 ||
 		    unacked > 0)
+			continue;
+		/* Nor while she travels: her arrival is still awaited. */
+		if (case_travelling(d, c, why, sizeof(why)) != 0)
 			continue;
 		if ((rc = store_case_erase(d->store, c->case_id, CASE_ACTOR_DAEMON,
 		    reason, clock_now())) != 0) {

@@ -99,10 +99,17 @@ case_partner_withdrew(struct daemon *d, struct peer *p, const struct store_case 
 	    HOMEWARD__REFERRAL__WITHDRAWAL_REASON__WITHDRAWAL_RECORDED_IN_ERROR ?
 	    " (recorded in error)" : "";
 	char            detail[400], when[40];
+	unsigned        cancelled;
 	int             rc;
 
 	if ((rc = cancel_held_for(d, c, p->rec.rik, "cancelled: the partner's "
 	    "consent was withdrawn")) != 0)
+		return rc;
+	/* Nothing more goes in this thread, not even what waits to be
+	 * sealed; while she travels, her departure and arrival documents. */
+	if ((rc = store_out_cancel_unsealed(d->store, ct->thread_id,
+	    case_safety_hold(ct) ? CASE_STEPS_ALL & ~CASE_STEPS_TRAVEL :
+	    CASE_STEPS_ALL, &cancelled)) != 0)
 		return rc;
 	/* A case referred to us is that one thread: nothing more goes out. */
 	if (c->role == CASE_ROLE_ORIGIN && c->state == CASE_OPEN &&

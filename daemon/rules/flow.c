@@ -114,6 +114,22 @@ flow_awaits_met(const struct flow_state *st)
 	return st->departure == FLOW_DEP_FINAL && st->arrival != FLOW_ARR_MET;
 }
 
+/* She may have left before the other agency's withdrawal reached the
+ * destination (they cross): the final departure still applies, so that
+ * her arrival is awaited (PROTOCOL.md 21.3, 21.5).  Only the agency that
+ * did not withdraw sends one. */
+static int
+final_after_withdrawal(const struct flow_state *st, enum flow_role sender,
+    const ProtobufCMessage *doc)
+{
+	const Homeward__Referral__DepartureNotification *dn = (const void *)doc;
+
+	return doc != NULL && sender == FLOW_DESTINATION &&
+	    st->withdrawn == FLOW_ORIGIN &&
+	    doc->descriptor == &homeward__referral__departure_notification__descriptor &&
+	    dn->kind == HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL;
+}
+
 static int
 refuse(int rc, char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -358,6 +374,14 @@ check_arrival(const struct flow_state *st,
 		return refuse(-EPROTO, why, whylen, "a delayed arrival "
 		    "confirmation says when the person is now expected "
 		    "(expected_at)");
+	/* A unit or year typo must not move her deadline out of sight. */
+	if (doc != NULL &&
+	    doc->outcome == HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_DELAYED &&
+	    st->scheduled_arrival != 0 &&
+	    doc->expected_at > st->scheduled_arrival + FLOW_DELAY_MAX_MS)
+		return refuse(-EPROTO, why, whylen, "a delayed arrival is expected "
+		    "at most %u days after the arrival it delays",
+		    (unsigned)(FLOW_DELAY_MAX_MS / 86400000));
 	return 0;
 }
 
@@ -427,7 +451,8 @@ flow_check(const struct flow_state *st, const struct flow_config *cfg,
 		return refuse(-EPROTO, why, whylen, "the document is not %s",
 		    r->a_name);
 	if (st->withdrawn && msg_type != ENV1_MSG_ERASURE_CONFIRMATION &&
-	    !(msg_type == ENV1_MSG_ARRIVAL_CONFIRMATION && flow_awaits_met(st)))
+	    !(msg_type == ENV1_MSG_ARRIVAL_CONFIRMATION && flow_awaits_met(st)) &&
+	    !final_after_withdrawal(st, sender, doc))
 		return refuse(-EPROTO, why, whylen, "consent was withdrawn: "
 		    "the thread is restricted");
 

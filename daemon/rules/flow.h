@@ -70,6 +70,10 @@ struct flow_state {
 	uint32_t        followups;
 };
 
+/* A delayed arrival is expected at most this long after the one it
+ * delays (PROTOCOL.md 21.3). */
+#define FLOW_DELAY_MAX_MS       (30ull * 24 * 3600 * 1000)
+
 struct flow_config {
 	/* A departure needs a confirmed reintegration. */
 	int             require_reintegration;

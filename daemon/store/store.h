@@ -296,8 +296,9 @@ int store_alert_add(struct store *, const char *kind, const uint8_t *peer_rik,
  * mark every pending alert done. */
 int store_alert_quiet(struct store *);
 
-/* A message held for an earlier position since before `before`, not yet
- * alerted (gap_alert_ms). */
+/* The lowest position held in a thread for an earlier one since before
+ * `before`, not yet alerted (gap_alert_ms): one alert per gap, not per
+ * message held behind it. */
 struct store_gap {
 	uint8_t         sender_rik[ENV1_KEY_LEN];
 	uint8_t         message_id[ENV1_ID_LEN];

@@ -293,9 +293,10 @@ store_alert_quiet(struct store *st)
 
 static const char sql_gaps_due[] =
     "SELECT i.sender_rik, i.message_id, i.thread_id, i.seq FROM inbox i "
-    "WHERE i.state = 2 AND i.received_at <= ?1 AND NOT EXISTS (SELECT 1 FROM "
-    "alerts a WHERE a.kind = 'gap' AND a.message_id = i.message_id) "
-    "ORDER BY i.id LIMIT ?2";
+    "WHERE i.state = 2 AND i.received_at <= ?1 AND i.seq = (SELECT MIN(j.seq) "
+    "FROM inbox j WHERE j.thread_id = i.thread_id AND j.state = 2) AND "
+    "NOT EXISTS (SELECT 1 FROM alerts a WHERE a.kind = 'gap' AND "
+    "a.message_id = i.message_id) ORDER BY i.id LIMIT ?2";
 
 int
 store_alert_gaps_due(struct store *st, uint64_t before, unsigned limit,

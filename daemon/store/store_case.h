@@ -243,7 +243,7 @@ struct store_alert {
 	uint8_t         message_id[ENV1_ID_LEN];
 	int             has_message;
 	char            case_code[STORE_CODE_LEN];
-	char            detail[256];
+	char            detail[512];
 	uint64_t        acked_at;
 	char            acked_by[STORE_NAME_LEN];
 	uint32_t        count;          /* alerts counted in this one */

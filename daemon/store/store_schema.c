@@ -183,6 +183,7 @@ static const char *const data_migrations[] = {
 	"ALTER TABLE case_threads ADD COLUMN outcome_by TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE case_threads ADD COLUMN outcome_at INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE case_threads ADD COLUMN alerted_at INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE case_threads SET alerted = alerted | 8 WHERE arrival = 2;"
 	"ALTER TABLE cases ADD COLUMN doc_profile BLOB;"
 	"ALTER TABLE held ADD COLUMN first_reason BLOB;"
 	"ALTER TABLE held ADD COLUMN second_reason BLOB;"

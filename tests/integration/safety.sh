@@ -214,6 +214,8 @@ thread_is $ORIG SAFE-2 $DEST safety_hold true || fail "no safety hold at $ORIG"
     fail "SAFE-2 left $ORIG's worklist: $(work_kinds $ORIG SAFE-2)"
 expect 0 hw $ORIG document show "$(in_id $ORIG SAFE-2 5)"
 prints "BKO"
+expect 1 hw $ORIG case close SAFE-2
+says "she is travelling and her arrival is not settled"
 state_is $ORIG SAFE-2 restricted || fail "SAFE-2 not restricted at $ORIG"
 expect 1 hw $ORIG document show "$(in_id $ORIG SAFE-2 1)"
 says "no longer shown"
@@ -331,6 +333,24 @@ says "awaits no outcome"
 hw $DEST audit list SAFE-6 --json | jq -e '.audit[] | select(.action ==
     "arrival.outcome" and .detail == "arrival outcome recorded: with_authorities")' \
     >/dev/null || fail "the outcome is not audited"
+
+step "a new journey after a no-show is watched afresh"
+as $SUPERVISOR "$HWCLI" -s "$T/$ORIG.sock" case outcome SAFE-6 --outcome located \
+    >/dev/null || fail "outcome SAFE-6 at $ORIG"
+N=$(alerts_of $DEST arrival_overdue SAFE-6)
+depart_again() {
+	now=$(date +%s)
+	plan "$IN/again.json" $((now - 600)) $((now + 2)) $ORIG
+	# shellcheck disable=SC2086
+	hw $DEST departure depart SAFE-6 --to $ORIG --file "$IN/again.json" $WAIVE \
+	    >/dev/null || fail "a new departure after the no-show"
+}
+depart_again
+thread_is $DEST SAFE-6 $ORIG outcome null || fail "the old outcome stayed"
+wait_for 20 alerted $DEST arrival_overdue SAFE-6 $((N + 2)) ||
+    fail "the new journey's overdue alert does not repeat"
+work_is $DEST SAFE-6 '["arrival_overdue"]' || fail "SAFE-6: $(work_kinds $DEST SAFE-6)"
+expect 0 sup $DEST case outcome SAFE-6 --outcome reported_missing
 
 step "a delay with its new time: no alarm before it"
 open_case SAFE-7 $ORIG

@@ -177,7 +177,10 @@ model(const struct flow_state *s, int require_reint, int sender,
 	/* After a withdrawal: the erasure, and the arrival of a person who
 	 * departed and was not met yet (her safety first). */
 	if (s->withdrawn && v->type != ERA && !(v->type == ARC &&
-	    s->departure == FLOW_DEP_FINAL && s->arrival != FLOW_ARR_MET))
+	    s->departure == FLOW_DEP_FINAL && s->arrival != FLOW_ARR_MET) &&
+	    !(v->type == DEP && (v->cls == C_FINAL || v->cls == C_FINAL_NOLEGS) &&
+	    sender == D &&
+	    s->withdrawn == O))
 		return WITHDRAWN_ERR;
 	switch (v->type) {
 	case ARR:
@@ -223,6 +226,9 @@ model(const struct flow_state *s, int require_reint, int sender,
 			return s->arrival == FLOW_ARR_MET ? OK : 6;
 		if (s->arrival == FLOW_ARR_MET || v->cls == C_UNSPEC ||
 		    v->cls == C_DELAYED_UNTIMED)
+			return OTHER;
+		if (v->cls == C_DELAYED && s->scheduled_arrival != 0 &&
+		    DELAYED_TO > s->scheduled_arrival + FLOW_DELAY_MAX_MS)
 			return OTHER;
 		return OK;
 	case WDR:
