@@ -18,14 +18,6 @@
 #include "keys/secret.h"
 #include "proto/pbwipe.h"
 
-int
-case_may_approve(const struct case_actor *a)
-{
-	/* homewardd's own account is not a person: whoever runs the CLI as
-	 * it would otherwise be a second supervisor under any name. */
-	return (a->roles & ROLE_SUPERVISOR) != 0 && !config_uid_is_daemon(a->uid);
-}
-
 /* Whether a can approve h of case c now; why says why not. */
 static int
 approve_check(const struct case_actor *a, const struct store_held *h,

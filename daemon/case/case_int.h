@@ -6,6 +6,7 @@
 #ifndef HOMEWARD_DAEMON_CASE_CASE_INT_H
 #define HOMEWARD_DAEMON_CASE_CASE_INT_H
 
+#include "daemon/base/config.h"
 #include "daemon/case/case.h"
 #include "proto/referral.pb-c.h"
 
@@ -22,9 +23,15 @@ int case_held_list(struct daemon *, const uint8_t case_id[ENV1_ID_LEN], int stat
 int case_cancel_held(struct daemon *, const struct store_case *, const char *actor,
     const char *why);
 
-/* a may approve the safety exception: a supervisor, and not homewardd's
- * own uid (case_approve.c). */
-int case_may_approve(const struct case_actor *);
+/* a may approve the safety exception, or decide what became of a person:
+ * a supervisor, and not homewardd's own uid.  homewardd's own account is
+ * not a person: whoever runs the CLI as it would otherwise be a second
+ * supervisor under any name. */
+static inline int
+case_may_approve(const struct case_actor *a)
+{
+	return (a->roles & ROLE_SUPERVISOR) != 0 && !config_uid_is_daemon(a->uid);
+}
 /* At the origin: keep the SafetyException a partner's request for
  * assistance came under (open transaction; nothing for other documents),
  * and find it again for an answer of msg_type to p no consent covers

@@ -2,8 +2,9 @@
  * real SQLite store.  Alerts of one kind from one peer about one case are
  * counted in one unacknowledged row, never urgent ones nor alerts about
  * one message; alert_command is due for every alert, urgent first, then
- * the oldest, and again after a failure until it succeeds; gaps are
- * alerted once they outlast their time, each once. */
+ * the oldest, and again after a failure until it succeeds; a gap is
+ * alerted once it outlasts its time, once per gap, not per message held
+ * behind it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -174,6 +175,12 @@ test_gaps_due_once(void **state)
 	    g[0].thread_id, "held", NULL, 0, 20), 0);
 	assert_int_equal(store_alert_gaps_due(fx->st, 10, 4, g, &n), 0);
 	assert_int_equal(n, 0);
+	/* Position 9 waits behind the same gap: no second alert for it. */
+	assert_int_equal(store_alert_gaps_due(fx->st, 100, 4, g, &n), 0);
+	assert_int_equal(n, 0);
+	/* Position 3 came in order; 9 now waits for another gap. */
+	assert_int_equal(store_in_set_state(fx->st, fx->peer, early.message_id,
+	    IN_ACCEPTED), 0);
 	assert_int_equal(store_alert_gaps_due(fx->st, 100, 4, g, &n), 0);
 	assert_int_equal(n, 1);
 	assert_memory_equal(g[0].message_id, late.message_id, ENV1_ID_LEN);
