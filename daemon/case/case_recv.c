@@ -267,16 +267,17 @@ recv_verify(struct daemon *d, struct peer *p, const struct store_in *row,
 	    b == HEADER_OK)
 		return rc;
 	*refused = 1;
-	snprintf(detail, sizeof(detail), "message %s not applied: %.140s; %.64s "
-	    "must send it again as PROTOCOL.md 21.8 says: tell it",
+	snprintf(detail, sizeof(detail), "message %s not applied: %.140s; ask "
+	    "%.64s to send a corrected one (PROTOCOL.md 21.8)",
 	    log_hex(row->message_id, ENV1_ID_LEN), why, p->rec.agency_id);
 	return case_alert_msg(d, header_breach_kind(b), 0, p->rec.rik,
 	    row->thread_id, row->message_id, code, detail);
 }
 
-/* A received document's body, from its evidence record (secret memory). */
+/* A received document's body, from its evidence record (secret memory);
+ * *seq its position. */
 static ProtobufCMessage *
-received_doc(struct daemon *d, const uint8_t id[ENV1_ID_LEN])
+received_doc(struct daemon *d, const uint8_t id[ENV1_ID_LEN], uint64_t *seq)
 {
 	Homeward__Keys__SignedMessage  *sm;
 	struct store_in                 in;
@@ -287,6 +288,7 @@ received_doc(struct daemon *d, const uint8_t id[ENV1_ID_LEN])
 	if (store_in_get_id(d->store, id, &in) != 0 ||
 	    store_in_evidence(d->store, &in, &ev, &evlen) != 0)
 		return NULL;
+	*seq = in.seq;
 	if ((sm = homeward__keys__signed_message__unpack(NULL, evlen, ev)) != NULL) {
 		doc = case_doc_unpack(in.msg_type, sm->body.data, sm->body.len);
 		sodium_memzero(sm->body.data, sm->body.len);
@@ -305,22 +307,32 @@ recv_itinerary(struct daemon *d, struct peer *p, const struct store_in *row,
 	const Homeward__Referral__DepartureNotification *f = (const void *)doc;
 	ProtobufCMessage       *prev = NULL;
 	uint8_t                 id[ENV1_ID_LEN];
+	uint64_t                seq = row->seq;
 	char                    what[200], detail[400];
 	int                     rc, changed = 0;
 
 	if (row->msg_type != ENV1_MSG_DEPARTURE_NOTIFICATION ||
 	    f->kind != HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL)
 		return 0;
-	rc = store_in_last_before(d->store, row->thread_id,
-	    ENV1_MSG_DEPARTURE_NOTIFICATION, row->seq, id);
-	if (rc != 0)
-		return rc == -ENOENT ? 0 : rc;
-	if ((prev = received_doc(d, id)) == NULL)
+	/* The newest provisional one: final notices not applied may lie
+	 * between (a few are looked at; the rest is not worth a page). */
+	for (int tries = 0; prev == NULL && tries < 8; tries++) {
+		rc = store_in_last_before(d->store, row->thread_id,
+		    ENV1_MSG_DEPARTURE_NOTIFICATION, seq, id);
+		if (rc != 0)
+			return rc == -ENOENT ? 0 : rc;
+		if ((prev = received_doc(d, id, &seq)) == NULL)
+			return 0;
+		if (((Homeward__Referral__DepartureNotification *)prev)->kind !=
+		    HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_PROVISIONAL) {
+			case_doc_free(prev);
+			prev = NULL;
+		}
+	}
+	if (prev == NULL)
 		return 0;
-	if (((Homeward__Referral__DepartureNotification *)prev)->kind ==
-	    HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_PROVISIONAL)
-		(void)header_itinerary_diff((const void *)prev, f, &changed, what,
-		    sizeof(what));
+	(void)header_itinerary_diff((const void *)prev, f, &changed, what,
+	    sizeof(what));
 	case_doc_free(prev);
 	if (!changed)
 		return 0;
