@@ -176,7 +176,7 @@ consent_state(const Homeward__Control__ConsentInfo *c,
 	uint64_t now = (uint64_t)time(NULL) * 1000;
 
 	if (c->withdrawn_at != 0)
-		return "withdrawn";
+		return c->in_error ? "revoked (recorded in error)" : "withdrawn";
 	if (s != NULL && s->expires_at != 0 && s->expires_at <= now)
 		return "expired";
 	return "in force";

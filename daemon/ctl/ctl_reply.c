@@ -34,6 +34,7 @@ ctl_send_consent(struct control_client *cl, struct daemon *d,
 	ci.recorded_by = (char *)sc->recorded_by;
 	ci.recorded_at = sc->recorded_at;
 	ci.withdrawn_at = sc->c.withdrawn_at;
+	ci.in_error = sc->in_error;
 	ci.source = (char *)(sc->source == CONSENT_RECEIVED ? "received" : "recorded");
 	ci.released = released;
 	r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_CONSENT;

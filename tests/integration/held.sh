@@ -72,8 +72,19 @@ chmod 666 "$T"/*.sock
 wait_for 20 peer_connected ci-abidjan ml-bamako || fail "ml-bamako never connected"
 DEST=ci-abidjan
 ORIG=ml-bamako
-printf '{}\n' >"$IN/empty.json"
-printf '{ "needs": ["shelter", "medical"] }\n' >"$IN/full.json"
+# req NAME SEX AGE NEEDS: a complete request for assistance (PROTOCOL.md
+# 21.7) whose profile matches the case's.
+req() {
+	printf '{ "scenario": "police_or_ngo", "profile": { "sex": "%s", "age": %s },\n' \
+	    "$2" "$3" >"$IN/$1.json"
+	printf '  "needs": [ %s ] }\n' "$4" >>"$IN/$1.json"
+}
+req draft1 female 24 '"shelter"'
+req full1 female 24 '"shelter", "medical"'
+req draft2 male 29 '"shelter"'
+req draft3 male 31 '"shelter"'
+req full4 female 19 '"shelter", "medical"'
+req draft5 male 40 '"shelter"'
 chmod 644 "$IN"/*
 
 step "homewardd -n warns when [roles] names its own account"
@@ -87,23 +98,23 @@ if grep -q "own account" "$T/stderr"; then show; fail "warned without cause"; fi
 
 step "a newer draft replaces the older held one"
 hw $DEST case open HW-0001 --sex female --age 24 >/dev/null
-expect 0 hw $DEST request send HW-0001 --to $ORIG --file "$IN/empty.json" --json
+expect 0 hw $DEST request send HW-0001 --to $ORIG --file "$IN/draft1.json" --json
 OLD=$(jq -r .held_id "$T/stdout")
-expect 0 hw $DEST request send HW-0001 --to $ORIG --file "$IN/full.json"
+expect 0 hw $DEST request send HW-0001 --to $ORIG --file "$IN/full1.json"
 prints "replaces held document $OLD (cancelled)"
 expect 0 hw $DEST held HW-0001 --json
 json '.held | length == 1'
 NEW=$(jq -r '.held[0].held_id' "$T/stdout")
 [ "$NEW" != "$OLD" ] || fail "the newer draft has the older id"
 audited $DEST HW-0001 cancel "held $OLD replaced by held $NEW"
-expect 0 hw $DEST request send HW-0001 --to $ORIG --file "$IN/full.json" --json
+expect 0 hw $DEST request send HW-0001 --to $ORIG --file "$IN/full1.json" --json
 json ".replaces == \"$NEW\""
 NEW2=$(jq -r .held_id "$T/stdout")
 
 step "held show: the document and what is missing, an audited read"
 expect 0 op $CASEWORKER $DEST held show "$OLD" --json
 json ".state == \"cancelled\" and .replaced_by == \"$NEW\" and .case_code == \"HW-0001\" and
-    .document.header.case_code == \"HW-0001\" and (.document | has(\"needs\") | not)"
+    .document.header.case_code == \"HW-0001\" and (.document.needs == [\"shelter\"])"
 expect 0 op $CASEWORKER $DEST held show "$NEW2"
 prints "$NEW2"
 prints "HW-0001  ASSISTANCE_REQUEST to $ORIG  held"
@@ -135,7 +146,7 @@ done
 
 step "held cancel: gone from the worklist, audited by the reason's hash"
 hw $DEST case open HW-0002 --sex male --age 29 >/dev/null
-H2=$(hw $DEST request send HW-0002 --to $ORIG --file "$IN/empty.json" --json | jq -r .held_id)
+H2=$(hw $DEST request send HW-0002 --to $ORIG --file "$IN/draft2.json" --json | jq -r .held_id)
 expect 0 hw $DEST worklist
 prints "$H2"
 expect 0 op $CASEWORKER $DEST held cancel "$H2" --reason "synthetic: plans changed"
@@ -152,14 +163,14 @@ says "cancelling a held document needs the role caseworker or supervisor"
 
 step "held show refused once the case is closed"
 hw $DEST case open HW-0003 --sex male --age 31 >/dev/null
-H3=$(hw $DEST request send HW-0003 --to $ORIG --file "$IN/empty.json" --json | jq -r .held_id)
+H3=$(hw $DEST request send HW-0003 --to $ORIG --file "$IN/draft3.json" --json | jq -r .held_id)
 hw $DEST case close HW-0003 >/dev/null || fail "close HW-0003"
 expect 1 hw $DEST held show "$H3"
 says "case HW-0003 is closed: its held documents are no longer shown"
 
 step "the safety exception: read, then approved by two supervisors with reasons"
 hw $DEST case open HW-0004 --sex female --age 19 >/dev/null
-expect 0 hw $DEST request send HW-0004 --to $ORIG --file "$IN/full.json" \
+expect 0 hw $DEST request send HW-0004 --to $ORIG --file "$IN/full4.json" \
     --safety-reason "synthetic imminent threat" --json
 json '.state == "approval"'
 H4=$(jq -r .held_id "$T/stdout")
@@ -197,7 +208,7 @@ done
 
 step "approving without reading is allowed, and said"
 hw $DEST case open HW-0005 --sex male --age 40 >/dev/null
-H5=$(hw $DEST request send HW-0005 --to $ORIG --file "$IN/empty.json" \
+H5=$(hw $DEST request send HW-0005 --to $ORIG --file "$IN/draft5.json" \
     --safety-reason "synthetic threat" --json | jq -r .held_id)
 expect 0 op $SUP2 $DEST approve "$H5" --reason "synthetic: concur"
 prints "you approved without reading it: \`homeward held show $H5\` shows the document and the reason"

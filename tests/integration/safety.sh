@@ -264,6 +264,8 @@ says "--recorded-in-error revokes one consent"
 expect 0 hw $DEST consent withdraw SAFE-5 "$(consent_of SAFE-5 $ORIG)" --recorded-in-error
 prints "revoked as recorded in error"
 state_is $DEST SAFE-5 open || fail "SAFE-5 restricted by a mistake"
+[ "$(hw $DEST consent list SAFE-5 --json | jq -r '.consents[0].state')" = \
+    "revoked (recorded in error)" ] || fail "consent list: $(hw $DEST consent list SAFE-5)"
 hw $DEST audit list SAFE-5 --json | jq -e '.audit[] | select(.action ==
     "consent.withdraw") | .detail | contains("revoked: recorded in error")' \
     >/dev/null || fail "the revocation is not audited as a mistake"

@@ -100,6 +100,12 @@ test_fresh_directory(void **state)
 /* Back to what migration 1 made: the tables, columns and row of
  * migration 2 removed and the version set to 1. */
 static const char data_v1[] =
+    /* migration 3 */
+    "DROP INDEX alerts_pending; ALTER TABLE alerts DROP COLUMN notify;"
+    "ALTER TABLE alerts DROP COLUMN notify_attempts;"
+    "ALTER TABLE alerts DROP COLUMN notify_next_at;"
+    "ALTER TABLE alerts DROP COLUMN count; ALTER TABLE alerts DROP COLUMN last_at;"
+    /* migration 2 */
     "DROP TABLE cases; DROP TABLE case_threads; DROP TABLE consents;"
     "DROP TABLE held; DROP TABLE audit;"
     "ALTER TABLE alerts DROP COLUMN urgent; ALTER TABLE alerts DROP COLUMN case_code;"

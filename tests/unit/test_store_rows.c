@@ -581,10 +581,16 @@ test_held_and_consents(void **state)
 	assert_int_equal(store_consent_insert(fx->st, &sc, (const uint8_t *)"s", 1), 0);
 	assert_int_equal(store_consent_insert(fx->st, &sc, (const uint8_t *)"s", 1),
 	    -EEXIST);
-	assert_int_equal(store_consent_withdraw(fx->st, c.case_id, sc.c.id, 5, &w), 0);
+	assert_int_equal(store_consent_withdraw(fx->st, c.case_id, sc.c.id, 5, 1, &w), 0);
 	assert_int_equal(w, 1);
-	assert_int_equal(store_consent_withdraw(fx->st, c.case_id, sc.c.id, 6, &w), 0);
+	assert_int_equal(store_consent_withdraw(fx->st, c.case_id, sc.c.id, 6, 0, &w), 0);
 	assert_int_equal(w, 0);
+	/* Revoked as recorded in error, and listed so. */
+	assert_int_equal(store_consent_list(fx->st, c.case_id, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].in_error, 1);
+	assert_int_equal(v[0].c.withdrawn_at, 5);
+	free(v);
 	assert_int_equal(store_case_erase(fx->st, c.case_id, "test", "done", 9), 0);
 	assert_int_equal(store_consent_list(fx->st, c.case_id, &v, &n), 0);
 	assert_int_equal(n, 1);
