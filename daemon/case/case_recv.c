@@ -17,6 +17,7 @@
 #include "daemon/case/case_int.h"
 #include "daemon/core/core.h"
 #include "daemon/rules/header.h"
+#include "daemon/rules/required.h"
 #include "daemon/store/audit.h"
 #include "keys/secret.h"
 #include "proto/keys.pb-c.h"
@@ -345,6 +346,34 @@ recv_itinerary(struct daemon *d, struct peer *p, const struct store_in *row,
 	    row->message_id, c->code, detail);
 }
 
+/* A document applied that lacks what PROTOCOL.md 21.7 requires of its
+ * sender: applied all the same (the sender is answerable for it, and a
+ * partial answer still moves the case on), and said, by field name. */
+static int
+recv_incomplete(struct daemon *d, struct peer *p, const struct store_in *row,
+    const ProtobufCMessage *doc, const struct store_case *c)
+{
+	struct required_gap     gaps[8];
+	size_t                  n = 0, off;
+	char                    detail[400];
+
+	if (row->msg_type < ENV1_MSG_ASSISTANCE_REQUEST ||
+	    row->msg_type > ENV1_MSG_FOLLOW_UP_REPORT ||
+	    required_find(row->msg_type, doc, gaps, 8, &n) != 0 || n == 0)
+		return 0;
+	off = (size_t)snprintf(detail, sizeof(detail), "message %s from %.64s "
+	    "was applied but lacks what PROTOCOL.md 21.7 requires (",
+	    log_hex(row->message_id, ENV1_ID_LEN), p->rec.agency_id);
+	for (size_t i = 0; i < n && i < 8 && off < sizeof(detail); i++)
+		off += (size_t)snprintf(detail + off, sizeof(detail) - off, "%s%s",
+		    i ? ", " : "", gaps[i].field);
+	if (off < sizeof(detail))
+		snprintf(detail + off, sizeof(detail) - off, "%s): ask it for them",
+		    n > 8 ? ", ..." : "");
+	return case_alert_msg(d, "incomplete", 0, p->rec.rik, row->thread_id,
+	    row->message_id, c->code, detail);
+}
+
 /* The case and thread a received document belongs to: its thread's, or
  * a new case for a request for assistance in a new thread.  *refused (with
  * an alert raised) when it starts no case it may start. */
@@ -530,6 +559,7 @@ case_on_document(struct daemon *d, struct peer *p, const struct store_in *row,
 		goto out;
 	if ((rc = recv_apply(d, p, row, doc, &c, &ct)) == 0 &&
 	    (rc = recv_react(d, p, row, doc, hdr, &c, &ct)) == 0 &&
+	    (rc = recv_incomplete(d, p, row, doc, &c)) == 0 &&
 	    c.role == CASE_ROLE_ORIGIN)
 		rc = recv_itinerary(d, p, row, doc, &c);
 out:
