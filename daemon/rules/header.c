@@ -175,7 +175,8 @@ consent_names(const struct consent *c, const char *who)
 	return 0;
 }
 
-/* An answer's scope is one we sent, not rewritten and no wider. */
+/* An answer's scope is one we sent, not rewritten and no wider; or the
+ * origin's own record, which names us (PROTOCOL.md 21.8). */
 static enum header_breach
 basis_is_ours(const struct header_ctx *ctx, const Homeward__Referral__ConsentScope *s,
     char *why, size_t whylen)
@@ -185,10 +186,14 @@ basis_is_ours(const struct header_ctx *ctx, const Homeward__Referral__ConsentSco
 	for (size_t i = 0; i < ctx->nsent && c == NULL; i++)
 		if (memcmp(ctx->sent[i].id, s->consent_id.data, 16) == 0)
 			c = &ctx->sent[i];
+	if (c == NULL && names((const char *const *)s->recipients,
+	    s->n_recipients, ctx->self))
+		return HEADER_OK;
 	if (c == NULL)
 		return breach(HEADER_UNKNOWN_CONSENT, why, whylen, "its consent_id "
-		    "is none this agency recorded for the case and its sender: "
-		    "an answer goes under the scope it answers");
+		    "is none this agency recorded for the case and its sender, "
+		    "and its scope does not name this agency: an answer goes "
+		    "under the scope it answers or one naming its recipient");
 	if (s->n_recipients != c->nrecipients)
 		return breach(HEADER_RECIPIENTS, why, whylen, "its consent scope "
 		    "names %zu recipients; the consent recorded here names %zu",

@@ -42,7 +42,7 @@ enum header_breach {
 	                           missing */
 	HEADER_SAME_APPROVER,   /* header_same_approver */
 	HEADER_UNKNOWN_CONSENT, /* header_unknown_consent: an answer's scope
-	                           is none we sent */
+	                           is none we sent, nor names us */
 	HEADER_RECIPIENTS,      /* header_recipients: rewritten, or not us */
 	HEADER_BASIS,           /* header_basis: steps or categories widened,
 	                           or the step not covered */
@@ -84,9 +84,10 @@ struct header_ctx {
 /*
  * The header's basis (one of consent and safety; header_problem in the
  * daemon checks there is exactly one).  Under consent: the scope is whole;
- * for an answer its consent_id is one of ctx->sent, its recipients are
+ * for an answer whose consent_id is one of ctx->sent, its recipients are
  * that consent's (the same set), its steps and categories no wider;
- * otherwise it names ctx->self; it covers ctx->msg_type and every
+ * any other scope (an answer under the origin's own record, a
+ * destination's document) names ctx->self; it covers ctx->msg_type and every
  * category of ctx->categories.  Under the safety exception: a reason and
  * two different approvers.  HEADER_OK or the first breach, with why.
  */

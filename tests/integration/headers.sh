@@ -17,7 +17,8 @@
 #      carry, lacks its method or its id; under a safety exception one
 #      supervisor approved twice or one lacking its second approver; a
 #      final departure notice for a leg ten days ahead.  A final itinerary
-#      that differs from the provisional one is applied, and said.
+#      that differs from the provisional one, and a request that lacks
+#      what 21.7 asks of its sender, are applied, and said.
 #
 # Each breach: receipted by alpha (delivery is not judgement), not applied
 # (the thread's state, or the absence of a case, unchanged), and alpha's
@@ -271,6 +272,12 @@ hw alpha request accept G-0009 --home gamma --met-by-agency alpha \
 CHECKS=$((CHECKS + 1))
 [ "$(hw alpha outbox --json | jq -r '.messages[] | select(.msg_type == 2) | .in_reply_to')" = "$GREQ" ] ||
     fail "alpha's acceptance does not name the request: $(hw alpha outbox --json)"
+
+step "a request that lacks what its sender must say: applied, and said"
+doc g10 1 "{\"header\":{\"case_code\":\"G-0010\",\"consent\":$GSCOPE},\"profile\":{\"sex\":\"female\"}}"
+alerted incomplete "was applied but lacks what PROTOCOL.md 21.7 requires (scenario, profile.age or age_band, needs)"
+received
+[ "$(field G-0010 '.case.threads[0].request')" = 1 ] || fail "G-0010 was not applied"
 
 step "a final departure for a leg ten days ahead: not applied"
 leg() {  # leg DEP ARR (seconds from now)

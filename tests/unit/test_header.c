@@ -93,6 +93,14 @@ static const struct basis_case basis_cases[] = {
 	    "'00112233445566778899aabbccddeeff', 'recipients': ['gamma'], "
 	    "'steps': [2], 'method': 'oral', " GIVEN "}}", REFCAT_BIT(1),
 	    HEADER_UNKNOWN_CONSENT, "its consent_id is none this agency recorded" },
+	{ "answer under the origin's own consent, naming us", 1, "{'consent': "
+	    "{'consent_id': '00112233445566778899aabbccddeeff', 'recipients': "
+	    "['alpha'], 'steps': [2], 'categories': ['profile'], 'method': 'oral', "
+	    GIVEN "}}", PROF, HEADER_OK, "" },
+	{ "answer under the origin's own consent, not covering", 1, "{'consent': "
+	    "{'consent_id': '00112233445566778899aabbccddeeff', 'recipients': "
+	    "['alpha'], 'steps': [2], 'method': 'oral', " GIVEN "}}", PROF,
+	    HEADER_CATEGORIES, "it carries profile" },
 	{ "answer, recipient added", 1, SCOPE("'recipients': ['gamma','beta'], "
 	    "'steps': [2], 'method': 'oral', " GIVEN), REFCAT_BIT(1),
 	    HEADER_RECIPIENTS, "names 2 recipients; the consent recorded here names 1" },
