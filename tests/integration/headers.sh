@@ -11,7 +11,8 @@
 #      exception one supervisor approved twice, with in_reply_to all zeros
 #      or naming another document; arrival confirmations MET before the
 #      departure, days before the scheduled arrival, after they were sent,
-#      or answering the provisional notice.
+#      or answering the provisional notice.  alpha itself refuses to send
+#      a final notice for a leg ten days ahead.
 #   2. gamma refers cases to alpha (alpha the origin): requests whose scope
 #      does not name alpha, does not cover step 1 or the profile they
 #      carry, lacks its method or its id; under a safety exception one
@@ -230,6 +231,17 @@ doc d1 6 "{$(hdr .),\"outcome\":\"delayed\",\"expected_at\":\"$(at 864000)\"}" "
 no_alert "a delayed arrival answering the final departure"
 [ "$(field D-0001 '.case.threads[0].arrival')" = 3 ] ||
     fail "the delayed arrival was not applied: $(hw alpha case show D-0001)"
+
+step "alpha itself sends no final notice for a leg ten days ahead"
+plan "$IN/ahead.json" 864000 867600 air
+CHECKS=$((CHECKS + 1))
+# shellcheck disable=SC2086
+if hw alpha departure depart D-0001 --to gamma --file "$IN/ahead.json" $W \
+    >"$T/out" 2>&1; then
+	fail "alpha sent a final notice for a leg ten days ahead"
+fi
+grep -qF "its first leg departs more than 24 h after it was sent: send the final notice once she has departed (until then, \`homeward departure plan\`)" \
+    "$T/out" || fail "the refusal does not say why and what next: $(cat "$T/out")"
 
 # --- 2. gamma refers cases to alpha: its requests and departures -------------
 
