@@ -149,7 +149,8 @@ void cli_kv(const char *key, const char *fmt, ...)
 /* The referral procedure's commands print times for people in the local
  * time zone, "2026-12-01 07:30" ("-" for 0), and in JSON as RFC 3339 UTC
  * strings (null for 0). */
-#define CLI_LOCALTIME_BUFLEN    24
+/* "2026-12-06 09:30 WAT": every time shown says its zone. */
+#define CLI_LOCALTIME_BUFLEN    40
 void cli_localtime(uint64_t ms, char out[CLI_LOCALTIME_BUFLEN]);
 json_t *cli_json_rfc3339(uint64_t ms);
 /* The names of a mask's bits (refnames.h) as a JSON array. */

@@ -74,10 +74,13 @@
 	"information_needed); options override the file.\n\n" DOC_HELP "\n" STEP_HELP
 
 #define TRAVEL_HELP \
-	"homewardd checks the travel rules (arrival early in the day on a\n" \
-	"working day in the receiving agency's time zone, few transit points, a\n" \
-	"minor escorted, a girl by a female escort, met on arrival) and refuses\n" \
-	"a plan that breaks one unless a supervisor waives it with --waive.\n"
+	"homewardd checks the travel rules (arrival early in the day, on a\n" \
+	"working day that is no public holiday of the receiving country, in the\n" \
+	"arrival's own zone (arrival_zone) or else the receiving agency's; few\n" \
+	"transit points, a minor escorted, a girl by a female escort, met on\n" \
+	"arrival; each partner's working week, hours and holidays as\n" \
+	"homewardd.conf sets them) and refuses a plan that breaks one unless a\n" \
+	"supervisor waives it with --waive.\n"
 
 #define ARRIVAL_HELP \
 	"--file may give the document; options override it.\n\n" STEP_HELP
@@ -164,10 +167,12 @@ static const struct cli_cmd commands[] = {
 	  "open a case under its code number",
 	  "CODE [--sex female|male|other] [--age N] [--minor] [--json]",
 	  "CODE names the case everywhere: 1-48 of letters, digits, '-', '_',\n"
-	  "'.' and '/', never the person's name.  --sex, --age (years) and --minor\n"
-	  "are what the travel rules need (a minor travels escorted, a girl by a\n"
-	  "female escort); an --age under 18 implies --minor.  Nothing else about\n"
-	  "the person is asked here: the documents carry it, under consent.\n" },
+	  "'.' and '/', with at least one digit (or as this office's\n"
+	  "case_code_pattern says), never the person's name.  --sex, --age\n"
+	  "(years) and --minor are what the travel rules need (a minor travels\n"
+	  "escorted, a girl by a female escort); an --age under 18 implies\n"
+	  "--minor.  Nothing else about the person is asked here: the documents\n"
+	  "carry it, under consent.\n" },
 	{ "case", "show", 0, cmd_case_show, 0, 0,
 	  "show a case, its consents, held messages and timeline",
 	  "CODE [--home AGENCY] [--json]",
@@ -239,25 +244,25 @@ static const struct cli_cmd commands[] = {
 	  "           revoke it (not the person's withdrawal: the case stays open)\n\n"
 	  HOME_HELP },
 	{ "request", "send", 0, cmd_step, ENV1_MSG_ASSISTANCE_REQUEST, 0,
-	  "notify a partner of a request for assistance (step 1)",
+	  "notify a partner of a request for assistance (step 1, request for assistance)",
 	  "CODE --file DOC.json [--reply-by TIME]" STEP_SYNOPSIS,
 	  "Sends an AssistanceRequest to the partner agency in the country of\n"
 	  "origin.  --reply-by sets its reply_by: an answer not received by then\n"
 	  "raises an alert.\n\n" DOC_HELP "\n" STEP_HELP "\n" TIME_HELP },
 	{ "request", "accept", 0, cmd_step, ENV1_MSG_ASSISTANCE_CONFIRMATION,
 	  DECISION(ACCEPT),
-	  "accept a request for assistance (step 2)",
+	  "accept a request for assistance (step 2, assistance confirmation)",
 	  CONFIRM_SYNOPSIS, CONFIRM_HELP },
 	{ "request", "decline", 0, cmd_step, ENV1_MSG_ASSISTANCE_CONFIRMATION,
 	  DECISION(DECLINE),
-	  "decline a request for assistance (step 2)",
+	  "decline a request for assistance (step 2, assistance confirmation)",
 	  CONFIRM_SYNOPSIS, CONFIRM_HELP },
 	{ "request", "more-info", 0, cmd_step, ENV1_MSG_ASSISTANCE_CONFIRMATION,
 	  DECISION(MORE_INFORMATION),
-	  "ask for more information about a request (step 2)",
+	  "ask for more information (step 2, assistance confirmation)",
 	  CONFIRM_SYNOPSIS, CONFIRM_HELP },
 	{ "reintegration", "request", 0, cmd_step, ENV1_MSG_REINTEGRATION_REQUEST, 0,
-	  "send a reintegration assistance request (step 3a)",
+	  "send a reintegration assistance request (step 3, reintegration request)",
 	  "CODE --file DOC.json [--reply-by TIME]" STEP_SYNOPSIS,
 	  "Sends a ReintegrationRequest: the assessment, the preliminary plan and\n"
 	  "the assistance wanted.  It needs an accepted request for assistance.\n"
@@ -265,26 +270,26 @@ static const struct cli_cmd commands[] = {
 	  TIME_HELP },
 	{ "reintegration", "confirm", 0, cmd_step,
 	  ENV1_MSG_REINTEGRATION_CONFIRMATION, 0,
-	  "confirm the reintegration services committed (step 3b)",
+	  "confirm the services committed (step 4, reintegration confirmation)",
 	  "CODE --file DOC.json" STEP_SYNOPSIS,
 	  "Sends a ReintegrationConfirmation: services committed, by whom, from\n"
 	  "when, and items declined with the reason.\n\n" DOC_HELP "\n" STEP_HELP },
 	{ "departure", "plan", 0, cmd_step, ENV1_MSG_DEPARTURE_NOTIFICATION,
 	  DEPARTURE(PROVISIONAL),
-	  "give notice of a provisional itinerary (step 4a)",
+	  "give notice of a provisional itinerary (step 5, departure notification)",
 	  "CODE --file ITINERARY.json" STEP_SYNOPSIS,
 	  "Sends a DepartureNotification of kind provisional, as soon as an\n"
 	  "itinerary exists.\n\n" TRAVEL_HELP "\n" DOC_HELP "\n" STEP_HELP },
 	{ "departure", "depart", 0, cmd_step, ENV1_MSG_DEPARTURE_NOTIFICATION,
 	  DEPARTURE(FINAL),
-	  "notify that the person departed (step 4a, final)",
+	  "notify that the person departed (step 5, departure notification, final)",
 	  "CODE --file ITINERARY.json" STEP_SYNOPSIS,
 	  "Sends a DepartureNotification of kind final.  An arrival not\n"
 	  "confirmed in time after the scheduled arrival raises an urgent alert.\n\n"
 	  TRAVEL_HELP "\n" DOC_HELP "\n" STEP_HELP },
 	{ "arrival", "confirm", 0, cmd_step, ENV1_MSG_ARRIVAL_CONFIRMATION,
 	  ARRIVAL(MET),
-	  "confirm that the person arrived and was met (step 4b)",
+	  "confirm that the person arrived and was met (step 6, arrival confirmation)",
 	  "CODE [--at TIME] [--met-by NAME] [--met-by-agency ID]\n"
 	  "    [--handed-over-to parent|family|child-protection|shelter]\n"
 	  "    [--next-steps TEXT] [--file DOC.json]" STEP_SYNOPSIS,
@@ -294,7 +299,7 @@ static const struct cli_cmd commands[] = {
 	  "--handed-over-to.\n\n" ARRIVAL_HELP "\n" TIME_HELP },
 	{ "arrival", "no-show", 0, cmd_step, ENV1_MSG_ARRIVAL_CONFIRMATION,
 	  ARRIVAL(NOT_ARRIVED),
-	  "report that the person did not arrive (step 4b)",
+	  "report that the person did not arrive (step 6, arrival confirmation)",
 	  "CODE [--next-steps TEXT] [--file DOC.json]" STEP_SYNOPSIS,
 	  "Sends an ArrivalConfirmation: not arrived.  The person may be missing:\n"
 	  "say in --next-steps what is being done.  An urgent alert is raised on\n"
@@ -302,14 +307,14 @@ static const struct cli_cmd commands[] = {
 	  "became of her ('homeward case outcome').\n\n" ARRIVAL_HELP },
 	{ "arrival", "delayed", 0, cmd_step, ENV1_MSG_ARRIVAL_CONFIRMATION,
 	  ARRIVAL(DELAYED),
-	  "report that the arrival is delayed (step 4b)",
+	  "report that the arrival is delayed (step 6, arrival confirmation)",
 	  "CODE --expected TIME [--next-steps TEXT] [--file DOC.json]" STEP_SYNOPSIS,
 	  "Sends an ArrivalConfirmation: delayed, with when she is now expected\n"
 	  "(--expected) and what happens next.  The arrival deadline moves to\n"
 	  "that time on both sides: no alert before it.\n\n" ARRIVAL_HELP "\n"
 	  TIME_HELP },
 	{ "followup", "send", 0, cmd_step, ENV1_MSG_FOLLOW_UP_REPORT, 0,
-	  "send a follow-up report on reintegration",
+	  "send a follow-up report on reintegration (step 7, follow-up report)",
 	  "CODE --file DOC.json" STEP_SYNOPSIS,
 	  "Sends a FollowUpReport: the reintegration status and a report, with\n"
 	  "the person's privacy in mind.\n\n" DOC_HELP "\n" STEP_HELP },

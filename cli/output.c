@@ -68,7 +68,7 @@ cli_localtime(uint64_t ms, char out[CLI_LOCALTIME_BUFLEN])
 		return;
 	}
 	if (ms / 1000 > 253402300799ull || localtime_r(&t, &tm) == NULL ||
-	    strftime(out, CLI_LOCALTIME_BUFLEN, "%Y-%m-%d %H:%M", &tm) == 0)
+	    strftime(out, CLI_LOCALTIME_BUFLEN, "%Y-%m-%d %H:%M %Z", &tm) == 0)
 		snprintf(out, CLI_LOCALTIME_BUFLEN, "@%llu", (unsigned long long)ms);
 }
 

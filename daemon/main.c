@@ -115,6 +115,19 @@ shutdown_daemon(struct daemon *d)
 	peers_free(d);
 }
 
+/* A [travel "AGENCY"] section may come before its peer is imported; say
+ * so, in case the id is misspelt. */
+static void
+warn_travel_partners(struct daemon *d)
+{
+	for (size_t i = 0; i < d->cfg.npartners; i++)
+		if (peers_by_agency(d, d->cfg.partners[i].agency_id) == NULL)
+			log_warnx("%s: [travel \"%s\"] names no pinned peer: its "
+			    "rules apply once that agency is imported (`homeward "
+			    "peers import`); check the id against `homeward peers`",
+			    d->cfg.path, d->cfg.partners[i].agency_id);
+}
+
 /* SIGHUP: roles, endpoints, timings and log level from the file; the
  * peer directory and prekeys.dat again.  Paths and the listener need a
  * restart. */
@@ -158,6 +171,7 @@ reload(struct daemon *d)
 	uv_timer_set_repeat(&d->deadlines, d->cfg.deadline_check_ms);
 	if (peers_load(d) != 0)
 		log_warnx("reload: peer directory not reloaded");
+	warn_travel_partners(d);
 	peers_dial_all(d);
 	log_info("configuration reloaded");
 }
@@ -251,6 +265,7 @@ setup(struct daemon *d)
 		fatalx("prekeys: %s", strerror(-rc));
 	if ((rc = peers_load(d)) != 0)
 		fatalx("peer directory: %s", strerror(-rc));
+	warn_travel_partners(d);
 	if (agencydir_path(d->cfg.agency_dir, AGENCYDIR_TLS_CRT, path) != 0 ||
 	    agencydir_path(d->cfg.agency_dir, AGENCYDIR_TLS_KEY, key) != 0)
 		fatalx("agency directory path too long");

@@ -189,8 +189,9 @@ D departure plan DEMO-0001 --file "$T/docs/itinerary.json"
 until_state origin departure 1
 D departure depart DEMO-0001 --file "$T/docs/itinerary.json"
 until_state origin departure 2
-echo "-- the partner meets her on arrival and confirms it"
-O arrival confirm DEMO-0001 --met-by "demo duty officer" --met-by-agency demo-origin
+echo "-- the partner meets her on arrival, hands her over to her family, and confirms it"
+O arrival confirm DEMO-0001 --met-by "demo duty officer" --met-by-agency demo-origin \
+    --handed-over-to family
 until_state dest arrival 1
 acked() { "$HW" -s "$T/dest.sock" status | grep -q "outbox *0 unacknowledged" &&
     "$HW" -s "$T/origin.sock" status | grep -q "outbox *0 unacknowledged"; }

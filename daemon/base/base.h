@@ -5,6 +5,7 @@
  *              message ids only, never a person's data)
  *   clock.h    the loop's clock and its wake-up
  *   config.h   homewardd.conf, parsed with libinih, and the roles
+ *   config_travel.h  the [travel] and [travel "AGENCY"] sections
  *
  * May call: nothing in daemon/; common/ and the libraries.  Whatever a room
  * needs from the loop's top (the time, a pump run) it finds here, never in

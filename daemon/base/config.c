@@ -3,6 +3,7 @@
  * only maps sections and keys onto struct config and checks values.
  */
 #include <errno.h>
+#include <regex.h>
 #include <grp.h>
 #include <ini.h>
 #include <inttypes.h>
@@ -10,11 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "common/strnum.h"
 #include "daemon/base/config.h"
+#include "daemon/base/config_travel.h"
 
 /* What a handler says is wrong, before "FILE:LINE: " is put in front. */
 #define CONFIG_WHY_LEN  256
@@ -285,6 +286,31 @@ handle_delivery(struct parse_state *st, const char *name, const char *value)
 	return -1;
 }
 
+/* case_code_pattern: a POSIX extended regular expression, checked here
+ * so that a typo stops the daemon at start, not at the first case. */
+static int
+parse_code_pattern(struct parse_state *st, const char *value)
+{
+	regex_t re;
+	char    msg[128];
+	int     rc;
+
+	if ((rc = regcomp(&re, value, REG_EXTENDED | REG_NOSUB)) != 0) {
+		regerror(rc, &re, msg, sizeof(msg));
+		snprintf(st->err, CONFIG_WHY_LEN, "case_code_pattern is not a POSIX "
+		    "extended regular expression: %s", msg);
+		return -1;
+	}
+	regfree(&re);
+	if (set_str(st->cfg->case_code_pattern, sizeof(st->cfg->case_code_pattern),
+	    value) != 0) {
+		snprintf(st->err, CONFIG_WHY_LEN, "case_code_pattern is longer than "
+		    "%zu characters", sizeof(st->cfg->case_code_pattern) - 1);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct ms_key procedure_ms_keys[] = {
 	{ "reply_ms",           offsetof(struct config, reply_ms) },
 	{ "arrival_grace_ms",   offsetof(struct config, arrival_grace_ms) },
@@ -347,76 +373,9 @@ handle_procedure(struct parse_state *st, const char *name, const char *value)
 		}
 		return set_str(cfg->alert_command, sizeof(cfg->alert_command), value);
 	}
+	if (strcmp(name, "case_code_pattern") == 0)
+		return parse_code_pattern(st, value);
 	snprintf(st->err, CONFIG_WHY_LEN, "unknown key %s in [procedure]", name);
-	return -1;
-}
-
-static const char *const weekdays[] = {
-	"sun", "mon", "tue", "wed", "thu", "fri", "sat"
-};
-
-/* "sat,sun" into a bit per tm_wday. */
-static int
-parse_weekend(const char *v, uint8_t *out)
-{
-	char            buf[64], *tok, *save = NULL;
-	uint8_t         bits = 0;
-	int             i;
-
-	if (set_str(buf, sizeof(buf), v) != 0)
-		return -1;
-	for (tok = strtok_r(buf, ", ", &save); tok != NULL;
-	    tok = strtok_r(NULL, ", ", &save)) {
-		for (i = 0; i < 7 && strcasecmp(tok, weekdays[i]) != 0; i++)
-			;
-		if (i == 7)
-			return -1;
-		bits |= (uint8_t)(1u << i);
-	}
-	*out = bits;
-	return 0;
-}
-
-static int
-handle_travel(struct parse_state *st, const char *name, const char *value)
-{
-	struct config  *cfg = st->cfg;
-	uint64_t        v;
-
-	if (strcmp(name, "earliest_hour") == 0 || strcmp(name, "latest_hour") == 0) {
-		if (strnum_u64(value, 0, 24, &v) != 0) {
-			snprintf(st->err, CONFIG_WHY_LEN, "%s must be an hour, 0-24", name);
-			return -1;
-		}
-		*(name[0] == 'e' ? &cfg->travel_earliest_hour :
-		    &cfg->travel_latest_hour) = (unsigned)v;
-		return 0;
-	}
-	if (strcmp(name, "max_transits") == 0) {
-		if (strnum_u64(value, 0, 16, &v) != 0) {
-			snprintf(st->err, CONFIG_WHY_LEN, "%s must be 0-16", name);
-			return -1;
-		}
-		cfg->travel_max_transits = (unsigned)v;
-		return 0;
-	}
-	if (strcmp(name, "weekend") == 0) {
-		if (parse_weekend(value, &cfg->travel_weekend) != 0) {
-			snprintf(st->err, CONFIG_WHY_LEN, "weekend must list days as "
-			    "sun,mon,tue,wed,thu,fri,sat");
-			return -1;
-		}
-		return 0;
-	}
-	if (strcmp(name, "min_notice_ms") == 0) {
-		if (parse_ms(value, &cfg->travel_min_notice_ms) != 0) {
-			snprintf(st->err, CONFIG_WHY_LEN, "%s must be a positive "
-			    "number of milliseconds", name);
-			return -1;
-		}
-		return 0;
-	}
-	snprintf(st->err, CONFIG_WHY_LEN, "unknown key %s in [travel]", name);
 	return -1;
 }
 
@@ -439,8 +398,9 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 		rc = handle_delivery(st, name, value);
 	else if (strcmp(section, "procedure") == 0)
 		rc = handle_procedure(st, name, value);
-	else if (strcmp(section, "travel") == 0)
-		rc = handle_travel(st, name, value);
+	else if (config_travel_section(section))
+		rc = config_travel_entry(st->cfg, section, name, value, st->err,
+		    CONFIG_WHY_LEN);
 	else if (strcmp(section, "roles") == 0)
 		rc = add_user(st, name, value);
 	else if (strcmp(section, "peers") == 0)
@@ -475,11 +435,7 @@ config_defaults(struct config *cfg)
 	cfg->urgent_repeat_ms = 4ull * 3600 * 1000;
 	cfg->deadline_check_ms = 60000;
 	cfg->retention_ms = 365ull * 24 * 3600 * 1000;
-	cfg->travel_earliest_hour = 6;
-	cfg->travel_latest_hour = 15;
-	cfg->travel_weekend = (1u << 0) | (1u << 6);
-	cfg->travel_max_transits = 1;
-	cfg->travel_min_notice_ms = 72ull * 3600 * 1000;
+	config_travel_defaults(&cfg->travel);
 }
 
 int
@@ -527,6 +483,10 @@ config_load(const char *path, struct config *out, char err[CONFIG_ERR_LEN])
 		    "maximum", path);
 		goto fail;
 	}
+	if (config_travel_finish(out, why, sizeof(why)) != 0) {
+		snprintf(err, CONFIG_ERR_LEN, "%s: %s", path, why);
+		goto fail;
+	}
 	return 0;
 fail:
 	config_free(out);
@@ -540,9 +500,11 @@ config_free(struct config *cfg)
 		return;
 	free(cfg->users);
 	free(cfg->endpoints);
+	free(cfg->partners);
 	cfg->users = NULL;
 	cfg->endpoints = NULL;
-	cfg->nusers = cfg->nendpoints = 0;
+	cfg->partners = NULL;
+	cfg->nusers = cfg->nendpoints = cfg->npartners = 0;
 }
 
 unsigned

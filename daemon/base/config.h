@@ -29,12 +29,17 @@
  *   retention_ms = 31536000000            ; closed cases are erased after this (365 days)
  *   require_reintegration = no            ; departure needs a confirmed reintegration request
  *   alert_command = /usr/local/bin/page   ; run for every alert (HOMEWARD_ALERT_* in its environment)
+ *   case_code_pattern = ^CI-[0-9]{4}-[0-9]{4}$ ; the codes of the cases we open (POSIX ERE)
  *   [travel]                              ; seed 004's travel rules, all optional
  *   earliest_hour = 6                     ; arrivals from this local hour ...
  *   latest_hour = 15                      ; ... to before this one
  *   weekend = sat,sun                     ; days that are not working days
  *   max_transits = 1
  *   min_notice_ms = 259200000             ; advance notice before the first departure (72 h)
+ *   holidays = 2027-01-01,2027-05-01      ; public holidays, every partner (none)
+ *   [travel "ml-bamako"]                  ; arrivals at one partner: any key of
+ *   weekend = sat,sun                     ; [travel]; those left out come from
+ *   holidays = 2027-01-01,2027-01-20      ; [travel] (holidays as a whole list)
  *   [roles]
  *   alice = supervisor                    ; caseworker, supervisor, auditor
  *   [peers]
@@ -72,6 +77,34 @@ struct config_endpoint {
 	char            endpoint[256];
 };
 
+/* Which keys a travel section gives (struct config_travel's set). */
+enum config_travel_key {
+	CONFIG_TRAVEL_EARLIEST  = 1 << 0,
+	CONFIG_TRAVEL_LATEST    = 1 << 1,
+	CONFIG_TRAVEL_WEEKEND   = 1 << 2,
+	CONFIG_TRAVEL_TRANSITS  = 1 << 3,
+	CONFIG_TRAVEL_NOTICE    = 1 << 4,
+	CONFIG_TRAVEL_HOLIDAYS  = 1 << 5,
+};
+
+#define CONFIG_HOLIDAYS_MAX     64      /* = TRAVEL_HOLIDAYS_MAX (rules/) */
+#define CONFIG_AGENCY_ID_LEN    64
+
+/* The travel rules for arrivals at one partner agency ([travel "AGENCY"])
+ * or at every partner ([travel]).  After config_load a partner's section
+ * holds [travel]'s value for every key it left out. */
+struct config_travel {
+	char            agency_id[CONFIG_AGENCY_ID_LEN];        /* empty: [travel] */
+	unsigned        set;                    /* enum config_travel_key bits */
+	unsigned        earliest_hour;
+	unsigned        latest_hour;
+	uint8_t         weekend;                /* bit per tm_wday */
+	unsigned        max_transits;
+	uint64_t        min_notice_ms;
+	uint32_t        holidays[CONFIG_HOLIDAYS_MAX];  /* YYYYMMDD, as given */
+	size_t          nholidays;
+};
+
 struct config {
 	char            path[PATH_MAX];
 	char            agency_dir[PATH_MAX];
@@ -103,12 +136,13 @@ struct config {
 	uint64_t        retention_ms;
 	int             require_reintegration;
 	char            alert_command[PATH_MAX];        /* empty: none */
+	/* POSIX ERE the codes of the cases we open match; empty: at least
+	 * one digit (daemon/case/case_code.c). */
+	char            case_code_pattern[256];
 
-	unsigned        travel_earliest_hour;
-	unsigned        travel_latest_hour;
-	uint8_t         travel_weekend;                 /* bit per tm_wday */
-	unsigned        travel_max_transits;
-	uint64_t        travel_min_notice_ms;
+	struct config_travel    travel;                 /* [travel] */
+	struct config_travel   *partners;               /* [travel "AGENCY"] */
+	size_t                  npartners;
 
 	struct config_user     *users;
 	size_t                  nusers;
@@ -131,6 +165,10 @@ int config_uid_is_daemon(uid_t uid);
 /* The operator's name for audit records and approvals: the [roles] name,
  * else the account's, else "uid N". */
 void config_user_name(const struct config *, uid_t uid, char *buf, size_t len);
+/* The travel rules for arrivals at agency_id: its own section, else
+ * [travel].  Never NULL. */
+const struct config_travel *config_travel_for(const struct config *,
+    const char *agency_id);
 /* The configured endpoint for agency_id, or NULL. */
 const char *config_endpoint(const struct config *, const char *agency_id);
 

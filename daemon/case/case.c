@@ -66,6 +66,8 @@ case_open(struct daemon *d, const struct case_actor *a, const char *code,
 		    "'.' or '/': a code number, never a name", CASE_CODE_MAX);
 		return -EINVAL;
 	}
+	if ((rc = case_code_allowed(d, code, why, whylen)) != 0)
+		return rc;
 	if (profile_len > 0 && (pf = homeward__referral__profile__unpack(
 	    &pbwipe_allocator, profile_len, profile)) == NULL) {
 		snprintf(why, whylen, "the profile does not decode");

@@ -87,6 +87,10 @@ struct case_step_result {
 
 /* A case code: 1-48 of letters, digits, '-', '_', '.', '/'. */
 int case_code_valid(const char *code);
+/* A code this office may give a case it opens: its case_code_pattern, or
+ * at least one digit (case_code.c); -EINVAL with why. */
+int case_code_allowed(const struct daemon *, const char *code, char *why,
+    size_t whylen);
 /* By code (home NULL or "": ours, or the only one). */
 int case_find(struct daemon *, const char *code, const char *home,
     struct store_case *out, char *why, size_t whylen);

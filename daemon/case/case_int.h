@@ -102,6 +102,11 @@ void case_confirm_after_hold(struct daemon *);
 int case_no_show(struct daemon *, struct store_case_thread *, const char *code,
     const char *detail);
 
+/* A minor met on arrival is handed over to someone: an arrival
+ * confirmation (MET) of a minor's case must say to whom (-EPERM, why). */
+int case_handover_check(struct daemon *, const struct store_case *,
+    uint16_t msg_type, const ProtobufCMessage *doc, char *why, size_t whylen);
+
 /* "2026-12-06 07:31 UTC". */
 void case_time_text(uint64_t ms, char *buf, size_t len);
 

@@ -107,6 +107,7 @@ check_travel(struct daemon *d, const struct case_actor *a,
     char *const *waive, size_t nwaive, const char *waiver_reason, char *why,
     size_t whylen)
 {
+	const struct config_travel     *tp;
 	struct travel_finding           f[16];
 	struct travel_policy            pol;
 	struct travel_ctx               tc;
@@ -126,12 +127,16 @@ check_travel(struct daemon *d, const struct case_actor *a,
 		    "a reason (--waiver-reason)");
 		return (a->roles & ROLE_SUPERVISOR) == 0 ? -EACCES : -EINVAL;
 	}
+	/* The receiving partner's rules: its [travel "AGENCY"], else [travel]. */
+	tp = config_travel_for(&d->cfg, p->rec.agency_id);
 	travel_policy_default(&pol);
-	pol.earliest_hour = d->cfg.travel_earliest_hour;
-	pol.latest_hour = d->cfg.travel_latest_hour;
-	pol.weekend_days = d->cfg.travel_weekend;
-	pol.max_transits = d->cfg.travel_max_transits;
-	pol.min_notice_ms = d->cfg.travel_min_notice_ms;
+	pol.earliest_hour = tp->earliest_hour;
+	pol.latest_hour = tp->latest_hour;
+	pol.weekend_days = tp->weekend;
+	pol.max_transits = tp->max_transits;
+	pol.min_notice_ms = tp->min_notice_ms;
+	pol.holidays = tp->holidays;
+	pol.nholidays = tp->nholidays;
 	memset(&tc, 0, sizeof(tc));
 	tc.policy = &pol;
 	if ((rc = store_case_profile(d->store, c, &praw, &plen)) != 0)
@@ -318,7 +323,9 @@ step_check_rules(struct daemon *d, const struct case_step_request *rq,
 	/* What the document must say (21.7), once its form is right. */
 	if (required_check(rq->msg_type, s->doc, why, whylen) != 0)
 		return -EPERM;
-	return step_check_times(rq->msg_type, s->doc, why, whylen);
+	if (step_check_times(rq->msg_type, s->doc, why, whylen) != 0)
+		return -EPERM;
+	return case_handover_check(d, c, rq->msg_type, s->doc, why, whylen);
 }
 
 /* No consent covers it: keep it, with its header (case code) but no basis

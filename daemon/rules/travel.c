@@ -31,6 +31,7 @@ static const char *const rule_names[] = {
 	[TRAVEL_ZONE] = "zone",
 	[TRAVEL_DAYTIME] = "daytime",
 	[TRAVEL_WORKDAY] = "workday",
+	[TRAVEL_HOLIDAY] = "holiday",
 	[TRAVEL_AIR] = "air",
 	[TRAVEL_TRANSITS] = "transits",
 	[TRAVEL_NOTICE] = "notice",
@@ -63,6 +64,8 @@ travel_policy_default(struct travel_policy *p)
 	p->weekend_days = (1u << 0) | (1u << 6);
 	p->max_transits = 1;
 	p->min_notice_ms = 72 * MS_PER_HOUR;
+	p->holidays = NULL;
+	p->nholidays = 0;
 }
 
 const char *
@@ -348,13 +351,48 @@ check_zones(const Homeward__Referral__DepartureNotification *d,
 		check_zone(f, str(d->legs[i]->from_zone), "from_zone", i + 1);
 		check_zone(f, str(d->legs[i]->to_zone), "to_zone", i + 1);
 	}
-	check_zone(f, str(d->arrival_zone), "arrival_zone", 0);
+	/* A notice may leave its arrival_zone out when the receiving
+	 * agency's zone stands in for it (check_arrival). */
+	if (*str(d->arrival_zone) != '\0' || *str(ctx->receiving_zone) == '\0')
+		check_zone(f, str(d->arrival_zone), "arrival_zone", 0);
 	if (*str(ctx->receiving_zone) != '\0')
 		check_zone(f, ctx->receiving_zone, "the receiving agency's zone",
 		    0);
 }
 
-/* Early in the day and on a working day, where the person is received. */
+/*
+ * Where the arrival's local time is taken: the notice's own arrival_zone
+ * when it gives a usable one (the place she lands), else the receiving
+ * agency's zone from its bundle.  which says so in the findings.
+ */
+static void
+arrival_zone(const Homeward__Referral__DepartureNotification *d,
+    const struct travel_ctx *ctx, const char **zone, const char **which)
+{
+	if (zone_check(str(d->arrival_zone)) == 0 ||
+	    *str(ctx->receiving_zone) == '\0') {
+		*zone = str(d->arrival_zone);
+		*which = "arrival_zone";
+	} else {
+		*zone = ctx->receiving_zone;
+		*which = "receiving agency's zone";
+	}
+}
+
+static int
+is_holiday(const struct travel_policy *p, const struct tm *tm)
+{
+	uint32_t day = (uint32_t)(tm->tm_year + 1900) * 10000 +
+	    (uint32_t)(tm->tm_mon + 1) * 100 + (uint32_t)tm->tm_mday;
+
+	for (size_t i = 0; i < p->nholidays; i++)
+		if (p->holidays[i] == day)
+			return 1;
+	return 0;
+}
+
+/* Early in the day, on a working day and not on a public holiday of the
+ * receiving country, where the person is received. */
 static int
 check_arrival(const Homeward__Referral__DepartureNotification *d,
     const struct travel_ctx *ctx, struct findings *f)
@@ -370,13 +408,7 @@ check_arrival(const Homeward__Referral__DepartureNotification *d,
 	if (d->n_legs == 0 || (last = d->legs[d->n_legs - 1]) == NULL ||
 	    last->arrival == 0)
 		return 0;
-	if (*str(ctx->receiving_zone) != '\0') {
-		zone = ctx->receiving_zone;
-		which = "receiving agency's zone";
-	} else {
-		zone = str(d->arrival_zone);
-		which = "arrival_zone; receiving agency's zone unknown";
-	}
+	arrival_zone(d, ctx, &zone, &which);
 	/* An unusable zone is the zone rule's finding, not a guess in UTC. */
 	if ((r = travel_local_time(zone, last->arrival, &tm)) == -EINVAL)
 		return 0;
@@ -391,6 +423,10 @@ check_arrival(const Homeward__Referral__DepartureNotification *d,
 	if (p->weekend_days & (1u << tm.tm_wday))
 		findings_add(f, TRAVEL_WORKDAY, "arrives %s (%s); arrivals "
 		    "must be on a working day", when, which);
+	if (is_holiday(p, &tm))
+		findings_add(f, TRAVEL_HOLIDAY, "arrives %s (%s), a public "
+		    "holiday of the receiving country; arrivals must be on a "
+		    "working day", when, which);
 	return 0;
 }
 
@@ -510,6 +546,9 @@ travel_check(const Homeward__Referral__DepartureNotification *d,
 	    n == NULL || (out == NULL && max > 0))
 		return -EINVAL;
 	if (p->earliest_hour >= p->latest_hour || p->latest_hour > 24)
+		return -EINVAL;
+	if (p->nholidays > TRAVEL_HOLIDAYS_MAX ||
+	    (p->nholidays > 0 && p->holidays == NULL))
 		return -EINVAL;
 	if (d->kind != HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_PROVISIONAL &&
 	    d->kind != HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL)

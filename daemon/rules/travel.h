@@ -1,10 +1,11 @@
 /*
  * The travel and escort rules of the referral procedure (design.md
  * section 2, seeds 000 and 004), checked on a DepartureNotification when a
- * return is queued: arrive early in the day on a working day in the
- * receiving agency's time zone, by air, with few transit points, after an
- * advance notice, met by a qualified agency; a minor escorted, a girl by a
- * female escort.  A plan that breaks a rule is refused unless a supervisor
+ * return is queued: arrive early in the day on a working day, not a public
+ * holiday of the receiving country, in the local time of the arrival (the
+ * notice's arrival_zone, else the receiving agency's zone), by air, with
+ * few transit points, after an advance notice, met by a qualified agency;
+ * a minor escorted, a girl by a female escort.  A plan that breaks a rule is refused unless a supervisor
  * waives that rule by name (travel_rule_name) with a reason.
  *
  * Pure: no I/O besides reading the tz database through libc, no clock (the
@@ -20,7 +21,10 @@
 
 #include "proto/referral.pb-c.h"
 
-/* From the configuration; travel_policy_default() fills these. */
+#define TRAVEL_HOLIDAYS_MAX     64
+
+/* From the configuration, for one receiving agency (its own section, else
+ * [travel]); travel_policy_default() fills these. */
 struct travel_policy {
 	unsigned        earliest_hour;  /* arrival local time >= this (6) */
 	unsigned        latest_hour;    /* arrival local time < this (15):
@@ -31,6 +35,11 @@ struct travel_policy {
 	uint64_t        min_notice_ms;  /* a provisional notice comes at least
 					   this long before the first
 					   departure (72 h) */
+	/* Public holidays of the receiving country, as YYYYMMDD numbers
+	 * (20270101), in any order; the caller's, at most
+	 * TRAVEL_HOLIDAYS_MAX (none by default). */
+	const uint32_t *holidays;
+	size_t          nholidays;
 };
 
 void travel_policy_default(struct travel_policy *);
@@ -44,7 +53,8 @@ struct travel_ctx {
 	const struct travel_policy *policy;
 	struct travel_person person;
 	/* IANA zone of the receiving agency (its bundle), e.g.
-	 * "Africa/Bamako"; empty or NULL: the notice's arrival_zone. */
+	 * "Africa/Bamako": the arrival's local time is in the notice's own
+	 * arrival_zone when it gives a valid one, else in this zone. */
 	const char     *receiving_zone;
 	int             provisional_sent; /* an advance notice went out for
 					     this case */
@@ -56,6 +66,7 @@ enum travel_rule {
 	TRAVEL_ZONE,            /* every zone in the tz database */
 	TRAVEL_DAYTIME,         /* arrival in [earliest, latest) local time */
 	TRAVEL_WORKDAY,         /* arrival not on a weekend day */
+	TRAVEL_HOLIDAY,         /* nor on a public holiday */
 	TRAVEL_AIR,             /* every leg by air */
 	TRAVEL_TRANSITS,        /* at most max_transits stops */
 	TRAVEL_NOTICE,          /* advance notice, early enough */
@@ -80,16 +91,17 @@ struct travel_finding {
  * are written to out (out may be NULL when max is 0).  *n is the number of
  * rules broken, which may exceed max: 0 means the plan is fine.
  * Returns 0, or -EINVAL for a NULL argument, a policy with no valid
- * arrival hours, or a notice neither provisional nor final; -ENOMEM or
+ * arrival hours or too many holidays, or a notice neither provisional nor
+ * final; -ENOMEM or
  * -EOVERFLOW from travel_local_time.
  */
 int travel_check(const Homeward__Referral__DepartureNotification *,
     const struct travel_ctx *, struct travel_finding *out, size_t max,
     size_t *n);
 
-/* "legs", "zone", "daytime", "workday", "air", "transits", "notice",
- * "escort_minor", "escort_female", "met_by", "fit_to_travel": the names a
- * supervisor's waiver lists.  NULL for a value outside the enum. */
+/* "legs", "zone", "daytime", "workday", "holiday", "air", "transits",
+ * "notice", "escort_minor", "escort_female", "met_by", "fit_to_travel": the
+ * names a supervisor's waiver lists.  NULL for a value outside the enum. */
 const char *travel_rule_name(enum travel_rule);
 /* The rule of that name, or 0 if unknown (or NULL). */
 int travel_rule_parse(const char *name);

@@ -5,8 +5,8 @@
 # `homeward --help` has its item in homeward.1 and every command of
 # `homeward-keys --help` in homeward-keys.1, every option of
 # `homewardd --help` is in homewardd.8, and every section and key that
-# daemon/base/config.c handles is in homewardd.conf.5 (and no key documented
-# there is unknown to it).  Uses the binaries in $BUILD (default build);
+# daemon/base/config*.c handles is in homewardd.conf.5 (and no key
+# documented there is unknown to it).  Uses the binaries in $BUILD (default build);
 # reads only, writes nothing.
 set -eu
 LC_ALL=C
@@ -96,8 +96,8 @@ while read -r opt; do
 	    fail "homewardd.8 does not document $opt"
 done <"$T/opts"
 
-step "every section and key of daemon/base/config.c is in homewardd.conf.5"
-grep -o 'strcmp(section, "[a-z_]*")' daemon/base/config.c |
+step "every section and key of daemon/base/config*.c is in homewardd.conf.5"
+grep -ho 'strcmp(section, "[a-z_]*")' daemon/base/config*.c |
     sed 's/.*"\(.*\)".*/\1/' >"$T/sections"
 [ "$(wc -l <"$T/sections")" -ge 7 ] || fail "found too few sections in config.c"
 while read -r s; do
@@ -105,8 +105,8 @@ while read -r s; do
 	    fail "homewardd.conf.5 has no section [$s]"
 done <"$T/sections"
 {
-	grep -o 'strcmp(name, "[a-z_]*")' daemon/base/config.c | sed 's/.*"\(.*\)".*/\1/'
-	sed -n 's/^	{ "\([a-z_]*_ms\)",.*/\1/p' daemon/base/config.c
+	grep -ho 'strcmp(name, "[a-z_]*")' daemon/base/config*.c | sed 's/.*"\(.*\)".*/\1/'
+	sed -n 's/^	{ "\([a-z_]*_ms\)",.*/\1/p' daemon/base/config*.c
 } | sort -u >"$T/keys"
 [ "$(wc -l <"$T/keys")" -ge 25 ] || fail "found too few keys in config.c"
 while read -r k; do

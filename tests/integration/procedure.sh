@@ -234,6 +234,7 @@ wait_for 20 sh -c "[ \"\$($HWCLI -s $T/$ORIG.sock case show CI-0001 --json | jq 
 
 step "arrival confirmed; a second confirmation refused; follow-up"
 hw $ORIG arrival confirm CI-0001 --met-by "duty officer" --met-by-agency ml-bamako \
+    --handed-over-to parent \
     >"$T/out" || fail "arrival: $(cat "$T/out")"
 if hw $ORIG arrival confirm CI-0001 >"$T/out" 2>&1; then fail "arrival confirmed twice"; fi
 wait_for 20 sh -c "[ \"\$($HWCLI -s $T/$DEST.sock case show CI-0001 --json | jq -r '.case.threads[] | select(.peer == \"$ORIG\") | .arrival')\" = 1 ]" ||

@@ -167,6 +167,11 @@ cat >"$IN/request.json" <<'EOF'
 EOF
 chmod 644 "$IN"/*
 
+step "a case code is a code number, never a name"
+expect 1 hw $DEST case open Test.Person --sex male --age 30
+says "that case code looks like a name: a case code is a code number"
+if grep -qF "Test.Person" "$T/stderr" "$T/$DEST.log"; then fail "the name was repeated"; fi
+
 step "withdrawn before departure: erased at once; a new consent reopens the case"
 open_case SAFE-1 $ORIG
 expect 0 hw $DEST consent withdraw SAFE-1
@@ -254,6 +259,30 @@ wait_for 20 thread_is $DEST SAFE-4 $ORIG arrival 1 || fail "SAFE-4's arrival nev
 expect 0 hw $DEST consent withdraw SAFE-4
 wait_for 20 state_is $ORIG SAFE-4 erased || fail "SAFE-4 not erased at $ORIG"
 [ "$(alerts_of $DEST withdrawn_in_transit SAFE-4)" = 0 ] || fail "an alarm after her arrival"
+
+step "a minor met on arrival is handed over to someone, and it is said to whom"
+hw $DEST case open SAFE-10 --sex male --age 15 --minor >/dev/null || fail "open SAFE-10"
+hw $DEST consent record SAFE-10 --to $ORIG --steps all --categories all --method oral \
+    --guardian --child-consulted >/dev/null || fail "consent SAFE-10"
+cat >"$IN/minor.json" <<'EOF'
+{ "scenario": "police_or_ngo", "profile": { "sex": "male", "age": 15, "minor": true },
+  "needs": [ "shelter" ] }
+EOF
+chmod 644 "$IN/minor.json"
+hw $DEST request send SAFE-10 --to $ORIG --file "$IN/minor.json" >/dev/null ||
+    fail "request SAFE-10"
+wait_for 20 has_case $ORIG SAFE-10 || fail "$ORIG never saw SAFE-10"
+hw $ORIG request accept SAFE-10 --met-by-agency $ORIG --met-by-contact "duty officer" \
+    >/dev/null || fail "accept SAFE-10"
+wait_for 20 thread_is $DEST SAFE-10 $ORIG request 2 || fail "SAFE-10's acceptance"
+depart SAFE-10 $ORIG 3600
+expect 1 hw $ORIG arrival confirm SAFE-10 --met-by "duty officer" --met-by-agency $ORIG
+says "case SAFE-10 is a minor's: say to whom she was handed over on arrival"
+expect 0 hw $ORIG arrival confirm SAFE-10 --met-by "duty officer" --met-by-agency $ORIG \
+    --handed-over-to child-protection
+wait_for 20 thread_is $DEST SAFE-10 $ORIG arrival 1 || fail "SAFE-10's arrival"
+expect 0 hw $DEST document show "$(in_id $DEST SAFE-10 6)"
+prints "child_protection"
 
 step "a consent recorded in error is revoked; the case stays open"
 hw $DEST case open SAFE-5 --sex male --age 30 >/dev/null

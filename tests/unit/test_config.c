@@ -204,8 +204,10 @@ expect_refused(const char *text, const char *want)
 	/* Nothing is left allocated for the caller to free. */
 	assert_null(c.users);
 	assert_null(c.endpoints);
+	assert_null(c.partners);
 	assert_int_equal(c.nusers, 0);
 	assert_int_equal(c.nendpoints, 0);
+	assert_int_equal(c.npartners, 0);
 }
 
 static void
@@ -256,6 +258,8 @@ test_bad_value_of_every_key(void **state)
 		  "7: alert_command must be an absolute path" },
 		{ "procedure", "alert_command =", "7: alert_command must be an absolute path" },
 		{ "procedure", "reply_days = 7", "7: unknown key reply_days in [procedure]" },
+		{ "procedure", "case_code_pattern = ^CI-[0-9",
+		  "7: case_code_pattern is not a POSIX extended regular expression: " },
 		/* [travel] */
 		{ "travel", "earliest_hour = 25", "7: earliest_hour must be an hour, 0-24" },
 		{ "travel", "latest_hour = -1", "7: latest_hour must be an hour, 0-24" },
@@ -272,6 +276,47 @@ test_bad_value_of_every_key(void **state)
 		  "number of milliseconds" },
 		{ "travel", "min_notice_ms = 2592000001", "7: min_notice_ms must be" },
 		{ "travel", "night = yes", "7: unknown key night in [travel]" },
+		{ "travel", "holidays = 2027-02-30", "7: holidays: \"2027-02-30\" is "
+		  "not a date; write YYYY-MM-DD, separated by commas" },
+		{ "travel", "holidays = 2026-02-29", "7: holidays: \"2026-02-29\"" },
+		{ "travel", "holidays = 2100-02-29", "7: holidays: \"2100-02-29\"" },
+		{ "travel", "holidays = 2027-01-01,2027-1-2", "7: holidays: \"2027-1-2\"" },
+		{ "travel", "holidays = 27-01-01", "7: holidays: \"27-01-01\"" },
+		{ "travel", "holidays = 2027-13-01", "7: holidays: \"2027-13-01\"" },
+		{ "travel", "holidays = 2027-04-31", "7: holidays: \"2027-04-31\"" },
+		{ "travel", "holidays = 2027-01-00", "7: holidays: \"2027-01-00\"" },
+		{ "travel", "holidays = 1969-12-31", "7: holidays: \"1969-12-31\"" },
+		{ "travel", "holidays = 2027-01-01x", "7: holidays: \"2027-01-01x\"" },
+		{ "travel", "holidays = +027-01-01", "7: holidays: \"+027-01-01\"" },
+		{ "travel", "holidays = 2027/01/01", "7: holidays: \"2027/01/01\"" },
+		{ "travel", "holidays = new year", "7: holidays: \"new\"" },
+		/* [travel "AGENCY"]: the same keys, and the section's name */
+		{ "travel \"ml-bamako\"", "holidays = 2027-02-30",
+		  "7: holidays: \"2027-02-30\" is not a date" },
+		{ "travel \"ml-bamako\"", "earliest_hour = 25",
+		  "7: earliest_hour must be an hour, 0-24" },
+		{ "travel \"ml-bamako\"", "weekend = someday", "7: weekend must list days" },
+		{ "travel \"ml-bamako\"", "min_notice_ms = 0", "7: min_notice_ms must be" },
+		{ "travel \"ml-bamako\"", "max_transits = 17", "7: max_transits must be 0-16" },
+		{ "travel \"ml-bamako\"", "night = yes",
+		  "7: unknown key night in [travel \"ml-bamako\"]" },
+		{ "travel \"ML-Bamako\"", "weekend = fri", "7: section [travel "
+		  "\"ML-Bamako\"]: an agency id is 1 to 63 of a-z, 0-9 and '-'" },
+		{ "travel \"\"", "weekend = fri", "7: section [travel \"\"]: an agency id" },
+		{ "travel \"ml bamako\"", "weekend = fri", "7: section [travel "
+		  "\"ml bamako\"]: an agency id" },
+		{ "travel ml-bamako", "weekend = fri", "7: unknown section [travel "
+		  "ml-bamako]; a partner's travel rules go in [travel \"AGENCY\"]" },
+		{ "travel.ml-bamako", "weekend = fri", "7: unknown section "
+		  "[travel.ml-bamako]; a partner's" },
+		{ "travel \"ml-bamako", "weekend = fri", "7: unknown section "
+		  "[travel \"ml-bamako]; a partner's" },
+		/* libinih cuts a section's name at 49 bytes: an id of 41 would
+		 * lose its end (and could name another agency). */
+		{ "travel \"a-partner-agency-with-an-id-of-41-letters\"", "weekend = fri",
+		  "7: section [travel \"a-partner-agency-with-an-id-of-41-letters...]: "
+		  "an agency id in a section name has at most 40 characters" },
+		{ "travels", "weekend = fri", "7: unknown section [travels]" },
 		/* [roles] */
 		{ "roles", "hw-no-such-user = caseworker", "7: no such user: hw-no-such-user" },
 		{ "roles", "0 = caseworker", "7: no such user: 0" },
@@ -329,7 +374,7 @@ test_durations_bounds(void **state)
 		{ "procedure", "reply_ms", offsetof(struct config, reply_ms) },
 		{ "procedure", "arrival_grace_ms", offsetof(struct config, arrival_grace_ms) },
 		{ "procedure", "deadline_check_ms", offsetof(struct config, deadline_check_ms) },
-		{ "travel", "min_notice_ms", offsetof(struct config, travel_min_notice_ms) },
+		{ "travel", "min_notice_ms", offsetof(struct config, travel.min_notice_ms) },
 	};
 	static const char *const bad[] = {
 		"0", "2592000001", "-1", "1.5", "10s", "", " ", "18446744073709551616",
@@ -391,6 +436,16 @@ test_whole_file_checks(void **state)
 		{ "[agency]\ndir = /a\npassphrase_file = /p\n[daemon]\nstate_dir = /s\n"
 		  "[roles]\nroot = auditor\n[peers]\nbeta = 192.0.2.7:7401\n"
 		  "gamma = nowhere\n", ":10: endpoint of gamma must be host:port" },
+		/* Hours that leave no time for an arrival, in [travel] or in a
+		 * partner's section once it has inherited what it left out. */
+		{ "[agency]\ndir = /a\npassphrase_file = /p\n[daemon]\nstate_dir = /s\n"
+		  "[travel]\nearliest_hour = 15\n", "[travel] earliest_hour 15 is "
+		  "not before latest_hour 15: no arrival could be planned; set "
+		  "latest_hour above earliest_hour" },
+		{ "[agency]\ndir = /a\npassphrase_file = /p\n[daemon]\nstate_dir = /s\n"
+		  "[travel \"ml-bamako\"]\nearliest_hour = 12\n[travel]\n"
+		  "latest_hour = 10\nearliest_hour = 8\n", "[travel \"ml-bamako\"] "
+		  "earliest_hour 12 is not before latest_hour 10" },
 	};
 	struct config   c;
 	char            err[CONFIG_ERR_LEN], longpath[PATH_MAX + 16];
@@ -456,6 +511,7 @@ test_good_values(void **state)
 	    "max_data_mb = 1\ntest_documents = 1\nlisten = localhost:1\n"
 	    "[procedure]\nreply_ms = 1000\nretention_ms = 3456000000\n"
 	    "require_reintegration = true\nalert_command = /usr/local/bin/page\n"
+	    "urgent_repeat_ms = 60000\ncase_code_pattern = ^CI-[0-9]{4}-[0-9]{4}$\n"
 	    "[travel]\nearliest_hour = 0\nlatest_hour = 24\nweekend = Fri, SAT\n"
 	    "max_transits = 0\n"
 	    "[roles]\n%u = caseworker\n%u = supervisor,auditor\n"
@@ -476,10 +532,12 @@ test_good_values(void **state)
 	assert_int_equal(c.retention_ms, 3456000000ull);
 	assert_int_equal(c.require_reintegration, 1);
 	assert_string_equal(c.alert_command, "/usr/local/bin/page");
-	assert_int_equal(c.travel_earliest_hour, 0);
-	assert_int_equal(c.travel_latest_hour, 24);
-	assert_int_equal(c.travel_weekend, (1u << 5) | (1u << 6));
-	assert_int_equal(c.travel_max_transits, 0);
+	assert_int_equal(c.urgent_repeat_ms, 60000);
+	assert_string_equal(c.case_code_pattern, "^CI-[0-9]{4}-[0-9]{4}$");
+	assert_int_equal(c.travel.earliest_hour, 0);
+	assert_int_equal(c.travel.latest_hour, 24);
+	assert_int_equal(c.travel.weekend, (1u << 5) | (1u << 6));
+	assert_int_equal(c.travel.max_transits, 0);
 	/* A bare uid holds the roles of all its lines. */
 	assert_int_equal(c.nusers, 2);
 	assert_int_equal(config_roles(&c, other), ROLE_ALL);
@@ -496,10 +554,108 @@ test_good_values(void **state)
 	assert_int_equal(config_load(path, &c, err), 0);
 	assert_int_equal(c.test_documents, 0);
 	assert_int_equal(c.require_reintegration, 0);
-	assert_int_equal(c.travel_weekend, (1u << 0) | (1u << 6));
-	assert_int_equal(c.travel_min_notice_ms, 72ull * 3600 * 1000);
+	assert_int_equal(c.travel.weekend, (1u << 0) | (1u << 6));
+	assert_int_equal(c.travel.min_notice_ms, 72ull * 3600 * 1000);
 	assert_int_equal(c.max_data_mb, 0);
 	config_free(&c);
+}
+
+/*
+ * [travel "AGENCY"]: each key it gives, the rest from [travel] wherever
+ * that section stands in the file; holidays as a whole list, over several
+ * lines, duplicates once, 64 at most.
+ */
+static void
+test_travel_partners(void **state)
+{
+	const struct config_travel *t;
+	struct config   c;
+	char            err[CONFIG_ERR_LEN], text[4096];
+	size_t          off;
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s"
+	    "[travel \"ml-bamako\"]\nholidays = 2027-01-20,\n  2027-03-26\n"
+	    "holidays = 2028-02-29, 2027-01-20\n"
+	    "[travel \"sn-dakar\"]\nearliest_hour = 8\nweekend = sun\n"
+	    "max_transits = 2\n"
+	    "[travel \"ci-abidjan\"]\nholidays =\n"
+	    "[travel \"a-partner-agency-with-an-id-of-40-letter\"]\nlatest_hour = 11\n"
+	    "[travel]\nweekend = Fri, SAT\nholidays = 2027-01-01 2027-05-01\n"
+	    "min_notice_ms = 1000\n"
+	    "[travel \"ml-bamako\"]\nlatest_hour = 12\n", prefix);
+	write_conf(text);
+	if (config_load(path, &c, err) != 0)
+		fail_msg("refused: %s", err);
+	assert_int_equal(c.npartners, 4);
+	/* [travel] itself. */
+	assert_int_equal(c.travel.weekend, (1u << 5) | (1u << 6));
+	assert_int_equal(c.travel.nholidays, 2);
+	assert_int_equal(c.travel.holidays[0], 20270101);
+	assert_int_equal(c.travel.holidays[1], 20270501);
+	assert_ptr_equal(config_travel_for(&c, "gh-accra"), &c.travel);
+	assert_ptr_equal(config_travel_for(&c, NULL), &c.travel);
+	assert_ptr_equal(config_travel_for(&c, "ml"), &c.travel);
+	/* Its own holidays (the two sections are one), the rest inherited. */
+	t = config_travel_for(&c, "ml-bamako");
+	assert_string_equal(t->agency_id, "ml-bamako");
+	assert_int_equal(t->nholidays, 3);
+	assert_int_equal(t->holidays[0], 20270120);
+	assert_int_equal(t->holidays[1], 20270326);
+	assert_int_equal(t->holidays[2], 20280229);
+	assert_int_equal(t->earliest_hour, 6);
+	assert_int_equal(t->latest_hour, 12);
+	assert_int_equal(t->weekend, (1u << 5) | (1u << 6));
+	assert_int_equal(t->max_transits, 1);
+	assert_int_equal(t->min_notice_ms, 1000);
+	/* Its own working week, [travel]'s holidays. */
+	t = config_travel_for(&c, "sn-dakar");
+	assert_int_equal(t->earliest_hour, 8);
+	assert_int_equal(t->latest_hour, 15);
+	assert_int_equal(t->weekend, 1u << 0);
+	assert_int_equal(t->max_transits, 2);
+	assert_int_equal(t->nholidays, 2);
+	assert_int_equal(t->holidays[1], 20270501);
+	/* An empty list: none of [travel]'s holidays. */
+	t = config_travel_for(&c, "ci-abidjan");
+	assert_int_equal(t->nholidays, 0);
+	assert_int_equal(t->weekend, (1u << 5) | (1u << 6));
+	/* The longest id a section name holds. */
+	t = config_travel_for(&c, "a-partner-agency-with-an-id-of-40-letter");
+	assert_int_equal(t->latest_hour, 11);
+	config_free(&c);
+	assert_null(c.partners);
+	assert_int_equal(c.npartners, 0);
+
+	/* 64 dates over several lines; a 65th is refused on its line. */
+	off = (size_t)snprintf(text, sizeof(text), "%s[travel \"ml-bamako\"]\n",
+	    prefix);
+	for (int i = 0; i < 64; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s"
+		    "2027-%02d-%02d", i % 8 == 0 ? "\nholidays = " : ",",
+		    i / 8 + 1, i % 8 + 1);
+	snprintf(text + off, sizeof(text) - off, "\n");
+	write_conf(text);
+	if (config_load(path, &c, err) != 0)
+		fail_msg("64 holidays refused: %s", err);
+	t = config_travel_for(&c, "ml-bamako");
+	assert_int_equal(t->nholidays, 64);
+	assert_int_equal(t->holidays[63], 20270808);
+	config_free(&c);
+	snprintf(text + off, sizeof(text) - off, "\nholidays = 2027-12-24\n");
+	expect_refused(text, ":16: holidays: more than 64 dates in [travel "
+	    "\"ml-bamako\"]; list only the coming ones");
+
+	/* A line longer than libinih reads is cut: the error says why. */
+	off = (size_t)snprintf(text, sizeof(text), "%s[travel]\nholidays = ",
+	    prefix);
+	for (int i = 0; i < 20; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s2027-01-%02d",
+		    i > 0 ? "," : "", i + 1);
+	snprintf(text + off, sizeof(text) - off, "\n");
+	expect_refused(text, ":7: holidays: \"2\" is not a date; write YYYY-MM-DD, "
+	    "separated by commas (a line holds 199 characters: go on with "
+	    "another holidays line)");
 }
 
 static void
@@ -550,6 +706,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_good_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_not_on_last_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_travel_partners, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

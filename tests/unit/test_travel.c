@@ -150,6 +150,24 @@ static void notice_after(struct plan *p) { p->ctx.now = p->legs[0].departure + 1
 static void no_transits(struct plan *p) { p->policy.max_transits = 0; }
 static void friday_weekend(struct plan *p) { p->policy.weekend_days = (1u << 5) | (1u << 6); }
 static void everything(struct plan *p) { road(p); no_escort(p); }
+/* Public holidays: Tuesday 2025-06-10 in Bamako, and a day that is
+ * Wednesday in Ho Chi Minh City while still Tuesday in Bamako. */
+static const uint32_t holidays[] = { 20250101, 20250610, 20251225 };
+static const uint32_t holiday_hcmc[] = { 20250611 };
+static void holiday(struct plan *p) { p->policy.holidays = holidays; p->policy.nholidays = 3; }
+static void holiday_weekend(struct plan *p) { static const uint32_t sat[] = { 20250614 }; p->policy.holidays = sat; p->policy.nholidays = 1; }
+static void hcmc_holiday(struct plan *p) { p->policy.holidays = holiday_hcmc; p->policy.nholidays = 1; }
+/* The notice lands in Ho Chi Minh City; the receiving agency sits in
+ * Bamako: the arrival's own zone decides. */
+static void lands_hcmc(struct plan *p) { p->legs[1].to_zone = "Asia/Ho_Chi_Minh"; p->d.arrival_zone = "Asia/Ho_Chi_Minh"; }
+static void lands_hcmc_holiday(struct plan *p) { lands_hcmc(p); hcmc_holiday(p); }
+/* No arrival_zone: the receiving agency's zone stands in, and no zone
+ * finding; neither: the zone rule. */
+static void no_arrival_zone(struct plan *p) { p->d.arrival_zone = ""; }
+static void no_zone_at_all(struct plan *p) { p->d.arrival_zone = NULL; p->ctx.receiving_zone = ""; }
+/* A misspelt arrival_zone: its own finding, and the hours are taken in
+ * the receiving agency's zone rather than guessed. */
+static void arrival_mars(struct plan *p) { p->d.arrival_zone = "Mars/Olympus"; }
 
 static const struct row {
 	const char     *name;
@@ -216,6 +234,28 @@ static const struct row {
 	{ "met by no agency", NULL, NULL, met_by_empty, RULE(TRAVEL_MET_BY) },
 	{ "final, not fit", NULL, NULL, final_unfit, RULE(TRAVEL_FIT) },
 	{ "provisional, not fit yet", NULL, NULL, provisional_unfit, 0 },
+	{ "a public holiday", NULL, NULL, holiday, RULE(TRAVEL_HOLIDAY) },
+	{ "the day after a holiday", "2025-06-11 10:00", NULL, holiday, 0 },
+	{ "a holiday on a weekend day", "2025-06-14 10:00", NULL, holiday_weekend,
+	    RULE(TRAVEL_WORKDAY) | RULE(TRAVEL_HOLIDAY) },
+	{ "a holiday, at night", "2025-06-10 22:40", NULL, holiday,
+	    RULE(TRAVEL_DAYTIME) | RULE(TRAVEL_HOLIDAY) },
+	/* 2025-06-10 23:30 UTC: Wednesday 06:30 in Ho Chi Minh City. */
+	{ "holiday in the arrival's zone", "2025-06-10 23:30", NULL,
+	    lands_hcmc_holiday, RULE(TRAVEL_HOLIDAY) },
+	{ "not a holiday in the arrival's zone", "2025-06-10 23:30", NULL,
+	    lands_hcmc, 0 },
+	{ "17:00 where she lands, 10:00 at the agency", "2025-06-10 10:00", NULL,
+	    lands_hcmc, RULE(TRAVEL_DAYTIME) },
+	{ "Bamako's day, HCMC's holiday, receiving zone only",
+	    "2025-06-10 23:30", NULL, hcmc_holiday, RULE(TRAVEL_DAYTIME) },
+	{ "no arrival_zone: the receiving zone", "2025-06-10 22:40", NULL,
+	    no_arrival_zone, RULE(TRAVEL_DAYTIME) },
+	{ "no arrival_zone, 17:00 at the agency", NULL, "Asia/Ho_Chi_Minh",
+	    no_arrival_zone, RULE(TRAVEL_DAYTIME) },
+	{ "no zone at all", NULL, NULL, no_zone_at_all, RULE(TRAVEL_ZONE) },
+	{ "arrival_zone misspelt", "2025-06-10 22:40", NULL, arrival_mars,
+	    RULE(TRAVEL_ZONE) | RULE(TRAVEL_DAYTIME) },
 	{ "Saturday night by road, unescorted", "2025-06-14 22:40", NULL, everything,
 	    RULE(TRAVEL_DAYTIME) | RULE(TRAVEL_WORKDAY) | RULE(TRAVEL_AIR) |
 	    RULE(TRAVEL_ESCORT_MINOR) | RULE(TRAVEL_ESCORT_FEMALE) },
@@ -288,33 +328,58 @@ test_details(void **state)
 	plan_good(&p, utc("2025-06-10 22:40"), "Africa/Bamako");
 	one_finding(&p, TRAVEL_DAYTIME, d, sizeof(d));
 	assert_string_equal(d, "arrives 22:40 Tuesday 2025-06-10 in "
-	    "Africa/Bamako (receiving agency's zone); arrivals must be "
-	    "06:00-15:00");
+	    "Africa/Bamako (arrival_zone); arrivals must be 06:00-15:00");
 
 	/* Saturday in Ho Chi Minh City while still Friday in UTC. */
 	plan_good(&p, utc("2025-06-13 23:00"), "Asia/Ho_Chi_Minh");
 	one_finding(&p, TRAVEL_WORKDAY, d, sizeof(d));
 	assert_string_equal(d, "arrives 06:00 Saturday 2025-06-14 in "
-	    "Asia/Ho_Chi_Minh (receiving agency's zone); arrivals must be "
-	    "on a working day");
+	    "Asia/Ho_Chi_Minh (arrival_zone); arrivals must be on a working "
+	    "day");
 
-	/* No receiving zone: the arrival zone, and the detail says so. */
+	/* No arrival zone: the receiving agency's, and the detail says so. */
 	plan_good(&p, utc("2025-06-10 10:00"), "Asia/Ho_Chi_Minh");
-	p.ctx.receiving_zone = "";
+	p.d.arrival_zone = "";
 	one_finding(&p, TRAVEL_DAYTIME, d, sizeof(d));
 	assert_string_equal(d, "arrives 17:00 Tuesday 2025-06-10 in "
-	    "Asia/Ho_Chi_Minh (arrival_zone; receiving agency's zone "
-	    "unknown); arrivals must be 06:00-15:00");
+	    "Asia/Ho_Chi_Minh (receiving agency's zone); arrivals must be "
+	    "06:00-15:00");
+	p.d.arrival_zone = NULL;
+	one_finding(&p, TRAVEL_DAYTIME, d, sizeof(d));
+	assert_non_null(strstr(d, "(receiving agency's zone)"));
+	/* No receiving zone: the arrival zone. */
+	p.d.arrival_zone = "Asia/Ho_Chi_Minh";
 	p.ctx.receiving_zone = NULL;
 	one_finding(&p, TRAVEL_DAYTIME, d, sizeof(d));
-	assert_non_null(strstr(d, "arrival_zone"));
+	assert_non_null(strstr(d, "in Asia/Ho_Chi_Minh (arrival_zone)"));
 
-	/* The receiving agency's zone wins over the arrival zone. */
+	/* The arrival's own zone wins over the receiving agency's. */
 	plan_good(&p, utc("2025-06-10 10:00"), "Asia/Ho_Chi_Minh");
 	p.ctx.receiving_zone = "Africa/Bamako";
+	one_finding(&p, TRAVEL_DAYTIME, d, sizeof(d));
+	assert_non_null(strstr(d, "17:00 Tuesday 2025-06-10 in "
+	    "Asia/Ho_Chi_Minh (arrival_zone)"));
+	plan_good(&p, utc("2025-06-10 10:00"), "Africa/Bamako");
+	p.ctx.receiving_zone = "Asia/Ho_Chi_Minh";
 	n = 9;
 	assert_int_equal(travel_check(&p.d, &p.ctx, NULL, 0, &n), 0);
 	assert_int_equal(n, 0);
+
+	/* A holiday names the day, the zone and whose holiday it is. */
+	plan_good(&p, utc("2027-01-01 09:00"), "Africa/Bamako");
+	p.ctx.now = p.legs[0].departure - 20 * DAY;
+	p.policy.holidays = (const uint32_t[]){ 20261225, 20270101 };
+	p.policy.nholidays = 2;
+	one_finding(&p, TRAVEL_HOLIDAY, d, sizeof(d));
+	assert_string_equal(d, "arrives 09:00 Friday 2027-01-01 in "
+	    "Africa/Bamako (arrival_zone), a public holiday of the receiving "
+	    "country; arrivals must be on a working day");
+	assert_string_equal(travel_rule_name(TRAVEL_HOLIDAY), "holiday");
+	/* Without an arrival_zone, in the receiving agency's. */
+	p.d.arrival_zone = "";
+	one_finding(&p, TRAVEL_HOLIDAY, d, sizeof(d));
+	assert_non_null(strstr(d, "09:00 Friday 2027-01-01 in Africa/Bamako "
+	    "(receiving agency's zone), a public holiday"));
 
 	/* Two legs by road: one finding, counting the other. */
 	plan_good(&p, utc("2025-06-10 10:00"), "Africa/Bamako");
@@ -393,6 +458,14 @@ test_invalid(void **state)
 	p.policy.latest_hour = 24;
 	assert_int_equal(travel_check(&p.d, &p.ctx, out, 2, &n), 0);
 	assert_int_equal(n, 0);
+	/* Holidays: a count without dates, or more than the cap. */
+	p.policy.nholidays = 1;
+	assert_int_equal(travel_check(&p.d, &p.ctx, out, 2, &n), -EINVAL);
+	p.policy.holidays = (const uint32_t[TRAVEL_HOLIDAYS_MAX + 1]){ 0 };
+	p.policy.nholidays = TRAVEL_HOLIDAYS_MAX + 1;
+	assert_int_equal(travel_check(&p.d, &p.ctx, out, 2, &n), -EINVAL);
+	p.policy.nholidays = TRAVEL_HOLIDAYS_MAX;
+	assert_int_equal(travel_check(&p.d, &p.ctx, out, 2, &n), 0);
 	p.d.kind = HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_UNSPECIFIED;
 	assert_int_equal(travel_check(&p.d, &p.ctx, out, 2, &n), -EINVAL);
 }
@@ -401,8 +474,8 @@ static void
 test_rule_names(void **state)
 {
 	static const char *names[] = { "legs", "zone", "daytime", "workday",
-	    "air", "transits", "notice", "escort_minor", "escort_female",
-	    "met_by", "fit_to_travel" };
+	    "holiday", "air", "transits", "notice", "escort_minor",
+	    "escort_female", "met_by", "fit_to_travel" };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -410,9 +483,9 @@ test_rule_names(void **state)
 		    names[i]);
 		assert_int_equal(travel_rule_parse(names[i]), (int)(i + 1));
 	}
-	assert_int_equal(TRAVEL_FIT, 11);
+	assert_int_equal(TRAVEL_FIT, 12);
 	assert_null(travel_rule_name((enum travel_rule)0));
-	assert_null(travel_rule_name((enum travel_rule)12));
+	assert_null(travel_rule_name((enum travel_rule)13));
 	assert_int_equal(travel_rule_parse("fit"), 0);
 	assert_int_equal(travel_rule_parse("Air"), 0);
 	assert_int_equal(travel_rule_parse(""), 0);
