@@ -220,6 +220,10 @@ void case_alert_notify(struct daemon *);
 int case_alert(struct daemon *, const char *kind, int urgent,
     const uint8_t *peer_rik, const uint8_t *thread_id, const char *case_code,
     const char *detail);
+/* The same about one message of a partner (message_id may be NULL). */
+int case_alert_msg(struct daemon *, const char *kind, int urgent,
+    const uint8_t *peer_rik, const uint8_t *thread_id, const uint8_t *message_id,
+    const char *case_code, const char *detail);
 
 /* The document of msg_type decoded, or NULL (protobuf_c_message_free_unpacked). */
 ProtobufCMessage *case_doc_unpack(uint16_t msg_type, const uint8_t *body, size_t len);

@@ -204,14 +204,23 @@ int
 case_alert(struct daemon *d, const char *kind, int urgent, const uint8_t *peer_rik,
     const uint8_t *thread_id, const char *case_code, const char *detail)
 {
+	return case_alert_msg(d, kind, urgent, peer_rik, thread_id, NULL, case_code,
+	    detail);
+}
+
+int
+case_alert_msg(struct daemon *d, const char *kind, int urgent,
+    const uint8_t *peer_rik, const uint8_t *thread_id, const uint8_t *message_id,
+    const char *case_code, const char *detail)
+{
 	int rc;
 
-	rc = store_alert_case(d->store, kind, urgent, peer_rik, thread_id, case_code,
-	    detail, clock_now());
+	rc = store_alert_case_msg(d->store, kind, urgent, peer_rik, thread_id,
+	    message_id, case_code, detail, clock_now());
 	if (rc != 0)
 		return rc;
 	if ((rc = audit_append(d->store, CASE_ACTOR_DAEMON, AUDIT_ALERT, case_code,
-	    NULL, kind, clock_now())) != 0)
+	    message_id, kind, clock_now())) != 0)
 		return rc;
 	log_warnx("%salert %s: case %s: %s", urgent ? "URGENT " : "", kind,
 	    case_code ? case_code : "-", detail);

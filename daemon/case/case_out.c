@@ -14,6 +14,7 @@
 #include "daemon/base/clock.h"
 #include "daemon/case/case_int.h"
 #include "daemon/core/core.h"
+#include "daemon/rules/header.h"
 #include "daemon/store/audit.h"
 #include "keys/secret.h"
 
@@ -131,6 +132,26 @@ sent_no_show(struct daemon *d, const struct store_case *c, struct peer *p,
 	return case_no_show(d, ct, c->code, detail);
 }
 
+/* The document an answer names in its envelope's in_reply_to
+ * (PROTOCOL.md 21.8): the partner's newest of the type it answers in the
+ * thread; NULL for a document that answers none. */
+static int
+answer_reply_to(struct daemon *d, const struct store_case_thread *ct,
+    uint16_t msg_type, int new_thread, uint8_t id[ENV1_ID_LEN], int *has)
+{
+	uint16_t        want = header_answers(msg_type);
+	int             rc;
+
+	*has = 0;
+	if (want == 0 || new_thread)
+		return 0;
+	rc = store_in_last_of_type(d->store, ct->thread_id, want, id);
+	if (rc == -ENOENT)
+		return 0;
+	*has = rc == 0;
+	return rc;
+}
+
 /* Put the header on doc, pack it, queue it in the case's thread with p,
  * and advance the thread's procedure state: in the open transaction. */
 int
@@ -143,10 +164,13 @@ case_queue_doc(struct daemon *d, const struct store_case *c, struct peer *p,
 	Homeward__Referral__CaseHeader  hdr = HOMEWARD__REFERRAL__CASE_HEADER__INIT;
 	Homeward__Referral__CaseHeader **slot = case_doc_header(doc), *old = *slot;
 	char                            detail[160];
-	uint8_t                        *body = NULL;
+	uint8_t                        *body = NULL, reply[ENV1_ID_LEN];
 	size_t                          len = 0;
-	int                             rc;
+	int                             rc, has_reply;
 
+	if ((rc = answer_reply_to(d, ct, msg_type, new_thread, reply,
+	    &has_reply)) != 0)
+		return rc;
 	hdr.case_code = (char *)c->code;
 	hdr.consent = scope;
 	hdr.safety = safety;
@@ -155,8 +179,8 @@ case_queue_doc(struct daemon *d, const struct store_case *c, struct peer *p,
 	*slot = old;
 	if (rc != 0)
 		return rc;
-	rc = deliver_queue(d, p, msg_type, body, len, ct->thread_id, new_thread,
-	    message_id);
+	rc = deliver_queue_reply(d, p, msg_type, body, len, ct->thread_id,
+	    new_thread, has_reply ? reply : NULL, message_id);
 	secret_free(body);
 	if (rc != 0)
 		return rc;

@@ -16,8 +16,12 @@
 #include "daemon/case/case.h"
 #include "daemon/case/case_int.h"
 #include "daemon/core/core.h"
+#include "daemon/rules/header.h"
+#include "daemon/rules/required.h"
 #include "daemon/store/audit.h"
 #include "keys/secret.h"
+#include "proto/keys.pb-c.h"
+#include "proto/refcat.h"
 
 /* Steps an origin agency answers with (PROTOCOL.md 21.4). */
 #define CONSENT_ANSWER_STEPS    ((1u << 2) | (1u << 4) | (1u << 6) | (1u << 7))
@@ -145,6 +149,231 @@ header_problem(uint16_t msg_type, const Homeward__Referral__CaseHeader *hdr,
 	return 0;
 }
 
+/* --- what the recipient verifies of a partner's header (PROTOCOL.md 21.8) --- */
+
+/* The consents this office recorded for case c that name p: the scopes
+ * p's answers may go under (*out malloc'ed). */
+static int
+verify_sent(struct daemon *d, const struct peer *p, const struct store_case *c,
+    struct consent **out, size_t *n)
+{
+	struct store_consent   *rows = NULL;
+	struct consent         *plain = NULL;
+	size_t                  all = 0;
+	int                     rc;
+
+	*out = NULL;
+	*n = 0;
+	if (c == NULL)
+		return 0;
+	if ((rc = case_consents(d, c->case_id, &rows, &plain, &all)) != 0)
+		return rc;
+	for (size_t i = 0; i < all; i++) {
+		int named = 0;
+
+		for (size_t k = 0; k < rows[i].c.nrecipients; k++)
+			named |= strncmp(rows[i].c.recipients[k], p->rec.agency_id,
+			    CONSENT_RECIPIENT_LEN) == 0;
+		if (rows[i].source == CONSENT_RECORDED && named)
+			plain[(*n)++] = rows[i].c;
+	}
+	free(rows);
+	*out = plain;
+	return 0;
+}
+
+/* A document of ours (msg_type 5: decoded into *dn, the caller frees it
+ * with case_doc_free) under message id in thread_id: what header_reply
+ * needs. */
+static int
+verify_ours(struct daemon *d, const uint8_t id[ENV1_ID_LEN],
+    const uint8_t thread_id[ENV1_ID_LEN], struct header_reply *r,
+    ProtobufCMessage **dn)
+{
+	struct store_out        m;
+	uint8_t                 zero[ENV1_ID_LEN] = { 0 }, *body = NULL;
+	int                     rc;
+
+	memset(r, 0, sizeof(*r));
+	*dn = NULL;
+	if ((r->zero = memcmp(id, zero, ENV1_ID_LEN) == 0))
+		return 0;
+	if ((rc = store_out_get(d->store, id, &m)) != 0)
+		return rc == -ENOENT ? 0 : rc;
+	if (memcmp(m.thread_id, thread_id, ENV1_ID_LEN) != 0)
+		return 0;
+	r->ours = 1;
+	r->msg_type = m.msg_type;
+	if (m.msg_type != ENV1_MSG_DEPARTURE_NOTIFICATION)
+		return 0;
+	if ((rc = store_out_body(d->store, &m, &body)) != 0)
+		return rc;
+	*dn = case_doc_unpack(m.msg_type, body, (size_t)m.body_len);
+	secret_free(body);
+	if (*dn != NULL)
+		r->kind = ((Homeward__Referral__DepartureNotification *)*dn)->kind;
+	return 0;
+}
+
+/* The breach, if any, of a document from p in case c (NULL: the request
+ * that would open it). */
+static int
+verify_find(struct daemon *d, struct peer *p, const struct store_in *row,
+    ProtobufCMessage *doc, const Homeward__Referral__CaseHeader *hdr,
+    const struct store_case *c, enum header_breach *b, char *why, size_t whylen)
+{
+	struct header_ctx       ctx;
+	struct header_reply     r;
+	struct consent         *sent = NULL;
+	ProtobufCMessage       *final = NULL;
+	int                     rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.msg_type = row->msg_type;
+	ctx.answer = c != NULL && c->role == CASE_ROLE_DESTINATION;
+	ctx.self = d->keys.agency_id;
+	ctx.categories = refcat_of(doc);
+	ctx.now = row->created_at;
+	if ((rc = verify_sent(d, p, ctx.answer ? c : NULL, &sent, &ctx.nsent)) != 0)
+		return rc;
+	ctx.sent = sent;
+	*b = header_basis_check(&ctx, hdr, why, whylen);
+	free(sent);
+	if (*b != HEADER_OK || !ctx.answer)
+		goto times;
+	if ((rc = verify_ours(d, row->in_reply_to, row->thread_id, &r, &final)) != 0)
+		return rc;
+	*b = header_reply_check(row->msg_type, &r, why, whylen);
+times:
+	if (*b == HEADER_OK)
+		*b = header_time_check(row->msg_type, doc, (const void *)final,
+		    row->created_at, why, whylen);
+	case_doc_free(final);
+	return 0;
+}
+
+/* A document that breaks what the sender must check stays receipted (its
+ * delivery is proven) but is not applied: *refused, with its alert. */
+static int
+recv_verify(struct daemon *d, struct peer *p, const struct store_in *row,
+    ProtobufCMessage *doc, const Homeward__Referral__CaseHeader *hdr,
+    const struct store_case *c, const char *code, int *refused)
+{
+	enum header_breach      b = HEADER_OK;
+	char                    why[CASE_WHY_LEN], detail[400];
+	int                     rc;
+
+	*refused = 0;
+	if ((rc = verify_find(d, p, row, doc, hdr, c, &b, why, sizeof(why))) != 0 ||
+	    b == HEADER_OK)
+		return rc;
+	*refused = 1;
+	snprintf(detail, sizeof(detail), "message %s not applied: %.140s; ask "
+	    "%.64s to send a corrected one (PROTOCOL.md 21.8)",
+	    log_hex(row->message_id, ENV1_ID_LEN), why, p->rec.agency_id);
+	return case_alert_msg(d, header_breach_kind(b), 0, p->rec.rik,
+	    row->thread_id, row->message_id, code, detail);
+}
+
+/* A received document's body, from its evidence record (secret memory);
+ * *seq its position. */
+static ProtobufCMessage *
+received_doc(struct daemon *d, const uint8_t id[ENV1_ID_LEN], uint64_t *seq)
+{
+	Homeward__Keys__SignedMessage  *sm;
+	struct store_in                 in;
+	ProtobufCMessage               *doc = NULL;
+	uint8_t                        *ev = NULL;
+	size_t                          evlen = 0;
+
+	if (store_in_get_id(d->store, id, &in) != 0 ||
+	    store_in_evidence(d->store, &in, &ev, &evlen) != 0)
+		return NULL;
+	*seq = in.seq;
+	if ((sm = homeward__keys__signed_message__unpack(NULL, evlen, ev)) != NULL) {
+		doc = case_doc_unpack(in.msg_type, sm->body.data, sm->body.len);
+		sodium_memzero(sm->body.data, sm->body.len);
+		homeward__keys__signed_message__free_unpacked(sm, NULL);
+	}
+	secret_free(ev);
+	return doc;
+}
+
+/* At the origin, a final departure applied: what changed since the last
+ * provisional itinerary is said (informative, by field name only). */
+static int
+recv_itinerary(struct daemon *d, struct peer *p, const struct store_in *row,
+    const ProtobufCMessage *doc, const struct store_case *c)
+{
+	const Homeward__Referral__DepartureNotification *f = (const void *)doc;
+	ProtobufCMessage       *prev = NULL;
+	uint8_t                 id[ENV1_ID_LEN];
+	uint64_t                seq = row->seq;
+	char                    what[200], detail[400];
+	int                     rc, changed = 0;
+
+	if (row->msg_type != ENV1_MSG_DEPARTURE_NOTIFICATION ||
+	    f->kind != HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL)
+		return 0;
+	/* The newest provisional one: final notices not applied may lie
+	 * between (a few are looked at; the rest is not worth a page). */
+	for (int tries = 0; prev == NULL && tries < 8; tries++) {
+		rc = store_in_last_before(d->store, row->thread_id,
+		    ENV1_MSG_DEPARTURE_NOTIFICATION, seq, id);
+		if (rc != 0)
+			return rc == -ENOENT ? 0 : rc;
+		if ((prev = received_doc(d, id, &seq)) == NULL)
+			return 0;
+		if (((Homeward__Referral__DepartureNotification *)prev)->kind !=
+		    HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_PROVISIONAL) {
+			case_doc_free(prev);
+			prev = NULL;
+		}
+	}
+	if (prev == NULL)
+		return 0;
+	(void)header_itinerary_diff((const void *)prev, f, &changed, what,
+	    sizeof(what));
+	case_doc_free(prev);
+	if (!changed)
+		return 0;
+	snprintf(detail, sizeof(detail), "message %s: the final itinerary from "
+	    "%.64s differs from the provisional one (%.150s): read it (`homeward "
+	    "document show %s`) before she arrives", log_hex(row->message_id,
+	    ENV1_ID_LEN), p->rec.agency_id, what, log_hex(row->message_id,
+	    ENV1_ID_LEN));
+	return case_alert_msg(d, "itinerary_changed", 0, p->rec.rik, row->thread_id,
+	    row->message_id, c->code, detail);
+}
+
+/* A document applied that lacks what PROTOCOL.md 21.7 requires of its
+ * sender: applied all the same (the sender is answerable for it, and a
+ * partial answer still moves the case on), and said, by field name. */
+static int
+recv_incomplete(struct daemon *d, struct peer *p, const struct store_in *row,
+    const ProtobufCMessage *doc, const struct store_case *c)
+{
+	struct required_gap     gaps[8];
+	size_t                  n = 0, off;
+	char                    detail[400];
+
+	if (row->msg_type < ENV1_MSG_ASSISTANCE_REQUEST ||
+	    row->msg_type > ENV1_MSG_FOLLOW_UP_REPORT ||
+	    required_find(row->msg_type, doc, gaps, 8, &n) != 0 || n == 0)
+		return 0;
+	off = (size_t)snprintf(detail, sizeof(detail), "message %s from %.64s "
+	    "was applied but lacks what PROTOCOL.md 21.7 requires (",
+	    log_hex(row->message_id, ENV1_ID_LEN), p->rec.agency_id);
+	for (size_t i = 0; i < n && i < 8 && off < sizeof(detail); i++)
+		off += (size_t)snprintf(detail + off, sizeof(detail) - off, "%s%s",
+		    i ? ", " : "", gaps[i].field);
+	if (off < sizeof(detail))
+		snprintf(detail + off, sizeof(detail) - off, "%s): ask it for them",
+		    n > 8 ? ", ..." : "");
+	return case_alert_msg(d, "incomplete", 0, p->rec.rik, row->thread_id,
+	    row->message_id, c->code, detail);
+}
+
 /* The case and thread a received document belongs to: its thread's, or
  * a new case for a request for assistance in a new thread.  *refused (with
  * an alert raised) when it starts no case it may start. */
@@ -167,8 +396,8 @@ recv_case_of(struct daemon *d, struct peer *p, const struct store_in *row,
 		snprintf(detail, sizeof(detail), "message %s: a case starts with "
 		    "a request for assistance carrying a valid case code",
 		    log_hex(row->message_id, ENV1_ID_LEN));
-		return case_alert(d, "flow", 0, p->rec.rik, row->thread_id, NULL,
-		    detail);
+		return case_alert_msg(d, "flow", 0, p->rec.rik, row->thread_id,
+		    row->message_id, NULL, detail);
 	}
 	/* Refused before it makes a case: a refused first request must not
 	 * leave a case that stops the partner from sending it again. */
@@ -176,16 +405,20 @@ recv_case_of(struct daemon *d, struct peer *p, const struct store_in *row,
 	    sizeof(why)) != 0) {
 		snprintf(detail, sizeof(detail), "message %s refused by the order "
 		    "rules: %.150s", log_hex(row->message_id, ENV1_ID_LEN), why);
-		return case_alert(d, "flow", 0, p->rec.rik, row->thread_id, code,
-		    detail);
+		return case_alert_msg(d, "flow", 0, p->rec.rik, row->thread_id,
+		    row->message_id, code, detail);
 	}
+	if ((rc = recv_verify(d, p, row, doc, *case_doc_header(doc), NULL, code,
+	    refused)) != 0 || *refused)
+		return rc;
+	*refused = 1;
 	rc = case_from_request(d, p, row, doc, code, c, ct);
 	if (rc == -EEXIST) {
 		snprintf(detail, sizeof(detail), "message %s: %s already has a "
 		    "case %s in another thread", log_hex(row->message_id,
 		    ENV1_ID_LEN), p->rec.agency_id, code);
-		return case_alert(d, "flow", 0, p->rec.rik, row->thread_id, code,
-		    detail);
+		return case_alert_msg(d, "flow", 0, p->rec.rik, row->thread_id,
+		    row->message_id, code, detail);
 	}
 	*refused = 0;
 	return rc;
@@ -313,8 +546,9 @@ case_on_document(struct daemon *d, struct peer *p, const struct store_in *row,
 	if (!is_procedure(row->msg_type))
 		return 0;
 	if ((doc = case_doc_unpack(row->msg_type, body, len)) == NULL)
-		return case_alert(d, "document", 0, p->rec.rik, row->thread_id, NULL,
-		    "a document that does not decode was accepted");
+		return case_alert_msg(d, "document", 0, p->rec.rik, row->thread_id,
+		    row->message_id, NULL, "a document that does not decode was "
+		    "accepted");
 	hdr = *case_doc_header(doc);
 	code = hdr != NULL && hdr->case_code != NULL ? hdr->case_code : "";
 	if ((rc = recv_case_of(d, p, row, doc, code, &c, &ct, &refused)) != 0 ||
@@ -326,11 +560,18 @@ case_on_document(struct daemon *d, struct peer *p, const struct store_in *row,
 	    row->msg_type, doc, why, sizeof(why)) != 0) {
 		snprintf(detail, sizeof(detail), "message %s refused by the order "
 		    "rules: %.150s", log_hex(row->message_id, ENV1_ID_LEN), why);
-		rc = case_alert(d, "flow", 0, p->rec.rik, row->thread_id, c.code, detail);
+		rc = case_alert_msg(d, "flow", 0, p->rec.rik, row->thread_id,
+		    row->message_id, c.code, detail);
 		goto out;
 	}
-	if ((rc = recv_apply(d, p, row, doc, &c, &ct)) == 0)
-		rc = recv_react(d, p, row, doc, hdr, &c, &ct);
+	if ((rc = recv_verify(d, p, row, doc, hdr, &c, c.code, &refused)) != 0 ||
+	    refused)
+		goto out;
+	if ((rc = recv_apply(d, p, row, doc, &c, &ct)) == 0 &&
+	    (rc = recv_react(d, p, row, doc, hdr, &c, &ct)) == 0 &&
+	    (rc = recv_incomplete(d, p, row, doc, &c)) == 0 &&
+	    c.role == CASE_ROLE_ORIGIN)
+		rc = recv_itinerary(d, p, row, doc, &c);
 out:
 	case_doc_free(doc);
 	return rc;

@@ -17,6 +17,7 @@
 #include "daemon/base/log.h"
 #include "daemon/case/case_int.h"
 #include "daemon/core/core.h"
+#include "daemon/rules/header.h"
 #include "daemon/rules/required.h"
 #include "daemon/rules/travel.h"
 #include "daemon/store/audit.h"
@@ -255,6 +256,24 @@ step_open_document(const struct case_step_request *rq, struct step *s,
 }
 
 /* The thread, the order rules and, for a departure, the travel rules. */
+/* The times a partner verifies (PROTOCOL.md 21.8) are the sender's to
+ * keep: a final notice once she departed, an arrival once she arrived. */
+static int
+step_check_times(uint16_t msg_type, const ProtobufCMessage *doc, char *why,
+    size_t whylen)
+{
+	char t[CASE_WHY_LEN];
+
+	if (header_time_check(msg_type, doc, NULL, clock_now(), t, sizeof(t)) ==
+	    HEADER_OK)
+		return 0;
+	snprintf(why, whylen, "%.300s: %s", t, msg_type ==
+	    ENV1_MSG_DEPARTURE_NOTIFICATION ? "send the final notice once she "
+	    "has departed (until then, `homeward departure plan`)" :
+	    "give the time she arrived (--at)");
+	return -EPERM;
+}
+
 static int
 step_check_rules(struct daemon *d, const struct case_step_request *rq,
     struct step *s, char *why, size_t whylen)
@@ -295,7 +314,8 @@ step_check_rules(struct daemon *d, const struct case_step_request *rq,
 			return -EINVAL;
 		}
 		s->saved_waive = dn->rules_waived;
-		if (required_check(rq->msg_type, s->doc, why, whylen) != 0)
+		if (required_check(rq->msg_type, s->doc, why, whylen) != 0 ||
+		    step_check_times(rq->msg_type, s->doc, why, whylen) != 0)
 			return -EPERM;
 		return check_travel(d, rq->actor, c, s->p, &s->ct, dn, rq->waive,
 		    rq->nwaive, rq->waiver_reason, why, whylen);
@@ -306,6 +326,8 @@ step_check_rules(struct daemon *d, const struct case_step_request *rq,
 	}
 	/* What the document must say (21.7), once its form is right. */
 	if (required_check(rq->msg_type, s->doc, why, whylen) != 0)
+		return -EPERM;
+	if (step_check_times(rq->msg_type, s->doc, why, whylen) != 0)
 		return -EPERM;
 	return case_handover_check(d, c, rq->msg_type, s->doc, why, whylen);
 }

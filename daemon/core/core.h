@@ -201,6 +201,10 @@ int deliver_submit(struct daemon *, struct peer *, uint16_t msg_type,
 int deliver_queue(struct daemon *, struct peer *, uint16_t msg_type,
     const uint8_t *body, size_t len, const uint8_t thread_id[ENV1_ID_LEN],
     int new_thread, uint8_t message_id[ENV1_ID_LEN]);
+/* The same naming the document answered (in_reply_to; NULL: none). */
+int deliver_queue_reply(struct daemon *, struct peer *, uint16_t msg_type,
+    const uint8_t *body, size_t len, const uint8_t thread_id[ENV1_ID_LEN],
+    int new_thread, const uint8_t *in_reply_to, uint8_t message_id[ENV1_ID_LEN]);
 void deliver_kick(struct daemon *, struct peer *);
 /* deliver_evidence.c: the evidence bundle (an encoded Evidence) of a sent
  * or received message; -ENOENT, -EAGAIN (not sealed yet) or a store error. */

@@ -349,6 +349,15 @@ deliver_queue(struct daemon *d, struct peer *p, uint16_t msg_type,
     const uint8_t *body, size_t len, const uint8_t thread_id[ENV1_ID_LEN],
     int new_thread, uint8_t message_id[ENV1_ID_LEN])
 {
+	return deliver_queue_reply(d, p, msg_type, body, len, thread_id, new_thread,
+	    NULL, message_id);
+}
+
+int
+deliver_queue_reply(struct daemon *d, struct peer *p, uint16_t msg_type,
+    const uint8_t *body, size_t len, const uint8_t thread_id[ENV1_ID_LEN],
+    int new_thread, const uint8_t *in_reply_to, uint8_t message_id[ENV1_ID_LEN])
+{
 	struct store_thread     t;
 	struct store_out        m;
 	int                     rc;
@@ -372,6 +381,8 @@ deliver_queue(struct daemon *d, struct peer *p, uint16_t msg_type,
 	randombytes_buf(m.message_id, ENV1_ID_LEN);
 	memcpy(m.peer_rik, p->rec.rik, ENV1_KEY_LEN);
 	m.msg_type = msg_type;
+	if (in_reply_to != NULL)
+		memcpy(m.in_reply_to, in_reply_to, ENV1_ID_LEN);
 	randombytes_buf(m.content_salt, ENV1_HASH_LEN);
 	m.body_len = len;
 	m.created_at = clock_now();

@@ -7,6 +7,7 @@
  *               step and every kind of data the document carries
  *   travel.h    seed 004's travel and escort rules for a departure
  *   required.h  what each document must say before it is sent
+ *   header.h    what a recipient verifies of a partner's header
  *
  * May call: base/log.h only; no I/O, no SQL, no clock (the caller passes
  * the time).  case/ applies these decisions to the store and the outbox.
@@ -16,6 +17,7 @@
 
 #include "daemon/rules/consent.h"
 #include "daemon/rules/flow.h"
+#include "daemon/rules/header.h"
 #include "daemon/rules/required.h"
 #include "daemon/rules/travel.h"
 

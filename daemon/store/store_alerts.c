@@ -109,7 +109,7 @@ store_alert_add(struct store *st, const char *kind, const uint8_t *peer_rik,
 
 static const char sql_alert_case[] =
     "INSERT INTO alerts (at, kind, peer_rik, message_id, thread_id, detail, "
-    "urgent, case_code, notify, last_at) VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7, "
+    "urgent, case_code, notify, last_at) VALUES (?1, ?2, ?3, ?8, ?4, ?5, ?6, ?7, "
     "0, ?1)";
 
 int
@@ -117,12 +117,23 @@ store_alert_case(struct store *st, const char *kind, int urgent,
     const uint8_t *peer_rik, const uint8_t *thread_id, const char *case_code,
     const char *detail, uint64_t at)
 {
+	return store_alert_case_msg(st, kind, urgent, peer_rik, thread_id, NULL,
+	    case_code, detail, at);
+}
+
+int
+store_alert_case_msg(struct store *st, const char *kind, int urgent,
+    const uint8_t *peer_rik, const uint8_t *thread_id, const uint8_t *message_id,
+    const char *case_code, const char *detail, uint64_t at)
+{
 	sqlite3_stmt   *s;
 	int             rc;
 
-	/* An urgent alert always stands alone: each one must reach someone. */
-	if (!urgent && (rc = alert_aggregate(st, kind, peer_rik, case_code, detail,
-	    at)) != 0)
+	/* An urgent alert always stands alone: each one must reach someone.
+	 * So does one about a message, as in store_alert_add: its message id
+	 * is what the operator looks up (`homeward document show`). */
+	if (!urgent && message_id == NULL && (rc = alert_aggregate(st, kind,
+	    peer_rik, case_code, detail, at)) != 0)
 		return rc < 0 ? rc : 0;
 	if ((s = store_prep(st, st->data, sql_alert_case)) == NULL)
 		return -EIO;
@@ -132,6 +143,8 @@ store_alert_case(struct store *st, const char *kind, int urgent,
 	sqlite3_bind_text(s, 5, detail, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 6, urgent);
 	sqlite3_bind_text(s, 7, case_code != NULL ? case_code : "", -1, SQLITE_STATIC);
+	if (message_id != NULL)
+		sqlite3_bind_blob(s, 8, message_id, ENV1_ID_LEN, SQLITE_STATIC);
 	return store_exec_stmt(st, st->data, s, "alert");
 }
 

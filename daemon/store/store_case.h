@@ -170,6 +170,9 @@ int store_out_cancel_unsealed(struct store *, const uint8_t thread_id[ENV1_ID_LE
  * -ENOENT when none. */
 int store_in_last_of_type(struct store *, const uint8_t thread_id[ENV1_ID_LEN],
     uint16_t msg_type, uint8_t message_id[ENV1_ID_LEN]);
+/* The same among positions before before_seq. */
+int store_in_last_before(struct store *, const uint8_t thread_id[ENV1_ID_LEN],
+    uint16_t msg_type, uint64_t before_seq, uint8_t message_id[ENV1_ID_LEN]);
 
 /* --- held documents ---------------------------------------------------- */
 
@@ -254,6 +257,11 @@ struct store_alert {
 int store_alert_case(struct store *, const char *kind, int urgent,
     const uint8_t *peer_rik, const uint8_t *thread_id, const char *case_code,
     const char *detail, uint64_t at);
+/* The same about one message (message_id may be NULL): such an alert
+ * stands alone, never counted into another. */
+int store_alert_case_msg(struct store *, const char *kind, int urgent,
+    const uint8_t *peer_rik, const uint8_t *thread_id, const uint8_t *message_id,
+    const char *case_code, const char *detail, uint64_t at);
 typedef int (*store_alert_cb)(const struct store_alert *, void *arg);
 /* Newest first; all = 0 leaves out acknowledged ones. */
 int store_alert_each(struct store *, int all, unsigned limit, store_alert_cb,

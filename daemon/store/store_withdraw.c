@@ -117,11 +117,18 @@ store_out_cancel_unsealed(struct store *st, const uint8_t thread_id[ENV1_ID_LEN]
 
 static const char sql_in_last_of_type[] =
     "SELECT message_id FROM inbox WHERE thread_id = ? AND msg_type = ? "
-    "ORDER BY seq DESC LIMIT 1";
+    "AND seq < ? ORDER BY seq DESC LIMIT 1";
 
 int
 store_in_last_of_type(struct store *st, const uint8_t thread_id[ENV1_ID_LEN],
     uint16_t msg_type, uint8_t message_id[ENV1_ID_LEN])
+{
+	return store_in_last_before(st, thread_id, msg_type, INT64_MAX, message_id);
+}
+
+int
+store_in_last_before(struct store *st, const uint8_t thread_id[ENV1_ID_LEN],
+    uint16_t msg_type, uint64_t before_seq, uint8_t message_id[ENV1_ID_LEN])
 {
 	sqlite3_stmt   *s;
 	int             rc;
@@ -130,6 +137,8 @@ store_in_last_of_type(struct store *st, const uint8_t thread_id[ENV1_ID_LEN],
 		return -EIO;
 	sqlite3_bind_blob(s, 1, thread_id, ENV1_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, msg_type);
+	sqlite3_bind_int64(s, 3, before_seq > INT64_MAX ? INT64_MAX :
+	    (sqlite3_int64)before_seq);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		store_col_copy(s, 0, message_id, ENV1_ID_LEN);

@@ -27,7 +27,9 @@
 #      invalid case code or none, a header naming another case, a step
 #      with both bases or neither, a withdrawal carrying a basis, steps out
 #      of order, a request for a code gamma already uses in another thread,
-#      a body that does not decode.  Each asserts alpha's alert (kind and
+#      a body that does not decode, a request whose consent has no id
+#      (21.8; tests/integration/headers.sh has the rest of 21.8).  Each
+#      asserts alpha's alert (kind and
 #      words) and that the case is as it was; the valid documents around
 #      them (a request under consent, one under the safety exception, a
 #      withdrawal) assert what alpha did apply.
@@ -385,7 +387,10 @@ no_alert() {
 	    { hw alpha alerts >&2; fail "an alert was raised: $1"; }
 }
 GID=0f0e0d0c0b0a09080706050403020100
-CONSENT='"consent":{"consent_id":"'$GID'","recipients":["alpha"],"steps":[1,2,3,4,5,6,7],"categories":["profile","identity","travel"],"method":"oral"}'
+CONSENT='"consent":{"consent_id":"'$GID'","recipients":["alpha"],"steps":[1,2,3,4,5,6,7],"categories":["profile","identity","travel"],"method":"oral","given_at":"2026-01-01T00:00:00Z"}'
+# What PROTOCOL.md 21.7 asks of a request (a recipient alerts
+# "incomplete" on one that lacks it, 21.8).
+GREQ='"scenario":"police_or_ngo","profile":{"sex":"female","age":30},"needs":["shelter"]'
 SAFETY='"safety":{"reason":"synthetic imminent risk","approved_by":"sup-a","second_approved_by":"sup-b","approved_at":"2026-01-01T00:00:00Z"}'
 
 step "a case starts with a request for assistance carrying a valid case code"
@@ -402,7 +407,7 @@ alerted flow "a case starts with a request for assistance carrying a valid case 
     fail "alpha did not keep what it receipted: $(hw alpha inbox --peer gamma)"
 
 step "a request under consent opens a case referred to us"
-doc g1 1 "{\"header\":{\"case_code\":\"G-0001\",$CONSENT},\"profile\":{\"sex\":\"female\",\"age\":30}}"
+doc g1 1 "{\"header\":{\"case_code\":\"G-0001\",$CONSENT},$GREQ}"
 REQ=$POKED
 no_alert "a valid request"
 [ "$(field alpha G-0001 '[.case.home, .case.role, .case.state, (.case.threads | length), .case.threads[0].request, .case.threads[0].peer] | @tsv')" = \
@@ -416,13 +421,14 @@ raw ok "ok" alpha "{\"document_show\":{\"message_id\":\"$REQ\"}}"
     "received	G-0001	gamma	$(od -An -v -tx1 "$T/doc.pb" | tr -d ' \n')" ] ||
     { show; fail "the received document"; }
 
-step "a consent received without an id, or with one alpha holds, is not kept"
-doc g4 1 '{"header":{"case_code":"G-0004","consent":{"recipients":["alpha"],"steps":[2],"method":"oral"}}}'
-no_alert "a request whose consent has no id"
-[ "$(field alpha G-0004 '[.case.threads[0].summary, (.consents | length)] | @tsv')" = \
-    "request pending	0" ] || fail "G-0004: $(hw alpha case show G-0004)"
+step "a consent received without an id is refused; one with an id alpha holds is not kept"
+# A scope without its id is not whole (PROTOCOL.md 21.1, 21.8): the
+# request is receipted, not applied, and makes no case.
+doc g4 1 "{\"header\":{\"case_code\":\"G-0004\",\"consent\":{\"recipients\":[\"alpha\"],\"steps\":[1,2],\"method\":\"oral\",\"given_at\":\"2026-01-01T00:00:00Z\"}},$GREQ}"
+alerted header_scope "message $POKED not applied: its consent scope's consent_id is 0 bytes, not 16"
+has_case alpha G-0004 && fail "a request whose consent has no id made a case"
 # The id of RAW-0001's consent: the first record of an id stays, alone.
-doc g5 1 "{\"header\":{\"case_code\":\"G-0005\",\"consent\":{\"consent_id\":\"$NOID\",\"recipients\":[\"alpha\"],\"steps\":[2],\"method\":\"oral\"}}}"
+doc g5 1 "{\"header\":{\"case_code\":\"G-0005\",\"consent\":{\"consent_id\":\"$NOID\",\"recipients\":[\"alpha\"],\"steps\":[1,2],\"categories\":[\"profile\"],\"method\":\"oral\",\"given_at\":\"2026-01-01T00:00:00Z\"}},$GREQ}"
 no_alert "a request whose consent id alpha holds"
 [ "$(field alpha G-0005 '[.case.threads[0].summary, (.consents | length)] | @tsv')" = \
     "request pending	0" ] || fail "G-0005: $(hw alpha case show G-0005)"
@@ -477,7 +483,7 @@ alerted flow "message $POKED: gamma already has a case G-0001 in another thread"
 unchanged alpha G-0001 "$T/snap.g1"
 
 step "a request under the safety exception: applied, and said"
-doc g2 1 "{\"header\":{\"case_code\":\"G-0002\",$SAFETY}}"
+doc g2 1 "{\"header\":{\"case_code\":\"G-0002\",$SAFETY},$GREQ}"
 alerted safety_exception "request for assistance from gamma was sent under the safety exception, without consent"
 [ "$(field alpha G-0002 '[.case.role, .case.threads[0].summary, (.consents | length)] | @tsv')" = \
     "origin	request pending	0" ] || fail "G-0002: $(hw alpha case show G-0002)"

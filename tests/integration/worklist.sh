@@ -247,14 +247,16 @@ json '[.work[] | select(.case_code == "TEST-0201" and .kind != "queued")] == []'
 
 step "a departure: the arrival awaits its confirmation, then is confirmed"
 NOW=$(date +%s)
-plan "$IN/far.json" $((NOW + 86400)) $((NOW + 90000))
+# Departed an hour ago (a final notice says she left: PROTOCOL.md 21.8),
+# arriving in 20 h.
+plan "$IN/far.json" $((NOW - 3600)) $((NOW + 72000))
 chmod 644 "$IN/far.json"
 # shellcheck disable=SC2086
 hw $DEST departure plan TEST-0201 --file "$IN/far.json" $WAIVE >/dev/null || fail "plan TEST-0201"
 # shellcheck disable=SC2086
 hw $DEST departure depart TEST-0201 --file "$IN/far.json" $WAIVE >/dev/null ||
     fail "depart TEST-0201"
-DUE=$(rfc3339 $((NOW + 90000)) | sed 's/Z$/.500Z/')   # the arrival and its grace
+DUE=$(rfc3339 $((NOW + 72000)) | sed 's/Z$/.500Z/')   # the arrival and its grace
 work_json $DEST
 json "[.work[] | select(.case_code == \"TEST-0201\" and .kind != \"queued\")] | length == 1 and
     (.[0] | .kind == \"unanswered\" and

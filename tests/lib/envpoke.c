@@ -535,6 +535,10 @@ run_doc(struct sender *s, const char *mode)
 	randombytes_buf(prm.content_salt, ENV1_HASH_LEN);
 	prm.created_at = tool_now();
 	prm.msg_type = (uint16_t)s->o->msg_type;
+	if (s->o->reply_to != NULL && (strlen(s->o->reply_to) != 2 * ENV1_ID_LEN ||
+	    sodium_hex2bin(prm.in_reply_to, ENV1_ID_LEN, s->o->reply_to,
+	    2 * ENV1_ID_LEN, NULL, NULL, NULL) != 0))
+		envpoke_die("--reply-to takes 32 hexadecimal digits");
 	prm.body = body;
 	prm.body_len = len;
 	printf("%s: thread %s seq %llu type 0x%04x\n", mode,

@@ -26,6 +26,8 @@ struct envpoke_opts {
 	                                              doc: the thread's state */
 	const char     *body;                      /* doc: the document's file */
 	unsigned long   msg_type;                  /* doc: its msg_type */
+	const char     *reply_to;                  /* doc: in_reply_to, 32 hex
+	                                              digits; NULL: zeros */
 };
 
 /* Run every mode of o->mode in order on one connection; 0. */

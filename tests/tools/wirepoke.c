@@ -63,7 +63,8 @@
  *         doc            the bytes of --body FILE sealed as --type N at the
  *                        next position of the thread kept in --state FILE
  *                        (a new thread when FILE does not exist; a receipt
- *                        moves it on): "doc: thread ID seq N type T"
+ *                        moves it on): "doc: thread ID seq N type T";
+ *                        --reply-to ID sets its in_reply_to
  *
  * Lines are "MODE: EVENT": "from ADDR" (our end, as the daemon logs it),
  * "body ID TEXT" (a document's synthetic body), "sent ID (N of M bytes)",
@@ -101,7 +102,7 @@ struct wp_opts {
 	const char     *cert, *key;
 	const char     *as, *pass, *to;
 	const char     *other, *other_pass, *other_bundle;
-	const char     *mode, *kind, *state, *body;
+	const char     *mode, *kind, *state, *body, *reply_to;
 	unsigned long   len;            /* 0: FRAME_WIRE_MAX + 1 */
 	unsigned long   msg_type;       /* doc */
 	int             fresh, tls12, fill, no_hello;
@@ -420,6 +421,7 @@ cmd_send(const struct wp_opts *o)
 	eo.state = o->state;
 	eo.body = o->body;
 	eo.msg_type = o->msg_type;
+	eo.reply_to = o->reply_to;
 	return envpoke_send(&eo);
 }
 
@@ -444,6 +446,7 @@ static const struct option long_opts[] = {
 	{ "state", required_argument, NULL, 's' },
 	{ "type", required_argument, NULL, 'T' },
 	{ "body", required_argument, NULL, 'b' },
+	{ "reply-to", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -511,6 +514,7 @@ main(int argc, char **argv)
 		case 's': o.state = optarg; break;
 		case 'T': o.msg_type = parse_len(optarg); break;
 		case 'b': o.body = optarg; break;
+		case 'r': o.reply_to = optarg; break;
 		default: usage();
 		}
 	}

@@ -4,7 +4,9 @@
  * document carries exactly its stated categories, is canonical (unpack
  * and pack give the same bytes) and is the encoding of its own "json";
  * every reject is refused by refcat_of_body and refcat_check_body; the
- * file covers every document type and every defect section 17.5 lists.
+ * file covers every document type and every defect section 17.5 lists;
+ * every header reject gives its alert kind under daemon/rules/header.c,
+ * judged here from the entry alone, and every kind has one.
  * Run from the repository root.
  */
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include <cmocka.h>
 
 #include "common/docjson.h"
+#include "daemon/rules/header.h"
 #include "proto/refcat.h"
 #include "tests/lib/vecjson.h"
 
@@ -288,6 +291,139 @@ test_documents_with_unknown_field_refused(void **state)
 	}
 }
 
+/* --- header_rejects (PROTOCOL.md 21.8) ---------------------------------------- */
+
+static ProtobufCMessage *
+unpack_hex(const json_t *o, const char *key, const ProtobufCMessageDescriptor *d)
+{
+	ProtobufCMessage *m;
+	uint8_t *b;
+	size_t n;
+
+	assert_int_equal(vj_get_hex_alloc(o, key, &b, &n), 0);
+	m = protobuf_c_message_unpack(d, NULL, n, b);
+	assert_non_null(m);
+	free(b);
+	return m;
+}
+
+/* sent_consents[i] as the gate's struct consent. */
+static void
+consent_of(const json_t *hex, struct consent *c)
+{
+	Homeward__Referral__ConsentScope *s;
+	json_t *o = json_object();
+
+	json_object_set(o, "b", (json_t *)hex);
+	s = (void *)unpack_hex(o, "b", &homeward__referral__consent_scope__descriptor);
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(s->consent_id.len, 16);
+	memcpy(c->id, s->consent_id.data, 16);
+	assert_true(s->n_recipients <= CONSENT_MAX_RECIPIENTS);
+	for (size_t i = 0; i < s->n_recipients; i++)
+		snprintf(c->recipients[i], sizeof(c->recipients[i]), "%s",
+		    s->recipients[i]);
+	c->nrecipients = s->n_recipients;
+	for (size_t i = 0; i < s->n_steps; i++)
+		c->steps |= 1u << s->steps[i];
+	for (size_t i = 0; i < s->n_categories; i++)
+		c->categories |= REFCAT_BIT(s->categories[i]);
+	protobuf_c_message_free_unpacked(&s->base, NULL);
+	json_decref(o);
+}
+
+/* The entry judged as a recipient would: basis, in_reply_to, times. */
+static const char *
+judge_entry(const json_t *e)
+{
+	const json_t *rcpt = json_object_get(e, "recipient"), *ans, *sent, *h;
+	struct consent consents[4];
+	struct header_ctx ctx;
+	struct header_reply r;
+	ProtobufCMessage *m, *answered = NULL;
+	enum header_breach b;
+	uint8_t irt[16], zero[16] = { 0 };
+	uint64_t at, t;
+	char why[256];
+	size_t i;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.msg_type = msg_type_of(e);
+	ctx.self = vj_get_str(rcpt, "agency_id");
+	ctx.answer = strcmp(vj_get_str(rcpt, "role"), "destination") == 0;
+	sent = json_object_get(e, "sent_consents");
+	assert_true(json_array_size(sent) <= 4);
+	json_array_foreach(sent, i, h)
+		consent_of(h, &consents[i]);
+	ctx.sent = consents;
+	ctx.nsent = json_array_size(sent);
+	assert_int_equal(vj_get_u64(e, "created_at", &at), 0);
+	ctx.now = at;
+	m = unpack_hex(e, "body", refcat_descriptor(ctx.msg_type));
+	ctx.categories = refcat_of(m);
+	b = header_basis_check(&ctx,
+	    ((Homeward__Referral__AssistanceRequest *)(void *)m)->header, why,
+	    sizeof(why));
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(vj_get_hex(e, "in_reply_to", irt, 16), 0);
+	r.zero = memcmp(irt, zero, 16) == 0;
+	if (json_is_object(ans = json_object_get(e, "answered"))) {
+		assert_int_equal(vj_get_u64(ans, "msg_type", &t), 0);
+		r.ours = 1;
+		r.msg_type = (uint16_t)t;
+		answered = unpack_hex(ans, "body", refcat_descriptor(r.msg_type));
+		if (r.msg_type == 5)
+			r.kind = ((Homeward__Referral__DepartureNotification *)
+			    (void *)answered)->kind;
+	}
+	if (b == HEADER_OK && ctx.answer)
+		b = header_reply_check(ctx.msg_type, &r, why, sizeof(why));
+	if (b == HEADER_OK)
+		b = header_time_check(ctx.msg_type, m, r.msg_type == 5 ?
+		    (const void *)answered : NULL, at, why, sizeof(why));
+	protobuf_c_message_free_unpacked(m, NULL);
+	if (answered != NULL)
+		protobuf_c_message_free_unpacked(answered, NULL);
+	return header_breach_kind(b);
+}
+
+static void
+test_header_rejects(void **state)
+{
+	static const char *const kinds[] = { "header_scope", "header_safety",
+	    "header_same_approver", "header_unknown_consent", "header_recipients",
+	    "header_basis", "header_categories", "in_reply_to",
+	    "implausible_time" };
+	const json_t *arr = entries(*state, "header_rejects"), *e;
+	unsigned seen = 0;
+	size_t i;
+
+	json_array_foreach(arr, i, e) {
+		const char *name = vj_get_str(e, "name"), *want = vj_get_str(e, "alert");
+		const char *got;
+		uint8_t *body;
+		size_t len;
+
+		assert_non_null(name);
+		assert_non_null(want);
+		assert_true(vj_get_str(e, "why") != NULL);
+		/* The body is a valid document: this is not section 8's refusal. */
+		assert_int_equal(vj_get_hex_alloc(e, "body", &body, &len), 0);
+		if (refcat_check_body(NULL, msg_type_of(e), body, len) != 0)
+			fail_msg("%s: its body is refused", name);
+		free(body);
+		got = judge_entry(e);
+		if (strcmp(got, want) != 0)
+			fail_msg("%s: %s, wanted %s", name, *got ? got : "applied", want);
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+			if (strcmp(kinds[k], want) == 0)
+				seen |= 1u << k;
+	}
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if (!(seen & (1u << k)))
+			fail_msg("no header reject of kind %s", kinds[k]);
+}
+
 int
 main(void)
 {
@@ -298,6 +434,7 @@ main(void)
 		cmocka_unit_test(test_documents_cover_every_type),
 		cmocka_unit_test(test_rejects_cover_every_defect),
 		cmocka_unit_test(test_documents_with_unknown_field_refused),
+		cmocka_unit_test(test_header_rejects),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

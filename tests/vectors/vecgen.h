@@ -114,5 +114,7 @@ void vg_doc_body(const char *name, uint16_t msg_type, const char *lit,
     uint8_t **body, size_t *len);
 /* tests/vectors/vecgen_refreject.c: root["rejects"] of referral.json. */
 void vg_referral_rejects(json_t *root);
+/* tests/vectors/vecgen_header.c: root["header_rejects"] of referral.json. */
+void vg_referral_header_rejects(json_t *root);
 
 #endif

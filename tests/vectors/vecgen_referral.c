@@ -364,6 +364,7 @@ vg_referral(const char *dir)
 	vj_set_u64(root, "version", 1);
 	json_object_set_new(root, "documents", arr);
 	vg_referral_rejects(root);
+	vg_referral_header_rejects(root);
 	snprintf(path, sizeof(path), "%s/referral.json", dir);
 	if (vj_dump(root, path) != 0)
 		vg_die("cannot write %s", path);
