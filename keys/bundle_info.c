@@ -225,10 +225,25 @@ endpoint_problem(const char *s)
 	return NULL;
 }
 
+/*
+ * Staff data for a person woken at night: a phone number and perhaps a few
+ * words, never a paragraph.  The byte cap lets every alert quote it whole
+ * (they print it with %.64s, which never cuts a character in two when the
+ * whole text fits).  The text rule (text_check) is applied before this.
+ */
+const char *
+bundle_duty_contact_problem(const char *s)
+{
+	if (strlen(s) > BUNDLE_CONTACT_MAX)
+		return "longer than 64 bytes";
+	return NULL;
+}
+
 /* All AgencyInfo checks on C strings; field names as in keys.proto. */
 static int
 info_fields_check(const char *agency_id, const char *name, const char *country,
-    const char *time_zone, const char *endpoint, char *why)
+    const char *time_zone, const char *endpoint, const char *duty_contact,
+    char *why)
 {
 	const struct {
 		const char *field;
@@ -240,6 +255,7 @@ info_fields_check(const char *agency_id, const char *name, const char *country,
 		{ "country", country, country_problem },
 		{ "time_zone", time_zone, time_zone_problem },
 		{ "endpoint", endpoint, endpoint_problem },
+		{ "duty_contact", duty_contact, bundle_duty_contact_problem },
 	};
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
@@ -259,7 +275,7 @@ info_fields_check(const char *agency_id, const char *name, const char *country,
 /*
  * protobuf-c hands strings over NUL-terminated, so a string with an
  * embedded NUL or invalid UTF-8 would be silently cut or passed on.  Look at
- * the raw bytes of the string fields (1..5) of the encoded AgencyInfo,
+ * the raw bytes of the string fields (1..5 and 9) of the encoded AgencyInfo,
  * which the protobuf-c parse has already accepted as well-formed.
  */
 static int
@@ -280,7 +296,7 @@ static int
 info_raw_strings_check(const uint8_t *b, size_t len, char *why)
 {
 	static const char *names[] = { NULL, "agency_id", "name", "country",
-	    "time_zone", "endpoint" };
+	    "time_zone", "endpoint", NULL, NULL, NULL, "duty_contact" };
 	const uint8_t *p = b, *end = b + len;
 	int r;
 
@@ -304,7 +320,8 @@ info_raw_strings_check(const uint8_t *b, size_t len, char *why)
 		case 2:
 			if (pb_varint(&p, end, &v) != 0 || v > (uint64_t)(end - p))
 				goto bad;
-			if ((key >> 3) >= 1 && (key >> 3) <= 5 &&
+			if ((key >> 3) < sizeof(names) / sizeof(names[0]) &&
+			    names[key >> 3] != NULL &&
 			    (r = text_refuse(names[key >> 3], p, (size_t)v, why)) != ENV1_OK)
 				return r;
 			p += v;
@@ -357,10 +374,11 @@ bundle_sign_agency(const struct agency_info *ai, const uint8_t rik_sk[64],
 	    !bounded(ai->name, sizeof(ai->name)) ||
 	    !bounded(ai->country, sizeof(ai->country)) ||
 	    !bounded(ai->time_zone, sizeof(ai->time_zone)) ||
-	    !bounded(ai->endpoint, sizeof(ai->endpoint)))
+	    !bounded(ai->endpoint, sizeof(ai->endpoint)) ||
+	    !bounded(ai->duty_contact, sizeof(ai->duty_contact)))
 		return ENV1_R_INVALID_ARG;
 	if (info_fields_check(ai->agency_id, ai->name, ai->country, ai->time_zone,
-	    ai->endpoint, why) != ENV1_OK || ai->issued_at == 0)
+	    ai->endpoint, ai->duty_contact, why) != ENV1_OK || ai->issued_at == 0)
 		return ENV1_R_INVALID_ARG;
 	/* The secret key's public half (seed || pk) must be the named RIK. */
 	if (memcmp(rik_sk + 32, ai->rik, ENV1_KEY_LEN) != 0)
@@ -371,6 +389,9 @@ bundle_sign_agency(const struct agency_info *ai, const uint8_t rik_sk[64],
 	pi.country = (char *)ai->country;
 	pi.time_zone = (char *)ai->time_zone;
 	pi.endpoint = (char *)ai->endpoint;
+	/* Empty is not encoded (proto3): a bundle without a duty contact is
+	 * byte for byte what it was before the field existed. */
+	pi.duty_contact = (char *)ai->duty_contact;
 	pi.rik.data = (uint8_t *)ai->rik;
 	pi.rik.len = ENV1_KEY_LEN;
 	pi.tls_spki_sha256.data = (uint8_t *)ai->tls_spki_sha256;
@@ -410,6 +431,7 @@ info_copy(const Homeward__Keys__AgencyInfo *pi, struct agency_info *ai)
 	snprintf(ai->country, sizeof(ai->country), "%s", pi->country);
 	snprintf(ai->time_zone, sizeof(ai->time_zone), "%s", pi->time_zone);
 	snprintf(ai->endpoint, sizeof(ai->endpoint), "%s", pi->endpoint);
+	snprintf(ai->duty_contact, sizeof(ai->duty_contact), "%s", pi->duty_contact);
 	memcpy(ai->rik, pi->rik.data, ENV1_KEY_LEN);
 	memcpy(ai->tls_spki_sha256, pi->tls_spki_sha256.data, 32);
 	ai->issued_at = pi->issued_at;
@@ -442,7 +464,7 @@ bundle_info_verify(const uint8_t rik[ENV1_KEY_LEN], const uint8_t *info,
 	if ((r = info_raw_strings_check(info, infolen, why)) != ENV1_OK)
 		goto done;
 	if ((r = info_fields_check(pi->agency_id, pi->name, pi->country,
-	    pi->time_zone, pi->endpoint, why)) != ENV1_OK)
+	    pi->time_zone, pi->endpoint, pi->duty_contact, why)) != ENV1_OK)
 		goto done;
 	if (pi->rik.len != ENV1_KEY_LEN)
 		r = refuse(why, ENV1_R_MALFORMED, "agency_info.rik: %zu bytes, expected %d",
