@@ -229,12 +229,22 @@ endpoint_problem(const char *s)
  * Staff data for a person woken at night: a phone number and perhaps a few
  * words, never a paragraph.  The byte cap lets every alert quote it whole
  * (they print it with %.64s, which never cuts a character in two when the
- * whole text fits).  The text rule (text_check) is applied before this.
+ * whole text fits).  The text rule is checked here too, for the key tool.
  */
 const char *
 bundle_duty_contact_problem(const char *s)
 {
-	if (strlen(s) > BUNDLE_CONTACT_MAX)
+	size_t n = strlen(s);
+
+	switch (text_check((const uint8_t *)s, n)) {
+	case TEXT_NOT_UTF8:
+		return "not valid UTF-8";
+	case TEXT_CONTROL:
+		return "contains a control character";
+	default:
+		break;
+	}
+	if (n > BUNDLE_CONTACT_MAX)
 		return "longer than 64 bytes";
 	return NULL;
 }
