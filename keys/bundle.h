@@ -39,7 +39,8 @@ struct agency_info {
  * what is wrong with it.  The one rule for agency ids, wherever typed. */
 const char *bundle_agency_id_problem(const char *s);
 /* NULL when s is a valid duty contact ("" is none; else 1 to 64 bytes of
- * UTF-8 text without control characters), else what is wrong with it. */
+ * UTF-8 text without control characters, not starting or ending with a
+ * space), else what is wrong with it. */
 const char *bundle_duty_contact_problem(const char *s);
 
 /* Encode an AgencyInfo and sign it with the RIK: *info is malloc'ed. */

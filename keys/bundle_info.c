@@ -246,6 +246,9 @@ bundle_duty_contact_problem(const char *s)
 	}
 	if (n > BUNDLE_CONTACT_MAX)
 		return "longer than 64 bytes";
+	/* "call X now ( )" would tell a night operator nothing. */
+	if (n > 0 && (s[0] == ' ' || s[n - 1] == ' '))
+		return "starts or ends with a space";
 	return NULL;
 }
 

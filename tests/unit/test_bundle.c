@@ -317,6 +317,8 @@ test_agency_info_fields(void **state)
 		{ 5, "+223 20 00 00 00\x7f", "agency_info.duty_contact: contains a control character" },
 		{ 5, "call \xe2\x80\xae" "00 00", "agency_info.duty_contact: contains a control character" },
 		{ 5, "+223 \xc3\x28", "agency_info.duty_contact: not valid UTF-8" },
+		{ 5, "   ", "agency_info.duty_contact: starts or ends with a space" },
+		{ 5, "+223 20 00 00 00 ", "agency_info.duty_contact: starts or ends with a space" },
 	};
 
 	(void)state;
