@@ -45,13 +45,14 @@ peer_state(const Homeward__Control__PeerInfo *p)
 json_t *
 cli_peer_json(const Homeward__Control__PeerInfo *p)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:b, "
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:b, "
 	    "s:o, s:o, s:I, s:I}",
 	    "agency_id", p->agency_id,
 	    "name", p->name,
 	    "country", p->country,
 	    "time_zone", p->time_zone,
 	    "endpoint", p->endpoint,
+	    "duty_contact", p->duty_contact,
 	    "fingerprint", p->fingerprint,
 	    "rik", cli_json_hex(p->rik),
 	    "verified", (int)p->verified,
@@ -74,6 +75,8 @@ cli_peer_print(const Homeward__Control__PeerInfo *p)
 	cli_kv("time zone", "%s", p->time_zone);
 	cli_kv("endpoint", "%s", p->endpoint[0] != '\0' ? p->endpoint :
 	    "none (it connects to us)");
+	cli_kv("duty contact", "%s", p->duty_contact[0] != '\0' ? p->duty_contact :
+	    "none (ask the partner to add one: homeward-keys contact)");
 	cli_kv("fingerprint", "%s%s", p->fingerprint,
 	    p->verified ? " (verified)" : " (NOT verified)");
 	cli_kv("state", "%s", peer_state(p));
@@ -111,14 +114,16 @@ list_output(const struct cli_answer *ans, int json)
 			continue;
 		p = ans->data[i]->peer;
 		if (shown++ == 0)
-			printf("%-20s %-7s %-12s %-8s %7s %7s  %s\n", "AGENCY",
-			    "COUNTRY", "STATE", "VERIFIED", "PREKEYS", "UNACKED",
-			    "LAST SEEN");
+			printf("%-20s %-7s %-12s %-8s %7s %7s  %-24s  %s\n",
+			    "AGENCY", "COUNTRY", "STATE", "VERIFIED", "PREKEYS",
+			    "UNACKED", "LAST SEEN", "DUTY CONTACT");
 		cli_time(p->last_seen_at, t);
-		printf("%-20s %-7s %-12s %-8s %7u %7llu  %s\n", p->agency_id,
-		    p->country, peer_state(p), p->verified ? "yes" : "NO",
-		    p->valid_prekeys, (unsigned long long)p->outbox_unacked,
-		    p->last_seen_at != 0 ? t : "never");
+		printf("%-20s %-7s %-12s %-8s %7u %7llu  %-24s  %s\n",
+		    p->agency_id, p->country, peer_state(p),
+		    p->verified ? "yes" : "NO", p->valid_prekeys,
+		    (unsigned long long)p->outbox_unacked,
+		    p->last_seen_at != 0 ? t : "never",
+		    p->duty_contact[0] != '\0' ? p->duty_contact : "-");
 	}
 	if (shown == 0)
 		printf("no peers (import one with 'homeward peers import FILE')\n");
@@ -159,12 +164,13 @@ bundle_json(const struct bundle *b, const char *fp, const char *endpoint)
 {
 	ProtobufCBinaryData rik = { ENV1_KEY_LEN, (uint8_t *)b->info.rik };
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
 	    "agency_id", b->info.agency_id,
 	    "name", b->info.name,
 	    "country", b->info.country,
 	    "time_zone", b->info.time_zone,
 	    "endpoint", endpoint,
+	    "duty_contact", b->info.duty_contact,
 	    "fingerprint", fp,
 	    "rik", cli_json_hex(rik));
 }
@@ -181,6 +187,8 @@ bundle_print(FILE *f, const char *path, const struct bundle *b, const char *fp,
 	fprintf(f, "%-16s %s%s\n", "endpoint", endpoint[0] != '\0' ? endpoint :
 	    "none (it connects to us)",
 	    strcmp(endpoint, b->info.endpoint) != 0 ? " (given with --endpoint)" : "");
+	fprintf(f, "%-16s %s\n", "duty contact", b->info.duty_contact[0] != '\0' ?
+	    b->info.duty_contact : "none");
 	fprintf(f, "%-16s %s\n", "fingerprint", fp);
 }
 

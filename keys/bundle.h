@@ -19,6 +19,8 @@
 /* Cap on each repeated statement list: an agency has a few DSKs, about
  * five live prekeys and some revocations, never dozens. */
 #define BUNDLE_MAX_STMTS        64
+/* The duty contact (AgencyInfo.duty_contact): at most this many bytes. */
+#define BUNDLE_CONTACT_MAX      64
 
 /* The agency's self-description (AgencyInfo). */
 struct agency_info {
@@ -30,11 +32,16 @@ struct agency_info {
 	uint8_t         rik[ENV1_KEY_LEN];
 	uint8_t         tls_spki_sha256[32];
 	uint64_t        issued_at;
+	char            duty_contact[BUNDLE_CONTACT_MAX + 1]; /* "" when none */
 };
 
 /* NULL when s is a valid agency id (1 to 63 of a-z, 0-9 and '-'), else
  * what is wrong with it.  The one rule for agency ids, wherever typed. */
 const char *bundle_agency_id_problem(const char *s);
+/* NULL when s is a valid duty contact ("" is none; else 1 to 64 bytes of
+ * UTF-8 text without control characters, not starting or ending with a
+ * space), else what is wrong with it. */
+const char *bundle_duty_contact_problem(const char *s);
 
 /* Encode an AgencyInfo and sign it with the RIK: *info is malloc'ed. */
 int bundle_sign_agency(const struct agency_info *, const uint8_t rik_sk[64],

@@ -483,7 +483,7 @@ recv_react(struct daemon *d, struct peer *p, const struct store_in *row,
     ProtobufCMessage *doc, const Homeward__Referral__CaseHeader *hdr,
     const struct store_case *c, struct store_case_thread *ct)
 {
-	char    detail[400];
+	char    detail[512];
 	int     rc;
 
 	if (hdr != NULL && hdr->consent != NULL && c->role == CASE_ROLE_ORIGIN &&
@@ -522,10 +522,12 @@ recv_react(struct daemon *d, struct peer *p, const struct store_in *row,
 		    HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_NOT_ARRIVED)
 			return 0;
 		snprintf(detail, sizeof(detail), "message %s: %.64s reports the "
-		    "person did not arrive: she may be missing; call %.64s now, then "
-		    "a supervisor records what became of her (`homeward case outcome "
-		    "%s`)", log_hex(row->message_id, ENV1_ID_LEN), p->rec.agency_id,
-		    p->rec.agency_id, c->code);
+		    "person did not arrive: she may be missing; call %.64s now%s%.64s%s, "
+		    "then a supervisor records what became of her (`homeward case "
+		    "outcome %s`)", log_hex(row->message_id, ENV1_ID_LEN),
+		    p->rec.agency_id, p->rec.agency_id,
+		    peer_duty_contact(p)[0] ? " (" : "", peer_duty_contact(p),
+		    peer_duty_contact(p)[0] ? ")" : "", c->code);
 		return case_no_show(d, ct, c->code, detail);
 	}
 	return 0;

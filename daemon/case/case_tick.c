@@ -81,10 +81,12 @@ due_cb(const struct store_case_thread *t, void *arg)
 	return rc;
 }
 
-/* The alert's words: ids, codes and times only. */
+/* The alert's words: ids, codes and times only, and how to call the
+ * partner (duty: its duty contact, "" when none). */
 static void
 due_detail(const struct store_case_thread *t, uint32_t bit,
-    const struct store_case *c, const char *agency, char *detail, size_t len)
+    const struct store_case *c, const char *agency, const char *duty,
+    char *detail, size_t len)
 {
 	char when[40];
 
@@ -92,10 +94,11 @@ due_detail(const struct store_case_thread *t, uint32_t bit,
 	case CT_ALERT_ARRIVAL:
 		case_time_text(t->flow.scheduled_arrival, when, sizeof(when));
 		snprintf(detail, len, "%sarrival expected %s is not confirmed: the "
-		    "person may be missing; call %.64s now, then a supervisor "
-		    "records what became of her (`homeward case outcome %s`)",
-		    t->alerted & CT_ALERT_ARRIVAL ? "STILL UNSETTLED: " : "", when,
-		    agency, c->code);
+		    "person may be missing; call %.64s now%s%.64s%s, then a "
+		    "supervisor records what became of her (`homeward case "
+		    "outcome %s`)", t->alerted & CT_ALERT_ARRIVAL ?
+		    "STILL UNSETTLED: " : "", when, agency, duty[0] ? " (" : "",
+		    duty, duty[0] ? ")" : "", c->code);
 		break;
 	case CT_ALERT_NO_SHOW:
 		snprintf(detail, len, "STILL UNSETTLED: %.64s reported that the "
@@ -131,8 +134,8 @@ raise_one(struct daemon *d, const struct due *due, uint64_t now)
 	if (c.state != CASE_OPEN && c.state != CASE_RESTRICTED &&
 	    !(urgent && c.state == CASE_CLOSED))
 		return 0;
-	due_detail(t, due->bit, &c, p ? p->rec.agency_id : "?", detail,
-	    sizeof(detail));
+	due_detail(t, due->bit, &c, p ? p->rec.agency_id : "?",
+	    p ? peer_duty_contact(p) : "", detail, sizeof(detail));
 	if ((rc = case_alert(d, due->bit == CT_ALERT_ARRIVAL ? "arrival_overdue" :
 	    due->bit == CT_ALERT_NO_SHOW ? "no_show" : "reply_overdue", urgent,
 	    t->peer_rik, t->thread_id, c.code, detail)) != 0)

@@ -171,6 +171,9 @@ int peer_send_envelope(struct peer *, const uint8_t *env, size_t len);
 int peer_send_refused(struct peer *, const uint8_t message_id[ENV1_ID_LEN]);
 /* Usable for sending to and receiving from. */
 int peer_active(const struct peer *);
+/* How to reach the partner's duty officer (its bundle's duty_contact, at
+ * most 64 bytes), "" when its bundle gives none. */
+const char *peer_duty_contact(const struct peer *);
 /* Whether nb holds every revocation old holds (a bundle may add, never
  * drop one). */
 int peer_bundle_keeps_revocations(const struct bundle *old, const struct bundle *nb);

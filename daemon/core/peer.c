@@ -87,6 +87,14 @@ peer_active(const struct peer *p)
 	return p->rec.verified && !p->rec.suspended && !p->b.keys.suspended;
 }
 
+/* The partner's duty contact from its verified bundle (PROTOCOL.md 14.5),
+ * "" when it gave none: what an urgent alert tells the operator to call. */
+const char *
+peer_duty_contact(const struct peer *p)
+{
+	return p->b.info.duty_contact;
+}
+
 int
 peer_is_connected(const struct peer *p)
 {

@@ -236,7 +236,9 @@ work_arrival(struct ctl_walk *w, const struct store_case_thread *ct,
     const struct store_case *c, const char *peer, uint64_t now)
 {
 	const struct flow_state *f = &ct->flow;
-	char                     what[320];
+	const struct peer       *pp = peers_by_rik(w->d, ct->peer_rik);
+	const char              *duty = pp != NULL ? peer_duty_contact(pp) : "";
+	char                     what[400];
 	uint64_t                 due;
 	int                      ours = c->role == CASE_ROLE_ORIGIN;
 
@@ -251,9 +253,10 @@ work_arrival(struct ctl_walk *w, const struct store_case_thread *ct,
 		return 0;
 	due = f->scheduled_arrival + w->d->cfg.arrival_grace_ms;
 	if (now >= due && ct->outcome == 0)
-		snprintf(what, sizeof(what), "her arrival is overdue: call %s; if "
-		    "she is missing a supervisor records what became of her "
-		    "(homeward case outcome %s)%s", peer, c->code, f->withdrawn ?
+		snprintf(what, sizeof(what), "her arrival is overdue: call %s%s%.64s%s; "
+		    "if she is missing a supervisor records what became of her "
+		    "(homeward case outcome %s)%s", peer, duty[0] ? " (" : "", duty,
+		    duty[0] ? ")" : "", c->code, f->withdrawn ?
 		    "; consent was withdrawn while she travels" : "");
 	else if (now >= due)
 		return 0;

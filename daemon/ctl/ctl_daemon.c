@@ -77,6 +77,7 @@ ctl_peers_list(const struct ctl_call *call, const Request *rq)
 		pi.name = p->b.info.name;
 		pi.country = p->b.info.country;
 		pi.time_zone = p->b.info.time_zone;
+		pi.duty_contact = (char *)peer_duty_contact(p);
 		pi.endpoint = p->endpoint;
 		pi.fingerprint = fp;
 		pi.rik.data = p->rec.rik;

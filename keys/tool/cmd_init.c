@@ -33,8 +33,8 @@
 #define INIT_PREKEYS            4
 #define ZONEINFO                "/usr/share/zoneinfo"
 
-enum { O_DIR, O_ID, O_NAME, O_COUNTRY, O_ZONE, O_ENDPOINT, O_RIK_FILE, O_RIK_FD,
-	O_PASS_FILE, O_PASS_FD, O_JSON };
+enum { O_DIR, O_ID, O_NAME, O_COUNTRY, O_ZONE, O_ENDPOINT, O_CONTACT,
+	O_RIK_FILE, O_RIK_FD, O_PASS_FILE, O_PASS_FD, O_JSON };
 
 static const struct opts_def init_opts[] = {
 	{ "dir", 0, 1, O_DIR },
@@ -43,6 +43,7 @@ static const struct opts_def init_opts[] = {
 	{ "country", 0, 1, O_COUNTRY },
 	{ "time-zone", 0, 1, O_ZONE },
 	{ "endpoint", 0, 1, O_ENDPOINT },
+	{ "duty-contact", 0, 1, O_CONTACT },
 	{ "rik-passphrase-file", 0, 1, O_RIK_FILE },
 	{ "rik-passphrase-fd", 0, 1, O_RIK_FD },
 	{ "passphrase-file", 0, 1, O_PASS_FILE },
@@ -408,8 +409,9 @@ summary(const struct init_state *s, int json)
 	hex_encode(s->tls.spki_sha256, 32, spki);
 	if (json)
 		return tool_json_print(json_pack(
-		    "{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:I, s:s}, s:i, s:s, s:s}",
-		    "agency_id", s->info.agency_id, "dir", d, "fingerprint", fp,
+		    "{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:{s:I, s:s}, s:i, s:s, s:s}",
+		    "agency_id", s->info.agency_id, "duty_contact",
+		    s->info.duty_contact, "dir", d, "fingerprint", fp,
 		    "key_id", kid, "qr", qr,
 		    "rik", tool_json_hex(s->id.rik_pub, ENV1_KEY_LEN),
 		    "dsk_cert", "serial", (json_int_t)s->id.cert.serial,
@@ -417,8 +419,11 @@ summary(const struct init_state *s, int json)
 		    "tls_spki_sha256", spki,
 		    "move_offline", AGENCYDIR_RIK_KEY));
 	printf("created agency %s in %s\n\n", s->info.agency_id, d);
-	printf("  fingerprint  %s\n  key id       %s\n  qr           %s\n\n",
+	printf("  fingerprint  %s\n  key id       %s\n  qr           %s\n",
 	    fp, kid, qr);
+	printf("  duty contact %s\n\n", s->info.duty_contact[0] ?
+	    s->info.duty_contact : "none (partners' urgent alerts cannot say "
+	    "how to call you: add one with 'homeward-keys contact')");
 	printf("  %s/%-12s root identity key (RIK), passphrase-protected\n", d,
 	    AGENCYDIR_RIK_KEY);
 	printf("  %s/%-12s daemon key file: DSK certificate serial 1, valid until %s\n",
@@ -441,6 +446,7 @@ summary(const struct init_state *s, int json)
 /* What the options ask for. */
 struct init_args {
 	const char             *dir, *id, *name, *country, *zone, *endpoint;
+	const char             *contact;
 	struct passphrase_src   rik_src, src;
 	int                     json;
 };
@@ -449,6 +455,8 @@ struct init_args {
 static int
 init_check(const struct tool_cmd *cmd, const struct init_args *a)
 {
+	const char *p;
+
 	if (bundle_agency_id_problem(a->id) != NULL)
 		return opts_usage(cmd, "agency id: 1 to 63 of a-z, 0-9 and '-'");
 	if (check_name(a->name) != 0)
@@ -460,6 +468,9 @@ init_check(const struct tool_cmd *cmd, const struct init_args *a)
 		    a->zone, ZONEINFO);
 	if (a->endpoint[0] != '\0' && check_endpoint(a->endpoint) != 0)
 		return opts_usage(cmd, "endpoint: host:port");
+	if ((p = bundle_duty_contact_problem(a->contact)) != NULL)
+		return opts_usage(cmd, "duty contact: %s; give a phone number and/or "
+		    "a few words, e.g. \"+223 20 00 00 00\"", p);
 	return 0;
 }
 
@@ -471,6 +482,7 @@ init_parse(const struct tool_cmd *cmd, struct opts *o, struct init_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->endpoint = "";
+	a->contact = "";
 	passphrase_src_init(&a->rik_src);
 	passphrase_src_init(&a->src);
 	while ((c = opts_next(o)) != OPTS_DONE) {
@@ -481,6 +493,7 @@ init_parse(const struct tool_cmd *cmd, struct opts *o, struct init_args *a)
 		case O_COUNTRY: a->country = o->arg; break;
 		case O_ZONE: a->zone = o->arg; break;
 		case O_ENDPOINT: a->endpoint = o->arg; break;
+		case O_CONTACT: a->contact = o->arg; break;
 		case O_JSON: a->json = 1; break;
 		case O_RIK_FILE:
 		case O_RIK_FD:
@@ -528,6 +541,7 @@ cmd_init(const struct tool_cmd *cmd, int argc, char **argv)
 	snprintf(s.info.country, sizeof(s.info.country), "%s", a.country);
 	snprintf(s.info.time_zone, sizeof(s.info.time_zone), "%s", a.zone);
 	snprintf(s.info.endpoint, sizeof(s.info.endpoint), "%s", a.endpoint);
+	snprintf(s.info.duty_contact, sizeof(s.info.duty_contact), "%s", a.contact);
 
 	if (check_dir(s.dir, &exists) != 0)
 		goto out;

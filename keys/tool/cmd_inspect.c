@@ -313,11 +313,12 @@ bundle_json(const char *path, const struct bundle *b, const char *fp,
 		    "key", tool_json_hex(k->revocations[i].revoked_key, 32),
 		    "revoked_at", tool_json_time(k->revocations[i].revoked_at),
 		    "reason", tool_revoke_reason_name(k->revocations[i].reason)));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
 	    "s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i}",
 	    "file", path, "type", "bundle", "agency_id", b->info.agency_id,
 	    "name", b->info.name, "country", b->info.country,
 	    "time_zone", b->info.time_zone, "endpoint", b->info.endpoint,
+	    "duty_contact", b->info.duty_contact,
 	    "fingerprint", fp, "key_id", kid,
 	    "rik", tool_json_hex(k->rik, 32),
 	    "tls_spki_sha256", tool_json_hex(b->info.tls_spki_sha256, 32),
@@ -340,6 +341,8 @@ bundle_print(const char *path, const struct bundle *b, const char *fp,
 	    "  time zone    %s\n  endpoint     %s\n", b->info.agency_id, b->info.name,
 	    b->info.country, b->info.time_zone,
 	    b->info.endpoint[0] ? b->info.endpoint : "(none: dials out)");
+	printf("  duty contact %s\n", b->info.duty_contact[0] ? b->info.duty_contact :
+	    "(none: set one with homeward-keys contact)");
 	printf("  fingerprint  %s\n  key id       %s\n  tls spki     %s\n"
 	    "  issued       %s\n", fp, kid, hex, t[0]);
 	printf("  certificates %zu\n", k->ncerts);

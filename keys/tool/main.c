@@ -27,7 +27,8 @@ static const struct tool_cmd commands[] = {
 	{ "init", cmd_init,
 	  "create a new agency: RIK, daemon key, DSK certificate, prekeys, TLS key",
 	  "--dir DIR --agency-id ID --name NAME --country CC --time-zone ZONE\n"
-	  "       [--endpoint HOST:PORT] [--rik-passphrase-file F | --rik-passphrase-fd N]\n"
+	  "       [--endpoint HOST:PORT] [--duty-contact TEXT]\n"
+	  "       [--rik-passphrase-file F | --rik-passphrase-fd N]\n"
 	  "       [--passphrase-file F | --passphrase-fd N] [--json]",
 	  "DIR must not exist or be empty; it is created with mode 0700 and holds:\n"
 	  "  rik.key      the root identity key (RIK), Argon2id 1 GiB: MOVE IT OFFLINE\n"
@@ -38,9 +39,23 @@ static const struct tool_cmd commands[] = {
 	  "  prekeys.dat  four prekeys a week apart, secrets wrapped (0600)\n"
 	  "The agency id is 1-63 of a-z, 0-9, '-'; the country ISO 3166-1 alpha-2;\n"
 	  "the time zone an IANA name (Africa/Abidjan); --endpoint is left out by an\n"
-	  "agency behind NAT.  The DSK certificate (serial 1, MSG|PREKEY) is valid\n"
+	  "agency behind NAT.  --duty-contact is how partners reach your duty officer\n"
+	  "at any hour (a phone, \"+223 20 00 00 00\", and/or a few words; at most 64\n"
+	  "bytes, no control characters): their urgent alerts about a person's\n"
+	  "arrival quote it.  The DSK certificate (serial 1, MSG|PREKEY) is valid\n"
 	  "395 days.  Every file is written to a temporary file, fsynced and\n"
 	  "renamed; on failure nothing is left behind.\n\n" PASS_HELP },
+	{ "contact", cmd_contact,
+	  "set, change or remove the duty contact partners call (signed by the RIK)",
+	  "--dir DIR --duty-contact TEXT [--rik-key FILE] [--json]\n"
+	  "       [--rik-passphrase-file F | --rik-passphrase-fd N]",
+	  "TEXT is how a partner reaches your duty officer at any hour: a phone\n"
+	  "number (E.164, \"+223 20 00 00 00\") and/or a few words, at most 64 bytes\n"
+	  "without control characters; staff data, never a referred person's.  An\n"
+	  "empty TEXT removes it.  Partners' urgent alerts about a person's arrival\n"
+	  "quote it.  The agency info in agency.pub is signed again with the RIK\n"
+	  "(--rik-key when it is not DIR/rik.key); the same TEXT changes nothing and\n"
+	  "needs no RIK.  Partners learn it from the next exported bundle.\n" },
 	{ "fingerprint", cmd_fingerprint,
 	  "show an agency's fingerprint, and the safety number with a peer",
 	  "(--dir DIR | BUNDLE) [--peer BUNDLE] [--json]",

@@ -110,6 +110,7 @@ int tool_json_print(json_t *obj);
 /* --- the commands (cmd_*.c) --- */
 
 int cmd_init(const struct tool_cmd *, int, char **);
+int cmd_contact(const struct tool_cmd *, int, char **);
 int cmd_fingerprint(const struct tool_cmd *, int, char **);
 int cmd_export(const struct tool_cmd *, int, char **);
 int cmd_inspect(const struct tool_cmd *, int, char **);

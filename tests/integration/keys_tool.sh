@@ -9,7 +9,7 @@
 # works in its own temporary directory, removed on exit.
 #
 # Argon2id for a RIK key file takes 1 GiB and seconds: RIK operations are
-# kept to five (two inits, one certify, two revocations).
+# kept to seven (two inits, one certify, two revocations, two contacts).
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -98,8 +98,10 @@ lacks "s3cret-on-argv"
 step "init alpha (passphrase files) and beta (one descriptor, no endpoint, --json)"
 expect 0 "$KEYS" init --dir "$A" --agency-id alpha --name "Alpha Agency" \
     --country CI --time-zone Africa/Abidjan --endpoint alpha.example:7443 \
+    --duty-contact "+225 27 00 00 00 (duty officer)" \
     --rik-passphrase-file "$T/alpha.rik" --passphrase-file "$T/alpha.pass"
 has "fingerprint"
+has "duty contact +225 27 00 00 00 (duty officer)"
 has "Move $A/rik.key offline"
 expect 0 "$KEYS" init --dir "$B" --agency-id beta --name "Beta Agency" \
     --country GH --time-zone Africa/Accra --json \
@@ -123,6 +125,11 @@ expect 2 "$KEYS" init --dir "$T/gamma" --agency-id gamma --name "Gamma Agency" \
     --country SN --time-zone Africa/Nowhere \
     --rik-passphrase-file "$T/alpha.rik" --passphrase-file "$T/alpha.pass"
 has "time zone"
+[ ! -e "$T/gamma" ] || fail "a refused init created $T/gamma"
+expect 2 "$KEYS" init --dir "$T/gamma" --agency-id gamma --name "Gamma Agency" \
+    --country SN --time-zone Africa/Dakar --duty-contact "$(printf '+221\t33')" \
+    --rik-passphrase-file "$T/alpha.rik" --passphrase-file "$T/alpha.pass"
+has "duty contact: contains a control character; give a phone number"
 [ ! -e "$T/gamma" ] || fail "a refused init created $T/gamma"
 
 step "no key file is readable by others"
@@ -165,6 +172,43 @@ has "dials out"
 has "prekeys      4"
 expect 0 "$KEYS" inspect --json "$T/alpha.bundle"
 has '"endpoint": "alpha.example:7443"'
+
+step "the duty contact: shown, checked, changed only with the RIK"
+expect 0 "$KEYS" inspect "$T/alpha.bundle"
+has "duty contact +225 27 00 00 00 (duty officer)"
+expect 0 "$KEYS" inspect "$T/beta.bundle"
+has "duty contact (none: set one with homeward-keys contact)"
+expect 0 "$KEYS" contact --help
+has "E.164"
+expect 2 "$KEYS" contact --dir "$B" --duty-contact "$(printf '+233 30\n000 0000')"
+has "duty contact: contains a control character"
+expect 2 "$KEYS" contact --dir "$B" \
+    --duty-contact "+233 30 000 0000 (duty officer, any hour of the day, ask for the case desk)"
+has "duty contact: longer than 64 bytes"
+expect 2 "$KEYS" contact --dir "$B"
+has "--duty-contact are required"
+expect 0 "$KEYS" fingerprint --dir "$B"
+fp_b=$(sed -n 's/^fingerprint  *//p' "$T/out")
+sums "$B" >"$T/sums.before"
+expect 1 "$KEYS" contact --dir "$B" --duty-contact "+233 30 000 0000" \
+    --rik-passphrase-file "$T/wrong.pass"
+has "wrong passphrase"
+sums "$B" | cmp -s - "$T/sums.before" || fail "a refused contact changed $B"
+expect 0 "$KEYS" contact --dir "$B" --duty-contact "+233 30 000 0000" \
+    --rik-passphrase-fd 3 3<"$T/beta.both"
+has "duty contact of beta set to \"+233 30 000 0000\"; $B/agency.pub re-signed"
+has "homeward-keys export --dir $B"
+# The same value again needs no RIK (no passphrase is asked for).
+expect 0 "$KEYS" contact --json --dir "$B" --duty-contact "+233 30 000 0000" </dev/null
+has '"changed": false'
+expect 0 "$KEYS" inspect --json "$B/agency.pub"
+has '"duty_contact": "+233 30 000 0000"'
+expect 0 "$KEYS" fingerprint --dir "$B"
+has "fingerprint  *$fp_b"
+expect 0 "$KEYS" export --dir "$B" -o "$T/beta.bundle" --force
+expect 0 "$KEYS" inspect "$T/beta.bundle"
+has "duty contact +233 30 000 0000"
+has "prekeys      4"
 
 step "inspect names the field of a corrupted bundle"
 cert=$(offset "$T/alpha.bundle" "ENV1 dsk cert v1")

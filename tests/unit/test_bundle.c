@@ -99,6 +99,7 @@ spec_pb_info(struct spec *s, Homeward__Keys__AgencyInfo *pi)
 	pi->country = s->info.country;
 	pi->time_zone = s->info.time_zone;
 	pi->endpoint = s->info.endpoint;
+	pi->duty_contact = s->info.duty_contact;
 	pi->rik.data = s->info.rik;
 	pi->rik.len = ENV1_KEY_LEN;
 	pi->tls_spki_sha256.data = s->info.tls_spki_sha256;
@@ -312,6 +313,12 @@ test_agency_info_fields(void **state)
 		{ 4, "alpha example:7443", "agency_info.endpoint: not host:port (bad host name)" },
 		{ 4, "[2001:db8::7:7443", "agency_info.endpoint: not host:port (unbalanced '[')" },
 		{ 4, "[2001:zz8::7]:7443", "agency_info.endpoint: not host:port (bad IPv6 address)" },
+		{ 5, "+223 20\n00 00 00", "agency_info.duty_contact: contains a control character" },
+		{ 5, "+223 20 00 00 00\x7f", "agency_info.duty_contact: contains a control character" },
+		{ 5, "call \xe2\x80\xae" "00 00", "agency_info.duty_contact: contains a control character" },
+		{ 5, "+223 \xc3\x28", "agency_info.duty_contact: not valid UTF-8" },
+		{ 5, "   ", "agency_info.duty_contact: starts or ends with a space" },
+		{ 5, "+223 20 00 00 00 ", "agency_info.duty_contact: starts or ends with a space" },
 	};
 
 	(void)state;
@@ -320,7 +327,7 @@ test_agency_info_fields(void **state)
 		struct spec s;
 		uint8_t *info = (uint8_t *)&s, sig[64];
 		size_t infolen = 9;
-		char *f[5];
+		char *f[6];
 
 		spec_init(&s, &alpha);
 		f[0] = s.info.agency_id;
@@ -328,6 +335,7 @@ test_agency_info_fields(void **state)
 		f[2] = s.info.country;
 		f[3] = s.info.time_zone;
 		f[4] = s.info.endpoint;
+		f[5] = s.info.duty_contact;
 		strcpy(f[cases[i].field], cases[i].value);
 		/* We never sign what we would refuse... */
 		assert_int_equal(bundle_sign_agency(&s.info, alpha.rik_sk, &info, &infolen,
@@ -385,6 +393,93 @@ test_agency_info_binary_fields(void **state)
 	spec_init(&s, &alpha);
 	spec_sign_raw(&s, (const uint8_t *)"\xff\xff\xff", 3);
 	spec_expect(&s, ENV1_R_MALFORMED, "agency_info: not a valid AgencyInfo");
+}
+
+/* The duty contact (AgencyInfo field 9): optional, checked, signed. */
+static void
+test_duty_contact(void **state)
+{
+	static const char phone[] = "+223 20 00 00 00 (duty officer)";
+	Homeward__Keys__AgencyInfo pi;
+	struct spec s;
+	struct bundle b;
+	uint8_t raw[512], *info, sig[64], *at;
+	size_t n, infolen;
+	char c64[65], c65[66];
+
+	(void)state;
+	/* Without it: the encoding is the one from before the field existed,
+	 * so old bundles and their signatures stay valid. */
+	spec_init(&s, &alpha);
+	spec_pb_info(&s, &pi);
+	pi.duty_contact = (char *)"";
+	n = homeward__keys__agency_info__pack(&pi, raw);
+	assert_int_equal(bundle_sign_agency(&s.info, alpha.rik_sk, &info, &infolen,
+	    sig), ENV1_OK);
+	assert_int_equal(infolen, n);
+	assert_memory_equal(info, raw, n);
+	free(info);
+	spec_parse(&s, &b);
+	assert_string_equal(b.info.duty_contact, "");
+	bundle_free(&b);
+
+	/* With it, and 64 bytes is the most. */
+	spec_init(&s, &alpha);
+	strcpy(s.info.duty_contact, phone);
+	spec_parse(&s, &b);
+	assert_string_equal(b.info.duty_contact, phone);
+	bundle_free(&b);
+	memset(c64, '7', 64);
+	c64[64] = '\0';
+	spec_init(&s, &alpha);
+	strcpy(s.info.duty_contact, c64);
+	spec_parse(&s, &b);
+	assert_string_equal(b.info.duty_contact, c64);
+	bundle_free(&b);
+
+	/* 65 bytes: never signed by us, refused from another signer. */
+	spec_init(&s, &alpha);
+	memset(s.info.duty_contact, '7', sizeof(s.info.duty_contact));
+	info = NULL;
+	assert_int_equal(bundle_sign_agency(&s.info, alpha.rik_sk, &info, &infolen,
+	    sig), ENV1_R_INVALID_ARG);
+	assert_null(info);
+	spec_init(&s, &alpha);
+	spec_pb_info(&s, &pi);
+	memset(c65, '7', 65);
+	c65[65] = '\0';
+	pi.duty_contact = c65;
+	spec_sign_pb(&s, &pi);
+	spec_expect(&s, ENV1_R_MALFORMED, "agency_info.duty_contact: longer than 64 bytes");
+
+	/* An embedded NUL, which a C string would cut to "+223". */
+	spec_init(&s, &alpha);
+	spec_pb_info(&s, &pi);
+	n = homeward__keys__agency_info__pack(&pi, raw);
+	memcpy(raw + n, "\x4a\x09" "+223\0" "7777", 11);
+	spec_sign_raw(&s, raw, n + 11);
+	spec_expect(&s, ENV1_R_MALFORMED,
+	    "agency_info.duty_contact: contains a control character");
+
+	/* The agency signature covers it: a changed contact, or one taken
+	 * away, does not verify. */
+	for (int k = 0; k < 2; k++) {
+		spec_init(&s, &alpha);
+		strcpy(s.info.duty_contact, phone);
+		assert_int_equal(bundle_sign_agency(&s.info, alpha.rik_sk, &s.info_raw,
+		    &s.info_len, s.sig), ENV1_OK);
+		if (k == 0) {
+			at = memmem(s.info_raw, s.info_len, "+223", 4);
+			assert_non_null(at);
+			at[1] = '9';
+		} else {
+			spec_pb_info(&s, &pi);
+			pi.duty_contact = (char *)"";
+			s.info_len = homeward__keys__agency_info__pack(&pi, s.info_raw);
+		}
+		spec_expect(&s, ENV1_R_STMT_SIGNATURE,
+		    "agency_sig: signature does not verify under rik");
+	}
 }
 
 static void
@@ -785,6 +880,7 @@ main(void)
 		cmocka_unit_test(test_empty_endpoint_and_ipv6),
 		cmocka_unit_test(test_agency_info_fields),
 		cmocka_unit_test(test_agency_info_binary_fields),
+		cmocka_unit_test(test_duty_contact),
 		cmocka_unit_test(test_agency_sig),
 		cmocka_unit_test(test_outer_fields),
 		cmocka_unit_test(test_certificates_and_transitions),
