@@ -230,8 +230,12 @@ from_prompt(const char *what, int confirm, char *buf, size_t *len)
 	int tty, rc = -1;
 
 	if ((tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		/* Name the options of the key asked for: the root key has
+		 * its own. */
 		reportx("no terminal to ask for the %s passphrase: use "
-		    "--passphrase-file or --passphrase-fd", what);
+		    "--%spassphrase-file or --%spassphrase-fd", what,
+		    strncmp(what, "RIK", 3) == 0 ? "rik-" : "",
+		    strncmp(what, "RIK", 3) == 0 ? "rik-" : "");
 		return -1;
 	}
 	snprintf(prompt, sizeof(prompt), "%s passphrase: ", what);
