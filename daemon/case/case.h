@@ -5,7 +5,9 @@
  * themselves are pure (rules/: flow, consent, travel; proto/refcat.h);
  * this is where they meet the store, the outbox and the audit log.
  *
- *   case.c          cases: codes, finding, opening, closing
+ *   case.c          cases: codes, finding, opening, updating, closing
+ *   case_profile.c  the person's profile: the case's, its documents', the
+ *                   more protective of the two (case_profile.h)
  *   case_doc.c      documents: decoding, the header slot, packing
  *   case_out.c      the way out: the gate, the thread, queueing a document
  *   case_held.c     held documents: listing, cancelling, releasing
