@@ -205,7 +205,7 @@ case_profile_compare(const struct case_profile *rec,
 		snprintf(why, whylen, "the document says %s; case %s says %s: "
 		    "correct the case with `homeward case update %s%s`%s, or the "
 		    "document", said, code, recs, code, fix,
-		    strstr(fix, " N") != NULL ? " (N: her age)" : "");
+		    strstr(fix, " N") != NULL ? " (N: the person's age)" : "");
 	return -EPERM;
 }
 
