@@ -114,10 +114,14 @@ update_refused(const struct store_case *c, char *why, size_t whylen)
 		snprintf(why, whylen, "case %s is closed: its profile no longer "
 		    "changes, and it is erased when retention ends; if the person "
 		    "is referred again, open a new case", c->code);
+	else if (c->state == CASE_ERASED)
+		snprintf(why, whylen, "case %s is erased: nothing of its profile "
+		    "remains; if the person is referred again, open a new case",
+		    c->code);
 	else
 		snprintf(why, whylen, "case %s is %s (consent withdrawn): nothing "
-		    "more is done with its data; record a new consent in a new "
-		    "case if the person agrees again", c->code,
+		    "more is done with its data; if the person agrees again, open "
+		    "a new case and record the consent there", c->code,
 		    store_case_state_name(c->state));
 	return -EPERM;
 }

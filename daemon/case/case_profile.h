@@ -90,9 +90,10 @@ int case_profile_travel(struct daemon *, const struct store_case *,
  * contradicts the case's.  Only a request for assistance carries one. */
 int case_profile_check(struct daemon *, const struct store_case *,
     uint16_t msg_type, const ProtobufCMessage *doc, char *why, size_t whylen);
-/* A request for assistance sent, or received from the partner (who knows
- * her): its profile becomes what the documents last stated.  In the open
- * transaction; nothing for other documents. */
+/* A request for assistance queued (or held until consent lets it go),
+ * or received from the partner (who knows her): its profile becomes what
+ * the documents last stated.  In the open transaction; nothing for
+ * other documents. */
 int case_profile_keep(struct daemon *, const struct store_case *,
     uint16_t msg_type, const ProtobufCMessage *doc);
 

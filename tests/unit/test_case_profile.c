@@ -2,7 +2,9 @@
  * who is a minor, a document's profile against the case's (what differs,
  * what the refusal says and proposes), the more protective of two
  * profiles for the travel rules, an update applied to a profile, and the
- * names of its fields.  Pure functions only; synthetic values. */
+ * names of its fields; then the two profile columns of a case in a real
+ * store (daemon/store/store_cases.c): each under the case key, bound to
+ * its column, replaced, and gone with the case.  Synthetic values. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,8 @@
 #include <sodium.h>
 
 #include "daemon/case/case_profile.h"
+#include "keys/secret.h"
+#include "tests/lib/storefix.h"
 
 #define F               HOMEWARD__REFERRAL__SEX__SEX_FEMALE
 #define M               HOMEWARD__REFERRAL__SEX__SEX_MALE
@@ -348,6 +352,70 @@ test_decode(void **state)
 	assert_null(case_profile_sex_name(9));
 }
 
+/* cases.profile and cases.doc_profile: sealed under the case key for their
+ * own column, replaced in place, emptied when the case is erased. */
+static void
+test_store_columns(void **state)
+{
+	static const uint8_t    doc[] = "synthetic doc profile 15";
+	struct storefix         fx;
+	struct store_case       c, other;
+	uint8_t                *raw;
+	size_t                  len;
+
+	(void)state;
+	assert_int_equal(storefix_open(&fx, "profile"), 0);
+	memset(&c, 0, sizeof(c));
+	randombytes_buf(c.case_id, ENV1_ID_LEN);
+	snprintf(c.code, sizeof(c.code), "CI-P-1");
+	snprintf(c.home, sizeof(c.home), "ci-abidjan");
+	c.role = CASE_ROLE_DESTINATION;
+	c.state = CASE_OPEN;
+	assert_int_equal(store_case_insert(fx.st, &c, (const uint8_t *)"case 25",
+	    7), 0);
+	/* Nothing stated by documents yet. */
+	assert_int_equal(store_case_doc_profile(fx.st, &c, &raw, &len), 0);
+	assert_int_equal(len, 0);
+	assert_null(raw);
+	assert_int_equal(store_case_set_doc_profile(fx.st, &c, doc, sizeof(doc)), 0);
+	assert_int_equal(store_case_doc_profile(fx.st, &c, &raw, &len), 0);
+	assert_int_equal(len, sizeof(doc));
+	assert_memory_equal(raw, doc, sizeof(doc));
+	secret_free(raw);
+	assert_int_equal(storefix_file_has(storefix_path(&fx, "data.db"), doc,
+	    sizeof(doc) - 1), 0);
+	assert_int_equal(storefix_file_has(storefix_path(&fx, "data.db-wal"), doc,
+	    sizeof(doc) - 1), 0);
+	/* The update replaces the case's own, not the documents'. */
+	assert_int_equal(store_case_set_profile(fx.st, &c, (const uint8_t *)"case 15",
+	    7), 0);
+	assert_int_equal(store_case_profile(fx.st, &c, &raw, &len), 0);
+	assert_int_equal(len, 7);
+	assert_memory_equal(raw, "case 15", 7);
+	secret_free(raw);
+	assert_int_equal(store_case_doc_profile(fx.st, &c, &raw, &len), 0);
+	assert_memory_equal(raw, doc, sizeof(doc));
+	secret_free(raw);
+	/* One column's blob does not open as the other's. */
+	assert_int_equal(storefix_sql(&fx, "data.db", "UPDATE cases SET profile = "
+	    "doc_profile"), 0);
+	assert_int_equal(store_case_profile(fx.st, &c, &raw, &len), -EBADMSG);
+	assert_null(raw);
+	/* A case that is not there. */
+	other = c;
+	randombytes_buf(other.case_id, ENV1_ID_LEN);
+	assert_int_not_equal(store_case_set_doc_profile(fx.st, &other, doc,
+	    sizeof(doc)), 0);
+	assert_int_equal(store_case_doc_profile(fx.st, &other, &raw, &len), -ENOENT);
+	/* Erased: both gone with the row kept. */
+	assert_int_equal(store_case_set_state(fx.st, c.case_id, CASE_ERASED, 9), 0);
+	assert_int_equal(storefix_int(&fx, "data.db", "SELECT count(*) FROM cases "
+	    "WHERE profile IS NULL AND doc_profile IS NULL"), 1);
+	assert_int_equal(store_case_doc_profile(fx.st, &c, &raw, &len), 0);
+	assert_int_equal(len, 0);
+	storefix_remove(&fx);
+}
+
 int
 main(void)
 {
@@ -359,6 +427,7 @@ main(void)
 		cmocka_unit_test(test_apply),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_store_columns),
 	};
 
 	if (sodium_init() < 0)
