@@ -126,8 +126,8 @@ profile_print(const Homeward__Control__CaseInfo *c)
 		return;
 	}
 	if (!c->profile_recorded) {
-		cli_kv("profile", "none recorded ('homeward case update %s' records "
-		    "it)", c->code);
+		cli_kv("profile", "none recorded (the travel rules need it: "
+		    "'homeward case update %s --sex ... --age ...')", c->code);
 		return;
 	}
 	if (c->age > 0)
