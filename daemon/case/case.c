@@ -118,11 +118,15 @@ update_refused(const struct store_case *c, char *why, size_t whylen)
 		snprintf(why, whylen, "case %s is erased: nothing of its profile "
 		    "remains; if the person is referred again, open a new case",
 		    c->code);
+	else if (c->state == CASE_RESTRICTED && c->role == CASE_ROLE_DESTINATION)
+		snprintf(why, whylen, "case %s is restricted (consent withdrawn): "
+		    "nothing more is done with its data; if the person consents "
+		    "again, `homeward consent record %s ...` reopens it, then "
+		    "correct it", c->code, c->code);
 	else
 		snprintf(why, whylen, "case %s is %s (consent withdrawn): nothing "
-		    "more is done with its data; if the person agrees again, open "
-		    "a new case and record the consent there", c->code,
-		    store_case_state_name(c->state));
+		    "more is done with its data; if the person is referred again, "
+		    "it is a new case", c->code, store_case_state_name(c->state));
 	return -EPERM;
 }
 
