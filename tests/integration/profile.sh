@@ -191,8 +191,9 @@ expect 0 op $CASEWORKER $DEST request send CI-PROF-2 --to $ORIG --file "$IN/req1
 wait_for 20 has_case $ORIG CI-PROF-2 || fail "ml-bamako never saw CI-PROF-2"
 [ "$(field $ORIG CI-PROF-2 '[.case.profile.age, .case.profile.travel.minor]')" = "[19,false]" ] ||
     fail "CI-PROF-2 at ml-bamako: $(hw $ORIG case show CI-PROF-2)"
-hw $ORIG request more-info CI-PROF-2 --reason "synthetic: the age" >/dev/null ||
-    fail "more-info CI-PROF-2"
+printf '{ "information_needed": ["synthetic: the age"] }\n' >"$IN/info.json"
+hw $ORIG request more-info CI-PROF-2 --file "$IN/info.json" >"$T/out" 2>&1 ||
+    fail "more-info CI-PROF-2: $(cat "$T/out")"
 wait_for 20 request_is $DEST CI-PROF-2 4 || fail "the question never reached ci-abidjan"
 expect 0 op $CASEWORKER $DEST request send CI-PROF-2 --to $ORIG --file "$IN/req16.json"
 [ "$(field $DEST CI-PROF-2 '[.case.profile.minor, .case.profile.travel.minor, .case.profile.documents_differ]')" = "[false,true,false]" ] ||
