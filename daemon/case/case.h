@@ -29,8 +29,9 @@
  * calls go one way: case_tick.c -> case_recv.c -> case_withdraw.c ->
  * case.c -> case_held.c -> case_out.c -> case_doc.c -> case_arrival.c ->
  * case_alert.c, and case_step.c, case_consent.c, case_revoke.c and
- * case_approve.c enter that line too; case_profile.c is called from
- * case.c, case_recv.c and case_step.c and calls only case_doc.c.
+ * case_approve.c enter that line too.  case_profile.c calls no other
+ * file of the room (case.c, case_recv.c and case_step.c call it; any
+ * may).
  *
  * Functions return 0 or a negative errno, and fill `why` (for the
  * operator; ids and codes only) on every error but a store failure:

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/case/case_int.h"
 #include "daemon/case/case_profile.h"
 #include "daemon/core/core.h"
 #include "keys/secret.h"
@@ -443,8 +442,12 @@ case_profile_keep(struct daemon *d, const struct store_case *c,
 	kept.age = pf->age;
 	kept.age_band = pf->age_band;
 	kept.minor = pf->minor;
-	if ((rc = case_doc_pack(&kept.base, &raw, &len)) != 0)
-		return rc;
+	/* Packed here, not by case_doc.c: this file calls no other of the
+	 * room, so that any of them may ask it who is a minor. */
+	if ((raw = secret_alloc(homeward__referral__profile__get_packed_size(
+	    &kept) + 1)) == NULL)
+		return -ENOMEM;
+	len = homeward__referral__profile__pack(&kept, raw);
 	rc = store_case_set_doc_profile(d->store, c, raw, len);
 	secret_free(raw);
 	return rc;
