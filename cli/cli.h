@@ -210,6 +210,7 @@ int cmd_case_list(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_case_show(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_case_close(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_case_outcome(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_case_update(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_consent_record(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_consent_list(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_consent_withdraw(const struct cli_cmd *, const struct cli_env *, int, char **);

@@ -1,10 +1,11 @@
 /*
  * homeward case: open a case under its code, list cases, show one with
  * everything the daemon holds about it (its threads with each partner, its
- * consents, its held messages and its timeline from the audit log), and
- * close it.  A case is named by its code, never by the person: the only
- * personal data asked for here is what the travel rules need (sex, age,
- * minor), sent to the daemon as a homeward.referral.Profile.
+ * consents, its held messages and its timeline from the audit log),
+ * correct its profile, and close it.  A case is named by its code, never
+ * by the person: the only personal data asked for here is what the travel
+ * rules need (sex, age, minor), sent to the daemon as a
+ * homeward.referral.Profile.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,17 @@ static const struct option open_opts[] = {
 	{ "sex", required_argument, NULL, 'x' },
 	{ "age", required_argument, NULL, 'a' },
 	{ "minor", no_argument, NULL, 'm' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option update_opts[] = {
+	{ "sex", required_argument, NULL, 'x' },
+	{ "age", required_argument, NULL, 'a' },
+	{ "minor", no_argument, NULL, 'm' },
+	{ "adult", no_argument, NULL, 'A' },
+	{ "home", required_argument, NULL, 'H' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -38,6 +50,12 @@ static const struct option ref_opts[] = {
 
 #define AGE_MAX         120
 #define ADULT_AGE       18
+
+/* Which profile options were given. */
+#define GIVEN_SEX       0x1u
+#define GIVEN_AGE       0x2u
+#define GIVEN_MINOR     0x4u
+#define GIVEN_ADULT     0x8u
 
 static Homeward__Referral__AgeBand
 age_band(uint32_t age)
@@ -65,6 +83,129 @@ answer_case(const struct cli_answer *ans)
 		return NULL;
 	}
 	return r->case_info;
+}
+
+/* --- the profile: what case show and case update print --- */
+
+static json_t *
+profile_json(const Homeward__Control__CaseInfo *c)
+{
+	if (c->profile_withheld || !c->profile_recorded)
+		return json_pack("{s:b, s:b}", "recorded", c->profile_recorded,
+		    "withheld", c->profile_withheld);
+	return json_pack("{s:b, s:b, s:o, s:o, s:b, s:{s:b, s:o}, s:b}",
+	    "recorded", 1, "withheld", 0,
+	    "sex", cli_json_str(c->sex),
+	    "age", c->age > 0 ? json_integer(c->age) : json_null(),
+	    "minor", c->minor,
+	    "travel", "minor", c->travel_minor, "sex", cli_json_str(c->travel_sex),
+	    "documents_differ", c->documents_differ);
+}
+
+/* The case, with its profile added. */
+static json_t *
+case_json(const Homeward__Control__CaseInfo *c)
+{
+	json_t *o = cli_case_json(c);
+
+	if (o != NULL && json_object_set_new(o, "profile", profile_json(c)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void
+profile_print(const Homeward__Control__CaseInfo *c)
+{
+	char age[24] = "";
+
+	if (c->profile_withheld) {
+		cli_kv("profile", "%s", c->profile_recorded ? "recorded (not shown "
+		    "to your role)" : "none recorded");
+		return;
+	}
+	if (!c->profile_recorded) {
+		cli_kv("profile", "none recorded (the travel rules need it: "
+		    "'homeward case update %s --sex ... --age ...')", c->code);
+		return;
+	}
+	if (c->age > 0)
+		snprintf(age, sizeof(age), "age %u, ", c->age);
+	cli_kv("profile", "%s%s%s%s", *c->sex != '\0' ? c->sex : "sex not stated",
+	    ", ", age, c->minor ? "a minor" : c->age > 0 ? "an adult" :
+	    "not known to be a minor");
+	cli_kv("travel rules", "%s%s%s%s", c->travel_minor ? "a minor: escorted" :
+	    "no escort required", c->travel_minor && strcmp(c->travel_sex,
+	    "female") == 0 ? ", by a female escort" : "",
+	    c->documents_differ ? " (the latest request for assistance states "
+	    "another profile: the more protective of the two applies)" : "",
+	    !c->documents_differ && c->travel_minor != c->minor ? " (as the "
+	    "latest request for assistance states)" : "");
+}
+
+/* --sex, --age, --minor and --adult into p; fields: which were given.
+ * 0, or CLI_EXIT_USAGE (reported). */
+static int
+profile_opt(const struct cli_cmd *cmd, int c, Homeward__Referral__Profile *p,
+    unsigned *given)
+{
+	uint64_t age;
+
+	switch (c) {
+	case 'x':
+		if (refnames_sex_parse(optarg, &p->sex) != 0)
+			return cli_usage(cmd, "--sex is female, male or other");
+		*given |= GIVEN_SEX;
+		return 0;
+	case 'a':
+		if (cli_parse_u64(optarg, 1, AGE_MAX, &age) != 0)
+			return cli_usage(cmd, "--age is 1 to %d years (leave it "
+			    "out when not known)", AGE_MAX);
+		p->age = (uint32_t)age;
+		*given |= GIVEN_AGE;
+		return 0;
+	case 'm':
+		*given |= GIVEN_MINOR;
+		return 0;
+	case 'A':
+		*given |= GIVEN_ADULT;
+		return 0;
+	}
+	return CLI_EXIT_USAGE;
+}
+
+/* The options agree with one another; the age sets the band and, unless
+ * told otherwise, whether the person is a minor. */
+static int
+profile_finish(const struct cli_cmd *cmd, Homeward__Referral__Profile *p,
+    unsigned given)
+{
+	if ((given & GIVEN_MINOR) && (given & GIVEN_ADULT))
+		return cli_usage(cmd, "--minor and --adult contradict each other");
+	if ((given & GIVEN_MINOR) && p->age >= ADULT_AGE)
+		return cli_usage(cmd, "--minor and --age %u contradict each other",
+		    p->age);
+	if ((given & GIVEN_ADULT) && p->age > 0 && p->age < ADULT_AGE)
+		return cli_usage(cmd, "--adult and --age %u contradict each other",
+		    p->age);
+	if (p->age > 0)
+		p->age_band = age_band(p->age);
+	p->minor = (given & GIVEN_MINOR) || (p->age > 0 && p->age < ADULT_AGE);
+	return 0;
+}
+
+/* The encoded profile (malloc'ed) into *data. */
+static int
+profile_pack(const Homeward__Referral__Profile *p, ProtobufCBinaryData *data)
+{
+	if ((data->data = malloc(homeward__referral__profile__get_packed_size(p) +
+	    1)) == NULL) {
+		cli_warnx("out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	data->len = homeward__referral__profile__pack(p, data->data);
+	return 0;
 }
 
 /* --- case open --- */
@@ -100,56 +241,106 @@ cmd_case_open(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 	Homeward__Referral__Profile p = HOMEWARD__REFERRAL__PROFILE__INIT;
 	Homeward__Control__CaseRef ref;
 	struct cli_answer ans;
-	uint8_t *enc = NULL;
-	uint64_t age = 0;
-	int c, json = 0, minor = 0, rc;
+	unsigned given = 0;
+	int c, json = 0, rc;
 
 	while ((c = cli_getopt(cmd, argc, argv, ":hj", open_opts)) != -1) {
 		switch (c) {
-		case 'x':
-			if (refnames_sex_parse(optarg, &p.sex) != 0)
-				return cli_usage(cmd, "--sex is female, male or other");
-			break;
-		case 'a':
-			if (cli_parse_u64(optarg, 1, AGE_MAX, &age) != 0)
-				return cli_usage(cmd, "--age is 1 to %d years (leave it "
-				    "out when not known)", AGE_MAX);
-			break;
-		case 'm': minor = 1; break;
 		case 'j': json = 1; break;
 		case CLI_OPT_HELP: return cli_help(cmd);
-		default: return CLI_EXIT_USAGE;
+		case CLI_OPT_ERROR: return CLI_EXIT_USAGE;
+		default:
+			if ((rc = profile_opt(cmd, c, &p, &given)) != 0)
+				return rc;
 		}
 	}
 	if (argc - optind != 1)
 		return cli_usage(cmd, "give one case code");
 	if ((rc = cli_case_ref(cmd, argv[optind], NULL, &ref)) != 0)
 		return rc;
-	if (minor && age >= ADULT_AGE)
-		return cli_usage(cmd, "--minor and --age %llu contradict each other",
-		    (unsigned long long)age);
-
 	/* The travel rules depend on these: a minor travels escorted, a girl
 	 * by a female escort. */
-	p.age = (uint32_t)age;
-	if (age > 0)
-		p.age_band = age_band(p.age);
-	p.minor = minor || (age > 0 && age < ADULT_AGE);
-	if ((enc = malloc(homeward__referral__profile__get_packed_size(&p) + 1)) ==
-	    NULL) {
-		cli_warnx("out of memory");
-		return CLI_EXIT_FAIL;
-	}
+	if ((rc = profile_finish(cmd, &p, given)) != 0 ||
+	    (rc = profile_pack(&p, &co.profile)) != 0)
+		return rc;
 	co.code = ref.code;
-	co.profile.data = enc;
-	co.profile.len = homeward__referral__profile__pack(&p, enc);
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_CASE_OPEN;
 	req.case_open = &co;
 	rc = cli_call(env, &req, &ans);
-	free(enc);
+	free(co.profile.data);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	rc = open_output(&ans, co.code, p.minor, json);
+	cli_answer_free(&ans);
+	return rc;
+}
+
+/* --- case update --- */
+
+int
+cmd_case_update(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
+    char **argv)
+{
+	Homeward__Control__Request req = HOMEWARD__CONTROL__REQUEST__INIT;
+	Homeward__Control__CaseUpdate cu = HOMEWARD__CONTROL__CASE_UPDATE__INIT;
+	Homeward__Referral__Profile p = HOMEWARD__REFERRAL__PROFILE__INIT;
+	Homeward__Control__CaseRef ref;
+	const Homeward__Control__CaseInfo *ci;
+	struct cli_answer ans;
+	char *fields[3];
+	const char *home = NULL;
+	unsigned given = 0;
+	int c, json = 0, rc;
+
+	while ((c = cli_getopt(cmd, argc, argv, ":hj", update_opts)) != -1) {
+		switch (c) {
+		case 'H': home = optarg; break;
+		case 'j': json = 1; break;
+		case CLI_OPT_HELP: return cli_help(cmd);
+		case CLI_OPT_ERROR: return CLI_EXIT_USAGE;
+		default:
+			if ((rc = profile_opt(cmd, c, &p, &given)) != 0)
+				return rc;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(cmd, "give one case code");
+	if (given == 0)
+		return cli_usage(cmd, "say what changes: --sex, --age, --minor or "
+		    "--adult");
+	if ((rc = cli_case_ref(cmd, argv[optind], home, &ref)) != 0 ||
+	    (rc = profile_finish(cmd, &p, given)) != 0)
+		return rc;
+	if (given & GIVEN_SEX)
+		fields[cu.n_fields++] = "sex";
+	if (given & GIVEN_AGE)
+		fields[cu.n_fields++] = "age";
+	/* A new age says whether she is a minor unless --minor or --adult
+	 * says it: the daemon derives it. */
+	if (given & (GIVEN_MINOR | GIVEN_ADULT))
+		fields[cu.n_fields++] = "minor";
+	cu.fields = fields;
+	cu.ref = &ref;
+	if ((rc = profile_pack(&p, &cu.profile)) != 0)
+		return rc;
+	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_CASE_UPDATE;
+	req.case_update = &cu;
+	rc = cli_call(env, &req, &ans);
+	free(cu.profile.data);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	ci = answer_case(&ans);
+	if (json)
+		rc = cli_json_print(json_pack("{s:s, s:s, s:o}", "code", ref.code,
+		    "result", ans.last->result->message,
+		    "case", ci != NULL ? case_json(ci) : json_null()));
+	else {
+		printf("%s\n", ans.last->result->message);
+		if (ci != NULL) {
+			printf("\n");
+			profile_print(ci);
+		}
+	}
 	cli_answer_free(&ans);
 	return rc;
 }
@@ -260,7 +451,7 @@ show_json(const struct cli_answer *ans, const Homeward__Control__CaseInfo *ci)
 			json_array_append_new(timeline, cli_audit_json(r->audit));
 	}
 	return cli_json_print(json_pack("{s:o, s:o, s:o, s:o}", "case",
-	    cli_case_json(ci), "consents", consents, "held", held,
+	    case_json(ci), "consents", consents, "held", held,
 	    "timeline", timeline));
 }
 
@@ -326,6 +517,7 @@ cmd_case_show(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		rc = show_json(&ans, ci);
 	} else {
 		cli_case_print(ci);
+		profile_print(ci);
 		show_section(&ans, "consents",
 		    HOMEWARD__CONTROL__RESPONSE__KIND_CONSENT);
 		show_section(&ans, "held messages",

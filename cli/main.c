@@ -196,6 +196,18 @@ static const struct cli_cmd commands[] = {
 	{ "case", "close", 0, cmd_case_close, 0, 0,
 	  "close a case (erased after the retention period)",
 	  "CODE [--home AGENCY] [--json]", HOME_HELP },
+	{ "case", "update", 0, cmd_case_update, 0, 0,
+	  "correct the person's profile in an open case",
+	  "CODE [--sex female|male|other] [--age N] [--minor|--adult]\n"
+	  "    [--home AGENCY] [--json]",
+	  "Only what is given changes: --sex, --age (years; it also says whether\n"
+	  "the person is a minor, unless --minor or --adult says it) and --minor\n"
+	  "or --adult.  Caseworkers and supervisors; open cases only.  The audit\n"
+	  "log names the fields that changed, never their values.\n\n"
+	  "A request for assistance whose profile contradicts the case's is\n"
+	  "refused: correct the case here, or the document.  The travel rules\n"
+	  "take the more protective of the case's profile and what its latest\n"
+	  "request states ('homeward case show' shows both).\n\n" HOME_HELP },
 	{ "consent", "record", 0, cmd_consent_record, 0, 0,
 	  "record the person's informed consent for a case",
 	  "CODE --to AGENCY[,AGENCY...] --steps LIST|all --categories LIST|all\n"

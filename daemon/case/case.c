@@ -1,7 +1,8 @@
 /*
- * Cases themselves (case.h): their codes, finding one, opening and
- * closing.  A closed case cancels what it holds (case_held.c); retention
- * erases it later (case_recv.c).
+ * Cases themselves (case.h): their codes, finding one, opening,
+ * correcting the person's profile (case_profile.h) and closing.  A
+ * closed case cancels what it holds (case_held.c); retention erases it
+ * later (case_recv.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "daemon/base/log.h"
 #include "daemon/case/case.h"
 #include "daemon/case/case_int.h"
+#include "daemon/case/case_profile.h"
 #include "daemon/core/core.h"
 #include "daemon/rules/travel.h"
 #include "daemon/store/audit.h"
@@ -99,6 +101,128 @@ case_open(struct daemon *d, const struct case_actor *a, const char *code,
 	log_info("case %s opened by %s", c.code, a->name);
 	*out = c;
 	return 0;
+}
+
+/* --- the profile ----------------------------------------------------------- */
+
+static int
+update_refused(const struct store_case *c, char *why, size_t whylen)
+{
+	if (c->state == CASE_OPEN)
+		return 0;
+	if (c->state == CASE_CLOSED)
+		snprintf(why, whylen, "case %s is closed: its profile no longer "
+		    "changes, and it is erased when retention ends; if the person "
+		    "is referred again, open a new case", c->code);
+	else if (c->state == CASE_ERASED)
+		snprintf(why, whylen, "case %s is erased: nothing of its profile "
+		    "remains; if the person is referred again, open a new case",
+		    c->code);
+	else if (c->state == CASE_RESTRICTED && c->role == CASE_ROLE_DESTINATION)
+		snprintf(why, whylen, "case %s is restricted (consent withdrawn): "
+		    "nothing more is done with its data; if the person consents "
+		    "again, `homeward consent record %s ...` reopens it, then "
+		    "correct it", c->code, c->code);
+	else
+		snprintf(why, whylen, "case %s is %s (consent withdrawn): nothing "
+		    "more is done with its data; if the person is referred again, "
+		    "it is a new case", c->code, store_case_state_name(c->state));
+	return -EPERM;
+}
+
+/* The new profile into *pf (the recorded one with the update applied). */
+static int
+update_profile(struct daemon *d, const struct store_case *c, const uint8_t *upd,
+    size_t upd_len, unsigned fields, Homeward__Referral__Profile **pf,
+    unsigned *changed, char *why, size_t whylen)
+{
+	Homeward__Referral__Profile    *u;
+	uint8_t                        *raw = NULL;
+	size_t                          len = 0;
+	int                             rc;
+
+	if ((u = homeward__referral__profile__unpack(&pbwipe_allocator, upd_len,
+	    upd)) == NULL) {
+		snprintf(why, whylen, "the profile does not decode");
+		return -EINVAL;
+	}
+	if ((rc = store_case_profile(d->store, c, &raw, &len)) == 0 &&
+	    (*pf = homeward__referral__profile__unpack(&pbwipe_allocator, len,
+	    raw != NULL ? raw : (const uint8_t *)"")) == NULL)
+		rc = -EBADMSG;
+	secret_free(raw);
+	if (rc == 0 && (rc = case_profile_apply(*pf, u, fields, changed, why,
+	    whylen)) != 0) {
+		homeward__referral__profile__free_unpacked(*pf, &pbwipe_allocator);
+		*pf = NULL;
+	}
+	homeward__referral__profile__free_unpacked(u, &pbwipe_allocator);
+	return rc;
+}
+
+/* What the documents sent still say against the corrected case. */
+static void
+update_note(struct daemon *d, const struct store_case *c, char *note,
+    size_t notelen)
+{
+	struct case_profile     rec, docs, rules;
+	char                    diff[CASE_WHY_LEN];
+
+	note[0] = '\0';
+	if (case_profile_get(d, c, &rec, &docs, &rules) != 0 ||
+	    case_profile_compare(&rec, &docs, c->code, diff, sizeof(diff)) == 0)
+		return;
+	snprintf(note, notelen, "the latest request for assistance in case %s "
+	    "states another profile: the travel rules take the more protective "
+	    "of the two (%s%s%s) until a document states otherwise", c->code,
+	    rules.minor ? "a minor" : "not a minor", rules.sex != 0 ? ", " : "",
+	    rules.sex != 0 ? case_profile_sex_name(rules.sex) : "");
+}
+
+int
+case_update(struct daemon *d, const struct case_actor *a,
+    const struct store_case *c, const uint8_t *upd, size_t upd_len,
+    unsigned fields, unsigned *changed, char *note, size_t notelen,
+    char *why, size_t whylen)
+{
+	Homeward__Referral__Profile    *pf = NULL;
+	uint8_t                        *raw = NULL;
+	size_t                          len = 0;
+	char                            detail[64], names[32];
+	int                             rc;
+
+	*changed = 0;
+	note[0] = '\0';
+	if ((rc = update_refused(c, why, whylen)) != 0 ||
+	    (rc = update_profile(d, c, upd, upd_len, fields, &pf, changed, why,
+	    whylen)) != 0)
+		return rc;
+	if (*changed == 0)
+		goto out;
+	if ((rc = case_doc_pack(&pf->base, &raw, &len)) != 0 ||
+	    (rc = store_begin(d->store)) != 0)
+		goto out;
+	/* The audit names the fields, never their values. */
+	case_profile_fields_format(*changed, names, sizeof(names));
+	snprintf(detail, sizeof(detail), "profile corrected: %s", names);
+	if ((rc = store_case_set_profile(d->store, c, raw, len)) != 0 ||
+	    (rc = audit_append(d->store, a->name, AUDIT_CASE_UPDATE, c->code,
+	    NULL, detail, clock_now())) != 0) {
+		store_rollback(d->store);
+		goto out;
+	}
+	if ((rc = store_commit(d->store)) != 0)
+		goto out;
+	audit_anchor_sync(d->store);
+	log_info("case %s: profile corrected by %s (%s)", c->code, a->name, names);
+	update_note(d, c, note, notelen);
+out:
+	secret_free(raw);
+	if (pf != NULL)
+		homeward__referral__profile__free_unpacked(pf, &pbwipe_allocator);
+	if (rc != 0)
+		*changed = 0;
+	return rc;
 }
 
 /* --- held documents -------------------------------------------------------- */

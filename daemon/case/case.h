@@ -5,7 +5,9 @@
  * themselves are pure (rules/: flow, consent, travel; proto/refcat.h);
  * this is where they meet the store, the outbox and the audit log.
  *
- *   case.c          cases: codes, finding, opening, closing
+ *   case.c          cases: codes, finding, opening, updating, closing
+ *   case_profile.c  the person's profile: the case's, its documents', the
+ *                   more protective of the two (case_profile.h)
  *   case_doc.c      documents: decoding, the header slot, packing
  *   case_out.c      the way out: the gate, the thread, queueing a document
  *   case_held.c     held documents: listing, cancelling, releasing
@@ -27,7 +29,9 @@
  * calls go one way: case_tick.c -> case_recv.c -> case_withdraw.c ->
  * case.c -> case_held.c -> case_out.c -> case_doc.c -> case_arrival.c ->
  * case_alert.c, and case_step.c, case_consent.c, case_revoke.c and
- * case_approve.c enter that line too.
+ * case_approve.c enter that line too.  case_profile.c calls no other
+ * file of the room (case.c, case_recv.c and case_step.c call it; any
+ * may).
  *
  * Functions return 0 or a negative errno, and fill `why` (for the
  * operator; ids and codes only) on every error but a store failure:

@@ -8,6 +8,7 @@
 
 #include "daemon/base/config.h"
 #include "daemon/case/case.h"
+#include "daemon/case/case_profile.h"    /* the profile a step states */
 #include "proto/referral.pb-c.h"
 
 /* The document's CaseHeader slot (field 1 of every document). */

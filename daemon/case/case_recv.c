@@ -499,6 +499,9 @@ recv_react(struct daemon *d, struct peer *p, const struct store_in *row,
 	}
 	if ((rc = case_keep_received_safety(d, p, row->msg_type, hdr, c)) != 0)
 		return rc;
+	/* The partner knows her: its latest request says who travels. */
+	if ((rc = case_profile_keep(d, c, row->msg_type, doc)) != 0)
+		return rc;
 	switch (row->msg_type) {
 	case ENV1_MSG_CONSENT_WITHDRAWAL:
 		return case_partner_withdrew(d, p, c, ct, row, (const void *)doc);

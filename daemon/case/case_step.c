@@ -111,9 +111,7 @@ check_travel(struct daemon *d, const struct case_actor *a,
 	struct travel_finding           f[16];
 	struct travel_policy            pol;
 	struct travel_ctx               tc;
-	Homeward__Referral__Profile    *pf = NULL;
-	uint8_t                        *praw = NULL;
-	size_t                          plen = 0, n = 0, off = 0, refused = 0;
+	size_t                          n = 0, off = 0, refused = 0;
 	int                             rc;
 
 	for (size_t i = 0; i < nwaive; i++)
@@ -139,16 +137,9 @@ check_travel(struct daemon *d, const struct case_actor *a,
 	pol.nholidays = tp->nholidays;
 	memset(&tc, 0, sizeof(tc));
 	tc.policy = &pol;
-	if ((rc = store_case_profile(d->store, c, &praw, &plen)) != 0)
+	/* The more protective of the case's profile and its documents'. */
+	if ((rc = case_profile_travel(d, c, &tc.person)) != 0)
 		return rc;
-	if (plen > 0)
-		pf = homeward__referral__profile__unpack(&pbwipe_allocator, plen, praw);
-	secret_free(praw);
-	if (pf != NULL) {
-		tc.person.minor = pf->minor;
-		tc.person.sex = pf->sex;
-		homeward__referral__profile__free_unpacked(pf, &pbwipe_allocator);
-	}
 	tc.receiving_zone = p->b.info.time_zone;
 	tc.provisional_sent = ct->flow.departure >= FLOW_DEP_PROVISIONAL;
 	tc.now = clock_now();
@@ -418,6 +409,8 @@ step_commit(struct daemon *d, const struct case_step_request *rq, struct step *s
 	if (rc == 0)            /* the newest draft replaces older held ones */
 		rc = case_held_supersede(d, rq->c, s->p->rec.rik, rq->msg_type, res,
 		    rq->actor->name, res);
+	if (rc == 0)
+		rc = case_profile_keep(d, rq->c, rq->msg_type, s->doc);
 	if (rc != 0) {
 		store_rollback(d->store);
 		return rc;
@@ -459,7 +452,9 @@ case_step_send(struct daemon *d, const struct case_step_request *rq,
 	memset(res, 0, sizeof(*res));
 	memset(&s, 0, sizeof(s));
 	if ((rc = step_check_request(d, rq, &s, why, whylen)) != 0 ||
-	    (rc = step_open_document(rq, &s, res, why, whylen)) != 0)
+	    (rc = step_open_document(rq, &s, res, why, whylen)) != 0 ||
+	    (rc = case_profile_check(d, rq->c, rq->msg_type, s.doc, why,
+	    whylen)) != 0)
 		goto out;
 	snprintf(res->peer, sizeof(res->peer), "%s", s.p->rec.agency_id);
 	if ((rc = step_check_rules(d, rq, &s, why, whylen)) != 0)

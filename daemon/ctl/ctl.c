@@ -54,6 +54,8 @@ static const struct ctl_route routes[] = {
 	    "showing a case", ctl_case_show },
 	{ K(CASE_CLOSE),        ROLE_SUPERVISOR,
 	    "closing a case", ctl_case_close },
+	{ K(CASE_UPDATE),       CTL_ROLE_WORK,
+	    "correcting a case", ctl_case_update },
 	/* arrivals (ctl_arrival.c) */
 	{ K(CASE_OUTCOME),      ROLE_SUPERVISOR,
 	    "recording what became of a person who did not arrive",

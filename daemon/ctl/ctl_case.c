@@ -1,15 +1,26 @@
 /*
  * Cases: opening one, listing them, showing one (the case, its consents,
- * held documents and timeline, recorded in the audit log first) and
- * closing it.  Roles: caseworkers and supervisors open; supervisors
- * close; auditors list and show, without the consents' scopes.
+ * held documents and timeline, recorded in the audit log first),
+ * correcting its profile and closing it.  Roles: caseworkers and
+ * supervisors open and correct; supervisors close; auditors list and
+ * show, without the consents' scopes or the profile's values.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/case/case_profile.h"
 #include "daemon/store/audit.h"
 #include "daemon/ctl/ctl_int.h"
+
+/* How much of the person's profile a CaseInfo carries: listings none;
+ * case show and case update all of it to caseworkers and supervisors,
+ * to auditors only that there is one (need to know). */
+enum info_profile {
+	INFO_NO_PROFILE,
+	INFO_PROFILE_EXISTS,
+	INFO_PROFILE,
+};
 
 struct case_info {
 	Homeward__Control__CaseInfo     ci;
@@ -20,6 +31,35 @@ struct case_info {
 	char                            outcome_by[16][STORE_NAME_LEN];
 	struct daemon                  *d;
 };
+
+static int
+fill_profile(struct daemon *d, const struct store_case *c, enum info_profile how,
+    Homeward__Control__CaseInfo *ci)
+{
+	struct case_profile     rec, docs, rules;
+	const char             *sex;
+	char                    why[CASE_WHY_LEN];
+	int                     rc;
+
+	if (how == INFO_NO_PROFILE)
+		return 0;
+	if ((rc = case_profile_get(d, c, &rec, &docs, &rules)) != 0)
+		return rc;
+	ci->profile_recorded = rec.stated;
+	if (how != INFO_PROFILE) {
+		ci->profile_withheld = 1;
+		return 0;
+	}
+	ci->sex = (char *)((sex = case_profile_sex_name(rec.sex)) != NULL ? sex : "");
+	ci->age = rec.age;
+	ci->minor = case_profile_minor(&rec) == 1;
+	ci->travel_minor = case_profile_minor(&rules) == 1;
+	ci->travel_sex = (char *)((sex = case_profile_sex_name(rules.sex)) != NULL ?
+	    sex : "");
+	ci->documents_differ = docs.stated && case_profile_compare(&rec, &docs,
+	    c->code, why, sizeof(why)) != 0;
+	return 0;
+}
 
 static int
 thread_cb(const struct store_case_thread *ct, void *arg)
@@ -69,7 +109,8 @@ held_count_cb(const struct store_held *h, void *arg)
 }
 
 static int
-fill_case_info(struct daemon *d, const struct store_case *c, struct case_info *x)
+fill_case_info(struct daemon *d, const struct store_case *c,
+    enum info_profile how, struct case_info *x)
 {
 	struct store_consent   *rows = NULL;
 	size_t                  n = 0;
@@ -92,8 +133,11 @@ fill_case_info(struct daemon *d, const struct store_case *c, struct case_info *x
 	if ((rc = store_ct_each(d->store, c->case_id, thread_cb, x)) != 0 ||
 	    (rc = store_held_each(d->store, c->case_id, 0, held_count_cb,
 	    &x->ci.held)) != 0 ||
-	    (rc = store_consent_list(d->store, c->case_id, &rows, &n)) != 0)
+	    (rc = store_consent_list(d->store, c->case_id, &rows, &n)) != 0 ||
+	    (rc = fill_profile(d, c, how, &x->ci)) != 0) {
+		free(rows);
 		return rc;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (rows[i].c.withdrawn_at == 0 &&
 		    (rows[i].c.expires_at == 0 || now < rows[i].c.expires_at))
@@ -103,7 +147,8 @@ fill_case_info(struct daemon *d, const struct store_case *c, struct case_info *x
 }
 
 static int
-send_case(struct control_client *cl, struct daemon *d, const struct store_case *c)
+send_case(struct control_client *cl, struct daemon *d, const struct store_case *c,
+    enum info_profile how)
 {
 	Response                r = HOMEWARD__CONTROL__RESPONSE__INIT;
 	struct case_info       *x;
@@ -111,7 +156,7 @@ send_case(struct control_client *cl, struct daemon *d, const struct store_case *
 
 	if ((x = malloc(sizeof(*x))) == NULL)
 		return -ENOMEM;
-	if ((rc = fill_case_info(d, c, x)) == 0) {
+	if ((rc = fill_case_info(d, c, how, x)) == 0) {
 		r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_CASE_INFO;
 		r.case_info = &x->ci;
 		rc = control_send(cl, &r) != 0 ? -EPIPE : 0;
@@ -137,7 +182,7 @@ ctl_case_open(const struct ctl_call *call, const Request *rq)
 		ctl_case_result(cl, rc, why, "case open");
 		return;
 	}
-	send_case(cl, d, &c);
+	send_case(cl, d, &c, INFO_NO_PROFILE);
 	control_result(cl, R(OK), "case %s opened", c.code);
 }
 
@@ -146,7 +191,7 @@ case_list_cb(const struct store_case *c, void *arg)
 {
 	struct ctl_walk *w = arg;
 
-	return (w->rc = send_case(w->cl, w->d, c)) != 0 ? -1 : 0;
+	return (w->rc = send_case(w->cl, w->d, c, INFO_NO_PROFILE)) != 0 ? -1 : 0;
 }
 
 void
@@ -183,24 +228,25 @@ ctl_case_show(const struct ctl_call *call, const Request *rq)
 	struct store_case       c;
 	struct store_consent   *rows = NULL;
 	size_t                  n = 0;
-	int                     rc;
+	int                     rc, work = (a->roles & CTL_ROLE_WORK) != 0;
 
 	if (ctl_find_case(cl, d, req->ref, &c) != 0)
 		return;
 	/* Consent records describe the person (guardian, language): a
 	 * read of case data, recorded before anything is sent. */
 	if ((rc = audit_append(d->store, a->name, AUDIT_READ, c.code, NULL,
+	    work ? "case, profile, consents and timeline" :
 	    "case, consents and timeline", clock_now())) != 0)
 		goto fail;
 	audit_anchor_sync(d->store);
-	if ((rc = send_case(cl, d, &c)) != 0)
+	if ((rc = send_case(cl, d, &c, work ? INFO_PROFILE :
+	    INFO_PROFILE_EXISTS)) != 0)
 		goto fail;
 	if (c.state != CASE_ERASED) {
 		if ((rc = store_consent_list(d->store, c.case_id, &rows, &n)) != 0)
 			goto fail;
 		for (size_t i = 0; i < n && rc == 0; i++)
-			rc = ctl_send_consent(cl, d, &rows[i], 0,
-			    (a->roles & CTL_ROLE_WORK) != 0);
+			rc = ctl_send_consent(cl, d, &rows[i], 0, work);
 		free(rows);
 		if (rc != 0)
 			goto fail;
@@ -239,4 +285,39 @@ ctl_case_close(const struct ctl_call *call, const Request *rq)
 	}
 	control_result(cl, R(OK), "case %s closed; it is erased when retention ends",
 	    c.code);
+}
+
+void
+ctl_case_update(const struct ctl_call *call, const Request *rq)
+{
+	struct control_client  *cl = call->c;
+	struct daemon          *d = call->d;
+	const Homeward__Control__CaseUpdate *req = rq->case_update;
+	struct store_case       c;
+	char                    why[CASE_WHY_LEN] = "", note[CASE_WHY_LEN] = "";
+	char                    names[32];
+	unsigned                fields, changed;
+	int                     rc;
+
+	if (ctl_find_case(cl, d, req->ref, &c) != 0)
+		return;
+	if ((rc = case_profile_fields(req->fields, req->n_fields, &fields, why,
+	    sizeof(why))) != 0 || (rc = case_update(d, &call->actor, &c,
+	    req->profile.data, req->profile.len, fields, &changed, note,
+	    sizeof(note), why, sizeof(why))) != 0) {
+		ctl_case_result(cl, rc, why, "case update");
+		return;
+	}
+	/* The case as it now stands; the change stands even if it cannot be
+	 * shown. */
+	if (send_case(cl, d, &c, INFO_PROFILE) == -EPIPE)
+		return;
+	if (changed == 0) {
+		control_result(cl, R(OK), "case %s says that already; nothing "
+		    "changed", c.code);
+		return;
+	}
+	case_profile_fields_format(changed, names, sizeof(names));
+	control_result(cl, R(OK), "case %s corrected: %s%s%s", c.code, names,
+	    note[0] != '\0' ? "; " : "", note);
 }

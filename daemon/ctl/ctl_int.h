@@ -100,7 +100,8 @@ ctl_handler ctl_status, ctl_peers_list, ctl_peer_import, ctl_peer_action,
 ctl_handler ctl_message_list, ctl_message_show, ctl_evidence_export,
     ctl_send_document;
 /* ctl_case.c: cases */
-ctl_handler ctl_case_open, ctl_case_list, ctl_case_show, ctl_case_close;
+ctl_handler ctl_case_open, ctl_case_list, ctl_case_show, ctl_case_close,
+    ctl_case_update;
 /* ctl_arrival.c */
 ctl_handler ctl_case_outcome;
 /* ctl_consent.c: consent */

@@ -42,6 +42,7 @@ struct store;
 #define AUDIT_ALERT             "alert"
 #define AUDIT_ALERT_ACK         "alert.ack"
 #define AUDIT_CASE_CLOSE        "case.close"
+#define AUDIT_CASE_UPDATE       "case.update"   /* detail: field names only */
 #define AUDIT_CANCEL            "cancel"
 #define AUDIT_HOLD_APPROVAL     "hold.approval"
 #define AUDIT_OUTCOME           "arrival.outcome"

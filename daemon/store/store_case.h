@@ -4,8 +4,9 @@
  * open):
  *
  *   cases         one per case: its code, whose it is, its state; the
- *                 person's profile (sex, minor: what the travel rules need)
- *                 encrypted under the case key.
+ *                 person's profile (sex, age, minor: what the travel rules
+ *                 need) encrypted under the case key, and the profile the
+ *                 case's documents last stated, likewise.
  *   case_threads  the procedure's state with one partner (daemon/rules/flow.h),
  *                 one per thread; deadline alerts already raised.
  *   consents      the consent records: their scope in clear integers for
@@ -76,6 +77,16 @@ int store_case_set_state(struct store *, const uint8_t case_id[ENV1_ID_LEN],
 /* The profile, decrypted (secret memory, secret_free; *len 0 when none). */
 int store_case_profile(struct store *, const struct store_case *,
     uint8_t **profile, size_t *len);
+/* Replace it (an encoded Profile; len 0: none): case update. */
+int store_case_set_profile(struct store *, const struct store_case *,
+    const uint8_t *profile, size_t len);
+/* The profile the case's documents last stated (doc_profile: the request
+ * we sent, or the partner's latest), as store_case_profile; and its
+ * replacement.  The travel rules take the more protective of the two. */
+int store_case_doc_profile(struct store *, const struct store_case *,
+    uint8_t **profile, size_t *len);
+int store_case_set_doc_profile(struct store *, const struct store_case *,
+    const uint8_t *profile, size_t len);
 typedef int (*store_case_cb)(const struct store_case *, void *arg);
 /* state 0: every case but erased ones; ordered by opening. */
 int store_case_each(struct store *, int state, store_case_cb, void *arg);

@@ -134,7 +134,8 @@ static const char sql_case_state[] =
     "UPDATE cases SET state = ?1, "
     "closed_at = CASE WHEN ?1 = 3 THEN ?2 ELSE closed_at END, "
     "erased_at = CASE WHEN ?1 = 4 THEN ?2 ELSE erased_at END, "
-    "profile = CASE WHEN ?1 = 4 THEN NULL ELSE profile END "
+    "profile = CASE WHEN ?1 = 4 THEN NULL ELSE profile END, "
+    "doc_profile = CASE WHEN ?1 = 4 THEN NULL ELSE doc_profile END "
     "WHERE case_id = ?3";
 
 int
@@ -154,23 +155,32 @@ store_case_set_state(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
 	return sqlite3_changes(st->data) > 0 ? 0 : -ENOENT;
 }
 
+/* The two profiles of a case, each under the case key: the one the case
+ * records (case open, case update; for a case referred to us, the
+ * request's), and the one its documents last stated (doc_profile). */
 static const char sql_case_profile[] = "SELECT profile FROM cases WHERE case_id = ?";
+static const char sql_case_doc_profile[] =
+    "SELECT doc_profile FROM cases WHERE case_id = ?";
+static const char sql_case_set_profile[] =
+    "UPDATE cases SET profile = ? WHERE case_id = ?";
+static const char sql_case_set_doc_profile[] =
+    "UPDATE cases SET doc_profile = ? WHERE case_id = ?";
 
-int
-store_case_profile(struct store *st, const struct store_case *c,
-    uint8_t **profile, size_t *len)
+static int
+profile_get(struct store *st, const struct store_case *c, const char *sql,
+    const char *column, uint8_t **profile, size_t *len)
 {
 	sqlite3_stmt   *s;
 	int             rc;
 
 	*profile = NULL;
 	*len = 0;
-	if ((s = store_prep(st, st->data, sql_case_profile)) == NULL)
+	if ((s = store_prep(st, st->data, sql)) == NULL)
 		return -EIO;
 	sqlite3_bind_blob(s, 1, c->case_id, ENV1_ID_LEN, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_BLOB)
-		rc = store_open_col(st, "cases", "profile", c->case_id, c->case_id,
+		rc = store_open_col(st, "cases", column, c->case_id, c->case_id,
 		    sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0),
 		    profile, len);
 	else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
@@ -179,6 +189,63 @@ store_case_profile(struct store *st, const struct store_case *c,
 		rc = store_err(st, st->data, rc, "case profile");
 	sqlite3_reset(s);
 	return rc;
+}
+
+/* The case key exists already: the case row does. */
+static int
+profile_set(struct store *st, const struct store_case *c, const char *sql,
+    const char *column, const uint8_t *profile, size_t len)
+{
+	sqlite3_stmt   *s;
+	uint8_t        *blob = NULL;
+	size_t          bloblen = 0;
+	int             rc;
+
+	if ((rc = store_seal_col(st, "cases", column, c->case_id, c->case_id, 0,
+	    profile != NULL ? profile : (const uint8_t *)"", len, &blob,
+	    &bloblen)) != 0)
+		return rc == -ENOENT ? -EBADMSG : rc;
+	if ((s = store_prep(st, st->data, sql)) == NULL) {
+		free(blob);
+		return -EIO;
+	}
+	sqlite3_bind_blob(s, 1, blob, (int)bloblen, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, c->case_id, ENV1_ID_LEN, SQLITE_STATIC);
+	rc = store_exec_stmt(st, st->data, s, "case profile");
+	free(blob);
+	if (rc == 0 && sqlite3_changes(st->data) == 0)
+		rc = -ENOENT;
+	return rc;
+}
+
+int
+store_case_profile(struct store *st, const struct store_case *c,
+    uint8_t **profile, size_t *len)
+{
+	return profile_get(st, c, sql_case_profile, "profile", profile, len);
+}
+
+int
+store_case_set_profile(struct store *st, const struct store_case *c,
+    const uint8_t *profile, size_t len)
+{
+	return profile_set(st, c, sql_case_set_profile, "profile", profile, len);
+}
+
+int
+store_case_doc_profile(struct store *st, const struct store_case *c,
+    uint8_t **profile, size_t *len)
+{
+	return profile_get(st, c, sql_case_doc_profile, "doc_profile", profile,
+	    len);
+}
+
+int
+store_case_set_doc_profile(struct store *st, const struct store_case *c,
+    const uint8_t *profile, size_t len)
+{
+	return profile_set(st, c, sql_case_set_doc_profile, "doc_profile",
+	    profile, len);
 }
 
 static int

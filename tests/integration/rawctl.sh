@@ -87,8 +87,8 @@ stepreq() {
 	printf '{"step_send":{"ref":{"code":"%s"},"peer":"%s","msg_type":%s,"document":"%s"}}' \
 	    "$1" "${4:-beta}" "$2" "$3"
 }
-# Documents saying what PROTOCOL.md 21.7 asks (synthetic): a request, a
-# provisional plan.
+# Documents saying what PROTOCOL.md 21.7 asks (synthetic): a request (its
+# cases say the same of the person), a provisional plan.
 REQ='{"scenario":"police_or_ngo","profile":{"sex":"male","age":35},"needs":["shelter"]}'
 PLAN='{"kind":"provisional","legs":[{"mode":"air","from_place":"ABJ","to_place":"BKO","departure":"2030-01-09T06:00:00Z","arrival":"2030-01-09T09:00:00Z"}],"arrival_place":"BKO","met_by":{"agency_id":"beta"}}'
 # consent CODE SCOPEHEX: a ConsentRecord request.
@@ -330,7 +330,7 @@ raw ok "1 consent(s) withdrawn; 0 partner agencies told to restrict and erase th
     fail "a withdrawal was sent to a partner still named: $(hw alpha outbox)"
 
 step "a document held for consent is approved only with a reason"
-hw alpha case open RAW-0003 --sex female --age 22 >/dev/null || fail "case open RAW-0003"
+hw alpha case open RAW-0003 --sex male --age 35 >/dev/null || fail "case open RAW-0003"
 raw ok "held: no consent covers profile for agency beta at step 1 (request for assistance)" \
     alpha "$(stepreq RAW-0003 1 "$(enc 1 "$REQ")")"
 HELD=$(grep '^{"step"' "$T/out" | jq -r .step.held_id)

@@ -133,8 +133,9 @@ wait_for 20 peer_connected sn-dakar ci-abidjan || fail "sn-dakar never connected
 DEST=ci-abidjan
 ORIG=ml-bamako
 printf '{}\n' >"$IN/empty.json"
-# A request saying what PROTOCOL.md 21.7 asks, and a plan saying it too
-# that arrives at night.
+# A request saying what PROTOCOL.md 21.7 asks (the cases that send it say
+# the same of the person: a request contradicting its case is refused),
+# and a plan saying it too that arrives at night.
 printf '{ "scenario": "police_or_ngo", "profile": { "sex": "male", "age": 30 }, "needs": ["shelter"] }\n' \
     >"$IN/req.json"
 cat >"$IN/night.json" <<EOF
@@ -162,7 +163,7 @@ wait_for 20 has_case $ORIG TEST-0001 || fail "ml-bamako never saw TEST-0001"
 wait_for 20 all_acked $DEST || fail "the request was never receipted"
 REQ1=$(out_id $DEST 1)
 
-hw $DEST case open TEST-0006 --sex male --age 29 >/dev/null
+hw $DEST case open TEST-0006 --sex male --age 30 >/dev/null
 hw $DEST request send TEST-0006 --to sn-dakar --file "$IN/req.json" >/dev/null ||
     fail "request TEST-0006"
 
@@ -315,7 +316,7 @@ wait_for 20 thread_is $DEST TEST-0001 $ORIG request 2 ||
     fail "the acceptance never reached ci-abidjan"
 
 step "steps refused before the gate: partners, waivers, travel rules, suspended peers"
-hw $DEST case open TEST-0002 --sex male --age 41 >/dev/null
+hw $DEST case open TEST-0002 --sex male --age 30 >/dev/null
 snap $DEST TEST-0002 "$T/snap.2"
 refused "case TEST-0002 has no partner agency: name the recipient with --to AGENCY" \
     hw $DEST request send TEST-0002 --file "$IN/req.json"
@@ -346,7 +347,7 @@ unchanged $DEST TEST-0001 "$T/snap.1"
 thread_is $DEST TEST-0001 $ORIG departure 0 || fail "a refused plan moved the thread"
 
 step "a closed case takes nothing more, and what it held is cancelled"
-hw $DEST case open TEST-0003 --sex male --age 52 >/dev/null
+hw $DEST case open TEST-0003 --sex male --age 30 >/dev/null
 HELD3=$(hw $DEST request send TEST-0003 --to $ORIG --file "$IN/req.json" --json |
     jq -r .held_id)
 expect 0 hw $DEST case close TEST-0003
@@ -366,7 +367,7 @@ unchanged $DEST TEST-0003 "$T/snap.3"
 [ "$(field $DEST TEST-0003 .case.state)" = closed ] || fail "TEST-0003 not closed"
 
 step "the safety exception: not twice by one supervisor, not to a suspended peer"
-hw $DEST case open TEST-0004 --sex female --age 33 >/dev/null
+hw $DEST case open TEST-0004 --sex male --age 30 >/dev/null
 HELD4=$(hw $DEST request send TEST-0004 --to $ORIG --file "$IN/req.json" --json |
     jq -r .held_id)
 # A document held for consent goes under the safety exception once a
@@ -399,7 +400,7 @@ step "a newer draft replaces the held one: the older is never approved or sent"
 # the newer went.  (The gate's own cancellation of a document the order
 # rules refuse on release is now reached only by drafts held before
 # drafts replaced each other.)
-hw $DEST case open TEST-0007 --sex female --age 27 >/dev/null
+hw $DEST case open TEST-0007 --sex male --age 30 >/dev/null
 HELD7=$(hw $DEST request send TEST-0007 --to $ORIG --file "$IN/req.json" --json |
     jq -r .held_id)
 expect 0 hw $DEST request send TEST-0007 --to $ORIG --file "$IN/req.json" \
@@ -428,10 +429,10 @@ TID7=$(field $DEST TEST-0007 '.case.threads[0].thread_id')
     fail "the replaced draft was queued: $(hw $DEST outbox)"
 
 step "a withdrawal cancels what it held, and safety exceptions awaiting approval"
-hw $DEST case open TEST-0009 --sex male --age 38 >/dev/null
+hw $DEST case open TEST-0009 --sex male --age 30 >/dev/null
 hw $DEST consent record TEST-0009 --to $ORIG --steps all --categories profile \
     --method oral >/dev/null || fail "consent TEST-0009"
-printf '{ "scenario": "police_or_ngo", "profile": { "sex": "male", "age": 38 }, "needs": ["shelter"], "identity": { "full_name": "Test Person Nine" } }\n' \
+printf '{ "scenario": "police_or_ngo", "profile": { "sex": "male", "age": 30 }, "needs": ["shelter"], "identity": { "full_name": "Test Person Nine" } }\n' \
     >"$IN/identity.json"
 chmod 644 "$IN/identity.json"
 expect 0 hw $DEST request send TEST-0009 --to $ORIG --file "$IN/identity.json" --json
@@ -470,7 +471,7 @@ hw $ORIG alerts --all --json |
     fail "alerts --all: $(hw $ORIG alerts --all --json)"
 
 step "withdrawn consent: the thread, the restricted case and the partner's erased one"
-hw $DEST case open TEST-0005 --sex male --age 36 >/dev/null
+hw $DEST case open TEST-0005 --sex male --age 30 >/dev/null
 CONSENT_ML=$(hw $DEST consent record TEST-0005 --to $ORIG --steps all --categories all \
     --method oral --json | jq -r .consent.consent_id)
 hw $DEST consent record TEST-0005 --to sn-dakar --steps all --categories all \

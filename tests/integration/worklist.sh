@@ -104,7 +104,9 @@ chmod 666 "$T"/*.sock
 wait_for 20 peer_connected ci-abidjan ml-bamako || fail "ml-bamako never connected"
 DEST=ci-abidjan
 ORIG=ml-bamako
-# A request and a reintegration request saying what PROTOCOL.md 21.7 asks.
+# A request and a reintegration request saying what PROTOCOL.md 21.7 asks;
+# the cases that send the request say the same of the person (a request
+# contradicting its case is refused).
 printf '{ "scenario": "police_or_ngo", "profile": { "sex": "male", "age": 30 }, "needs": ["shelter"] }\n' \
     >"$IN/req.json"
 printf '{ "wanted": ["education"] }\n' >"$IN/reint.json"
@@ -131,7 +133,7 @@ done
 
 step "held for consent, and awaiting a second supervisor"
 hw $DEST case open TEST-0201 --sex male --age 30 >/dev/null
-hw $DEST case open TEST-0202 --sex male --age 31 >/dev/null
+hw $DEST case open TEST-0202 --sex male --age 30 >/dev/null
 HELD1=$(hw $DEST request send TEST-0201 --to $ORIG --file "$IN/req.json" \
     --reply-by 2030-01-15T12:00:00Z --json | jq -r .held_id)
 HELD2=$(hw $DEST request send TEST-0202 --to $ORIG --file "$IN/req.json" \
@@ -186,7 +188,7 @@ json "[.work[] | [.kind, .case_code, .case_home, .peer]] ==
     [[\"unanswered\", \"TEST-0201\", \"$DEST\", \"$DEST\"]]"
 
 step "a request not answered in time: overdue on both sides, an alert on both"
-hw $DEST case open TEST-0203 --sex male --age 45 >/dev/null
+hw $DEST case open TEST-0203 --sex male --age 30 >/dev/null
 hw $DEST consent record TEST-0203 --to $ORIG --steps all --categories all --method oral >/dev/null
 hw $DEST request send TEST-0203 --to $ORIG --file "$IN/req.json" \
     --reply-by $(($(date +%s) * 1000 + 1500)) >/dev/null || fail "request TEST-0203"
@@ -336,7 +338,7 @@ hw $DEST audit list --json |
     fail "the acknowledgements are not all audited: $(hw $DEST audit list --json | jq -c '[.audit[].action]')"
 
 step "a withdrawn consent and a closed case leave the worklist"
-hw $DEST case open TEST-0204 --sex male --age 50 >/dev/null
+hw $DEST case open TEST-0204 --sex male --age 30 >/dev/null
 hw $DEST consent record TEST-0204 --to $ORIG --steps all --categories all --method oral >/dev/null
 hw $DEST request send TEST-0204 --to $ORIG --file "$IN/req.json" >/dev/null
 wait_for 20 has_case $ORIG TEST-0204 || fail "ml-bamako never saw TEST-0204"
@@ -348,7 +350,7 @@ json '[.work[] | select(.case_code == "TEST-0204" and .kind != "queued")] == []'
 hw $DEST case close TEST-0202 >/dev/null || fail "close TEST-0202"
 work_json $DEST
 json '[.work[] | select(.case_code == "TEST-0202")] == []'
-hw $DEST case open TEST-0205 --sex male --age 51 >/dev/null
+hw $DEST case open TEST-0205 --sex male --age 30 >/dev/null
 hw $DEST consent record TEST-0205 --to $ORIG --steps all --categories all --method oral >/dev/null
 hw $DEST request send TEST-0205 --to $ORIG --file "$IN/req.json" >/dev/null
 REQ5=$(out_id $DEST 1)
