@@ -13,10 +13,9 @@
 #include "daemon/base/log.h"
 #include "daemon/case/case.h"
 #include "daemon/case/case_int.h"
+#include "daemon/case/case_profile.h"
 #include "daemon/core/core.h"
 #include "daemon/store/audit.h"
-#include "keys/secret.h"
-#include "proto/pbwipe.h"
 
 static const char *const outcome_names[] = {
 	[CASE_OUTCOME_LOCATED] = "located",
@@ -218,42 +217,23 @@ case_record_outcome(struct daemon *d, const struct case_actor *a,
 	return 0;
 }
 
-/* The case's profile says minor (or an age under 18). */
-static int
-case_is_minor(struct daemon *d, const struct store_case *c, int *minor)
-{
-	Homeward__Referral__Profile    *pf;
-	uint8_t                        *raw = NULL;
-	size_t                          len = 0;
-	int                             rc;
-
-	*minor = 0;
-	if ((rc = store_case_profile(d->store, c, &raw, &len)) != 0)
-		return rc;
-	if (len > 0 && (pf = homeward__referral__profile__unpack(&pbwipe_allocator,
-	    len, raw)) != NULL) {
-		*minor = pf->minor || (pf->age > 0 && pf->age < 18) ||
-		    pf->age_band == HOMEWARD__REFERRAL__AGE_BAND__AGE_BAND_UNDER_12 ||
-		    pf->age_band == HOMEWARD__REFERRAL__AGE_BAND__AGE_BAND_12_TO_17;
-		homeward__referral__profile__free_unpacked(pf, &pbwipe_allocator);
-	}
-	secret_free(raw);
-	return 0;
-}
-
 int
 case_handover_check(struct daemon *d, const struct store_case *c,
     uint16_t msg_type, const ProtobufCMessage *doc, char *why, size_t whylen)
 {
 	const Homeward__Referral__ArrivalConfirmation *ac = (const void *)doc;
-	int                                             minor, rc;
+	struct case_profile                             rec, docs, rules;
+	int                                             rc;
 
 	if (msg_type != ENV1_MSG_ARRIVAL_CONFIRMATION || doc == NULL ||
 	    ac->outcome != HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_MET ||
 	    ac->handed_over_to != HOMEWARD__REFERRAL__HANDOVER__HANDOVER_UNSPECIFIED)
 		return 0;
-	if ((rc = case_is_minor(d, c, &minor)) != 0 || !minor)
+	/* The more protective of the case's profile and its documents'. */
+	if ((rc = case_profile_get(d, c, &rec, &docs, &rules)) != 0)
 		return rc;
+	if (case_profile_minor(&rules) != 1)
+		return 0;
 	snprintf(why, whylen, "case %s is a minor's: say to whom she was handed "
 	    "over on arrival (--handed-over-to parent, family, child-protection "
 	    "or shelter)", c->code);

@@ -13,6 +13,7 @@
 #include "daemon/base/log.h"
 #include "daemon/case/case.h"
 #include "daemon/case/case_int.h"
+#include "daemon/case/case_profile.h"
 #include "daemon/core/core.h"
 #include "daemon/store/audit.h"
 #include "keys/bundle.h"
@@ -87,23 +88,18 @@ scope_to_consent(const Homeward__Referral__ConsentScope *s, struct consent *c,
 	return 0;
 }
 
+/* A guardian consents for a minor: the more protective of what the case
+ * records and what its documents stated (case_profile.h). */
 static int
 case_minor(struct daemon *d, const struct store_case *c, int *minor)
 {
-	Homeward__Referral__Profile    *pf = NULL;
-	uint8_t                        *raw;
-	size_t                          len;
-	int                             rc;
+	struct case_profile     rec, docs, rules;
+	int                     rc;
 
 	*minor = 0;
-	if ((rc = store_case_profile(d->store, c, &raw, &len)) != 0)
+	if ((rc = case_profile_get(d, c, &rec, &docs, &rules)) != 0)
 		return rc;
-	if (len > 0 && (pf = homeward__referral__profile__unpack(&pbwipe_allocator,
-	    len, raw)) != NULL) {
-		*minor = pf->minor;
-		homeward__referral__profile__free_unpacked(pf, &pbwipe_allocator);
-	}
-	secret_free(raw);
+	*minor = case_profile_minor(&rules) == 1;
 	return 0;
 }
 
