@@ -6,6 +6,7 @@
  * this is where they meet the store, the outbox and the audit log.
  *
  *   case.c          cases: codes, finding, opening, updating, closing
+ *   case_code.c     the codes this office gives its cases (case_code_pattern)
  *   case_profile.c  the person's profile: the case's, its documents', the
  *                   more protective of the two (case_profile.h)
  *   case_doc.c      documents: decoding, the header slot, packing
@@ -29,9 +30,8 @@
  * calls go one way: case_tick.c -> case_recv.c -> case_withdraw.c ->
  * case.c -> case_held.c -> case_out.c -> case_doc.c -> case_arrival.c ->
  * case_alert.c, and case_step.c, case_consent.c, case_revoke.c and
- * case_approve.c enter that line too.  case_profile.c calls no other
- * file of the room (case.c, case_recv.c and case_step.c call it; any
- * may).
+ * case_approve.c enter that line too.  case_profile.c and case_code.c
+ * call no other file of the room (any may call them).
  *
  * Functions return 0 or a negative errno, and fill `why` (for the
  * operator; ids and codes only) on every error but a store failure:
