@@ -164,6 +164,13 @@ cat >"$T/docs/itinerary.json" <<EOF
   "met_by": { "agency_id": "demo-origin", "name": "Demo origin partner",
               "contact": "demo duty officer" } }
 EOF
+# The final notice is sent once she has left (PROTOCOL.md 21.8): the demo
+# cannot wait a week, so its flight is brought forward to today, and a
+# supervisor waives the rules today's times may break, with the reason.
+FDEP=$(date -u -d "1 hour ago" +%Y-%m-%dT%H:%M:%SZ)
+FARR=$(date -u -d "3 hours" +%Y-%m-%dT%H:%M:%SZ)
+sed -e "s/$DEP/$FDEP/" -e "s/$ARR/$FARR/" "$T/docs/itinerary.json" \
+    >"$T/docs/itinerary-final.json"
 printf 'synthetic scan of a signed consent form\n' >"$T/docs/form.pdf"
 
 echo "-- the office opens the case under a code number, never a name"
@@ -179,17 +186,19 @@ until_state origin request 1
 echo "-- step 2, the partner confirms and names who will meet her on arrival"
 O request accept DEMO-0001 --met-by-agency demo-origin --met-by-contact "demo duty officer"
 until_state dest request 2
-echo "-- step 3, the reintegration request and its confirmation"
+echo "-- steps 3 and 4, the reintegration request and its confirmation"
 D reintegration request DEMO-0001 --file "$T/docs/reintegration.json"
 until_state origin reintegration 1
 O reintegration confirm DEMO-0001 --file "$T/docs/reintegration-confirm.json"
 until_state dest reintegration 2
-echo "-- step 4, advance notice as soon as an itinerary exists (air, daytime, a working day, a female escort), then the departure"
+echo "-- step 5, advance notice as soon as an itinerary exists (air, daytime, a working day, a female escort), then the departure (brought forward to today: a supervisor waives the rules that breaks, with the reason)"
 D departure plan DEMO-0001 --file "$T/docs/itinerary.json"
 until_state origin departure 1
-D departure depart DEMO-0001 --file "$T/docs/itinerary.json"
+D departure depart DEMO-0001 --file "$T/docs/itinerary-final.json" \
+    --waive notice,daytime,workday,holiday \
+    --waiver-reason "demo: the flight was brought forward to today"
 until_state origin departure 2
-echo "-- the partner meets her on arrival, hands her over to her family, and confirms it"
+echo "-- step 6, the partner meets her on arrival, hands her over to her family, and confirms it"
 O arrival confirm DEMO-0001 --met-by "demo duty officer" --met-by-agency demo-origin \
     --handed-over-to family
 until_state dest arrival 1
