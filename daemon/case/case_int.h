@@ -73,6 +73,13 @@ int case_gate(struct daemon *, const struct store_case *, const struct peer *,
     uint16_t msg_type, uint32_t categories, struct consent_verdict *,
     char *missing, size_t missinglen, uint8_t **scope, size_t *scope_len);
 
+/* The threads of a case (case_id NULL: of every case not erased) that
+ * keep accepts (keep NULL: all), copied into *out (malloc'ed, the
+ * caller's to free even when empty): a list to change while no walk over
+ * the table is open. */
+int case_threads(struct daemon *, const uint8_t *case_id,
+    int (*keep)(const struct store_case_thread *),
+    struct store_case_thread **out, size_t *n);
 /* The case's thread with p; a new one (not stored yet) for a case we
  * referred, -ENOENT otherwise. */
 int case_thread_for(struct daemon *, const struct store_case *, const struct peer *,

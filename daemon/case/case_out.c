@@ -198,6 +198,44 @@ case_queue_doc(struct daemon *d, const struct store_case *c, struct peer *p,
 	return sent_no_show(d, c, p, ct, msg_type, doc, message_id);
 }
 
+struct ct_list {
+	int                            (*keep)(const struct store_case_thread *);
+	struct store_case_thread        *v;
+	size_t                           n, cap;
+};
+
+static int
+ct_list_add(const struct store_case_thread *t, void *arg)
+{
+	struct ct_list                 *l = arg;
+	struct store_case_thread       *grown;
+
+	if (l->keep != NULL && !l->keep(t))
+		return 0;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 4;
+		if ((grown = realloc(l->v, l->cap * sizeof(*grown))) == NULL)
+			return -ENOMEM;
+		l->v = grown;
+	}
+	l->v[l->n++] = *t;
+	return 0;
+}
+
+int
+case_threads(struct daemon *d, const uint8_t *case_id,
+    int (*keep)(const struct store_case_thread *),
+    struct store_case_thread **out, size_t *n)
+{
+	struct ct_list  l = { keep, NULL, 0, 0 };
+	int             rc;
+
+	rc = store_ct_each(d->store, case_id, ct_list_add, &l);
+	*out = l.v;
+	*n = rc == 0 ? l.n : 0;
+	return rc;
+}
+
 /* The case's thread with p, or a new one (destination only). */
 int
 case_thread_for(struct daemon *d, const struct store_case *c, const struct peer *p,

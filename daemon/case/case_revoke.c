@@ -38,27 +38,6 @@ struct revoke {
 	struct case_withdraw_result    *res;
 };
 
-struct ct_walk {
-	struct store_case_thread       *v;
-	size_t                          n, cap;
-};
-
-static int
-ct_collect(const struct store_case_thread *t, void *arg)
-{
-	struct ct_walk                 *w = arg;
-	struct store_case_thread       *grown;
-
-	if (w->n == w->cap) {
-		w->cap = w->cap ? w->cap * 2 : 4;
-		if ((grown = realloc(w->v, w->cap * sizeof(*grown))) == NULL)
-			return -ENOMEM;
-		w->v = grown;
-	}
-	w->v[w->n++] = *t;
-	return 0;
-}
-
 static int
 in_force(const struct consent *c, uint64_t now)
 {
@@ -210,13 +189,14 @@ revoke_thread(struct revoke *r, struct store_case_thread *ct)
 static int
 revoke_threads(struct revoke *r)
 {
-	struct ct_walk  w = { NULL, 0, 0 };
-	int             rc;
+	struct store_case_thread       *v;
+	size_t                          n;
+	int                             rc;
 
-	if ((rc = store_ct_each(r->d->store, r->c->case_id, ct_collect, &w)) == 0)
-		for (size_t i = 0; i < w.n && rc == 0; i++)
-			rc = revoke_thread(r, &w.v[i]);
-	free(w.v);
+	if ((rc = case_threads(r->d, r->c->case_id, NULL, &v, &n)) == 0)
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = revoke_thread(r, &v[i]);
+	free(v);
 	return rc;
 }
 

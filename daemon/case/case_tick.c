@@ -224,27 +224,11 @@ erase_cases(struct daemon *d, struct case_walk *w, const char *reason)
 	}
 }
 
-struct erase_walk {
-	struct store_case_thread       *v;
-	size_t                          n, cap;
-};
-
+/* Our ErasureConfirmation was receipted; the thread's key is not gone yet. */
 static int
-erase_due_cb(const struct store_case_thread *t, void *arg)
+erase_due(const struct store_case_thread *t)
 {
-	struct erase_walk              *w = arg;
-	struct store_case_thread       *grown;
-
-	if (!(t->alerted & CT_ERASE_DUE) || (t->alerted & CT_ERASED))
-		return 0;
-	if (w->n == w->cap) {
-		w->cap = w->cap ? w->cap * 2 : 4;
-		if ((grown = realloc(w->v, w->cap * sizeof(*grown))) == NULL)
-			return -ENOMEM;
-		w->v = grown;
-	}
-	w->v[w->n++] = *t;
-	return 0;
+	return (t->alerted & CT_ERASE_DUE) && !(t->alerted & CT_ERASED);
 }
 
 /* One thread of our own case whose partner withdrew: its key goes (what
@@ -279,16 +263,17 @@ erase_thread(struct daemon *d, struct store_case_thread *t)
 static void
 erase_threads(struct daemon *d)
 {
-	struct erase_walk       w = { NULL, 0, 0 };
-	int                     rc;
+	struct store_case_thread       *v;
+	size_t                          n;
+	int                             rc;
 
-	if ((rc = store_ct_each(d->store, NULL, erase_due_cb, &w)) == 0)
-		for (size_t i = 0; i < w.n && rc == 0; i++)
-			rc = erase_thread(d, &w.v[i]);
+	if ((rc = case_threads(d, NULL, erase_due, &v, &n)) == 0)
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = erase_thread(d, &v[i]);
 	if (rc != 0)
 		log_warnx("a withdrawn thread was not erased (%s); retrying",
 		    strerror(-rc));
-	free(w.v);
+	free(v);
 }
 
 void

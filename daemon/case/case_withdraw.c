@@ -143,28 +143,12 @@ case_partner_withdrew(struct daemon *d, struct peer *p, const struct store_case 
 
 /* --- after the hold ------------------------------------------------------ */
 
-struct hold_walk {
-	struct store_case_thread       *v;
-	size_t                          n, cap;
-};
-
+/* A withdrawal whose erasure waited for her arrival, which is settled. */
 static int
-hold_collect(const struct store_case_thread *t, void *arg)
+hold_ended(const struct store_case_thread *t)
 {
-	struct hold_walk               *w = arg;
-	struct store_case_thread       *grown;
-
-	if (t->flow.withdrawn == 0 || t->flow.erasure_confirmed ||
-	    case_safety_hold(t))
-		return 0;
-	if (w->n == w->cap) {
-		w->cap = w->cap ? w->cap * 2 : 4;
-		if ((grown = realloc(w->v, w->cap * sizeof(*grown))) == NULL)
-			return -ENOMEM;
-		w->v = grown;
-	}
-	w->v[w->n++] = *t;
-	return 0;
+	return t->flow.withdrawn != 0 && !t->flow.erasure_confirmed &&
+	    !case_safety_hold(t);
 }
 
 /* One thread whose hold ended: confirm the erasure (open transaction). */
@@ -192,15 +176,16 @@ confirm_one(struct daemon *d, struct store_case_thread *ct)
 void
 case_confirm_after_hold(struct daemon *d)
 {
-	struct hold_walk        w = { NULL, 0, 0 };
-	int                     rc;
+	struct store_case_thread       *v;
+	size_t                          n;
+	int                             rc;
 
-	if ((rc = store_ct_each(d->store, NULL, hold_collect, &w)) != 0 || w.n == 0)
+	if ((rc = case_threads(d, NULL, hold_ended, &v, &n)) != 0 || n == 0)
 		goto out;
 	if ((rc = store_begin(d->store)) != 0)
 		goto out;
-	for (size_t i = 0; i < w.n && rc == 0; i++)
-		rc = confirm_one(d, &w.v[i]);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = confirm_one(d, &v[i]);
 	if (rc == 0 && (rc = store_commit(d->store)) == 0) {
 		audit_anchor_sync(d->store);
 		daemon_wake(d);
@@ -210,5 +195,5 @@ out:
 	if (rc != 0)
 		log_warnx("erasure after a safety hold not confirmed (%s); retrying",
 		    strerror(-rc));
-	free(w.v);
+	free(v);
 }
