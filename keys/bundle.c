@@ -15,6 +15,7 @@
 #include "keys/bundle.h"
 #include "keys/bundle_info.h"
 #include "keys/fingerprint.h"
+#include "proto/pbcheck.h"
 #include "proto/keys.pb-c.h"
 
 static int __attribute__((format(printf, 3, 4)))
@@ -282,6 +283,13 @@ bundle_parse(const uint8_t *buf, size_t len, struct bundle *out,
 		    len, BUNDLE_MAX_LEN);
 	if ((b = homeward__keys__bundle__unpack(NULL, len, buf)) == NULL)
 		return refuse(why, ENV1_R_MALFORMED, "bundle: not a valid Bundle protobuf");
+	if ((r = pbcheck_singular_once(buf, len,
+	    &homeward__keys__bundle__descriptor)) != 0) {
+		r = r < 0 ? refuse(why, ENV1_R_MALFORMED,
+		    "bundle: not a valid Bundle protobuf") : refuse(why,
+		    ENV1_R_MALFORMED, "bundle: field %d occurs more than once", r);
+		goto done;
+	}
 	if (b->version != BUNDLE_VERSION) {
 		r = refuse(why, ENV1_R_VERSION, "version: %u, expected %d",
 		    (unsigned)b->version, BUNDLE_VERSION);

@@ -14,6 +14,7 @@
 
 #include "keys/bundle.h"
 #include "keys/bundle_info.h"
+#include "proto/pbcheck.h"
 #include "proto/keys.pb-c.h"
 
 static const uint8_t DOMAIN_AGENCY[16] = "ENV1 agency v1\0";	/* 14 + 2 NUL */
@@ -38,6 +39,23 @@ enum text_problem {
 	TEXT_NOT_UTF8,
 	TEXT_CONTROL,
 };
+
+/*
+ * Characters that change how text around them reads on a screen without
+ * showing themselves: the bidirectional overrides and isolates, the
+ * direction marks (LRM, RLM, ALM), the zero-width space, word joiner and
+ * invisible operators, the deprecated format characters and the BOM.  An
+ * agency name holding one could pass for another agency's name.  ZWNJ and
+ * ZWJ (U+200C, U+200D) stay allowed: Persian and Indic spellings need them.
+ */
+static int
+invisible_mark(uint32_t c)
+{
+	return c == 0x061c || c == 0x180e || c == 0x200b || c == 0x200e ||
+	    c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x206f) ||
+	    c == 0xfeff;
+}
 
 /*
  * Strict UTF-8 (no overlong forms, surrogates or code points past
@@ -82,8 +100,7 @@ text_check(const uint8_t *s, size_t n)
 		    (k == 4 && (c < 0x10000 || c > 0x10ffff)) ||
 		    (c >= 0xd800 && c <= 0xdfff))
 			return TEXT_NOT_UTF8;
-		if (c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
-		    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+		if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || invisible_mark(c))
 			return TEXT_CONTROL;
 		i += k;
 	}
@@ -474,6 +491,12 @@ bundle_info_verify(const uint8_t rik[ENV1_KEY_LEN], const uint8_t *info,
 	pi = homeward__keys__agency_info__unpack(NULL, infolen, info);
 	if (pi == NULL)
 		return refuse(why, ENV1_R_MALFORMED, "agency_info: not a valid AgencyInfo");
+	if ((r = pbcheck_singular_once(info, infolen,
+	    &homeward__keys__agency_info__descriptor)) > 0) {
+		r = refuse(why, ENV1_R_MALFORMED,
+		    "agency_info: field %d occurs more than once", r);
+		goto done;
+	}
 	if ((r = info_raw_strings_check(info, infolen, why)) != ENV1_OK)
 		goto done;
 	if ((r = info_fields_check(pi->agency_id, pi->name, pi->country,

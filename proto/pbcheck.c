@@ -52,3 +52,69 @@ pbcheck_unknown_fields(const ProtobufCMessage *m)
 {
 	return m != NULL && check(m, 0);
 }
+
+static int
+scan_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	*v = 0;
+	for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+		uint8_t b = *(*p)++;
+
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if ((b & 0x80) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Skips one value of wire type wt; 0 or -1. */
+static int
+scan_skip(const uint8_t **p, const uint8_t *end, unsigned wt)
+{
+	uint64_t v;
+
+	switch (wt) {
+	case 0:
+		return scan_varint(p, end, &v);
+	case 1:
+	case 5:
+		v = wt == 1 ? 8 : 4;
+		break;
+	case 2:
+		if (scan_varint(p, end, &v) != 0)
+			return -1;
+		break;
+	default:
+		return -1;      /* groups: none in our schemas */
+	}
+	if (v > (uint64_t)(end - *p))
+		return -1;
+	*p += v;
+	return 0;
+}
+
+int
+pbcheck_singular_once(const uint8_t *buf, size_t len,
+    const ProtobufCMessageDescriptor *d)
+{
+	const uint8_t *p = buf, *end = buf + len;
+	uint64_t seen = 0;      /* our singular fields are numbered below 64 */
+
+	while (p < end) {
+		const ProtobufCFieldDescriptor *f;
+		uint64_t key;
+
+		if (scan_varint(&p, end, &key) != 0 || scan_skip(&p, end,
+		    (unsigned)(key & 7)) != 0)
+			return -1;
+		if ((key >> 3) == 0 || (key >> 3) >= 64 ||
+		    (f = protobuf_c_message_descriptor_get_field(d,
+		    (unsigned)(key >> 3))) == NULL ||
+		    f->label == PROTOBUF_C_LABEL_REPEATED)
+			continue;
+		if (seen & (UINT64_C(1) << (key >> 3)))
+			return (int)(key >> 3);
+		seen |= UINT64_C(1) << (key >> 3);
+	}
+	return 0;
+}

@@ -13,4 +13,15 @@
  * valid field number (1 .. 2^29 - 1), else 0. */
 int pbcheck_unknown_fields(const ProtobufCMessage *m);
 
+/*
+ * protobuf merges a singular field that occurs twice (the last scalar
+ * wins), so two implementations reading the same signed bytes could
+ * show different values.  Scans the top level of an encoding protobuf-c
+ * has already accepted: the number of the first singular field of d
+ * that occurs more than once, 0 when none does, -1 when buf does not
+ * scan.  Unknown fields may repeat.
+ */
+int pbcheck_singular_once(const uint8_t *buf, size_t len,
+    const ProtobufCMessageDescriptor *d);
+
 #endif

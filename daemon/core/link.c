@@ -134,6 +134,15 @@ on_bundle(struct link *l, struct peer *p, const Homeward__Keys__Bundle *pb)
 		free(buf);
 		return;
 	}
+	if (nb.info.issued_at < p->b.info.issued_at) {
+		/* The peer runs an older agency.pub than the one imported
+		 * here (PROTOCOL.md 16.4): the newer one stays. */
+		log_warnx("peer %s: bundle older than the one we hold; kept ours",
+		    p->rec.agency_id);
+		bundle_free(&nb);
+		free(buf);
+		return;
+	}
 	if (peers_spki_owner(d, nb.info.tls_spki_sha256, p->rec.rik) != NULL) {
 		log_warnx("peer %s: bundle claims another peer's TLS key; refused",
 		    p->rec.agency_id);

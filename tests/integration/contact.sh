@@ -113,6 +113,7 @@ prints "DUTY CONTACT"
 
 step "ml-bamako sets its duty contact; ci-abidjan learns it over the session"
 FP=$(fingerprint_of $ORIG)
+cp "$T/$ORIG/agency.pub" "$T/$ORIG.pub.old"
 expect 0 "$KEYS" contact --dir "$T/$ORIG" --duty-contact "$PHONE" \
     --rik-passphrase-file "$T/$ORIG.rik"
 prints "duty contact of $ORIG set to \"$PHONE\""
@@ -123,6 +124,16 @@ wait_for 20 contact_is $DEST $ORIG "$PHONE" ||
 expect 0 hw $DEST peers
 prints "$PHONE"
 contact_is $ORIG $DEST "" || fail "$DEST has no contact, yet $ORIG shows one"
+# A daemon that goes back to its older agency.pub (restored by hand) sends
+# an older bundle: ci-abidjan keeps the newer one (PROTOCOL.md 16.4).
+cp "$T/$ORIG/agency.pub" "$T/$ORIG.pub.new"
+cp "$T/$ORIG.pub.old" "$T/$ORIG/agency.pub"
+kill -HUP "$(cat "$T/$ORIG.pid")"
+wait_for 20 grep -q "peer $ORIG: bundle older than the one we hold" "$T/$DEST.log" ||
+    fail "$DEST took or ignored silently an older bundle"
+contact_is $DEST $ORIG "$PHONE" || fail "an older bundle replaced the newer one"
+cp "$T/$ORIG.pub.new" "$T/$ORIG/agency.pub"
+kill -HUP "$(cat "$T/$ORIG.pid")"
 # The bundle exported now carries it too, and a re-import keeps it.
 "$KEYS" export --dir "$T/$ORIG" -o "$T/$ORIG.bundle" --force >/dev/null 2>&1 ||
     fail "export $ORIG"

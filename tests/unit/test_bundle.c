@@ -291,6 +291,13 @@ test_agency_info_fields(void **state)
 		{ 1, "Agency\x7f", "agency_info.name: contains a control character" },
 		{ 1, "Agency \xe2\x80\xae", "agency_info.name: contains a control character" },
 		{ 1, "Agency \xc2\x85", "agency_info.name: contains a control character" },
+		/* Invisible marks that make one name pass for another. */
+		{ 1, "Agency \xe2\x80\x8f", "agency_info.name: contains a control character" },
+		{ 1, "\xe2\x80\x8e" "Agency", "agency_info.name: contains a control character" },
+		{ 1, "Agency \xd8\x9c", "agency_info.name: contains a control character" },
+		{ 1, "\xef\xbb\xbf" "Agency", "agency_info.name: contains a control character" },
+		{ 1, "Age\xe2\x80\x8bncy", "agency_info.name: contains a control character" },
+		{ 1, "Agency\xe2\x81\xa0", "agency_info.name: contains a control character" },
 		{ 1, "Agency \xc3\x28", "agency_info.name: not valid UTF-8" },
 		{ 1, "Agency \xc0\xaf", "agency_info.name: not valid UTF-8" },
 		{ 1, "Agency \xed\xa0\x80", "agency_info.name: not valid UTF-8" },
@@ -380,19 +387,57 @@ test_agency_info_binary_fields(void **state)
 		spec_expect(&s, ENV1_R_MALFORMED, whys[k]);
 	}
 
-	/* A name with an embedded NUL (a repeated field 2: the last wins),
-	 * which a C string would silently cut to "Agency". */
+	/* A name with an embedded NUL, which a C string would silently cut
+	 * to "Agency". */
 	spec_init(&s, &alpha);
 	spec_pb_info(&s, &pi);
+	pi.name = "";           /* proto3: not encoded; appended raw below */
 	n = homeward__keys__agency_info__pack(&pi, raw);
 	memcpy(raw + n, "\x12\x0b" "Agency\0beta", 13);
 	spec_sign_raw(&s, raw, n + 13);
 	spec_expect(&s, ENV1_R_MALFORMED, "agency_info.name: contains a control character");
 
+	/* A second name (protobuf would keep the last; another reader might
+	 * show the first): refused, whatever the values. */
+	spec_init(&s, &alpha);
+	spec_pb_info(&s, &pi);
+	n = homeward__keys__agency_info__pack(&pi, raw);
+	memcpy(raw + n, "\x12\x04" "Beta", 6);
+	spec_sign_raw(&s, raw, n + 6);
+	spec_expect(&s, ENV1_R_MALFORMED, "agency_info: field 2 occurs more than once");
+
 	/* Not an AgencyInfo at all. */
 	spec_init(&s, &alpha);
 	spec_sign_raw(&s, (const uint8_t *)"\xff\xff\xff", 3);
 	spec_expect(&s, ENV1_R_MALFORMED, "agency_info: not a valid AgencyInfo");
+}
+
+/* A singular Bundle field twice is refused; ZWNJ, which Persian and Indic
+ * spellings need, is not an invisible mark we refuse. */
+static void
+test_singular_once(void **state)
+{
+	struct spec s;
+	struct bundle b;
+	uint8_t *buf, *twice;
+	size_t len;
+
+	(void)state;
+	spec_init(&s, &alpha);
+	spec_build(&s, &buf, &len);
+	assert_non_null(twice = malloc(len + 2));
+	memcpy(twice, buf, len);
+	memcpy(twice + len, "\x08\x01", 2);  /* version = 1, again */
+	expect_refused(twice, len + 2, ENV1_R_MALFORMED,
+	    "bundle: field 1 occurs more than once");
+	free(twice);
+	free(buf);
+
+	spec_init(&s, &alpha);
+	strcpy(s.info.name, "Agency \xe2\x80\x8c" "one");
+	spec_parse(&s, &b);
+	assert_string_equal(b.info.name, "Agency \xe2\x80\x8c" "one");
+	bundle_free(&b);
 }
 
 /* The duty contact (AgencyInfo field 9): optional, checked, signed. */
@@ -880,6 +925,7 @@ main(void)
 		cmocka_unit_test(test_empty_endpoint_and_ipv6),
 		cmocka_unit_test(test_agency_info_fields),
 		cmocka_unit_test(test_agency_info_binary_fields),
+		cmocka_unit_test(test_singular_once),
 		cmocka_unit_test(test_duty_contact),
 		cmocka_unit_test(test_agency_sig),
 		cmocka_unit_test(test_outer_fields),
