@@ -2,7 +2,8 @@
  * Unit tests: daemon connections (daemon/net/conn.c, tls.c) against peers
  * played with OpenSSL directly in a thread (tests/lib/tlspeer.c): a frame
  * announced over the cap, TLS 1.2 on either side, a client without a
- * certificate, a reader that stalls (backpressure); and loading the TLS
+ * certificate, a certificate out of its validity in either role, a reader
+ * that stalls (backpressure); and loading the TLS
  * identity from files.  Every run waits on events; the watchdog and the
  * peers' socket timeouts only turn a hang into a failure.
  */
@@ -19,7 +20,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "common/fileio.h"
 #include "daemon/net/conn.h"
@@ -186,6 +189,78 @@ test_backpressure(void **state)
 	assert_int_equal(e.srv.reasons[0], CONN_CLOSE_EOF);
 }
 
+/* path: a self-signed certificate for the key in keypath that expired
+ * yesterday (or, future: becomes valid tomorrow); its SPKI, hence the
+ * pin, is the key's. */
+static void
+write_stale_cert(const char *keypath, const char *path, int future)
+{
+	FILE *f;
+	EVP_PKEY *pk;
+	X509 *x;
+	long from = future ? 86400 : -10 * 86400, to = future ? 10 * 86400 : -86400;
+
+	assert_non_null(f = fopen(keypath, "r"));
+	assert_non_null(pk = PEM_read_PrivateKey(f, NULL, NULL, NULL));
+	fclose(f);
+	assert_non_null(x = X509_new());
+	assert_int_equal(X509_set_version(x, X509_VERSION_3), 1);
+	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 7), 1);
+	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), from));
+	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), to));
+	assert_int_equal(X509_set_pubkey(x, pk), 1);
+	assert_int_equal(X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
+	    MBSTRING_ASC, (const unsigned char *)"beta", -1, -1, 0), 1);
+	assert_int_equal(X509_set_issuer_name(x, X509_get_subject_name(x)), 1);
+	assert_true(X509_sign(x, pk, NULL) > 0);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(PEM_write_X509(f, x), 1);
+	fclose(f);
+	X509_free(x);
+	EVP_PKEY_free(pk);
+}
+
+/* PROTOCOL.md 16.1: a certificate outside its validity is refused in both
+ * roles even though its key is the pinned one. */
+static void
+test_stale_certificate(void **state)
+{
+	struct connenv e;
+	struct tlspeer p;
+	char path[160];
+	uint16_t port;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/stale.crt", ids.dir);
+	for (int future = 0; future < 2; future++) {
+		write_stale_cert(ids.key[BETA], path, future);
+		/* beta dials alpha's listener with it. */
+		memset(&p, 0, sizeof(p));
+		connenv_init(&e);
+		connenv_listen(&e, &ids, ALPHA, ids.spki[BETA]);
+		tlspeer_start(&p, TLSPEER_HANDSHAKE, path, ids.key[BETA],
+		    TLS1_3_VERSION, e.port);
+		assert_int_equal(connenv_run(&e, connenv_srv_closed), 0);
+		assert_int_equal(connenv_finish(&e), 0);
+		tlspeer_join(&p);
+		assert_int_equal(e.srv.verified, 0);
+		assert_int_equal(e.srv.reasons[0], CONN_CLOSE_TLS);
+		/* alpha dials beta, which answers with it. */
+		memset(&p, 0, sizeof(p));
+		port = tlspeer_listen(&p);
+		tlspeer_start(&p, TLSPEER_SERVER, path, ids.key[BETA],
+		    TLS1_3_VERSION, 0);
+		connenv_init(&e);
+		connenv_dial(&e, &ids, ALPHA, ids.spki[BETA], "127.0.0.1", port);
+		assert_int_equal(connenv_run(&e, connenv_cli_closed), 0);
+		assert_int_equal(connenv_finish(&e), 0);
+		tlspeer_join(&p);
+		assert_int_equal(e.cli.verified, 0);
+		assert_int_equal(e.cli.reasons[0], CONN_CLOSE_TLS);
+	}
+	unlink(path);
+}
+
 static void
 test_tls_new_errors(void **state)
 {
@@ -242,6 +317,7 @@ main(void)
 		cmocka_unit_test(test_tls12_server_refused),
 		cmocka_unit_test(test_backpressure),
 		cmocka_unit_test(test_tls_new_errors),
+		cmocka_unit_test(test_stale_certificate),
 	};
 
 	/* A peer that goes away mid-write must not kill the process; the
