@@ -11,18 +11,24 @@
 #                   daemons delivering 20,000 messages
 #   make bench-crypto   seal/open throughput against their primitives
 #   make vectors    regenerate tests/vectors/*.json (deterministic)
-#   make install    programs and man pages; PREFIX (/usr/local), MANDIR
-#                   (PREFIX/share/man) and DESTDIR honoured
+#   make install    homewardd in sbin/, homeward and homeward-keys in bin/,
+#                   man pages, the systemd unit, sysusers.d and tmpfiles.d
+#                   entries, and under share/homeward/ an example
+#                   homewardd.conf, the .proto schemas and an example JSON
+#                   document per step; PREFIX (/usr/local), DESTDIR, BINDIR,
+#                   SBINDIR, MANDIR, UNITDIR, SYSUSERSDIR, TMPFILESDIR
+#   make deb        the Debian package (debian/, dpkg-buildpackage), in ..
 
 CC       ?= cc
 BUILD    ?= build
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
+SBINDIR  ?= $(PREFIX)/sbin
 DESTDIR  ?=
 FUZZ_SECONDS ?= 30
 VERSION  := 0.1.0
 
-PKGS     := libsodium libuv openssl libprotobuf-c sqlite3 inih jansson
+PKGS     := libsodium libuv openssl libprotobuf-c sqlite3 inih jansson libsystemd
 TESTPKGS := cmocka
 
 # A fresh machine has only a compiler and make: install what is missing
@@ -49,8 +55,8 @@ CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DHOMEWARD_VERSION='"$(VERSION)"' \
-            $(WARN) $(CFLAGS) $(SAN) -MMD -MP -I. -I$(BUILD)/proto $(PKG_CFLAGS)
-ALL_LDFLAGS = $(LDFLAGS) $(SAN)
+            $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN) -MMD -MP -I. -I$(BUILD)/proto $(PKG_CFLAGS)
+ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS) $(SAN)
 
 # Generated protobuf-c code lives in build/ and is never committed.
 PROTOS     := $(wildcard proto/*.proto)
@@ -89,7 +95,7 @@ TOOLS_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all demo deps test asan coverage fuzz fuzz-bins bench bench-crypto vectors install clean
+.PHONY: all demo deps test asan coverage fuzz fuzz-bins bench bench-crypto vectors install deb clean
 .DEFAULT_GOAL := all
 # Generated protobuf sources are intermediate files make must keep.
 .SECONDARY:
@@ -250,13 +256,39 @@ MAN1     := docs/man/homeward.1 docs/man/homeward-keys.1
 MAN5     := docs/man/homewardd.conf.5
 MAN8     := docs/man/homewardd.8
 
+# Where systemd looks for units, sysusers.d and tmpfiles.d entries under
+# PREFIX (/usr/local/lib/... and /usr/lib/... are both searched); the
+# Debian package puts the unit in /lib/systemd/system (debian/rules).
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+SHAREDIR    ?= $(PREFIX)/share/homeward
+EXAMPLES    := $(wildcard dist/examples/*.json)
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
-	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+	    $(DESTDIR)$(SHAREDIR)/proto $(DESTDIR)$(SHAREDIR)/examples
+	install -m 0755 $(BUILD)/homewardd $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(BUILD)/homeward $(BUILD)/homeward-keys $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	sed 's|/usr/sbin/homewardd|$(SBINDIR)/homewardd|g' dist/homewardd.service \
+	    >$(DESTDIR)$(UNITDIR)/homewardd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/homewardd.service
+	install -m 0644 dist/homeward.sysusers $(DESTDIR)$(SYSUSERSDIR)/homeward.conf
+	install -m 0644 dist/homeward.tmpfiles $(DESTDIR)$(TMPFILESDIR)/homeward.conf
+	install -m 0644 dist/homewardd.conf.example $(DESTDIR)$(SHAREDIR)/
+	install -m 0644 $(PROTOS) $(DESTDIR)$(SHAREDIR)/proto/
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(SHAREDIR)/examples/
+
+# The Debian package, built from this tree as Debian builds it; the .deb
+# and its .buildinfo/.changes land in the parent directory.
+deb:
+	./scripts/deb.sh
 
 clean:
 	rm -rf build build-asan build-cov build-fuzz

@@ -19,6 +19,7 @@
 
 #include "common/report.h"
 #include "daemon/base/log.h"
+#include "daemon/base/service.h"
 #include "daemon/case/case.h"
 #include "daemon/core/core.h"
 #include "daemon/ctl/ctl.h"
@@ -93,6 +94,7 @@ shutdown_daemon(struct daemon *d)
 	if (d->stopping)
 		return;
 	d->stopping = 1;
+	service_stopping();
 	log_info("shutting down");
 	control_close(d->control);
 	d->control = NULL;
@@ -138,8 +140,10 @@ reload(struct daemon *d)
 	char            err[CONFIG_ERR_LEN];
 	int             changed;
 
+	service_reloading();
 	if (config_load(d->cfg.path, &nc, err) != 0) {
 		log_warnx("reload refused: %s", err);
+		service_ready("running; the last reload was refused");
 		return;
 	}
 	memcpy(nc.agency_dir, d->cfg.agency_dir, sizeof(nc.agency_dir));
@@ -174,6 +178,7 @@ reload(struct daemon *d)
 	warn_travel_partners(d);
 	peers_dial_all(d);
 	log_info("configuration reloaded");
+	service_ready("running");
 }
 
 static void
@@ -348,6 +353,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "homewardd: %s\n", err);
 		return 1;
 	}
+	if (d.cfg.control_group != (gid_t)-1 &&
+	    service_group_usable(d.cfg.control_group, err) != 0) {
+		fprintf(stderr, "homewardd: %s: %s\n", path, err);
+		config_free(&d.cfg);
+		return 1;
+	}
 	if (check) {
 		struct agencydir ad;
 
@@ -372,6 +383,7 @@ main(int argc, char **argv)
 	setup(&d);
 	log_info("homewardd %s started: agency %s, fingerprint %s", HOMEWARD_VERSION,
 	    d.keys.agency_id, d.keys.fingerprint);
+	service_ready("running");
 	uv_run(d.loop, UV_RUN_DEFAULT);
 	conn_tls_free(d.tls);
 	store_close(d.store);

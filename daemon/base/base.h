@@ -6,6 +6,8 @@
  *   clock.h    the loop's clock and its wake-up
  *   config.h   homewardd.conf, parsed with libinih, and the roles
  *   config_travel.h  the [travel] and [travel "AGENCY"] sections
+ *   service.h  readiness for the service manager (sd_notify), and whether
+ *              the daemon's user may use control_group
  *
  * May call: nothing in daemon/; common/ and the libraries.  Whatever a room
  * needs from the loop's top (the time, a pump run) it finds here, never in
