@@ -197,6 +197,7 @@ void cli_step_print(const Homeward__Control__StepResult *);
 /* --- the commands (cmd_*.c) --- */
 
 int cmd_status(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_check(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_log_level(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_peers_list(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_peers_import(const struct cli_cmd *, const struct cli_env *, int, char **);

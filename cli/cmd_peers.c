@@ -46,7 +46,7 @@ json_t *
 cli_peer_json(const Homeward__Control__PeerInfo *p)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:b, "
-	    "s:o, s:o, s:I, s:I}",
+	    "s:o, s:o, s:I, s:I, s:o, s:o, s:o}",
 	    "agency_id", p->agency_id,
 	    "name", p->name,
 	    "country", p->country,
@@ -61,7 +61,10 @@ cli_peer_json(const Homeward__Control__PeerInfo *p)
 	    "imported_at", cli_json_time(p->imported_at),
 	    "last_seen_at", cli_json_time(p->last_seen_at),
 	    "outbox_unacked", (json_int_t)p->outbox_unacked,
-	    "valid_prekeys", (json_int_t)p->valid_prekeys);
+	    "valid_prekeys", (json_int_t)p->valid_prekeys,
+	    "unreachable_since", cli_json_time(p->unreachable_since),
+	    "dsk_not_after", cli_json_time(p->dsk_not_after),
+	    "prekey_not_after", cli_json_time(p->prekey_not_after));
 }
 
 void
@@ -86,6 +89,13 @@ cli_peer_print(const Homeward__Control__PeerInfo *p)
 	cli_kv("imported", "%s", p->imported_at != 0 ? t : "-");
 	cli_time(p->last_seen_at, t);
 	cli_kv("last seen", "%s", p->last_seen_at != 0 ? t : "never");
+	if (p->unreachable_since != 0) {
+		cli_time(p->unreachable_since, t);
+		cli_kv("unreachable", "since %s", t);
+	}
+	cli_time(p->dsk_not_after, t);
+	cli_kv("signing cert", "%s", p->dsk_not_after != 0 ? t :
+	    "none valid (nothing it sends verifies)");
 }
 
 /* --- peers list --- */

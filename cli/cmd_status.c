@@ -22,7 +22,7 @@ status_json(const Homeward__Control__Status *s)
 	age = s->oldest_unacked_at != 0 && s->now >= s->oldest_unacked_at ?
 	    json_integer((json_int_t)(s->now - s->oldest_unacked_at)) : json_null();
 	j = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:o, "
-	    "s:o, s:o, s:I, s:I, s:I}",
+	    "s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:I}",
 	    "agency_id", s->agency_id,
 	    "fingerprint", s->fingerprint,
 	    "software", s->software,
@@ -38,7 +38,15 @@ status_json(const Homeward__Control__Status *s)
 	    "oldest_unacked_age_ms", age,
 	    "inbox_total", (json_int_t)s->inbox_total,
 	    "inbox_gap_held", (json_int_t)s->inbox_gap_held,
-	    "alerts", (json_int_t)s->alerts);
+	    "alerts", (json_int_t)s->alerts,
+	    "open_alerts", (json_int_t)s->open_alerts,
+	    "urgent_alerts", (json_int_t)s->urgent_alerts,
+	    "oldest_urgent_at", cli_json_time(s->oldest_urgent_at),
+	    "tls_not_after", cli_json_time(s->tls_not_after),
+	    "dsk_not_after", cli_json_time(s->dsk_not_after),
+	    "data_bytes", (json_int_t)s->data_bytes,
+	    "data_max_bytes", (json_int_t)s->data_max_bytes,
+	    "disk_free_bytes", (json_int_t)s->disk_free_bytes);
 	return j;
 }
 
@@ -72,8 +80,24 @@ status_print(const Homeward__Control__Status *s)
 	cli_kv("inbox", "%llu messages, %llu held back by a gap",
 	    (unsigned long long)s->inbox_total,
 	    (unsigned long long)s->inbox_gap_held);
-	cli_kv("alerts", "%llu%s", (unsigned long long)s->alerts,
-	    s->alerts > 0 ? " (see the daemon's log)" : "");
+	cli_kv("alerts", "%llu open, %llu of them urgent%s",
+	    (unsigned long long)s->open_alerts,
+	    (unsigned long long)s->urgent_alerts,
+	    s->urgent_alerts > 0 ? " (homeward alerts)" : "");
+	cli_time(s->tls_not_after, t);
+	cli_kv("tls certificate", "expires %s", s->tls_not_after != 0 ? t : "(unreadable)");
+	cli_time(s->dsk_not_after, t);
+	cli_kv("signing key", "certificate expires %s", s->dsk_not_after != 0 ? t :
+	    "(unknown)");
+	if (s->data_max_bytes != 0)
+		cli_kv("data.db", "%llu MB of %llu MB (max_data_mb), %llu MB free "
+		    "on its disk", (unsigned long long)(s->data_bytes >> 20),
+		    (unsigned long long)(s->data_max_bytes >> 20),
+		    (unsigned long long)(s->disk_free_bytes >> 20));
+	else
+		cli_kv("data.db", "%llu MB, %llu MB free on its disk",
+		    (unsigned long long)(s->data_bytes >> 20),
+		    (unsigned long long)(s->disk_free_bytes >> 20));
 }
 
 int

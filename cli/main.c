@@ -98,6 +98,21 @@ static const struct cli_cmd commands[] = {
 	  "outbox holds (unacknowledged, waiting for a prekey, the oldest\n"
 	  "unacknowledged message and its age), the inbox (total, held back by a\n"
 	  "gap in a thread) and the number of alerts.\n" },
+	{ "check", NULL, 0, cmd_check, 0, 0,
+	  "one verdict for a monitoring system (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)",
+	  "[--unreachable W,C] [--unacked W,C] [--expiry W,C] [--disk W,C] [--json]",
+	  "Judges the daemon's status and its partners, as a monitoring plugin\n"
+	  "does: CRITICAL for an open urgent alert, a partner without a valid\n"
+	  "signing certificate or a certificate expired; WARNING or CRITICAL past\n"
+	  "the bounds: a partner unreachable (--unreachable, default 1h,24h), a\n"
+	  "message without its receipt (--unacked, 1h,24h), a certificate of ours\n"
+	  "or a partner's expiring (--expiry, 30d,7d), free disk space (--disk, in\n"
+	  "MB, 1024,256), data.db at 90% (98%) of max_data_mb; WARNING for a\n"
+	  "partner without a usable prekey.  Suspended and unverified partners are\n"
+	  "left out.  Durations: 45s, 90m, 12h, 30d.  Prints one line (the worst\n"
+	  "finding, then performance data after '|'), then one line per finding.\n"
+	  "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the daemon did not\n"
+	  "answer, or a usage error).\n" },
 	{ "peers", "list", 1, cmd_peers_list, 0, 0,
 	  "list the partner agencies",
 	  "[--json]",

@@ -5,8 +5,10 @@
  * once into the caller's buffer, which tlscert_clear wipes.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -228,5 +230,31 @@ tlscert_key_spki_sha256(const char *pem, size_t len,
 		return -EINVAL;
 	rc = sha256(der, derlen, out);
 	OPENSSL_free(der);
+	return rc;
+}
+
+int
+tlscert_crt_not_after(const char *pem, size_t len, uint64_t *ms)
+{
+	BIO *b;
+	X509 *x = NULL;
+	struct tm tm;
+	int rc = -EINVAL;
+
+	*ms = 0;
+	if (len > INT_MAX || (b = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return -EINVAL;
+	if ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL &&
+	    ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1) {
+		time_t t = timegm(&tm);
+
+		if (t > 0) {
+			*ms = (uint64_t)t * 1000;
+			rc = 0;
+		}
+	}
+	X509_free(x);
+	BIO_free(b);
+	ERR_clear_error();
 	return rc;
 }

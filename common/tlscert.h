@@ -48,4 +48,8 @@ int tlscert_crt_spki_sha256(const char *pem, size_t len,
 int tlscert_key_spki_sha256(const char *pem, size_t len,
     uint8_t out[TLSCERT_SPKI_HASH_LEN]);
 
+/* The notAfter of a PEM certificate, in ms since the epoch; 0, or -EINVAL
+ * when pem is not a certificate. */
+int tlscert_crt_not_after(const char *pem, size_t len, uint64_t *ms);
+
 #endif

@@ -93,6 +93,7 @@ struct peer {
 	int                     flushing;       /* resending everything unacked */
 	int64_t                 flush_cursor;
 	int                     seal_pending;   /* waiting messages may be sealable */
+	uint64_t                down_since;     /* ms: no connection since; 0 while connected */
 };
 
 /* One connection's link to the daemon.  It names its peer by RIK, not by

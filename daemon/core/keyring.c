@@ -2,6 +2,7 @@
  * The daemon's own keys (keyring.h).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 
 #include <sodium.h>
 
+#include "common/fileio.h"
+#include "common/tlscert.h"
 #include "daemon/base/log.h"
 #include "daemon/core/keyring.h"
 #include "keys/secret.h"
@@ -339,4 +342,20 @@ out:
 		sodium_memzero(v, n * sizeof(*v));
 	free(v);
 	return rc;
+}
+
+uint64_t
+keyring_tls_not_after(const struct keyring *k)
+{
+	char            path[PATH_MAX];
+	uint8_t        *pem;
+	size_t          len;
+	uint64_t        ms = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/tls.crt", k->dir.dir) >=
+	    sizeof(path) || fileio_read(path, 65536, 0, &pem, &len) != 0)
+		return 0;
+	(void)tlscert_crt_not_after((const char *)pem, len, &ms);
+	free(pem);
+	return ms;
 }

@@ -53,4 +53,8 @@ int keyring_sync_prekeys(struct keyring *, struct store *, uint64_t now,
 
 const struct env1_prekey *keyring_find_prekey(const struct keyring *, uint64_t spk_id);
 
+/* The notAfter of the agency directory's tls.crt as it is now on disk
+ * (ms); 0 when it cannot be read. */
+uint64_t keyring_tls_not_after(const struct keyring *);
+
 #endif

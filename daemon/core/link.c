@@ -191,6 +191,7 @@ on_hello(struct link *l, struct peer *p, const Homeward__Wire__Hello *h)
 		return;
 	}
 	l->hello = 1;
+	p->down_since = 0;
 	p->link = l;            /* the newest open connection carries our sends */
 	p->blocked = 0;
 	p->rec.last_seen_at = clock_now();
@@ -378,6 +379,8 @@ cb_close(struct conn *c, enum conn_close_reason why, void *arg)
 	}
 	free(l);
 	peers_relink(d);
+	if (p != NULL && p->link == NULL && p->down_since == 0)
+		p->down_since = clock_now();    /* `homeward check` counts from here */
 	if (p != NULL && p->link == NULL && !d->stopping)
 		schedule_dial(p);
 }

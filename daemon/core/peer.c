@@ -54,6 +54,7 @@ peer_from_row(struct daemon *d, struct store_peer *row, struct peer **out)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -ENOMEM;
 	p->d = d;
+	p->down_since = clock_now();
 	p->rec = *row;
 	memset(row, 0, sizeof(*row));   /* the bundle bytes are p's now */
 	if (bundle_parse(p->rec.bundle, p->rec.bundle_len, &p->b, why) != ENV1_OK) {
@@ -211,6 +212,7 @@ peers_load(struct daemon *d)
 			np[j]->flushing = old->flushing;
 			np[j]->flush_cursor = old->flush_cursor;
 			np[j]->link = old->link;
+			np[j]->down_since = old->down_since;
 		}
 		peer_release(old);
 	}

@@ -20,11 +20,13 @@ ctl_status(const struct ctl_call *call, const Request *rq)
 	Response                        r = HOMEWARD__CONTROL__RESPONSE__INIT;
 	Homeward__Control__Status       s = HOMEWARD__CONTROL__STATUS__INIT;
 	struct store_counts             n;
+	struct store_health             h;
 	char                            listen[128] = "";
 	int                             rc;
 
 	(void)rq;
-	if ((rc = store_counts(d->store, &n)) != 0) {
+	if ((rc = store_counts(d->store, &n)) != 0 ||
+	    (rc = store_health(d->store, &h)) != 0) {
 		ctl_store_result(c, rc, "status");
 		return;
 	}
@@ -46,6 +48,14 @@ ctl_status(const struct ctl_call *call, const Request *rq)
 	s.inbox_total = n.in_total;
 	s.inbox_gap_held = n.in_gap_held;
 	s.alerts = n.alerts;
+	s.open_alerts = h.open_alerts;
+	s.urgent_alerts = h.urgent_alerts;
+	s.oldest_urgent_at = h.oldest_urgent_at;
+	s.data_bytes = h.data_bytes;
+	s.data_max_bytes = h.data_max_bytes;
+	s.disk_free_bytes = h.disk_free_bytes;
+	s.tls_not_after = keyring_tls_not_after(&d->keys);
+	s.dsk_not_after = d->keys.id.cert.not_after;
 	if (d->listener != NULL)
 		snprintf(listen, sizeof(listen), "%s:%u", d->cfg.listen_host,
 		    conn_listener_port(d->listener));
@@ -54,6 +64,27 @@ ctl_status(const struct ctl_call *call, const Request *rq)
 	r.status = &s;
 	control_send(c, &r);
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
+}
+
+/* When the partner's signatures stop verifying unless it renews: the
+ * latest not_after of its message-signing certificates valid now. */
+static uint64_t
+peer_msg_cert_not_after(const struct peer *p, uint64_t now)
+{
+	const struct peerkeys  *k = &p->b.keys;
+	uint64_t                latest = 0;
+
+	for (size_t i = 0; i < k->ncerts; i++) {
+		const struct stmt_dsk_cert *c = &k->certs[i];
+
+		if ((c->usage & STMT_USAGE_MSG) == 0 || c->not_before > now ||
+		    c->not_after < now ||
+		    peerkeys_is_revoked(k, c->dsk_pub, STMT_REVOKE_DSK))
+			continue;
+		if (c->not_after > latest)
+			latest = c->not_after;
+	}
+	return latest;
 }
 
 void
@@ -90,9 +121,14 @@ ctl_peers_list(const struct ctl_call *call, const Request *rq)
 		pi.outbox_unacked = unacked;
 		for (size_t k = 0; k < p->b.keys.nprekeys; k++) {
 			spk = &p->b.keys.prekeys[k];
-			if (peerkeys_validate_prekey(&p->b.keys, spk, now) == ENV1_OK)
-				pi.valid_prekeys++;
+			if (peerkeys_validate_prekey(&p->b.keys, spk, now) != ENV1_OK)
+				continue;
+			pi.valid_prekeys++;
+			if (spk->not_after > pi.prekey_not_after)
+				pi.prekey_not_after = spk->not_after;
 		}
+		pi.dsk_not_after = peer_msg_cert_not_after(p, now);
+		pi.unreachable_since = pi.connected ? 0 : p->down_since;
 		r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_PEER;
 		r.peer = &pi;
 		if (control_send(c, &r) != 0)

@@ -274,6 +274,18 @@ struct store_counts {
 
 int store_counts(struct store *, struct store_counts *);
 
+/* Figures for monitoring (store_health.c). */
+struct store_health {
+	uint64_t        open_alerts;            /* not acknowledged */
+	uint64_t        urgent_alerts;          /* urgent ones among them */
+	uint64_t        oldest_urgent_at;       /* ms; 0 = none */
+	uint64_t        data_bytes;             /* data.db pages in use */
+	uint64_t        data_max_bytes;         /* its cap; 0 = none */
+	uint64_t        disk_free_bytes;        /* left on its file system */
+};
+
+int store_health(struct store *, struct store_health *);
+
 /* Newest first, created_at < before (0: no bound), at most limit; peer
  * NULL for all, state -1 for all.  The inbox listing leaves out receipts
  * (they are the outbox's delivery state), the outbox listing keeps them. */

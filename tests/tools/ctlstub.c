@@ -80,6 +80,9 @@ peer_info(Homeward__Control__PeerInfo *p, const char *id, int connected,
 	p->last_seen_at = connected ? T0 + 1000 : 0;
 	p->outbox_unacked = connected ? 2 : 0;
 	p->valid_prekeys = connected ? 4 : 0;
+	p->unreachable_since = connected ? 0 : T0 - 7200000ull;
+	p->dsk_not_after = T0 + 395 * 86400000ull;
+	p->prekey_not_after = connected ? T0 + 14 * 86400000ull : 0;
 }
 
 static void
@@ -126,6 +129,14 @@ on_status(struct control_client *c)
 	s.oldest_unacked_id.len = 16;
 	s.inbox_total = 5;
 	s.inbox_gap_held = 1;
+	s.open_alerts = 2;
+	s.urgent_alerts = 1;
+	s.oldest_urgent_at = T0 + 120000;
+	s.tls_not_after = T0 + 365 * 86400000ull;
+	s.dsk_not_after = T0 + 395 * 86400000ull;
+	s.data_bytes = 3 * 1048576;
+	s.data_max_bytes = 4096 * 1048576ull;
+	s.disk_free_bytes = 20480 * 1048576ull;
 	s.listen = "0.0.0.0:7443";
 	send_kind(c, HOMEWARD__CONTROL__RESPONSE__KIND_STATUS, &s);
 	control_result(c, R(OK), "%s", "");
