@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "daemon/base/clock.h"
 #include "daemon/base/log.h"
 #include "daemon/store/store_int.h"
 #include "keys/secret.h"
@@ -80,8 +81,9 @@ store_open(const char *dir, const uint8_t ksk[ATREST_KEY_LEN], struct store **ou
 	}
 	if ((rc = open_db(st, dir, "data.db", 0, &st->data, cause)) != 0 ||
 	    (rc = open_db(st, dir, "keystore.db", 1, &st->keys, cause)) != 0 ||
-	    (rc = store_migrate(st, cause)) != 0)
+	    (rc = store_migrate(st, dir, cause)) != 0)
 		goto fail;
+	store_premigrate_prune(dir, clock_now());
 	*out = st;
 	return 0;
 fail:

@@ -68,7 +68,22 @@ void store_col_text(sqlite3_stmt *, int col, char *dst, size_t len);
 
 /* Bring data.db and keystore.db to the newest schema version; *cause
  * malloc'ed on error. */
-int store_migrate(struct store *, char **cause);
+int store_migrate(struct store *, const char *dir, char **cause);
+
+/* --- store_copy.c: copies of the databases ------------------------------- */
+
+/* How long the copies taken before a migration are kept (7 days). */
+#define STORE_PREMIGRATE_KEEP_MS        (7ull * 86400000)
+
+/* An online copy of src into a new file at path (mode 0600, written aside
+ * and renamed); 0 or a negative errno, nothing left behind on failure. */
+int store_copy_db(sqlite3 *src, const char *path);
+/* Copies of both databases, as they are, into dir/NAME.vN.pre-migration
+ * before their schema is upgraded; 0 or a negative errno with *cause. */
+int store_premigrate_copy(struct store *, const char *dir, int data_v,
+    int keys_v, char **cause);
+/* Delete the copies older than STORE_PREMIGRATE_KEEP_MS. */
+void store_premigrate_prune(const char *dir, uint64_t now_ms);
 
 /* --- store_keys.c ------------------------------------------------------ */
 

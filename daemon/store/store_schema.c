@@ -281,10 +281,18 @@ migrate(struct store *st, sqlite3 *db, const char *const *steps, int nsteps,
 #define NELEM(a)        ((int)(sizeof(a) / sizeof((a)[0])))
 
 int
-store_migrate(struct store *st, char **cause)
+store_migrate(struct store *st, const char *dir, char **cause)
 {
-	int rc;
+	int rc, data_v, keys_v;
 
+	/* Databases that exist and are older than this program are copied
+	 * first, both at the same point, so that an upgrade can be undone. */
+	if (user_version(st->data, &data_v) == 0 &&
+	    user_version(st->keys, &keys_v) == 0 &&
+	    ((data_v > 0 && data_v < NELEM(data_migrations)) ||
+	    (keys_v > 0 && keys_v < NELEM(keys_migrations))) &&
+	    (rc = store_premigrate_copy(st, dir, data_v, keys_v, cause)) != 0)
+		return rc;
 	if ((rc = migrate(st, st->data, data_migrations, NELEM(data_migrations),
 	    "data.db", cause)) != 0)
 		return rc;

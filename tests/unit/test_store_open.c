@@ -14,8 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -113,6 +116,54 @@ static const char data_v1[] =
     "PRAGMA user_version = 1;";
 static const char keys_v1[] = "DROP TABLE audit_head; PRAGMA user_version = 1;";
 
+/* Files named *.pre-migration in the store's directory. */
+static int
+count_copies(struct storefix *fx)
+{
+	DIR *dp;
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(dp = opendir(fx->dir));
+	while ((e = readdir(dp)) != NULL)
+		n += strstr(e->d_name, ".pre-migration") != NULL;
+	closedir(dp);
+	return n;
+}
+
+/* Both databases were copied as the older homewardd left them before
+ * their schema changed (mode 0600); a week later the next start deletes
+ * the copies. */
+static void
+premigration_copies_kept_then_pruned(struct storefix *fx)
+{
+	static const char *copies[] = { "data.db.v1.pre-migration",
+	    "keystore.db.v1.pre-migration" };
+	struct timespec old[2];
+	struct stat sb;
+
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(stat(storefix_path(fx, copies[i]), &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+		assert_int_equal(version(fx, copies[i]), 1);
+	}
+	assert_int_equal(storefix_int(fx, copies[0], "SELECT count(*) FROM outbox"), 1);
+	assert_int_equal(access(storefix_path(fx, "data.db.v1.pre-migration.tmp"),
+	    F_OK), -1);
+	/* Opened again within the week: kept, and no new copy. */
+	assert_int_equal(storefix_reopen(fx, NULL), 0);
+	assert_int_equal(stat(storefix_path(fx, copies[0]), &sb), 0);
+	assert_int_equal(count_copies(fx), 2);
+	old[0].tv_sec = old[1].tv_sec = time(NULL) - 8 * 86400;
+	old[0].tv_nsec = old[1].tv_nsec = 0;
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(utimensat(AT_FDCWD, storefix_path(fx, copies[i]),
+		    old, 0), 0);
+	assert_int_equal(storefix_reopen(fx, NULL), 0);
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(access(storefix_path(fx, copies[i]), F_OK), -1);
+}
+
 static void
 test_older_files_migrated(void **state)
 {
@@ -141,6 +192,7 @@ test_older_files_migrated(void **state)
 	assert_int_equal(version(fx, "keystore.db"), KEYS_VERSION);
 	assert_int_equal(storefix_int(fx, "keystore.db", "SELECT count(*) FROM "
 	    "audit_head WHERE seq = 0"), 1);
+	premigration_copies_kept_then_pruned(fx);
 	/* What was there is still there and still decrypts. */
 	assert_int_equal(store_peer_list(fx->st, &v, &n), 0);
 	assert_int_equal(n, 1);
