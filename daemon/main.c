@@ -78,6 +78,7 @@ static void
 deadlines_cb(uv_timer_t *h)
 {
 	case_tick(h->data);
+	expiry_check(h->data, clock_now());
 }
 
 static void
@@ -271,6 +272,7 @@ setup(struct daemon *d)
 	if ((rc = peers_load(d)) != 0)
 		fatalx("peer directory: %s", strerror(-rc));
 	warn_travel_partners(d);
+	expiry_check(d, clock_now());
 	if (agencydir_path(d->cfg.agency_dir, AGENCYDIR_TLS_CRT, path) != 0 ||
 	    agencydir_path(d->cfg.agency_dir, AGENCYDIR_TLS_KEY, key) != 0)
 		fatalx("agency directory path too long");

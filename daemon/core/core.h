@@ -14,6 +14,7 @@
  *   deliver_evidence.c  evidence bundles of sent and received messages
  *   keyring.c  the daemon's private keys: one owner, signs and opens on
  *              request
+ *   expiry.c   warnings before a certificate of ours or a partner's expires
  *
  * May call: net/ (connections), store/ (ledger, peers, audit), rules/,
  * base/ (log, clock, config), and keys/ proto/ common/.  Never case/ or
@@ -214,5 +215,13 @@ void deliver_kick(struct daemon *, struct peer *);
  * or received message; -ENOENT, -EAGAIN (not sealed yet) or a store error. */
 int deliver_evidence(struct daemon *, const uint8_t message_id[ENV1_ID_LEN],
     uint8_t **out, size_t *outlen);
+
+/* expiry.c: warn (alert and log) 60, 30 and 7 days before and once a
+ * certificate of ours or a partner's signing certificate expires; each
+ * step once.  Run at start and with the deadlines. */
+void expiry_check(struct daemon *, uint64_t now);
+/* The latest not_after of the peer's message-signing certificates valid
+ * at now (not revoked); 0 when it has none. */
+uint64_t peer_sign_not_after(const struct peer *, uint64_t now);
 
 #endif

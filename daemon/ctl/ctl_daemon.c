@@ -66,27 +66,6 @@ ctl_status(const struct ctl_call *call, const Request *rq)
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
 }
 
-/* When the partner's signatures stop verifying unless it renews: the
- * latest not_after of its message-signing certificates valid now. */
-static uint64_t
-peer_msg_cert_not_after(const struct peer *p, uint64_t now)
-{
-	const struct peerkeys  *k = &p->b.keys;
-	uint64_t                latest = 0;
-
-	for (size_t i = 0; i < k->ncerts; i++) {
-		const struct stmt_dsk_cert *c = &k->certs[i];
-
-		if ((c->usage & STMT_USAGE_MSG) == 0 || c->not_before > now ||
-		    c->not_after < now ||
-		    peerkeys_is_revoked(k, c->dsk_pub, STMT_REVOKE_DSK))
-			continue;
-		if (c->not_after > latest)
-			latest = c->not_after;
-	}
-	return latest;
-}
-
 void
 ctl_peers_list(const struct ctl_call *call, const Request *rq)
 {
@@ -127,7 +106,7 @@ ctl_peers_list(const struct ctl_call *call, const Request *rq)
 			if (spk->not_after > pi.prekey_not_after)
 				pi.prekey_not_after = spk->not_after;
 		}
-		pi.dsk_not_after = peer_msg_cert_not_after(p, now);
+		pi.dsk_not_after = peer_sign_not_after(p, now);
 		pi.unreachable_since = pi.connected ? 0 : p->down_since;
 		r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_PEER;
 		r.peer = &pi;

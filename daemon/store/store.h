@@ -274,7 +274,7 @@ struct store_counts {
 
 int store_counts(struct store *, struct store_counts *);
 
-/* Figures for monitoring (store_health.c). */
+/* Figures for monitoring, and whether a warning was given (store_health.c). */
 struct store_health {
 	uint64_t        open_alerts;            /* not acknowledged */
 	uint64_t        urgent_alerts;          /* urgent ones among them */
@@ -285,6 +285,10 @@ struct store_health {
 };
 
 int store_health(struct store *, struct store_health *);
+/* *found: an alert of this kind about this peer (NULL: about none) was
+ * raised at or after since, acknowledged or not. */
+int store_alert_since(struct store *, const char *kind, const uint8_t *peer_rik,
+    uint64_t since, int *found);
 
 /* Newest first, created_at < before (0: no bound), at most limit; peer
  * NULL for all, state -1 for all.  The inbox listing leaves out receipts

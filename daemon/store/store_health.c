@@ -1,7 +1,8 @@
 /*
  * The store's figures for monitoring (`homeward status`, `homeward
  * check`): open alerts and open urgent alerts, how full data.db is
- * against its cap, and the free space left on its file system.
+ * against its cap, and the free space left on its file system; and
+ * whether a warning was already given (so each is given once).
  */
 #include <errno.h>
 #include <libgen.h>
@@ -76,4 +77,31 @@ store_health(struct store *st, struct store_health *h)
 	h->data_max_bytes = max_pages >= 0xfffffffeu ? 0 : page * max_pages;
 	disk_free(st, h);
 	return 0;
+}
+
+static const char sql_alert_since[] =
+    "SELECT count(*) FROM alerts WHERE kind = ?1 AND peer_rik IS ?2 AND at >= ?3";
+
+int
+store_alert_since(struct store *st, const char *kind, const uint8_t *peer_rik,
+    uint64_t since, int *found)
+{
+	sqlite3_stmt   *s;
+	int             rc;
+
+	*found = 0;
+	if ((s = store_prep(st, st->data, sql_alert_since)) == NULL)
+		return -EIO;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	if (peer_rik != NULL)
+		sqlite3_bind_blob(s, 2, peer_rik, ENV1_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)since);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*found = sqlite3_column_int64(s, 0) > 0;
+		rc = 0;
+	} else {
+		rc = store_err(st, st->data, rc, "alert since");
+	}
+	sqlite3_reset(s);
+	return rc;
 }
