@@ -154,6 +154,37 @@ out:
 	return rc;
 }
 
+int
+tlscert_renew(const char *key_pem, size_t key_len, const char *cn,
+    unsigned days, char **crt_pem, size_t *crt_len)
+{
+	EVP_PKEY *pkey = NULL;
+	X509 *x = NULL;
+	BIO *kb = NULL, *cb = NULL;
+	int rc = -EINVAL;
+
+	*crt_pem = NULL;
+	*crt_len = 0;
+	if (!cn_ok(cn) || days == 0 || days > 3650 || key_len > INT_MAX)
+		return -EINVAL;
+	if ((kb = BIO_new_mem_buf(key_pem, (int)key_len)) == NULL ||
+	    (pkey = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL)) == NULL ||
+	    EVP_PKEY_get_id(pkey) != EVP_PKEY_ED25519)
+		goto out;
+	rc = -EIO;
+	if ((x = make_cert(pkey, cn, days)) == NULL ||
+	    (cb = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_X509(cb, x) != 1)
+		goto out;
+	rc = bio_take(cb, crt_pem, crt_len);
+out:
+	ERR_clear_error();
+	BIO_free(kb);
+	BIO_free(cb);
+	X509_free(x);
+	EVP_PKEY_free(pkey);
+	return rc;
+}
+
 static int
 sha256(const unsigned char *der, int len, uint8_t out[TLSCERT_SPKI_HASH_LEN])
 {

@@ -35,6 +35,14 @@ struct tlscert {
  * (OpenSSL failed; its error queue is cleared); on error *out is zeroed.
  */
 int tlscert_generate(const char *cn, unsigned days, struct tlscert *out);
+/*
+ * A new certificate for the Ed25519 key in key_pem (PKCS#8 PEM), as
+ * tlscert_generate makes them, valid from now for days: the renewal that
+ * keeps the key, so the SPKI pin partners hold stays valid.  *crt_pem is
+ * malloc'ed.  0, -EINVAL (not an Ed25519 key, cn, days) or -EIO.
+ */
+int tlscert_renew(const char *key_pem, size_t key_len, const char *cn,
+    unsigned days, char **crt_pem, size_t *crt_len);
 /* Wipes the private key and frees both PEM strings; NULL ok. */
 void tlscert_clear(struct tlscert *);
 

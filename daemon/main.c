@@ -272,12 +272,12 @@ setup(struct daemon *d)
 	if ((rc = peers_load(d)) != 0)
 		fatalx("peer directory: %s", strerror(-rc));
 	warn_travel_partners(d);
-	expiry_check(d, clock_now());
 	if (agencydir_path(d->cfg.agency_dir, AGENCYDIR_TLS_CRT, path) != 0 ||
 	    agencydir_path(d->cfg.agency_dir, AGENCYDIR_TLS_KEY, key) != 0)
 		fatalx("agency directory path too long");
 	if (conn_tls_new(path, key, &d->tls, &cause) != 0)
 		fatalx("TLS: %s", cause ? cause : "cannot load the certificate");
+	expiry_check(d, clock_now());       /* renews tls.crt when due */
 	if (peers_listen(d, &cause) != 0)
 		fatalx("%s", cause ? cause : "cannot listen");
 

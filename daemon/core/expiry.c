@@ -6,15 +6,27 @@
  * message refused.  Each is warned of 60, 30 and 7 days ahead and once
  * expired, one alert per step, saying what to do; `homeward check` turns
  * the same figures into WARNING and CRITICAL.
+ *
+ * Our TLS certificate is renewed here first, with the same key, well
+ * before the first warning: partners pin the key, not the certificate,
+ * so the renewal needs neither the offline root key nor their operators.
+ * A warning about it means the renewal keeps failing.
  */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "common/tlscert.h"
 
 #include "daemon/base/log.h"
 #include "daemon/core/core.h"
 
 #define DAY_MS          (86400ull * 1000)
+/* Renewed this far ahead: two weeks of daily retries before the 60-day
+ * warning. */
+#define TLS_RENEW_AHEAD_MS      (75 * DAY_MS)
 
 static const unsigned steps_days[] = { 60, 30, 7, 0 };
 
@@ -79,14 +91,41 @@ warn(struct daemon *d, const char *kind, const uint8_t *peer_rik,
 		log_warnx("expiry: alert not stored; will try again");
 }
 
+static void
+tls_renew(struct daemon *d, uint64_t now)
+{
+	char    crt[PATH_MAX], key[PATH_MAX], *cause = NULL;
+	int     rc;
+
+	if ((rc = keyring_tls_renew(&d->keys, now, TLS_RENEW_AHEAD_MS)) == 0)
+		return;
+	if (rc < 0) {
+		log_warnx("TLS certificate not renewed (%s); will try again",
+		    strerror(-rc));
+		return;
+	}
+	if (agencydir_path(d->keys.dir.dir, AGENCYDIR_TLS_CRT, crt) != 0 ||
+	    agencydir_path(d->keys.dir.dir, AGENCYDIR_TLS_KEY, key) != 0 ||
+	    conn_tls_reload(d->tls, crt, key, &cause) != 0) {
+		log_warnx("TLS certificate renewed but not loaded (%s): restart "
+		    "homewardd", cause != NULL ? cause : "path too long");
+		free(cause);
+		return;
+	}
+	log_info("TLS certificate renewed with the same key (partners' pins "
+	    "unchanged), valid %d days", TLSCERT_DAYS);
+}
+
 void
 expiry_check(struct daemon *d, uint64_t now)
 {
 	char what[128];
 
+	if (d->tls != NULL)
+		tls_renew(d, now);
 	warn(d, "expiry_tls", NULL, "our TLS certificate (tls.crt)",
-	    "every link to our partners fails after that; renew it with the same "
-	    "key (the partners' pin stays valid) and restart homewardd",
+	    "every link to our partners fails after that, and homewardd could not "
+	    "renew it: see its log (the agency directory must be writable)",
 	    keyring_tls_not_after(&d->keys), now);
 	warn(d, "expiry_dsk", NULL, "our signing key's certificate",
 	    "partners refuse what we sign after that; certify a new key with the "

@@ -352,10 +352,36 @@ keyring_tls_not_after(const struct keyring *k)
 	size_t          len;
 	uint64_t        ms = 0;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/tls.crt", k->dir.dir) >=
-	    sizeof(path) || fileio_read(path, 65536, 0, &pem, &len) != 0)
+	if (agencydir_path(k->dir.dir, AGENCYDIR_TLS_CRT, path) != 0 ||
+	    fileio_read(path, 65536, 0, &pem, &len) != 0)
 		return 0;
 	(void)tlscert_crt_not_after((const char *)pem, len, &ms);
 	free(pem);
 	return ms;
+}
+
+int
+keyring_tls_renew(const struct keyring *k, uint64_t now, uint64_t ahead_ms)
+{
+	char            crt[PATH_MAX], key[PATH_MAX], *pem = NULL;
+	uint8_t        *secret = NULL;
+	size_t          slen = 0, plen = 0;
+	uint64_t        not_after = keyring_tls_not_after(k);
+	int             rc;
+
+	if (not_after != 0 && not_after > now + ahead_ms)
+		return 0;
+	if (agencydir_path(k->dir.dir, AGENCYDIR_TLS_CRT, crt) != 0 ||
+	    agencydir_path(k->dir.dir, AGENCYDIR_TLS_KEY, key) != 0)
+		return -ENAMETOOLONG;
+	if ((rc = fileio_read(key, 65536, 1, &secret, &slen)) != 0)
+		return rc;
+	rc = tlscert_renew((const char *)secret, slen, k->agency_id, TLSCERT_DAYS,
+	    &pem, &plen);
+	sodium_memzero(secret, slen);
+	free(secret);
+	if (rc == 0)
+		rc = fileio_write_atomic(crt, pem, plen, 0644, 1);
+	free(pem);
+	return rc == 0 ? 1 : rc;
 }

@@ -56,5 +56,12 @@ const struct env1_prekey *keyring_find_prekey(const struct keyring *, uint64_t s
 /* The notAfter of the agency directory's tls.crt as it is now on disk
  * (ms); 0 when it cannot be read. */
 uint64_t keyring_tls_not_after(const struct keyring *);
+/*
+ * When tls.crt expires within ahead_ms of now, write a new one for the
+ * same key (the partners' pin is the key: nothing changes for them),
+ * valid TLSCERT_DAYS, atomically.  1 renewed, 0 nothing to do, or a
+ * negative errno with tls.crt unchanged.
+ */
+int keyring_tls_renew(const struct keyring *, uint64_t now, uint64_t ahead_ms);
 
 #endif

@@ -54,6 +54,11 @@ struct conn_tls;
 int conn_tls_new(const char *cert_path, const char *key_path,
     struct conn_tls **out, char **cause);
 void conn_tls_free(struct conn_tls *);          /* NULL ok */
+/* Load the certificate and key again (a renewed certificate): new
+ * connections use them, open ones keep theirs.  On failure nothing
+ * changes; 0 or a negative errno with *cause as conn_tls_new. */
+int conn_tls_reload(struct conn_tls *, const char *cert_path,
+    const char *key_path, char **cause);
 
 struct conn_cb {
 	/* Handshake done: accept the peer whose certificate key hashes to

@@ -210,6 +210,22 @@ out:
 	return rc;
 }
 
+int
+conn_tls_reload(struct conn_tls *t, const char *cert_path, const char *key_path,
+    char **cause)
+{
+	struct conn_tls *nt;
+	int rc;
+
+	if ((rc = conn_tls_new(cert_path, key_path, &nt, cause)) != 0)
+		return rc;
+	/* Connections made before keep the old context by their reference. */
+	SSL_CTX_free(t->ctx);
+	t->ctx = nt->ctx;
+	free(nt);
+	return 0;
+}
+
 void
 conn_tls_free(struct conn_tls *t)
 {

@@ -7,7 +7,10 @@
 #   - a restart does not warn again (once per step: 60, 30, 7 days, expired);
 #   - homeward check: OK with the default bounds (30d,7d), WARNING with
 #     --expiry 60d,7d, naming the partner;
-#   - status and peers show the expiries.
+#   - status and peers show the expiries;
+#   - our TLS certificate with 10 days left is renewed at start with the
+#     same key: no warning, a year of validity, the partner reconnects
+#     with the pin it holds and delivers.
 # Synthetic data only.
 set -eu
 LC_ALL=C
@@ -75,5 +78,32 @@ NOW=$(( $(date +%s) * 1000 ))
 expect 0 hw $B status --json
 [ "$(jq .dsk_not_after "$T/stdout")" = "$NA" ] || fail "$B's own expiry differs"
 [ "$(jq '.tls_not_after > 0' "$T/stdout")" = true ] || fail "no tls_not_after"
+
+step "our TLS certificate with 10 days left is renewed, same key, and links go on"
+agency_stop $A
+openssl req -x509 -new -key "$T/$A/tls.key" -days 10 -subj "/CN=$A" \
+    -addext "basicConstraints=critical,CA:FALSE" \
+    -addext "keyUsage=critical,digitalSignature" \
+    -addext "extendedKeyUsage=serverAuth,clientAuth" \
+    -out "$T/short.crt" 2>"$T/openssl.err" || { cat "$T/openssl.err"; fail "openssl"; }
+cp "$T/short.crt" "$T/$A/tls.crt"
+spki() { openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | od -An -tx1 | tr -d ' \n'; }
+OLD_SPKI=$(spki "$T/$A/tls.crt")
+agency_start $A
+grep -q "TLS certificate renewed with the same key" "$T/$A.log" || fail "not renewed"
+[ "$(spki "$T/$A/tls.crt")" = "$OLD_SPKI" ] || fail "the renewal changed the key"
+cmp -s "$T/short.crt" "$T/$A/tls.crt" && fail "tls.crt is still the short one"
+expect 0 hw $A status --json
+LEFT=$(( ($(jq .tls_not_after "$T/stdout") - $(date +%s) * 1000) / 86400000 ))
+[ "$LEFT" -ge 363 ] || fail "the renewed certificate has $LEFT days"
+[ "$(alerts_of $A expiry_tls)" = 0 ] || fail "a warning although it was renewed"
+# The partner dials the renewed listener: the pin it holds still matches.
+agency_stop $B
+agency_start $B
+wait_for 20 peer_connected $A $B || fail "$B did not reconnect to the renewed certificate"
+printf 'synthetic\n' >"$T/doc.bin"
+expect 0 hw $B send --to $A --type 0x7f00 --file "$T/doc.bin"
+delivered() { [ "$(hw $B status --json | jq .outbox_unacked)" = 0 ]; }
+wait_for 20 delivered || fail "nothing delivered after the renewal"
 
 echo "expiry: all checks passed ($CHECKS CLI checks)"

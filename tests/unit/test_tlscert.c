@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -164,6 +165,47 @@ test_wrong_inputs_refused(void **state)
 	tlscert_clear(&t);
 }
 
+/* A renewal keeps the key (the SPKI pin) and starts a new validity; only
+ * an Ed25519 key is renewed. */
+static void
+test_renew_keeps_key(void **state)
+{
+	struct tlscert t;
+	uint8_t spki[TLSCERT_SPKI_HASH_LEN];
+	uint64_t was, now_after;
+	char *crt, *ec_pem;
+	size_t len;
+	EVP_PKEY *ec;
+	BIO *b;
+
+	(void)state;
+	assert_int_equal(tlscert_generate("alpha", 2, &t), 0);
+	assert_int_equal(tlscert_crt_not_after(t.crt_pem, t.crt_len, &was), 0);
+	assert_int_equal(tlscert_renew(t.key_pem, t.key_len, "alpha", 365, &crt,
+	    &len), 0);
+	assert_int_equal(tlscert_crt_spki_sha256(crt, len, spki), 0);
+	assert_memory_equal(spki, t.spki_sha256, sizeof(spki));
+	assert_int_equal(tlscert_crt_not_after(crt, len, &now_after), 0);
+	assert_true(now_after >= was + 362ull * 86400000);
+	free(crt);
+	assert_int_equal(tlscert_renew(t.key_pem, t.key_len, "", 365, &crt, &len),
+	    -EINVAL);
+	assert_null(crt);
+	assert_int_equal(tlscert_renew("junk", 4, "alpha", 365, &crt, &len), -EINVAL);
+	assert_int_equal(tlscert_crt_not_after("junk", 4, &was), -EINVAL);
+	assert_int_equal(was, 0);
+	/* Another key type is not ours to renew. */
+	assert_non_null(ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
+	assert_non_null(b = BIO_new(BIO_s_mem()));
+	assert_int_equal(PEM_write_bio_PrivateKey(b, ec, NULL, NULL, 0, NULL, NULL), 1);
+	len = (size_t)BIO_get_mem_data(b, &ec_pem);
+	assert_int_equal(tlscert_renew(ec_pem, len, "alpha", 365, &crt, &len),
+	    -EINVAL);
+	BIO_free(b);
+	EVP_PKEY_free(ec);
+	tlscert_clear(&t);
+}
+
 int
 main(void)
 {
@@ -173,6 +215,7 @@ main(void)
 		cmocka_unit_test(test_two_keys_differ),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_wrong_inputs_refused),
+		cmocka_unit_test(test_renew_keeps_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
