@@ -307,6 +307,15 @@ keyring_sync_prekeys(struct keyring *k, struct store *st, uint64_t now, int *cha
 		uint64_t nb = newest == 0 || newest + AGENCYDIR_PREKEY_LIFE <=
 		    now + 3600 * 1000ull ? now : newest + AGENCYDIR_PREKEY_PERIOD;
 
+		/* A prekey must start while its signer's certificate is
+		 * valid (PROTOCOL.md 4.5): none past it, however near the
+		 * expiry (the expiry alerts say to certify a new key). */
+		if (nb > k->id.cert.not_after) {
+			log_warnx("prekeys: none made from %llu: the signing key's "
+			    "certificate expires before (homeward-keys certify)",
+			    (unsigned long long)nb);
+			break;
+		}
 		if ((rc = make_prekey(k, st, nb, v, n)) != 0)
 			goto out;
 		newest = nb;
