@@ -94,14 +94,19 @@ warn(struct daemon *d, const char *kind, const uint8_t *peer_rik,
 static void
 tls_renew(struct daemon *d, uint64_t now)
 {
-	char    crt[PATH_MAX], key[PATH_MAX], *cause = NULL;
-	int     rc;
+	static uint64_t failed_at;      /* one try an hour after a failure */
+	char            crt[PATH_MAX], key[PATH_MAX], *cause = NULL;
+	int             rc;
 
+	if (failed_at != 0 && now < failed_at + 3600 * 1000ull)
+		return;
+	failed_at = 0;
 	if ((rc = keyring_tls_renew(&d->keys, now, TLS_RENEW_AHEAD_MS)) == 0)
 		return;
 	if (rc < 0) {
-		log_warnx("TLS certificate not renewed (%s); will try again",
-		    strerror(-rc));
+		failed_at = now;
+		log_warnx("TLS certificate not renewed (%s); will try again in "
+		    "an hour", strerror(-rc));
 		return;
 	}
 	if (agencydir_path(d->keys.dir.dir, AGENCYDIR_TLS_CRT, crt) != 0 ||
