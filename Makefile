@@ -263,6 +263,8 @@ UNITDIR     ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 SHAREDIR    ?= $(PREFIX)/share/homeward
+# homewardd reads /etc/homeward/homewardd.conf whatever PREFIX is.
+SYSCONFDIR  ?= /etc
 EXAMPLES    := $(wildcard dist/examples/*.json)
 
 install: all
@@ -270,7 +272,8 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
-	    $(DESTDIR)$(SHAREDIR)/proto $(DESTDIR)$(SHAREDIR)/examples
+	    $(DESTDIR)$(SHAREDIR)/proto $(DESTDIR)$(SHAREDIR)/examples \
+	    $(DESTDIR)$(SYSCONFDIR)/homeward
 	install -m 0755 $(BUILD)/homewardd $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BUILD)/homeward $(BUILD)/homeward-keys $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/

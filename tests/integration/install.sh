@@ -42,6 +42,7 @@ for f in usr/sbin/homewardd usr/bin/homeward usr/bin/homeward-keys \
 	[ -f "$R/$f" ] || fail "make install did not install $f"
 done
 [ ! -e "$R/usr/bin/homewardd" ] || fail "homewardd is in bin/, not sbin/"
+[ -d "$R/etc/homeward" ] || fail "no /etc/homeward for the configuration"
 UNIT=$R/usr/lib/systemd/system/homewardd.service
 grep -q '^ExecStart=/usr/sbin/homewardd -f /etc/homeward/homewardd.conf$' "$UNIT" ||
     fail "the unit does not start the installed homewardd"
