@@ -128,9 +128,11 @@ warn_travel_partners(struct daemon *d)
 			    d->cfg.path, d->cfg.partners[i].agency_id);
 }
 
-/* SIGHUP: roles, endpoints, timings and log level from the file; the
- * peer directory and prekeys.dat again.  Paths and the listener need a
- * restart. */
+/* SIGHUP: roles, endpoints, timings, the caps on strangers and log level
+ * from the file; the peer directory and prekeys.dat again.  Paths and the
+ * listen address need a restart. */
+static void limit_descriptors(struct config *);
+
 static void
 reload(struct daemon *d)
 {
@@ -150,6 +152,8 @@ reload(struct daemon *d)
 	config_free(&d->cfg);
 	d->cfg = nc;
 	log_setlevel(d->cfg.log_level);
+	limit_descriptors(&d->cfg);
+	peers_listen_limits(d);
 	if (store_set_max_mb(d->store, d->cfg.max_data_mb) != 0)
 		log_warnx("reload: max_data_mb not applied");
 	{

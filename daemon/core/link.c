@@ -571,7 +571,7 @@ static const struct conn_cb accept_cb = {
 
 /* The caps on strangers, as the daemon derived them from the descriptor
  * limit and the configuration (main.c). */
-static void
+void
 peers_listen_limits(struct daemon *d)
 {
 	struct conn_limits lim = {
@@ -581,6 +581,8 @@ peers_listen_limits(struct daemon *d)
 		.summary_ms = d->cfg.unidentified_log_ms,
 	};
 
+	if (d->listener == NULL)
+		return;
 	conn_listener_set_limits(d->listener, &lim);
 	log_info("unidentified connections: at most %u, %u per address, %llu ms "
 	    "to identify", lim.max_unidentified, lim.max_per_address,
