@@ -278,10 +278,6 @@ tls_trim(SSL *ssl, BIO *b, int read_side)
 void
 conn_tls_trim_bios(SSL *ssl)
 {
-	/* RELEASE_BUFFERS lets go of the record buffers only on some paths;
-	 * this does it whenever no record is half read or half written
-	 * (it refuses then, and nothing is lost). */
-	(void)SSL_free_buffers(ssl);
 	tls_trim(ssl, SSL_get_rbio(ssl), 1);
 	tls_trim(ssl, SSL_get_wbio(ssl), 0);
 }
