@@ -131,9 +131,11 @@ warn_travel_partners(struct daemon *d)
 			    d->cfg.path, d->cfg.partners[i].agency_id);
 }
 
-/* SIGHUP: roles, endpoints, timings and log level from the file; the
- * peer directory and prekeys.dat again.  Paths and the listener need a
- * restart. */
+/* SIGHUP: roles, endpoints, timings, the caps on strangers and log level
+ * from the file; the peer directory and prekeys.dat again.  Paths and the
+ * listen address need a restart. */
+static void limit_descriptors(struct config *);
+
 static void
 reload(struct daemon *d)
 {
@@ -155,6 +157,8 @@ reload(struct daemon *d)
 	config_free(&d->cfg);
 	d->cfg = nc;
 	log_setlevel(d->cfg.log_level);
+	limit_descriptors(&d->cfg);
+	peers_listen_limits(d);
 	if (store_set_max_mb(d->store, d->cfg.max_data_mb) != 0)
 		log_warnx("reload: max_data_mb not applied");
 	{
@@ -215,6 +219,61 @@ harden(void)
 		fatal("setrlimit(RLIMIT_CORE)");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		fatal("prctl(PR_SET_DUMPABLE)");
+}
+
+/*
+ * Descriptors: the soft limit up to the hard one, then the caps on
+ * strangers (unidentified connections on the listener) below it, so that
+ * strangers can never take the descriptors the control socket, the
+ * peers' connections, SQLite's files and journals, alert commands and
+ * the log need.  The reserve is a quarter of the limit, at least
+ * FD_RESERVE_MIN; a configured cap above what is left is lowered.  The
+ * default cap also bounds memory: a stranger that sent a whole
+ * ClientHello and stalls holds OpenSSL's handshake state, about 45 KB
+ * (idle ones about 1.2 KB), so 1024 of them cost under 50 MB.
+ */
+#define FD_RESERVE_MIN          128
+#define STRANGERS_MAX           1024    /* default cap, however high the limit */
+#define STRANGERS_PER_ADDRESS   32
+
+static void
+limit_descriptors(struct config *cfg)
+{
+	struct rlimit   rl;
+	rlim_t          nofile, reserve, room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		fatal("getrlimit(RLIMIT_NOFILE)");
+	if (rl.rlim_cur < rl.rlim_max && rl.rlim_max != RLIM_INFINITY) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			log_warn("cannot raise the descriptor limit to %llu",
+			    (unsigned long long)rl.rlim_max);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	nofile = rl.rlim_cur == RLIM_INFINITY ? 65536 : rl.rlim_cur;
+	reserve = nofile / 4 > FD_RESERVE_MIN ? nofile / 4 : FD_RESERVE_MIN;
+	room = nofile > reserve + 8 ? nofile - reserve : 8;
+	if (nofile < reserve + 64)
+		log_warnx("descriptor limit %llu is low: strangers may hold only "
+		    "%llu; raise it (ulimit -n, LimitNOFILE= in the unit)",
+		    (unsigned long long)nofile, (unsigned long long)room);
+	if (cfg->max_unidentified == 0)
+		cfg->max_unidentified = room < STRANGERS_MAX ? (unsigned)room :
+		    STRANGERS_MAX;
+	else if (cfg->max_unidentified > room) {
+		log_warnx("max_unidentified %u is above what descriptor limit "
+		    "%llu leaves after its reserve: %llu used; raise the limit "
+		    "to use more", cfg->max_unidentified,
+		    (unsigned long long)nofile, (unsigned long long)room);
+		cfg->max_unidentified = (unsigned)room;
+	}
+	if (cfg->max_unidentified_per_address == 0)
+		cfg->max_unidentified_per_address = STRANGERS_PER_ADDRESS;
+	if (cfg->max_unidentified_per_address > cfg->max_unidentified)
+		cfg->max_unidentified_per_address = cfg->max_unidentified;
+	log_info("descriptor limit %llu, %llu kept for the daemon",
+	    (unsigned long long)nofile, (unsigned long long)reserve);
 }
 
 static int
@@ -382,6 +441,7 @@ main(int argc, char **argv)
 	report_set_sink(report_to_log);
 	d.loop = uv_default_loop();
 	d.started_at = clock_now();
+	limit_descriptors(&d.cfg);
 	setup(&d);
 	log_info("homewardd %s started: agency %s, fingerprint %s", HOMEWARD_VERSION,
 	    d.keys.agency_id, d.keys.fingerprint);

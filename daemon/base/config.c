@@ -189,10 +189,50 @@ static const struct ms_key ms_keys[] = {
 	{ "prekey_check_ms",    offsetof(struct config, prekey_check_ms) },
 };
 
+/* The keys on strangers (config.h): 1 handled, 0 not one of them, -1
+ * a bad value. */
+static int
+handle_strangers(struct parse_state *st, const char *name, const char *value)
+{
+	struct config  *cfg = st->cfg;
+	uint64_t        n;
+
+	if (strcmp(name, "max_unidentified") == 0 ||
+	    strcmp(name, "max_unidentified_per_address") == 0) {
+		if (strnum_u64(value, 1, 1u << 20, &n) != 0) {
+			snprintf(st->err, CONFIG_WHY_LEN, "%s must be a number of "
+			    "connections from 1 (omit it to derive it from the "
+			    "descriptor limit)", name);
+			return -1;
+		}
+		if (strcmp(name, "max_unidentified") == 0)
+			cfg->max_unidentified = (unsigned)n;
+		else
+			cfg->max_unidentified_per_address = (unsigned)n;
+		return 1;
+	}
+	if (strcmp(name, "identify_timeout_ms") == 0 ||
+	    strcmp(name, "unidentified_log_ms") == 0) {
+		if (strnum_u64(value, 100, 3600000, &n) != 0) {
+			snprintf(st->err, CONFIG_WHY_LEN, "%s must be from 100 to "
+			    "3600000 ms", name);
+			return -1;
+		}
+		*(strcmp(name, "identify_timeout_ms") == 0 ? &cfg->identify_timeout_ms :
+		    &cfg->unidentified_log_ms) = n;
+		return 1;
+	}
+	return 0;
+}
+
 static int
 handle_daemon(struct parse_state *st, const char *name, const char *value)
 {
 	struct config *cfg = st->cfg;
+	int rc;
+
+	if ((rc = handle_strangers(st, name, value)) != 0)
+		return rc > 0 ? 0 : -1;
 
 	if (strcmp(name, "state_dir") == 0)
 		return set_str(cfg->state_dir, sizeof(cfg->state_dir), value);
@@ -428,6 +468,8 @@ config_defaults(struct config *cfg)
 	cfg->dial_max_ms = 60000;
 	cfg->heartbeat_ms = 15000;
 	cfg->idle_timeout_ms = 45000;
+	cfg->identify_timeout_ms = 10000;
+	cfg->unidentified_log_ms = 60000;
 	cfg->gap_alert_ms = 3600000;
 	cfg->prekey_check_ms = 3600000;
 	cfg->reply_ms = 7ull * 24 * 3600 * 1000;

@@ -120,6 +120,13 @@ struct config {
 	uint64_t        max_data_mb;            /* 0: no cap but the disk's */
 	int             test_documents;         /* `send` of opaque 0x7f00 allowed */
 
+	/* Strangers on the listener (daemon/net/admit.c); 0: derived from
+	 * the descriptor limit at start (main.c). */
+	unsigned        max_unidentified;
+	unsigned        max_unidentified_per_address;
+	uint64_t        identify_timeout_ms;    /* accept to pinned key accepted */
+	uint64_t        unidentified_log_ms;    /* summary interval */
+
 	uint64_t        retry_min_ms;
 	uint64_t        retry_max_ms;
 	uint64_t        dial_min_ms;

@@ -162,6 +162,9 @@ struct peer *peers_by_agency(struct daemon *, const char *agency_id);
 struct peer *peers_spki_owner(struct daemon *, const uint8_t spki[32],
     const uint8_t except_rik[ENV1_KEY_LEN]);
 int peers_listen(struct daemon *, char **cause);
+/* The caps on unidentified connections from d->cfg to the listener (at
+ * listen, and again on reload). */
+void peers_listen_limits(struct daemon *);
 void peers_dial_all(struct daemon *);
 void peers_heartbeat(struct daemon *);
 void peers_close_all(struct daemon *);

@@ -235,6 +235,29 @@ peers_by_spki(struct daemon *d, const uint8_t spki[CONN_SPKI_LEN])
 
 /* --- connection callbacks ------------------------------------------------ */
 
+/* An unknown key is worth a line (a partner whose key we have not
+ * imported), but not one per connection: a stranger with any certificate
+ * may repeat it at will.  The same key is told again after a minute; the
+ * refusals in between are in the listener's summary (as "pin"). */
+#define LINK_UNKNOWN_KEY_MS     60000
+
+static void
+log_unknown_key(struct conn *c, const uint8_t spki[CONN_SPKI_LEN])
+{
+	static uint8_t  last[CONN_SPKI_LEN];
+	static uint64_t last_at;
+	uint64_t        now = clock_now();
+
+	if (last_at != 0 && now - last_at < LINK_UNKNOWN_KEY_MS &&
+	    memcmp(last, spki, CONN_SPKI_LEN) == 0)
+		return;
+	memcpy(last, spki, CONN_SPKI_LEN);
+	last_at = now;
+	log_warnx("inbound %s: unknown TLS key %s; refused (import and verify "
+	    "the partner's bundle if it is one; repeats are summarised)",
+	    conn_peer_name(c), log_hex(spki, 8));
+}
+
 static int
 cb_verify(struct conn *c, const uint8_t spki[CONN_SPKI_LEN], void *arg)
 {
@@ -253,8 +276,7 @@ cb_verify(struct conn *c, const uint8_t spki[CONN_SPKI_LEN], void *arg)
 	} else {
 		p = peers_by_spki(l->d, spki);
 		if (p == NULL) {
-			log_warnx("inbound %s: unknown TLS key %s; refused",
-			    conn_peer_name(c), log_hex(spki, 8));
+			log_unknown_key(c, spki);
 			return -1;
 		}
 		memcpy(l->rik, p->rec.rik, ENV1_KEY_LEN);
@@ -374,7 +396,8 @@ cb_close(struct conn *c, enum conn_close_reason why, void *arg)
 		if (l->outbound)
 			p->dialing = 0;
 	} else if (why != CONN_CLOSE_LOCAL) {
-		log_info("connection %s closed (%s)", conn_peer_name(c),
+		/* A stranger: the listener's summary counts it. */
+		log_debug("connection %s closed (%s)", conn_peer_name(c),
 		    conn_close_reason_name(why));
 	}
 	free(l);
@@ -544,8 +567,10 @@ acb_close(struct conn *c, enum conn_close_reason why, void *arg)
 		cb_close(c, why, l);
 		return;
 	}
-	log_info("inbound %s closed before identification (%s)", conn_peer_name(c),
-	    conn_close_reason_name(why));
+	/* One line per stranger would let strangers fill the disk: the
+	 * listener's summary counts these (daemon/net/admit.c). */
+	log_debug("inbound %s closed before identification (%s)",
+	    conn_peer_name(c), conn_close_reason_name(why));
 }
 
 static const struct conn_cb accept_cb = {
@@ -555,6 +580,26 @@ static const struct conn_cb accept_cb = {
 	.on_drain = acb_drain,
 	.on_close = acb_close,
 };
+
+/* The caps on strangers, as the daemon derived them from the descriptor
+ * limit and the configuration (main.c). */
+void
+peers_listen_limits(struct daemon *d)
+{
+	struct conn_limits lim = {
+		.max_unidentified = d->cfg.max_unidentified,
+		.max_per_address = d->cfg.max_unidentified_per_address,
+		.identify_ms = d->cfg.identify_timeout_ms,
+		.summary_ms = d->cfg.unidentified_log_ms,
+	};
+
+	if (d->listener == NULL)
+		return;
+	conn_listener_set_limits(d->listener, &lim);
+	log_info("unidentified connections: at most %u, %u per address, %llu ms "
+	    "to identify", lim.max_unidentified, lim.max_per_address,
+	    (unsigned long long)lim.identify_ms);
+}
 
 int
 peers_listen(struct daemon *d, char **cause)
@@ -572,6 +617,7 @@ peers_listen(struct daemon *d, char **cause)
 			*cause = NULL;
 		return rc;
 	}
+	peers_listen_limits(d);
 	log_info("listening on %s:%u", d->cfg.listen_host,
 	    conn_listener_port(d->listener));
 	return 0;

@@ -14,6 +14,17 @@
  * closes the three libuv handles.  on_close runs from the last close
  * callback, never from inside a call by the owner, and the memory goes
  * right after it.
+ *
+ * Memory: a connection holds no buffer of its own while it waits.  Reads
+ * land in one loop-wide buffer and are handed to OpenSSL before the read
+ * callback returns; decrypted records land in another and are copied out
+ * by the frame reader before conn_pump returns (conn_pump is never
+ * re-entered: owners are called from it but nothing they may call reads).
+ * An accepted connection gets its SSL only when its first TLS record (a
+ * ClientHello, CONN_FIRST_MAX at most) is complete: until then a stranger
+ * costs the handles and the bytes it sent, not the 40 KB or so of an SSL
+ * with its buffers; OpenSSL releases its record buffers between records
+ * (SSL_MODE_RELEASE_BUFFERS, tls.c) and our memory BIOs are trimmed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,9 +49,17 @@
 #define CONN_READ_BUF           65536
 #define CONN_RECORD             16384   /* TLS plaintext record maximum */
 #define CONN_NAME_MAX           (INET6_ADDRSTRLEN + 16)
+#define CONN_TLS_HDR            5       /* type, version, length of a TLS record */
+#define CONN_FIRST_MAX          8192    /* the first record we take (a ClientHello) */
 
 struct conn {
 	uv_tcp_t                tcp;
+	SSL_CTX                *ctx;            /* accepted: our reference until the SSL exists */
+	struct admit           *admit;          /* accepted: the slot held until identified */
+	uint8_t                 admit_key[ADMIT_KEY_LEN];
+	uint64_t                identify_ms;
+	uint8_t                *first;          /* accepted: the first record so far */
+	size_t                  first_len;
 	uv_timer_t              timer;          /* connect and handshake, then linger */
 	uv_timer_t              idle;
 	uv_connect_t            connect_req;
@@ -64,9 +83,12 @@ struct conn {
 	int                     handles_closing;
 	enum conn_close_reason  reason;
 	char                    peer[CONN_NAME_MAX];
-	uint8_t                 rbuf[CONN_READ_BUF];
-	uint8_t                 plain[CONN_RECORD];
 };
+
+/* Shared by every connection of the loop (see the top of the file). */
+static uint8_t conn_rbuf[CONN_READ_BUF];
+static uint8_t conn_plain[CONN_RECORD];
+static int conn_pumping;
 
 /* One uv_write: the request and the ciphertext it carries. */
 struct conn_write {
@@ -77,22 +99,6 @@ struct conn_write {
 };
 
 static void conn_write_cb(uv_write_t *, int);
-
-const char *
-conn_close_reason_name(enum conn_close_reason r)
-{
-	switch (r) {
-	case CONN_CLOSE_LOCAL:          return "local";
-	case CONN_CLOSE_EOF:            return "eof";
-	case CONN_CLOSE_IO:             return "io";
-	case CONN_CLOSE_TLS:            return "tls";
-	case CONN_CLOSE_PIN:            return "pin";
-	case CONN_CLOSE_FRAME:          return "frame";
-	case CONN_CLOSE_TIMEOUT:        return "timeout";
-	case CONN_CLOSE_CONNECT:        return "connect";
-	}
-	return "unknown";
-}
 
 static int
 conn_cb_ok(const struct conn_cb *cb)
@@ -120,8 +126,9 @@ conn_set_name(struct conn *c, const struct sockaddr *sa)
 	}
 }
 
-/* A connection with its SSL and its three handles initialised, nothing
- * started.  From here on it ends only through conn_shut. */
+/* A connection with its three handles initialised, nothing started, and
+ * its SSL (outbound) or a reference to the context to make it from
+ * (accepted).  From here on it ends only through conn_shut. */
 static int
 conn_new(uv_loop_t *loop, SSL_CTX *ctx, const struct conn_cb *cb, void *arg,
     int outbound, struct conn **out)
@@ -132,12 +139,16 @@ conn_new(uv_loop_t *loop, SSL_CTX *ctx, const struct conn_cb *cb, void *arg,
 	*out = NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -ENOMEM;
-	if ((rc = conn_tls_ssl_new(ctx, !outbound, &c->ssl)) != 0) {
+	if (!outbound) {
+		SSL_CTX_up_ref(ctx);
+		c->ctx = ctx;
+	} else if ((rc = conn_tls_ssl_new(ctx, 0, &c->ssl)) != 0) {
 		free(c);
 		return rc;
 	}
 	if ((rc = uv_tcp_init(loop, &c->tcp)) != 0) {
 		SSL_free(c->ssl);
+		SSL_CTX_free(c->ctx);
 		free(c);
 		return rc;
 	}
@@ -152,6 +163,7 @@ conn_new(uv_loop_t *loop, SSL_CTX *ctx, const struct conn_cb *cb, void *arg,
 	c->arg = arg;
 	c->outbound = outbound;
 	c->idle_ms = CONN_IDLE_MS_DEFAULT;
+	c->identify_ms = CONN_HANDSHAKE_MS;
 	frame_reader_init(&c->fr, FRAME_WIRE_MAX);
 	snprintf(c->peer, sizeof(c->peer), "?");
 	*out = c;
@@ -164,8 +176,13 @@ conn_unref(struct conn *c)
 {
 	if (--c->refs > 0)
 		return;
+	/* The descriptor is closed by now: the slot may go to another. */
+	if (c->admit != NULL)
+		admit_release(c->admit, c->admit_key, 0, c->reason);
 	c->cb.on_close(c, c->reason, c->arg);
 	SSL_free(c->ssl);
+	SSL_CTX_free(c->ctx);
+	free(c->first);
 	frame_reader_free(&c->fr);
 	free(c);
 }
@@ -211,12 +228,13 @@ static int
 conn_flush(struct conn *c)
 {
 	struct conn_write *w;
-	BIO *wbio = SSL_get_wbio(c->ssl);
-	size_t n = BIO_ctrl_pending(wbio);
+	BIO *wbio;
+	size_t n;
 	uv_buf_t buf;
 	int rc;
 
-	if (n == 0)
+	if (c->ssl == NULL || (n = BIO_ctrl_pending(wbio =
+	    SSL_get_wbio(c->ssl))) == 0)
 		return 0;
 	if (n > INT32_MAX || (w = malloc(sizeof(*w) + n)) == NULL)
 		return -ENOMEM;
@@ -224,6 +242,7 @@ conn_flush(struct conn *c)
 		free(w);
 		return -EIO;
 	}
+	conn_tls_trim_bios(c->ssl);
 	w->c = c;
 	w->len = n;
 	buf = uv_buf_init((char *)w->data, (unsigned int)n);
@@ -367,6 +386,10 @@ conn_accept_peer(struct conn *c)
 		return -1;
 	}
 	c->open = 1;
+	if (c->admit != NULL) {
+		admit_release(c->admit, c->admit_key, 1, CONN_CLOSE_LOCAL);
+		c->admit = NULL;
+	}
 	/* Only now our last handshake message may go. */
 	if (conn_flush(c) != 0) {
 		conn_shut(c, CONN_CLOSE_IO);
@@ -380,7 +403,7 @@ conn_accept_peer(struct conn *c)
 /* Run the handshake or SSL_read on what the read BIO holds, until
  * OpenSSL needs more bytes from the peer. */
 static void
-conn_pump(struct conn *c)
+conn_pump_once(struct conn *c)
 {
 	int n;
 
@@ -400,9 +423,9 @@ conn_pump(struct conn *c)
 	}
 	for (;;) {
 		ERR_clear_error();
-		n = SSL_read(c->ssl, c->plain, sizeof(c->plain));
+		n = SSL_read(c->ssl, conn_plain, sizeof(conn_plain));
 		if (n > 0) {
-			if (conn_deliver(c, c->plain, (size_t)n) != 0)
+			if (conn_deliver(c, conn_plain, (size_t)n) != 0)
 				return;
 			continue;
 		}
@@ -411,6 +434,8 @@ conn_pump(struct conn *c)
 			/* Post-handshake messages may have left a reply. */
 			if (conn_flush(c) != 0)
 				conn_shut(c, CONN_CLOSE_IO);
+			else
+				conn_tls_trim_bios(c->ssl);
 			return;
 		case SSL_ERROR_ZERO_RETURN:
 			conn_shut(c, CONN_CLOSE_EOF);
@@ -423,13 +448,23 @@ conn_pump(struct conn *c)
 }
 
 static void
+conn_pump(struct conn *c)
+{
+	if (conn_pumping)
+		fatalx("conn: conn_pump re-entered");
+	conn_pumping = 1;
+	conn_pump_once(c);
+	conn_pumping = 0;
+}
+
+static void
 conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-	struct conn *c = h->data;
-
-	/* libuv hands the buffer back through read_cb before asking again. */
+	/* libuv hands the buffer back through read_cb before it asks any
+	 * handle again, and read_cb gives it all to OpenSSL. */
+	(void)h;
 	(void)suggested;
-	*buf = uv_buf_init((char *)c->rbuf, sizeof(c->rbuf));
+	*buf = uv_buf_init((char *)conn_rbuf, sizeof(conn_rbuf));
 }
 
 static void
@@ -440,6 +475,55 @@ conn_idle_cb(uv_timer_t *t)
 	log_debug("%s: nothing received for %llu ms", c->peer,
 	    (unsigned long long)c->idle_ms);
 	conn_shut(c, CONN_CLOSE_TIMEOUT);
+}
+
+/*
+ * An accepted connection's bytes until its first TLS record is complete;
+ * then its SSL, holding them all.  A client sends nothing after its
+ * ClientHello before the server answers, so more than one record's worth
+ * is not TLS as we speak it.  1: the SSL exists; 0: wait; -1: closing.
+ */
+static int
+conn_first_record(struct conn *c, const uint8_t *p, size_t n)
+{
+	uint8_t *nb;
+	size_t want;
+
+	if (c->first_len + n > CONN_TLS_HDR + CONN_FIRST_MAX) {
+		log_debug("%s: first TLS record over %d bytes", c->peer,
+		    CONN_FIRST_MAX);
+		conn_shut(c, CONN_CLOSE_TLS);
+		return -1;
+	}
+	if ((nb = realloc(c->first, c->first_len + n)) == NULL) {
+		conn_shut(c, CONN_CLOSE_IO);
+		return -1;
+	}
+	memcpy(nb + c->first_len, p, n);
+	c->first = nb;
+	c->first_len += n;
+	if (c->first_len < CONN_TLS_HDR)
+		return 0;
+	/* 22: a handshake record. */
+	want = CONN_TLS_HDR + ((size_t)c->first[3] << 8 | c->first[4]);
+	if (c->first[0] != 22 || want > CONN_TLS_HDR + CONN_FIRST_MAX) {
+		log_debug("%s: not a TLS ClientHello we take", c->peer);
+		conn_shut(c, CONN_CLOSE_TLS);
+		return -1;
+	}
+	if (c->first_len < want)
+		return 0;
+	if (conn_tls_ssl_new(c->ctx, 1, &c->ssl) != 0 ||
+	    BIO_write(SSL_get_rbio(c->ssl), c->first, (int)c->first_len) !=
+	    (int)c->first_len) {
+		ERR_clear_error();
+		conn_shut(c, CONN_CLOSE_IO);
+		return -1;
+	}
+	free(c->first);
+	c->first = NULL;
+	c->first_len = 0;
+	return 1;
 }
 
 static void
@@ -457,6 +541,12 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 	if (c->idle_ms > 0)
 		uv_timer_start(&c->idle, conn_idle_cb, c->idle_ms, 0);
+	if (c->ssl == NULL) {
+		if (conn_first_record(c, (const uint8_t *)buf->base,
+		    (size_t)nread) == 1)
+			conn_pump(c);
+		return;
+	}
 	if (BIO_write(SSL_get_rbio(c->ssl), buf->base, (int)nread) != nread) {
 		ERR_clear_error();
 		conn_shut(c, CONN_CLOSE_IO);
@@ -470,8 +560,9 @@ conn_handshake_timeout_cb(uv_timer_t *t)
 {
 	struct conn *c = t->data;
 
-	log_debug("%s: %s not finished in %d ms", c->peer,
-	    c->connected ? "handshake" : "connect", CONN_HANDSHAKE_MS);
+	log_debug("%s: %s not finished in %llu ms", c->peer,
+	    c->connected ? "handshake" : "connect",
+	    (unsigned long long)c->identify_ms);
 	conn_shut(c, c->connected ? CONN_CLOSE_TIMEOUT : CONN_CLOSE_CONNECT);
 }
 
@@ -561,7 +652,7 @@ conn_connect(uv_loop_t *loop, struct conn_tls *tls, const char *host,
 	*out = c;
 	snprintf(c->peer, sizeof(c->peer), "%.*s:%u", INET6_ADDRSTRLEN, host,
 	    port);
-	uv_timer_start(&c->timer, conn_handshake_timeout_cb, CONN_HANDSHAKE_MS, 0);
+	uv_timer_start(&c->timer, conn_handshake_timeout_cb, c->identify_ms, 0);
 	memset(&ss, 0, sizeof(ss));
 	if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) == 0 ||
 	    uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) == 0) {
@@ -661,7 +752,7 @@ conn_peer_name(const struct conn *c)
 
 void
 conn_accept_fd(uv_loop_t *loop, SSL_CTX *ctx, const struct conn_cb *cb,
-    void *arg, int fd)
+    void *arg, int fd, struct admit *admit, const uint8_t key[ADMIT_KEY_LEN])
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
@@ -669,18 +760,22 @@ conn_accept_fd(uv_loop_t *loop, SSL_CTX *ctx, const struct conn_cb *cb,
 	int rc;
 
 	if ((rc = conn_new(loop, ctx, cb, arg, 0, &c)) != 0) {
-		log_warnx("accept: %s", strerror(-rc));
 		close(fd);
+		admit_release(admit, key, 0, CONN_CLOSE_IO);
 		return;
 	}
+	/* From here the slot goes back in conn_unref. */
+	c->admit = admit;
+	memcpy(c->admit_key, key, ADMIT_KEY_LEN);
+	c->identify_ms = admit_identify_ms(admit);
 	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == 0)
 		conn_set_name(c, (struct sockaddr *)&ss);
 	if ((rc = uv_tcp_open(&c->tcp, fd)) != 0) {
-		log_warnx("%s: accept: %s", c->peer, uv_strerror(rc));
+		log_debug("%s: accept: %s", c->peer, uv_strerror(rc));
 		close(fd);
 		conn_shut(c, CONN_CLOSE_IO);
 		return;
 	}
-	uv_timer_start(&c->timer, conn_handshake_timeout_cb, CONN_HANDSHAKE_MS, 0);
+	uv_timer_start(&c->timer, conn_handshake_timeout_cb, c->identify_ms, 0);
 	conn_start(c);
 }

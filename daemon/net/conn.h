@@ -21,7 +21,7 @@
 #include <uv.h>
 
 #define CONN_SPKI_LEN           32
-#define CONN_HANDSHAKE_MS       10000   /* TLS must be done by then */
+#define CONN_HANDSHAKE_MS       10000   /* TLS and the pin check must be done by then */
 #define CONN_IDLE_MS_DEFAULT    60000   /* nothing received for this long: close */
 #define CONN_HIGH_WATER         (4u << 20)      /* queued bytes: conn_send refuses above */
 #define CONN_LOW_WATER          (1u << 20)      /* on_drain when back below */
@@ -84,6 +84,29 @@ int conn_listen(uv_loop_t *, struct conn_tls *, const char *host, uint16_t port,
 void conn_listener_close(struct conn_listener *);       /* NULL ok */
 /* The bound port (useful with port 0). */
 uint16_t conn_listener_port(const struct conn_listener *);
+
+/*
+ * Strangers: a connection the listener accepted is "unidentified" until
+ * the owner accepts its pinned key (on_verify returns 0).  Until then it
+ * holds one of a bounded number of slots, globally and per source
+ * address; over either cap the listener accepts and closes at once (the
+ * kernel's backlog must not fill, or partners wait behind strangers).
+ * What was refused or closed before identification is logged as one
+ * summary line per interval, never one line per connection.
+ */
+#define CONN_SUMMARY_MS         60000
+
+struct conn_limits {
+	unsigned        max_unidentified;       /* 0: no cap */
+	unsigned        max_per_address;        /* 0: no cap */
+	uint64_t        identify_ms;            /* accept to pin accepted; 0: CONN_HANDSHAKE_MS */
+	uint64_t        summary_ms;             /* 0: CONN_SUMMARY_MS */
+};
+
+/* Applies to connections accepted from now on. */
+void conn_listener_set_limits(struct conn_listener *, const struct conn_limits *);
+/* Unidentified connections open now. */
+unsigned conn_listener_unidentified(const struct conn_listener *);
 
 /* Dial host:port (numeric or a name resolved with uv_getaddrinfo).
  * Returns 0 with *out set (the conn exists until on_close), or a negative

@@ -4,7 +4,12 @@
  * descriptors run out it stops watching the socket for a while
  * (uv_poll_stop and a timer), so the loop does not spin on EMFILE and new
  * connections wait in the kernel's backlog meanwhile.  Each accepted
- * socket becomes a connection through conn_accept_fd (conn.c).
+ * socket takes an admission slot (admit.c) and becomes a connection
+ * through conn_accept_fd (conn.c); one over the caps is closed at once,
+ * so the backlog keeps moving and partners are not queued behind
+ * strangers.  The caps sit below the descriptor limit (derived by the
+ * daemon), so EMFILE is for the rare case the rest of the daemon used
+ * them up.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,6 +33,7 @@
 struct conn_listener {
 	uv_loop_t              *loop;
 	SSL_CTX                *ctx;            /* our own reference */
+	struct admit           *admit;          /* freed by itself after admit_close */
 	struct conn_cb          cb;
 	void                   *arg;
 	int                     fd;
@@ -60,6 +66,7 @@ static void
 listener_readable_cb(uv_poll_t *p, int status, int events)
 {
 	struct conn_listener *l = p->data;
+	uint8_t key[ADMIT_KEY_LEN];
 	int fd;
 
 	(void)events;
@@ -71,7 +78,13 @@ listener_readable_cb(uv_poll_t *p, int status, int events)
 	for (int i = 0; i < LISTENER_BATCH && !l->closing; i++) {
 		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			conn_accept_fd(l->loop, l->ctx, &l->cb, l->arg, fd);
+			if (admit_key(fd, key) != 0 ||
+			    admit_take(l->admit, key) != 0) {
+				close(fd);      /* counted for the summary */
+				continue;
+			}
+			conn_accept_fd(l->loop, l->ctx, &l->cb, l->arg, fd,
+			    l->admit, key);
 			continue;
 		}
 		switch (errno) {
@@ -120,6 +133,10 @@ conn_listen(uv_loop_t *loop, struct conn_tls *tls, const char *host,
 		return -EINVAL;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return -ENOMEM;
+	if ((rc = admit_new(loop, &l->admit)) != 0) {
+		free(l);
+		return rc;
+	}
 	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
@@ -154,6 +171,7 @@ conn_listen(uv_loop_t *loop, struct conn_tls *tls, const char *host,
 fail:
 	if (fd != -1)
 		close(fd);
+	admit_close(l->admit);
 	free(l);
 	return rc;
 }
@@ -177,6 +195,9 @@ conn_listener_close(struct conn_listener *l)
 	if (l == NULL || l->closing)
 		return;
 	l->closing = 1;
+	/* Connections still unidentified keep it until they end. */
+	admit_close(l->admit);
+	l->admit = NULL;
 	uv_close((uv_handle_t *)&l->poll, listener_handle_closed);
 	uv_close((uv_handle_t *)&l->pause, listener_handle_closed);
 }
@@ -185,4 +206,17 @@ uint16_t
 conn_listener_port(const struct conn_listener *l)
 {
 	return l->port;
+}
+
+void
+conn_listener_set_limits(struct conn_listener *l, const struct conn_limits *lim)
+{
+	if (l->admit != NULL)
+		admit_set_limits(l->admit, lim);
+}
+
+unsigned
+conn_listener_unidentified(const struct conn_listener *l)
+{
+	return l->admit != NULL ? admit_count(l->admit) : 0;
 }

@@ -5,7 +5,9 @@
  *   conn.h      one connection: handshake through memory BIOs, the pin
  *               asked of the owner (on_verify), framed payloads both ways,
  *               idle and handshake timeouts, backpressure
- *   listener    accepting (listener.c), the TLS context (tls.c)
+ *   listener    accepting (listener.c), the TLS context (tls.c), the caps
+ *               on unidentified connections and their summary line
+ *               (admit.c), the names of close reasons (reason.c)
  *   backoff.h   exponential backoff with full jitter, for redialling and
  *               retransmitting
  *

@@ -152,6 +152,9 @@ tls_make_ctx(X509 *x, EVP_PKEY *pkey, SSL_CTX **out, char **cause)
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	/* Record buffers (about 17 KB each way) only while a record is in
+	 * flight: an idle connection must stay small (conn.c). */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
 	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, tls_verify_cb);
 	if (SSL_CTX_use_certificate(ctx, x) != 1 ||
@@ -263,6 +266,36 @@ conn_tls_ssl_new(SSL_CTX *ctx, int server, SSL **out)
 		SSL_set_connect_state(ssl);
 	*out = ssl;
 	return 0;
+}
+
+/* An empty memory BIO may keep this much; a larger one is replaced. */
+#define TLS_BIO_KEEP    4096
+
+static void
+tls_trim(SSL *ssl, BIO *b, int read_side)
+{
+	BUF_MEM *bm = NULL;
+	BIO *fresh;
+
+	if (BIO_ctrl_pending(b) != 0 || BIO_get_mem_ptr(b, &bm) != 1 ||
+	    bm == NULL || bm->max <= TLS_BIO_KEEP)
+		return;
+	if ((fresh = BIO_new(BIO_s_mem())) == NULL) {
+		ERR_clear_error();
+		return;                 /* the old one still works */
+	}
+	/* set0 takes the new one and frees the old. */
+	if (read_side)
+		SSL_set0_rbio(ssl, fresh);
+	else
+		SSL_set0_wbio(ssl, fresh);
+}
+
+void
+conn_tls_trim_bios(SSL *ssl)
+{
+	tls_trim(ssl, SSL_get_rbio(ssl), 1);
+	tls_trim(ssl, SSL_get_wbio(ssl), 0);
 }
 
 int

@@ -86,7 +86,9 @@ unchanged() {
 }
 
 step "two daemons, alpha listening, beta dialling; mallory has keys only"
-agency_new alpha listen
+# Debug: why each stranger was closed is a debug line (at info the
+# listener only summarises strangers, strangers.sh).
+LOG_LEVEL=debug agency_new alpha listen
 agency_new beta
 agency_new mallory
 agency_start alpha

@@ -692,6 +692,50 @@ test_user_names(void **state)
 	config_free(&c);
 }
 
+/* The caps on strangers ([daemon]): 0 until main.c derives them. */
+static void
+test_strangers_keys(void **state)
+{
+	static const struct bad_line bad[] = {
+		{ "daemon", "max_unidentified = 0", "7: max_unidentified must be a "
+		  "number of connections from 1" },
+		{ "daemon", "max_unidentified = 1048577", "7: max_unidentified must be" },
+		{ "daemon", "max_unidentified_per_address = x",
+		  "7: max_unidentified_per_address must be" },
+		{ "daemon", "identify_timeout_ms = 99",
+		  "7: identify_timeout_ms must be from 100 to 3600000 ms" },
+		{ "daemon", "unidentified_log_ms = 3600001",
+		  "7: unidentified_log_ms must be from 100" },
+	};
+	struct config   c;
+	char            err[CONFIG_ERR_LEN], text[512];
+
+	(void)state;
+	write_conf(minimal);
+	assert_int_equal(config_load(path, &c, err), 0);
+	assert_int_equal(c.max_unidentified, 0);
+	assert_int_equal(c.max_unidentified_per_address, 0);
+	assert_int_equal(c.identify_timeout_ms, 10000);
+	assert_int_equal(c.unidentified_log_ms, 60000);
+	config_free(&c);
+	snprintf(text, sizeof(text), "%smax_unidentified = 300\n"
+	    "max_unidentified_per_address = 7\nidentify_timeout_ms = 2500\n"
+	    "unidentified_log_ms = 1000\n", minimal);
+	write_conf(text);
+	if (config_load(path, &c, err) != 0)
+		fail_msg("refused: %s", err);
+	assert_int_equal(c.max_unidentified, 300);
+	assert_int_equal(c.max_unidentified_per_address, 7);
+	assert_int_equal(c.identify_timeout_ms, 2500);
+	assert_int_equal(c.unidentified_log_ms, 1000);
+	config_free(&c);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s[%s]\n%s\n", prefix, bad[i].section,
+		    bad[i].line);
+		expect_refused(text, bad[i].want);
+	}
+}
+
 int
 main(void)
 {
@@ -707,6 +751,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_error_not_on_last_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_travel_partners, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strangers_keys, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
