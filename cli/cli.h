@@ -28,7 +28,7 @@
 /* Safety net only: homewardd answers a request at once or not at all. */
 #define CLI_ANSWER_TIMEOUT_S    60
 /* How long the one retry after a lost answer waits for the socket. */
-#define CLI_RETRY_WAIT_S        5
+#define CLI_RETRY_WAIT_S        10
 /* More data frames than any answer has (a listing is at most 10000). */
 #define CLI_MAX_RESPONSES       20000
 
