@@ -100,6 +100,8 @@ test_fresh_directory(void **state)
 /* Back to what migration 1 made: the tables, columns and row of
  * migration 2 removed and the version set to 1. */
 static const char data_v1[] =
+    /* migration 4 */
+    "DROP TABLE requests;"
     /* migration 3 */
     "DROP INDEX alerts_pending; ALTER TABLE alerts DROP COLUMN notify;"
     "ALTER TABLE alerts DROP COLUMN notify_attempts;"
