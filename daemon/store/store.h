@@ -18,8 +18,10 @@
  *   store_alerts.c   the alerts table (store.h, store_case.h)
  *   store_msgs.c     outbox, inbox, counts
  *   store_peers.c    peers, thread chains
+ *   store_unacked.c  a case's messages no receipt confirmed (erasure)
  *   store_audit.c    the audit table's rows and anchor (store_audit.h)
  *   store.c          open, close, size limit, transactions
+ *   store_request.c  control request ids, written by store.c's commit
  *   store_schema.c   the migrations of both databases
  *   store_keys.c     keystore.db: case keys, shredding, prekey secrets
  *   store_sql.c      statement cache, errors, column readers (store_int.h)
