@@ -248,9 +248,9 @@ erase_unconfirmed(struct daemon *d, const struct store_case *c,
 	return rc;
 }
 
-/* Whether case c may be erased now: nothing waits for a receipt, or the
- * wait is over (then it is given up, erase_unconfirmed); and she is not
- * travelling.  0 when it may, else not now. */
+/* Whether case c may be erased now: nothing waits for a receipt (0), or
+ * the wait is over and it was given up (1, erase_unconfirmed); and she is
+ * not travelling.  Negative: not now. */
 static int
 erase_ready(struct daemon *d, const struct store_case *c, uint64_t due_at)
 {
@@ -271,33 +271,39 @@ erase_ready(struct daemon *d, const struct store_case *c, uint64_t due_at)
 	else if (n > 0 && (rc = erase_unconfirmed(d, c, v, n)) != 0)
 		log_warnx("case %s: erasure not forced (%s); retrying", c->code,
 		    strerror(-rc));
+	else if (n > 0)
+		rc = 1;
 	free(v);
 	return rc;
 }
 
 /* retention: the cases were closed (due retention_ms after closing);
- * else their erasure is due since their withdrawal. */
+ * else their erasure is due since their withdrawal.  forced: the reason
+ * when erasure stopped waiting for a partner's receipt. */
 static void
 erase_cases(struct daemon *d, struct case_walk *w, const char *reason,
-    int retention)
+    const char *forced, int retention)
 {
 	for (size_t i = 0; i < w->n; i++) {
 		struct store_case *c = &w->v[i];
+		const char *why = reason;
 		int rc;
 
-		if (erase_ready(d, c, retention ? c->closed_at +
-		    d->cfg.retention_ms : 0) != 0)
+		if ((rc = erase_ready(d, c, retention ? c->closed_at +
+		    d->cfg.retention_ms : 0)) < 0)
 			continue;
+		if (rc == 1)
+			why = forced;
 		if ((rc = store_case_erase(d->store, c->case_id, CASE_ACTOR_DAEMON,
-		    reason, clock_now())) != 0) {
+		    why, clock_now())) != 0) {
 			log_warnx("case %s not erased (%s); retrying", c->code,
 			    strerror(-rc));
 			continue;
 		}
 		if (audit_append(d->store, CASE_ACTOR_DAEMON, AUDIT_ERASE, c->code, NULL,
-		    reason, clock_now()) == 0)
+		    why, clock_now()) == 0)
 			audit_anchor_sync(d->store);
-		log_info("case %s erased: %s", c->code, reason);
+		log_info("case %s erased: %s", c->code, why);
 	}
 }
 
@@ -353,6 +359,74 @@ erase_threads(struct daemon *d)
 	free(v);
 }
 
+/* A partner withdrew and our ErasureConfirmation may wait for its
+ * receipt (the erasure follows the receipt). */
+static int
+confirm_waits(const struct store_case_thread *t)
+{
+	return t->flow.withdrawn != 0 &&
+	    !(t->alerted & (CT_ERASE_DUE | CT_ERASED));
+}
+
+/* Our ErasureConfirmation in thread t went unreceipted erasure_wait_ms:
+ * erase without its receipt.  A case referred to us goes whole
+ * (erase_cases names the partner in an alert and drops the confirmation);
+ * of our own case, what the partner sent, after the alert here. */
+static int
+confirm_give_up(struct daemon *d, struct store_case_thread *t, uint64_t now)
+{
+	struct store_case       c;
+	struct peer            *p;
+	uint64_t                count, newest;
+	char                    detail[256];
+	int                     rc;
+
+	if ((rc = store_thread_unacked(d->store, t->thread_id,
+	    ENV1_MSG_ERASURE_CONFIRMATION, &count, &newest)) != 0 || count == 0 ||
+	    now < newest || now - newest < d->cfg.erasure_wait_ms)
+		return rc;
+	if ((rc = store_case_get_id(d->store, t->case_id, &c)) != 0 ||
+	    (rc = store_begin(d->store)) != 0)
+		return rc;
+	if (c.role == CASE_ROLE_ORIGIN)
+		rc = store_case_set_state(d->store, c.case_id, CASE_ERASING, now);
+	else {
+		p = peers_by_rik(d, t->peer_rik);
+		snprintf(detail, sizeof(detail), "partner %s never confirmed our "
+		    "erasure confirmation (no receipt); what it sent is erased "
+		    "anyway: tell it out of band",
+		    p != NULL ? p->rec.agency_id : "(removed)");
+		t->alerted |= CT_ERASE_DUE;
+		if ((rc = case_alert(d, "erasure_unconfirmed", 0, t->peer_rik,
+		    NULL, c.code, detail)) == 0 &&
+		    (rc = store_thread_unacked_drop(d->store, t->thread_id)) == 0)
+			rc = store_ct_put(d->store, t);
+	}
+	if (rc == 0)
+		rc = store_commit(d->store);
+	else
+		store_rollback(d->store);
+	if (rc == 0)
+		audit_anchor_sync(d->store);
+	return rc;
+}
+
+static void
+confirms_give_up(struct daemon *d, uint64_t now)
+{
+	struct store_case_thread       *v = NULL;
+	size_t                          n;
+	int                             rc;
+
+	if ((rc = case_threads(d, NULL, confirm_waits, &v, &n)) == 0)
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = confirm_give_up(d, &v[i], now);
+	if (rc != 0)
+		log_warnx("an unconfirmed erasure was not given up (%s); retrying",
+		    strerror(-rc));
+	free(v);
+}
+
 void
 case_tick(struct daemon *d)
 {
@@ -362,13 +436,17 @@ case_tick(struct daemon *d)
 	raise_deadlines(d, now);
 	deliver_gap_alerts(d);
 	case_confirm_after_hold(d);
+	confirms_give_up(d, now);
 	erase_threads(d);
 	if (store_case_each(d->store, CASE_ERASING, case_collect, &w) == 0)
-		erase_cases(d, &w, "consent withdrawn; erasure confirmed", 0);
+		erase_cases(d, &w, "consent withdrawn; erasure confirmed",
+		    "consent withdrawn; erased without the partner's receipt", 0);
 	w.n = 0;
 	if (now > d->cfg.retention_ms && store_case_each_closed(d->store,
 	    now - d->cfg.retention_ms, case_collect, &w) == 0)
-		erase_cases(d, &w, "retention after closure ended", 1);
+		erase_cases(d, &w, "retention after closure ended",
+		    "retention after closure ended; erased without a partner's "
+		    "receipt", 1);
 	free(w.v);
 	/* Request ids (ctl_request.c) answer a CLI's retry: a week is plenty. */
 	if (now > CASE_REQUEST_KEEP_MS)

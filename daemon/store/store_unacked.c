@@ -70,3 +70,44 @@ store_case_unacked_drop(struct store *st, const uint8_t case_id[ENV1_ID_LEN])
 	sqlite3_bind_blob(s, 1, case_id, ENV1_ID_LEN, SQLITE_STATIC);
 	return store_exec_stmt(st, st->data, s, "drop unacked");
 }
+
+static const char sql_thread_unacked[] =
+    "SELECT count(*), coalesce(max(created_at), 0) FROM outbox WHERE "
+    "state IN (0, 1) AND thread_id = ? AND msg_type = ?";
+
+int
+store_thread_unacked(struct store *st, const uint8_t thread_id[ENV1_ID_LEN],
+    uint16_t msg_type, uint64_t *count, uint64_t *newest_at)
+{
+	sqlite3_stmt   *s;
+	int             rc;
+
+	*count = *newest_at = 0;
+	if ((s = store_prep(st, st->data, sql_thread_unacked)) == NULL)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, thread_id, ENV1_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, msg_type);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*count = (uint64_t)sqlite3_column_int64(s, 0);
+		*newest_at = (uint64_t)sqlite3_column_int64(s, 1);
+		rc = 0;
+	} else
+		rc = store_err(st, st->data, rc, "thread unacked");
+	sqlite3_reset(s);
+	return rc;
+}
+
+static const char sql_thread_unacked_drop[] =
+    "DELETE FROM outbox WHERE state IN (0, 1) AND thread_id = ?";
+
+int
+store_thread_unacked_drop(struct store *st, const uint8_t thread_id[ENV1_ID_LEN])
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_prep(st, st->data, sql_thread_unacked_drop)) == NULL)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, thread_id, ENV1_ID_LEN, SQLITE_STATIC);
+	return store_exec_stmt(st, st->data, s, "drop thread unacked");
+}
