@@ -11,8 +11,8 @@
 #      and its answer: the second answer names the same message, the
 #      outbox holds one, and beta receives one.  The same for a case
 #      opened twice (the second is no "exists" refusal but the first
-#      outcome), and a request id used again for another kind of request
-#      is refused.
+#      outcome) and a step (a request for assistance) sent twice, and a
+#      request id used again for another kind of request is refused.
 #   2. The CLI when the daemon dies mid-request: alpha is stopped
 #      (SIGSTOP), `homeward send` is started, alpha is killed: the CLI's
 #      one retry finds no daemon, and it exits 3 ("outcome unknown: check
@@ -105,6 +105,27 @@ raw alpha '{"request_id":"'$RID2'","send":{"peer":"beta","msg_type":32512,"body"
 raw alpha '{"request_id":"00","send":{"peer":"beta","msg_type":32512,"body":"00"}}'
 [ "$got" = 1 ] && result | grep -qF "a request id is 16 bytes" ||
     { cat "$T/out" >&2; fail "a short request id was not refused"; }
+
+step "1. a step sent twice with one request id: one request for assistance"
+hw alpha case open CI-IDEM-2 --sex female --age 30 >/dev/null || fail "case open"
+hw alpha consent record CI-IDEM-2 --to beta --steps all --categories all \
+    --method oral >/dev/null || fail "consent"
+DOC=$("$CR" encode 1 '{"scenario":"police_or_ngo","profile":{"sex":"female","age":30},"needs":["shelter"]}') ||
+    fail "encode the request"
+RID3=5eed0000000000000000000000000003
+STEP='{"request_id":"'$RID3'","step_send":{"ref":{"code":"CI-IDEM-2"},"peer":"beta","msg_type":1,"document":"'$DOC'"}}'
+raw alpha "$STEP"
+[ "$got" = 0 ] || { cat "$T/out" "$T/err" >&2; fail "the first step failed"; }
+first=$(grep '"step"' "$T/out" | jq -r '.step | [.state, .message_id] | @tsv')
+raw alpha "$STEP"
+[ "$got" = 0 ] && result | grep -qF "already done" ||
+    { cat "$T/out" >&2; fail "the second step was not answered with the first"; }
+second=$(grep '"step"' "$T/out" | jq -r '.step | [.state, .message_id] | @tsv')
+[ "$second" = "$first" ] || fail "the second step answer is '$second', the first '$first'"
+case $first in queued*) ;; *) fail "the step was not queued: $first" ;; esac
+wait_for 20 all_acked alpha || fail "the request was not receipted"
+[ "$(hw beta inbox --json | jq '[.messages[] | select(.msg_type == 1)] | length')" = 1 ] ||
+    fail "beta received $(hw beta inbox --json | jq '[.messages[] | select(.msg_type == 1)] | length') requests"
 
 step "2. the daemon dies mid-request and stays down: exit 3"
 printf 'synthetic test document\n' >"$T/doc"
