@@ -19,11 +19,16 @@
 #define CLI_EXIT_OK             0
 #define CLI_EXIT_FAIL           1
 #define CLI_EXIT_USAGE          2
+/* The request was sent and its answer lost, twice: it may have been
+ * carried out (homeward(1), EXIT STATUS). */
+#define CLI_EXIT_UNKNOWN        3
 
 #define CLI_SOCKET_DEFAULT      "/run/homeward/control.sock"
 #define CLI_SOCKET_ENV          "HOMEWARD_SOCKET"
 /* Safety net only: homewardd answers a request at once or not at all. */
 #define CLI_ANSWER_TIMEOUT_S    60
+/* How long the one retry after a lost answer waits for the socket. */
+#define CLI_RETRY_WAIT_S        10
 /* More data frames than any answer has (a listing is at most 10000). */
 #define CLI_MAX_RESPONSES       20000
 
@@ -108,7 +113,8 @@ struct cli_answer {
  * Connect to env->socket, send req, read Responses until the Result.
  * CLI_EXIT_OK with *ans filled when the Result is RESULT_OK; otherwise
  * CLI_EXIT_FAIL after saying why on stderr (the daemon's message, or what
- * to do when it cannot be reached).  Free *ans with cli_answer_free.
+ * to do when it cannot be reached), or CLI_EXIT_UNKNOWN when a request
+ * that changes something was sent and no answer came, even to the retry.  Free *ans with cli_answer_free.
  */
 int cli_call(const struct cli_env *, Homeward__Control__Request *req,
     struct cli_answer *ans);

@@ -3,6 +3,10 @@
  * Responses until the Result that ends every answer (control.proto).  When
  * the daemon cannot be reached, or its answer is cut short, the error says
  * what to do next.  Blocking I/O: the CLI does one thing at a time.
+ * A request that changes something carries a random request id; when the
+ * answer is lost it is sent once more with the same id (the daemon never
+ * carries out one id twice), and when that fails too the command exits
+ * CLI_EXIT_UNKNOWN: the operator checks the outbox before doing it again.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +15,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "cli/cli.h"
 #include "proto/frame.h"
@@ -150,37 +156,60 @@ cli_result_report(const struct cli_answer *ans)
 	return CLI_EXIT_FAIL;
 }
 
-int
-cli_call_any(const struct cli_env *env, Homeward__Control__Request *req,
-    struct cli_answer *ans)
+/* Requests that change something: each carries a request id, so that
+ * the one retry after a lost answer commits nothing twice. */
+static int
+is_submission(Homeward__Control__Request__KindCase k)
+{
+	switch (k) {
+	case HOMEWARD__CONTROL__REQUEST__KIND_PEER_IMPORT:
+	case HOMEWARD__CONTROL__REQUEST__KIND_PEER_ACTION:
+	case HOMEWARD__CONTROL__REQUEST__KIND_SEND:
+	case HOMEWARD__CONTROL__REQUEST__KIND_CASE_OPEN:
+	case HOMEWARD__CONTROL__REQUEST__KIND_CASE_CLOSE:
+	case HOMEWARD__CONTROL__REQUEST__KIND_CASE_UPDATE:
+	case HOMEWARD__CONTROL__REQUEST__KIND_CASE_OUTCOME:
+	case HOMEWARD__CONTROL__REQUEST__KIND_CONSENT_RECORD:
+	case HOMEWARD__CONTROL__REQUEST__KIND_CONSENT_WITHDRAW:
+	case HOMEWARD__CONTROL__REQUEST__KIND_STEP_SEND:
+	case HOMEWARD__CONTROL__REQUEST__KIND_HELD_CANCEL:
+	case HOMEWARD__CONTROL__REQUEST__KIND_APPROVE:
+	case HOMEWARD__CONTROL__REQUEST__KIND_ALERT_ACK:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* How one exchange ended, besides an answer. */
+#define XCHG_UNSENT     (-1)    /* nothing reached the daemon (reported) */
+#define XCHG_LOST       (-2)    /* sent; the answer was lost (reported) */
+#define XCHG_BAD        (-3)    /* a malformed answer (reported) */
+
+/* Connect, send the encoded request, read the answer: 0 with *ans, or one
+ * of XCHG_*. */
+static int
+exchange(const struct cli_env *env, const uint8_t *enc, size_t enclen,
+    uint8_t *buf, struct cli_answer *ans)
 {
 	Homeward__Control__Response *r;
 	struct frame_reader rd;
-	uint8_t *buf = NULL, *enc = NULL, *pl;
-	size_t enclen, have = 0, plen;
-	int fd = -1, err, rc = CLI_EXIT_FAIL;
+	uint8_t *pl;
+	size_t have = 0, plen;
+	int fd, err, rc = XCHG_LOST;
 
 	memset(ans, 0, sizeof(*ans));
+	if ((fd = connect_daemon(env->socket)) < 0)
+		return XCHG_UNSENT;
 	frame_reader_init(&rd, FRAME_CONTROL_MAX);
-	if ((err = control_request_encode(req, &enc, &enclen)) != 0) {
-		if (err == -EMSGSIZE)
-			cli_warnx("the request is too large for the control socket");
-		else
-			cli_warn_errno(-err, "cannot encode the request");
-		goto out;
-	}
-	if ((buf = malloc(65536)) == NULL) {
-		cli_warnx("out of memory");
-		goto out;
-	}
-	if ((fd = connect_daemon(env->socket)) < 0 ||
-	    write_all(fd, enc, enclen) != 0)
+	if (write_all(fd, enc, enclen) != 0)
 		goto out;
 	for (;;) {
 		if (read_frame(fd, &rd, buf, 65536, &have, &pl, &plen) != 0)
 			goto out;
 		r = control_response_decode(pl, plen, &err);
 		free(pl);
+		rc = XCHG_BAD;
 		if (r == NULL) {
 			if (err == -EPROTONOSUPPORT)
 				cli_warnx("homewardd speaks another version of the "
@@ -192,22 +221,104 @@ cli_call_any(const struct cli_env *env, Homeward__Control__Request *req,
 		}
 		if (r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_RESULT) {
 			ans->last = r;
-			rc = CLI_EXIT_OK;
+			rc = 0;
 			break;
 		}
 		if (answer_add(ans, r) != 0) {
 			homeward__control__response__free_unpacked(r, NULL);
 			goto out;
 		}
+		rc = XCHG_LOST;
 	}
 out:
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	frame_reader_free(&rd);
+	if (rc != 0)
+		cli_answer_free(ans);
+	return rc;
+}
+
+/* The daemon may be restarting (a supervisor brings it back): wait for
+ * its socket a little before the one retry. */
+static void
+await_socket(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return;
+	memcpy(sun.sun_path, path, strlen(path));
+	for (int i = 0; i < CLI_RETRY_WAIT_S * 10; i++) {
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+			return;
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			close(fd);
+			return;
+		}
+		close(fd);
+		usleep(100 * 1000);
+	}
+}
+
+int
+cli_call_any(const struct cli_env *env, Homeward__Control__Request *req,
+    struct cli_answer *ans)
+{
+	uint8_t rid[16], *buf = NULL, *enc = NULL;
+	size_t enclen;
+	int err, rc = CLI_EXIT_FAIL;
+
+	memset(ans, 0, sizeof(*ans));
+	if (is_submission(req->kind_case) && req->request_id.len == 0) {
+		if (sodium_init() < 0) {
+			cli_warnx("libsodium failed to initialise");
+			goto out;
+		}
+		randombytes_buf(rid, sizeof(rid));
+		req->request_id.data = rid;
+		req->request_id.len = sizeof(rid);
+	}
+	if ((err = control_request_encode(req, &enc, &enclen)) != 0) {
+		if (err == -EMSGSIZE)
+			cli_warnx("the request is too large for the control socket");
+		else
+			cli_warn_errno(-err, "cannot encode the request");
+		goto out;
+	}
+	if ((buf = malloc(65536)) == NULL) {
+		cli_warnx("out of memory");
+		goto out;
+	}
+	err = exchange(env, enc, enclen, buf, ans);
+	/* Sent with a request id, the same bytes again are safe: the daemon
+	 * answers a request it carried out with what it did. */
+	if (err == XCHG_LOST && req->request_id.len != 0) {
+		cli_warnx("asking homewardd again whether it carried out the "
+		    "request (request id kept: it is not done twice)");
+		await_socket(env->socket);
+		err = exchange(env, enc, enclen, buf, ans);
+		if (err == XCHG_UNSENT)
+			err = XCHG_LOST;
+	}
+	if (err == 0)
+		rc = CLI_EXIT_OK;
+	else if (err == XCHG_LOST && req->request_id.len != 0) {
+		cli_warnx("outcome unknown: homewardd may have carried out the "
+		    "request before the connection was lost; check the outbox "
+		    "(homeward outbox list) and held documents (homeward held) "
+		    "before doing it again");
+		rc = CLI_EXIT_UNKNOWN;
+	}
+out:
+	if (req->request_id.data == rid) {
+		req->request_id.data = NULL;
+		req->request_id.len = 0;
+	}
 	free(buf);
 	free(enc);
-	if (rc != CLI_EXIT_OK)
-		cli_answer_free(ans);
 	return rc;
 }
 

@@ -356,6 +356,7 @@ static const struct ms_key procedure_ms_keys[] = {
 	{ "arrival_grace_ms",   offsetof(struct config, arrival_grace_ms) },
 	{ "urgent_repeat_ms",   offsetof(struct config, urgent_repeat_ms) },
 	{ "deadline_check_ms",  offsetof(struct config, deadline_check_ms) },
+	{ "erasure_wait_ms",    offsetof(struct config, erasure_wait_ms) },
 };
 
 static int
@@ -477,6 +478,7 @@ config_defaults(struct config *cfg)
 	cfg->urgent_repeat_ms = 4ull * 3600 * 1000;
 	cfg->deadline_check_ms = 60000;
 	cfg->retention_ms = 365ull * 24 * 3600 * 1000;
+	cfg->erasure_wait_ms = 30ull * 24 * 3600 * 1000;
 	config_travel_defaults(&cfg->travel);
 }
 

@@ -27,6 +27,7 @@
  *   urgent_repeat_ms = 14400000           ; a missing person's alert repeats this often until a supervisor records an outcome
  *   deadline_check_ms = 60000             ; how often deadlines and retention are checked
  *   retention_ms = 31536000000            ; closed cases are erased after this (365 days)
+ *   erasure_wait_ms = 2592000000          ; erasure waits this long at most for a partner's receipts (30 days)
  *   require_reintegration = no            ; departure needs a confirmed reintegration request
  *   alert_command = /usr/local/bin/page   ; run for every alert (HOMEWARD_ALERT_* in its environment)
  *   case_code_pattern = ^CI-[0-9]{4}-[0-9]{4}$ ; the codes of the cases we open (POSIX ERE)
@@ -141,6 +142,7 @@ struct config {
 	uint64_t        urgent_repeat_ms;
 	uint64_t        deadline_check_ms;
 	uint64_t        retention_ms;
+	uint64_t        erasure_wait_ms;        /* for a partner's receipts, at most */
 	int             require_reintegration;
 	char            alert_command[PATH_MAX];        /* empty: none */
 	/* POSIX ERE the codes of the cases we open match; empty: at least

@@ -3,7 +3,10 @@
  * urgent ones about her arrival again every urgent_repeat_ms until a
  * supervisor settles them), confirms erasures a safety hold delayed,
  * erases closed cases after retention, cases whose withdrawal we
- * confirmed, and what a partner that withdrew sent us.
+ * confirmed, and what a partner that withdrew sent us; erasure waits for
+ * the receipts of what is in flight, erasure_wait_ms at most (then it
+ * erases and an alert names the partner that never confirmed); and it
+ * forgets the ids of control requests after a week.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +20,8 @@
 #include "daemon/core/core.h"
 #include "daemon/store/audit.h"
 
+/* How long the ids of control requests carried out are kept. */
+#define CASE_REQUEST_KEEP_MS    (7ull * 24 * 3600 * 1000)
 
 struct due {
 	struct store_case_thread        ct;
@@ -194,33 +199,111 @@ case_collect(const struct store_case *c, void *arg)
 	return 0;
 }
 
+/* Whether erasure has waited long enough for the receipts of what the
+ * case still has in flight (v): erasure_wait_ms from when it became due
+ * (due_at) or from when the newest of them was queued, the later. */
+static int
+erase_wait_over(const struct daemon *d, const struct store_unacked *v,
+    size_t n, uint64_t due_at, uint64_t now)
+{
+	uint64_t since = due_at;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].newest_at > since)
+			since = v[i].newest_at;
+	return now >= since && now - since >= d->cfg.erasure_wait_ms;
+}
+
+/* A partner never confirmed: what waited for its receipts is dropped and
+ * each such partner named in an alert, in one transaction, before the
+ * keys go (a crash between leaves a case erased at the next tick). */
+static int
+erase_unconfirmed(struct daemon *d, const struct store_case *c,
+    const struct store_unacked *v, size_t n)
+{
+	char            detail[256];
+	struct peer    *p;
+	int             rc;
+
+	if ((rc = store_begin(d->store)) != 0)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		p = peers_by_rik(d, v[i].peer_rik);
+		snprintf(detail, sizeof(detail), "partner %s never confirmed %llu "
+		    "message(s) of this case (no receipt); erased without its "
+		    "confirmation: ask it out of band to erase the case",
+		    p != NULL ? p->rec.agency_id : "(removed)",
+		    (unsigned long long)v[i].count);
+		rc = case_alert(d, "erasure_unconfirmed", 0, v[i].peer_rik, NULL,
+		    c->code, detail);
+	}
+	if (rc == 0)
+		rc = store_case_unacked_drop(d->store, c->case_id);
+	if (rc == 0)
+		rc = store_commit(d->store);
+	else
+		store_rollback(d->store);
+	if (rc == 0)
+		audit_anchor_sync(d->store);
+	return rc;
+}
+
+/* Whether case c may be erased now: nothing waits for a receipt (0), or
+ * the wait is over and it was given up (1, erase_unconfirmed); and she is
+ * not travelling.  Negative: not now. */
+static int
+erase_ready(struct daemon *d, const struct store_case *c, uint64_t due_at)
+{
+	struct store_unacked   *v = NULL;
+	size_t                  n = 0;
+	char                    why[CASE_WHY_LEN];
+	int                     rc;
+
+	/* A withdrawal or confirmation still in flight needs the key to be
+	 * sealed or resent: erasure waits for its receipt, erasure_wait_ms
+	 * at most.  Nor while she travels: her arrival is still awaited. */
+	if ((rc = store_case_unacked_peers(d->store, c->case_id, &v, &n)) != 0)
+		return rc;
+	if (n > 0 && !erase_wait_over(d, v, n, due_at, clock_now()))
+		rc = -EAGAIN;
+	else if (case_travelling(d, c, why, sizeof(why)) != 0)
+		rc = -EAGAIN;
+	else if (n > 0 && (rc = erase_unconfirmed(d, c, v, n)) != 0)
+		log_warnx("case %s: erasure not forced (%s); retrying", c->code,
+		    strerror(-rc));
+	else if (n > 0)
+		rc = 1;
+	free(v);
+	return rc;
+}
+
+/* retention: the cases were closed (due retention_ms after closing);
+ * else their erasure is due since their withdrawal.  forced: the reason
+ * when erasure stopped waiting for a partner's receipt. */
 static void
-erase_cases(struct daemon *d, struct case_walk *w, const char *reason)
+erase_cases(struct daemon *d, struct case_walk *w, const char *reason,
+    const char *forced, int retention)
 {
 	for (size_t i = 0; i < w->n; i++) {
 		struct store_case *c = &w->v[i];
-		uint64_t unacked = 0;
-		char why[CASE_WHY_LEN];
+		const char *why = reason;
 		int rc;
 
-		/* A withdrawal or confirmation still in flight needs the key to
-		 * be sealed or resent: erasure waits for its receipt. */
-		if ((rc = store_case_unacked(d->store, c->case_id, &unacked)) != 0 ||
-		    unacked > 0)
+		if ((rc = erase_ready(d, c, retention ? c->closed_at +
+		    d->cfg.retention_ms : 0)) < 0)
 			continue;
-		/* Nor while she travels: her arrival is still awaited. */
-		if (case_travelling(d, c, why, sizeof(why)) != 0)
-			continue;
+		if (rc == 1)
+			why = forced;
 		if ((rc = store_case_erase(d->store, c->case_id, CASE_ACTOR_DAEMON,
-		    reason, clock_now())) != 0) {
+		    why, clock_now())) != 0) {
 			log_warnx("case %s not erased (%s); retrying", c->code,
 			    strerror(-rc));
 			continue;
 		}
 		if (audit_append(d->store, CASE_ACTOR_DAEMON, AUDIT_ERASE, c->code, NULL,
-		    reason, clock_now()) == 0)
+		    why, clock_now()) == 0)
 			audit_anchor_sync(d->store);
-		log_info("case %s erased: %s", c->code, reason);
+		log_info("case %s erased: %s", c->code, why);
 	}
 }
 
@@ -276,6 +359,74 @@ erase_threads(struct daemon *d)
 	free(v);
 }
 
+/* A partner withdrew and our ErasureConfirmation may wait for its
+ * receipt (the erasure follows the receipt). */
+static int
+confirm_waits(const struct store_case_thread *t)
+{
+	return t->flow.withdrawn != 0 &&
+	    !(t->alerted & (CT_ERASE_DUE | CT_ERASED));
+}
+
+/* Our ErasureConfirmation in thread t went unreceipted erasure_wait_ms:
+ * erase without its receipt.  A case referred to us goes whole
+ * (erase_cases names the partner in an alert and drops the confirmation);
+ * of our own case, what the partner sent, after the alert here. */
+static int
+confirm_give_up(struct daemon *d, struct store_case_thread *t, uint64_t now)
+{
+	struct store_case       c;
+	struct peer            *p;
+	uint64_t                count, newest;
+	char                    detail[256];
+	int                     rc;
+
+	if ((rc = store_thread_unacked(d->store, t->thread_id,
+	    ENV1_MSG_ERASURE_CONFIRMATION, &count, &newest)) != 0 || count == 0 ||
+	    now < newest || now - newest < d->cfg.erasure_wait_ms)
+		return rc;
+	if ((rc = store_case_get_id(d->store, t->case_id, &c)) != 0 ||
+	    (rc = store_begin(d->store)) != 0)
+		return rc;
+	if (c.role == CASE_ROLE_ORIGIN)
+		rc = store_case_set_state(d->store, c.case_id, CASE_ERASING, now);
+	else {
+		p = peers_by_rik(d, t->peer_rik);
+		snprintf(detail, sizeof(detail), "partner %s never confirmed our "
+		    "erasure confirmation (no receipt); what it sent is erased "
+		    "anyway: tell it out of band",
+		    p != NULL ? p->rec.agency_id : "(removed)");
+		t->alerted |= CT_ERASE_DUE;
+		if ((rc = case_alert(d, "erasure_unconfirmed", 0, t->peer_rik,
+		    NULL, c.code, detail)) == 0 &&
+		    (rc = store_thread_unacked_drop(d->store, t->thread_id)) == 0)
+			rc = store_ct_put(d->store, t);
+	}
+	if (rc == 0)
+		rc = store_commit(d->store);
+	else
+		store_rollback(d->store);
+	if (rc == 0)
+		audit_anchor_sync(d->store);
+	return rc;
+}
+
+static void
+confirms_give_up(struct daemon *d, uint64_t now)
+{
+	struct store_case_thread       *v = NULL;
+	size_t                          n;
+	int                             rc;
+
+	if ((rc = case_threads(d, NULL, confirm_waits, &v, &n)) == 0)
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = confirm_give_up(d, &v[i], now);
+	if (rc != 0)
+		log_warnx("an unconfirmed erasure was not given up (%s); retrying",
+		    strerror(-rc));
+	free(v);
+}
+
 void
 case_tick(struct daemon *d)
 {
@@ -285,13 +436,20 @@ case_tick(struct daemon *d)
 	raise_deadlines(d, now);
 	deliver_gap_alerts(d);
 	case_confirm_after_hold(d);
+	confirms_give_up(d, now);
 	erase_threads(d);
 	if (store_case_each(d->store, CASE_ERASING, case_collect, &w) == 0)
-		erase_cases(d, &w, "consent withdrawn; erasure confirmed");
+		erase_cases(d, &w, "consent withdrawn; erasure confirmed",
+		    "consent withdrawn; erased without the partner's receipt", 0);
 	w.n = 0;
 	if (now > d->cfg.retention_ms && store_case_each_closed(d->store,
 	    now - d->cfg.retention_ms, case_collect, &w) == 0)
-		erase_cases(d, &w, "retention after closure ended");
+		erase_cases(d, &w, "retention after closure ended",
+		    "retention after closure ended; erased without a partner's "
+		    "receipt", 1);
 	free(w.v);
+	/* Request ids (ctl_request.c) answer a CLI's retry: a week is plenty. */
+	if (now > CASE_REQUEST_KEEP_MS)
+		store_request_collect(d->store, now - CASE_REQUEST_KEEP_MS);
 	case_alert_notify(d);
 }

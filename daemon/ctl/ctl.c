@@ -2,7 +2,8 @@
  * The daemon's side of the control protocol (proto/control.proto): the
  * dispatch.  Every request goes the same way: a uid with no role at all
  * is refused, the request's kind is looked up in the table below, the
- * route's roles are checked, and its handler answers, ending with exactly
+ * route's roles are checked, a request id seen before is answered from
+ * what it did (ctl_request.c), and otherwise its handler answers, ending with exactly
  * one result.  Errors say what to do next.
  */
 #include <stddef.h>
@@ -127,5 +128,10 @@ ctl_handle(struct control_client *c, uid_t uid, const Request *req, void *arg)
 	call.actor.roles = config_roles(&d->cfg, uid);
 	config_user_name(&d->cfg, uid, call.actor.name,
 	    sizeof(call.actor.name));
+	/* A submission sent again after a lost answer is answered from what
+	 * it did the first time (ctl_request.c). */
+	if (ctl_request_begin(&call, req) != 0)
+		return;
 	rt->handler(&call, req);
+	ctl_request_end(&call, req);
 }

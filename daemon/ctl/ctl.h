@@ -7,6 +7,8 @@
  *   ctl.c        the dispatch table: request kind -> roles -> handler
  *   ctl_daemon.c ctl_msgs.c ctl_case.c ctl_consent.c ctl_step.c
  *   ctl_alert.c  the handlers, one file per subject
+ *   ctl_request.c request ids: a submission sent again is answered from
+ *                what it did the first time
  *   ctl_reply.c  records that handlers of several subjects send alike
  *   ctl_result.c results (store and case errors, roles) and look-ups
  *   ctl_int.h    what the ctl files share

@@ -3,6 +3,7 @@
  * answers, the handlers (one file per subject), and the helpers beneath
  * them.  Calls go one way only:
  *
+ *   ctl.c  ->  ctl_request.c, and
  *   ctl.c  ->  ctl_daemon.c ctl_msgs.c ctl_case.c ctl_consent.c
  *              ctl_step.c ctl_alert.c  ->  ctl_reply.c  ->  ctl_result.c
  *
@@ -52,6 +53,15 @@ struct ctl_walk {
 	struct daemon          *d;
 	int                     rc;
 };
+
+/* --- request ids (ctl_request.c) ----------------------------------------- */
+
+/* Before the handler: 0 to run it (a new request id is armed in the store
+ * for its commits); -1 when answered already: a request id carried out
+ * before (answered with what it did), or a bad one. */
+int ctl_request_begin(const struct ctl_call *, const Request *);
+/* After the handler: the request id no longer armed. */
+void ctl_request_end(const struct ctl_call *, const Request *);
 
 /* --- results (ctl_result.c) ------------------------------------------------ */
 

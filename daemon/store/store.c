@@ -96,6 +96,7 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	store_request_disarm(st);
 	for (size_t i = 0; i < st->nstmts; i++)
 		sqlite3_finalize(st->stmts[i].stmt);
 	for (size_t i = 0; i < STORE_DEK_CACHE; i++)
@@ -149,8 +150,11 @@ store_begin(struct store *st)
 int
 store_commit(struct store *st)
 {
-	int rc = store_exec(st, st->data, "COMMIT", "commit");
+	int rc;
 
+	/* The request id goes in the same transaction as what it did. */
+	if ((rc = store_request_commit(st)) == 0)
+		rc = store_exec(st, st->data, "COMMIT", "commit");
 	if (rc != 0)
 		store_rollback(st);
 	st->in_tx = 0;
@@ -162,6 +166,7 @@ store_rollback(struct store *st)
 {
 	if (sqlite3_get_autocommit(st->data) == 0)
 		store_exec(st, st->data, "ROLLBACK", "rollback");
+	store_request_rolled_back(st);
 	st->in_tx = 0;
 }
 

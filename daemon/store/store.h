@@ -18,8 +18,10 @@
  *   store_alerts.c   the alerts table (store.h, store_case.h)
  *   store_msgs.c     outbox, inbox, counts
  *   store_peers.c    peers, thread chains
+ *   store_unacked.c  a case's messages no receipt confirmed (erasure)
  *   store_audit.c    the audit table's rows and anchor (store_audit.h)
  *   store.c          open, close, size limit, transactions
+ *   store_request.c  control request ids, written by store.c's commit
  *   store_schema.c   the migrations of both databases
  *   store_keys.c     keystore.db: case keys, shredding, prekey secrets
  *   store_sql.c      statement cache, errors, column readers (store_int.h)
@@ -84,6 +86,37 @@ int store_in_tx(const struct store *);
 int store_savepoint(struct store *);
 int store_savepoint_release(struct store *);
 void store_savepoint_rollback(struct store *);
+
+/* --- control requests (store_request.c) ------------------------------- */
+
+/* The CLI's id of one submission (control.proto Request.request_id). */
+#define STORE_REQUEST_ID_LEN    16
+
+/* From here until store_request_disarm, every commit of data.db that
+ * writes more than the audit log also records request id, in the same
+ * transaction, with the ids of the outbox and held rows it inserted. */
+void store_request_arm(struct store *, const uint8_t id[STORE_REQUEST_ID_LEN],
+    uint32_t kind, uint64_t now);
+void store_request_disarm(struct store *);
+
+/* A request already carried out: its kind (the Request's oneof case), when,
+ * and the ids (STORE_REQUEST_ID_LEN each) of the messages it queued and of
+ * the documents it held.  Free with store_request_clear. */
+struct store_request {
+	uint32_t        kind;
+	uint64_t        at;
+	uint8_t        *out_ids;
+	size_t          nout;
+	uint8_t        *held_ids;
+	size_t          nheld;
+};
+
+/* -ENOENT when the id is unknown (never seen, or collected). */
+int store_request_get(struct store *, const uint8_t id[STORE_REQUEST_ID_LEN],
+    struct store_request *out);
+void store_request_clear(struct store_request *);
+/* Forget the requests carried out before this time (ms). */
+int store_request_collect(struct store *, uint64_t before);
 
 /* --- peers ------------------------------------------------------------ */
 

@@ -96,6 +96,27 @@ int store_case_each_closed(struct store *, uint64_t before, store_case_cb, void 
  * erasing now would leave them unsealable and unresendable. */
 int store_case_unacked(struct store *, const uint8_t case_id[ENV1_ID_LEN],
     uint64_t *n);
+
+/* What of a case waits for a partner's receipt (store_unacked.c). */
+struct store_unacked {
+	uint8_t         peer_rik[ENV1_KEY_LEN];
+	uint64_t        count;
+	uint64_t        newest_at;              /* created_at of the newest */
+};
+
+/* Per partner, the case's messages not receipted (*v malloc'ed). */
+int store_case_unacked_peers(struct store *, const uint8_t case_id[ENV1_ID_LEN],
+    struct store_unacked **v, size_t *n);
+/* Drop them (in the open transaction): erasure waited long enough; the
+ * case key goes next, and with it what they said. */
+int store_case_unacked_drop(struct store *, const uint8_t case_id[ENV1_ID_LEN]);
+/* One thread's messages of msg_type not receipted: how many, and when the
+ * newest was queued (0 when none). */
+int store_thread_unacked(struct store *, const uint8_t thread_id[ENV1_ID_LEN],
+    uint16_t msg_type, uint64_t *count, uint64_t *newest_at);
+/* Drop every message of the thread not receipted (in the open
+ * transaction): its key goes next. */
+int store_thread_unacked_drop(struct store *, const uint8_t thread_id[ENV1_ID_LEN]);
 /* Erase: destroy the case key and every thread key of the case
  * (crypto-shredding), delete its held documents and consent scopes, and
  * mark it erased.  Runs its own transactions: keystore first. */

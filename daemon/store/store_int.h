@@ -31,6 +31,23 @@ struct store_dek {
 	uint64_t        used;           /* LRU clock */
 };
 
+/* Rowids one transaction of an armed request inserted (store_request.c). */
+struct store_req_rows {
+	sqlite3_int64          *v;
+	size_t                  n, cap;
+	int                     lost;           /* out of memory: not all noted */
+};
+
+/* The control request being carried out, if any (store_request_arm). */
+struct store_req {
+	int                     armed;
+	int                     changed;        /* the open transaction wrote data */
+	uint8_t                 id[STORE_REQUEST_ID_LEN];
+	uint32_t                kind;
+	uint64_t                at;
+	struct store_req_rows   out, held;
+};
+
 struct store {
 	sqlite3                *data;
 	sqlite3                *keys;
@@ -42,6 +59,7 @@ struct store {
 	size_t                  nstmts;
 	struct store_dek        deks[STORE_DEK_CACHE];
 	uint64_t                clock;
+	struct store_req        req;
 };
 
 /* --- store_sql.c: the plumbing every file uses ------------------------- */
@@ -63,6 +81,15 @@ int store_one_row(struct store *, sqlite3_stmt *,
 void store_col_copy(sqlite3_stmt *, int col, void *dst, size_t len);
 /* Copy a text column, truncated to len - 1 ("" when NULL). */
 void store_col_text(sqlite3_stmt *, int col, char *dst, size_t len);
+
+/* --- store_request.c -------------------------------------------------- */
+
+/* Just before COMMIT of data.db: the armed request's row, with the ids of
+ * what this transaction inserted (nothing when none is armed or the
+ * transaction wrote only the audit log).  0 or an errno. */
+int store_request_commit(struct store *);
+/* After a rollback: forget what the transaction inserted. */
+void store_request_rolled_back(struct store *);
 
 /* --- store_schema.c ---------------------------------------------------- */
 

@@ -199,6 +199,16 @@ static const char *const data_migrations[] = {
 	"ALTER TABLE alerts ADD COLUMN count INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE alerts ADD COLUMN last_at INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX alerts_pending ON alerts (notify, urgent, id);",
+	/* 4: issue 11.  The control requests carried out (store_request.c):
+	 * the CLI's request id, stored with what the request committed, and
+	 * the ids of the messages and held documents it made; kept a week. */
+	"CREATE TABLE requests ("
+	"  request_id BLOB PRIMARY KEY,"
+	"  kind INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  out_ids BLOB NOT NULL,"
+	"  held_ids BLOB NOT NULL);"
+	"CREATE INDEX requests_by_at ON requests (at);",
 };
 
 static const char *const keys_migrations[] = {

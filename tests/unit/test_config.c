@@ -374,6 +374,7 @@ test_durations_bounds(void **state)
 		{ "procedure", "reply_ms", offsetof(struct config, reply_ms) },
 		{ "procedure", "arrival_grace_ms", offsetof(struct config, arrival_grace_ms) },
 		{ "procedure", "deadline_check_ms", offsetof(struct config, deadline_check_ms) },
+		{ "procedure", "erasure_wait_ms", offsetof(struct config, erasure_wait_ms) },
 		{ "travel", "min_notice_ms", offsetof(struct config, travel.min_notice_ms) },
 	};
 	static const char *const bad[] = {

@@ -67,7 +67,7 @@ expect_refused(struct storefix *fx, int rc, const char *want)
 }
 
 /* The newest schema of each file. */
-#define DATA_VERSION    3
+#define DATA_VERSION    4
 #define KEYS_VERSION    2
 
 static long long
@@ -103,6 +103,8 @@ test_fresh_directory(void **state)
 /* Back to what migration 1 made: the tables, columns and row of
  * migration 2 removed and the version set to 1. */
 static const char data_v1[] =
+    /* migration 4 */
+    "DROP TABLE requests;"
     /* migration 3 */
     "DROP INDEX alerts_pending; ALTER TABLE alerts DROP COLUMN notify;"
     "ALTER TABLE alerts DROP COLUMN notify_attempts;"
