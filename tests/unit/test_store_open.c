@@ -217,6 +217,37 @@ test_older_files_migrated(void **state)
 	    "CI-MIG-1", "overdue", 5), 0);
 }
 
+/* The schema of main before issue 11 (version 3): what its homewardd
+ * wrote is still there after migration 4, and it was copied first. */
+static void
+test_v3_migrated(void **state)
+{
+	struct storefix        *fx = *state;
+	struct store_case       c, back;
+
+	memset(&c, 0, sizeof(c));
+	randombytes_buf(c.case_id, ENV1_ID_LEN);
+	strcpy(c.code, "CI-V3-1");
+	strcpy(c.home, "ci-abidjan");
+	c.role = CASE_ROLE_DESTINATION;
+	c.state = CASE_OPEN;
+	assert_int_equal(store_case_insert(fx->st, &c, NULL, 0), 0);
+	assert_int_equal(store_alert_case(fx->st, "reply_overdue", 1, NULL, NULL,
+	    "CI-V3-1", "overdue", 5), 0);
+	storefix_close(fx);
+	assert_int_equal(storefix_sql(fx, "data.db",
+	    "DROP TABLE requests; PRAGMA user_version = 3;"), 0);
+
+	assert_int_equal(storefix_reopen(fx, NULL), 0);
+	assert_int_equal(version(fx, "data.db"), DATA_VERSION);
+	assert_int_equal(version(fx, "data.db.v3.pre-migration"), 3);
+	assert_int_equal(storefix_int(fx, "data.db", "SELECT count(*) FROM requests"), 0);
+	assert_int_equal(store_case_get(fx->st, "CI-V3-1", NULL, &back), 0);
+	assert_int_equal(back.state, CASE_OPEN);
+	assert_int_equal(storefix_int(fx, "data.db", "SELECT count(*) FROM alerts "
+	    "WHERE urgent = 1 AND case_code = 'CI-V3-1'"), 1);
+}
+
 static void
 test_failed_migration_undone(void **state)
 {
@@ -446,6 +477,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fresh_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_older_files_migrated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v3_migrated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_migration_undone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
