@@ -28,5 +28,8 @@
 /* control_handler for control_open; arg is the struct daemon. */
 void ctl_handle(struct control_client *, uid_t uid,
     const Homeward__Control__Request *req, void *arg);
+/* control_admit for control_set_admit: a uid with no role at all is
+ * refused at accept. */
+int ctl_admit(uid_t uid, void *arg, char *why, size_t whylen);
 
 #endif
