@@ -33,8 +33,8 @@
 #define CONTROL_READ_BUF        65536
 /* Answers queued to one client: over HIGH its input is no longer read
  * (a client that sends without reading cannot make the daemon hold its
- * answers without bound); under LOW reading resumes; over HIGH for
- * STALL_MS it is closed. */
+ * answers without bound); at LOW reading resumes; a client that has not
+ * read its answers down to LOW within STALL_MS is closed. */
 #define CONTROL_QUEUE_HIGH      (1024 * 1024)
 #define CONTROL_QUEUE_LOW       (256 * 1024)
 #define CONTROL_STALL_MS        10000
@@ -50,7 +50,7 @@ struct control_client {
 	struct frame_reader             rd;
 	unsigned                        pending;        /* writes not yet completed */
 	size_t                          queued;         /* their bytes */
-	uint64_t                        over_since;     /* ms; 0: under HIGH */
+	uint64_t                        paused_at;      /* ms; 0: reading */
 	uint8_t                        *held;           /* input read, not yet fed */
 	size_t                          held_len;
 	int                             paused;         /* reading stopped (HIGH) */
@@ -142,9 +142,9 @@ client_close(struct control_client *c)
 
 /* --- output --- */
 
-/* Every second while a client is over CONTROL_QUEUE_HIGH: one that has
- * not read its answers for CONTROL_STALL_MS is closed, and its answers
- * with it. */
+/* Every second while a client is paused: one that has not read its
+ * answers down to CONTROL_QUEUE_LOW for CONTROL_STALL_MS is closed, and
+ * its answers with it. */
 static void
 on_sweep(uv_timer_t *t)
 {
@@ -155,9 +155,9 @@ on_sweep(uv_timer_t *t)
 
 	for (c = TAILQ_FIRST(&ctl->clients); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->over_since == 0)
+		if (c->paused_at == 0)
 			continue;
-		if (now - c->over_since < CONTROL_STALL_MS) {
+		if (now - c->paused_at < CONTROL_STALL_MS) {
 			over = 1;
 			continue;
 		}
@@ -182,8 +182,6 @@ on_written(uv_write_t *req, int status)
 	c->pending--;
 	c->queued -= w->len;
 	free(w);
-	if (c->queued <= CONTROL_QUEUE_HIGH)
-		c->over_since = 0;
 	if (c->closing)
 		return;
 	if (status < 0) {
@@ -227,12 +225,6 @@ client_queue(struct control_client *c, uint8_t *buf, size_t len)
 	}
 	c->pending++;
 	c->queued += len;
-	if (c->queued > CONTROL_QUEUE_HIGH && c->over_since == 0) {
-		c->over_since = uv_now(c->ctl->loop);
-		if (!uv_is_active((uv_handle_t *)&c->ctl->sweep))
-			uv_timer_start(&c->ctl->sweep, on_sweep, CONTROL_SWEEP_MS,
-			    CONTROL_SWEEP_MS);
-	}
 	return 0;
 }
 
@@ -374,8 +366,16 @@ client_feed(struct control_client *c, const uint8_t *p, size_t len)
 static void
 client_pause(struct control_client *c, const uint8_t *p, size_t len)
 {
+	struct control *ctl = c->ctl;
+
 	uv_read_stop((uv_stream_t *)&c->pipe);
 	c->paused = 1;
+	/* The stall clock runs until the client has read its answers down
+	 * to CONTROL_QUEUE_LOW (client_resume). */
+	c->paused_at = uv_now(ctl->loop);
+	if (!uv_is_active((uv_handle_t *)&ctl->sweep))
+		uv_timer_start(&ctl->sweep, on_sweep, CONTROL_SWEEP_MS,
+		    CONTROL_SWEEP_MS);
 	if (len == 0 || c->close_when_flushed)
 		return;
 	if ((c->held = malloc(len)) == NULL) {
@@ -401,6 +401,7 @@ client_resume(struct control_client *c)
 	c->held = NULL;
 	c->held_len = 0;
 	c->paused = 0;
+	c->paused_at = 0;
 	if (held != NULL)
 		used = client_feed(c, held, len);
 	if (used >= 0 && !c->closing &&
