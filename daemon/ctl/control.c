@@ -206,6 +206,7 @@ client_queue(struct control_client *c, uint8_t *buf, size_t len)
 	int r;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		sodium_memzero(buf, len);
 		free(buf);
 		return -ENOMEM;
 	}
@@ -218,6 +219,7 @@ client_queue(struct control_client *c, uint8_t *buf, size_t len)
 	    on_written)) != 0) {
 		log_debug("control: uid %u: write: %s", (unsigned)c->uid,
 		    uv_strerror(r));
+		sodium_memzero(buf, len);
 		free(buf);
 		free(w);
 		client_close(c);

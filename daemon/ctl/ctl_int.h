@@ -4,7 +4,8 @@
  * them.  Calls go one way only:
  *
  *   ctl.c  ->  ctl_daemon.c ctl_msgs.c ctl_case.c ctl_consent.c
- *              ctl_step.c ctl_alert.c  ->  ctl_reply.c  ->  ctl_result.c
+ *              ctl_step.c ctl_alert.c  ->  ctl_docgate.c  ->  ctl_reply.c
+ *              ->  ctl_result.c
  *
  * (ctl.c and every handler file may call ctl_result.c directly.)
  */
