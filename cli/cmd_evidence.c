@@ -1,8 +1,9 @@
 /*
  * homeward evidence export: the proof that a message was sent and
  * received, as one file a third party checks with `homeward-keys
- * verify-evidence` against both agencies' bundles.  The file holds the
- * signed message, so it is written with mode 0600 like any case data.
+ * verify-evidence` against both agencies' bundles.  A supervisor's file
+ * holds the signed document, so it is written with mode 0600 like any
+ * case data; an auditor's leaves the document out (PROTOCOL.md 15).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +11,8 @@
 
 #include "cli/cli.h"
 #include "common/fileio.h"
+#include "proto/keys.pb-c.h"
+#include "proto/pbwipe.h"
 
 static const struct option export_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -18,6 +21,22 @@ static const struct option export_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* Whether the daemon left the document out of the evidence. */
+static int
+withheld(const ProtobufCBinaryData *ev)
+{
+	Homeward__Keys__Evidence *e;
+	int w;
+
+	/* It may hold the document: decoded with the wiping allocator. */
+	if ((e = homeward__keys__evidence__unpack(&pbwipe_allocator, ev->len,
+	    ev->data)) == NULL)
+		return 0;
+	w = e->message != NULL && e->message->body_withheld;
+	homeward__keys__evidence__free_unpacked(e, &pbwipe_allocator);
+	return w;
+}
 
 int
 cmd_evidence_export(const struct cli_cmd *cmd, const struct cli_env *env,
@@ -31,7 +50,7 @@ cmd_evidence_export(const struct cli_cmd *cmd, const struct cli_env *env,
 	char idhex[CLI_ID_BUFLEN];
 	uint8_t id[16];
 	const char *out = NULL;
-	int c, json = 0, force = 0, rc, w;
+	int c, json = 0, force = 0, rc, w, nobody;
 
 	while ((c = cli_getopt(cmd, argc, argv, ":ho:j", export_opts)) != -1) {
 		switch (c) {
@@ -75,13 +94,15 @@ cmd_evidence_export(const struct cli_cmd *cmd, const struct cli_env *env,
 	}
 	idb.data = id;
 	idb.len = sizeof(id);
+	nobody = withheld(&r->evidence);
 	if (json) {
-		rc = cli_json_print(json_pack("{s:s, s:o, s:I}", "file", out,
+		rc = cli_json_print(json_pack("{s:s, s:o, s:I, s:b}", "file", out,
 		    "message_id", cli_json_hex(idb), "bytes",
-		    (json_int_t)r->evidence.len));
+		    (json_int_t)r->evidence.len, "document_included", !nobody));
 	} else {
-		printf("wrote %s: evidence for message %s (%zu bytes)\n", out,
-		    cli_hex(idb, idhex), r->evidence.len);
+		printf("wrote %s: evidence for message %s (%zu bytes%s)\n", out,
+		    cli_hex(idb, idhex), r->evidence.len, nobody ? ", without the "
+		    "document: its signed content hash stands for it" : "");
 		printf("check it with: homeward-keys verify-evidence %s "
 		    "--sender SENDER.bundle --recipient RECIPIENT.bundle\n", out);
 	}

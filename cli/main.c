@@ -5,10 +5,13 @@
  * command; every command has --help and --json.  Exit status: 0 success,
  * 1 failure, 2 usage error.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "cli/cli.h"
 #include "common/msgtype.h"
@@ -507,6 +510,24 @@ dispatch(const struct cli_env *env, int argc, char **argv)
 	return CLI_EXIT_USAGE;
 }
 
+/* Core dumps off and the process not dumpable, as homewardd: the CLI
+ * holds documents, consents and evidence in its memory (crypto-env1.md
+ * 3.6).  0, or -1 with the reason said. */
+static int
+harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) != 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		cli_warn_errno(errno, "cannot turn core dumps off, so documents "
+		    "could reach a core file; run homeward where setrlimit and "
+		    "prctl are allowed");
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -519,6 +540,8 @@ main(int argc, char **argv)
 	struct cli_env env;
 	int c;
 
+	if (harden() != 0)
+		return CLI_EXIT_FAIL;
 	env.socket = getenv(CLI_SOCKET_ENV);
 	if (env.socket == NULL || env.socket[0] == '\0')
 		env.socket = CLI_SOCKET_DEFAULT;

@@ -315,6 +315,7 @@ setup(struct daemon *d)
 	if (control_open(d->loop, d->cfg.control_socket, d->cfg.control_group,
 	    ctl_handle, d, &d->control, &cause) != 0)
 		fatalx("control socket: %s", cause ? cause : d->cfg.control_socket);
+	control_set_admit(d->control, ctl_admit);
 	if (get_passphrase(&d->cfg, &pass, &passlen) != 0)
 		fatalx("cannot read the daemon key passphrase");
 	if (keyring_load(&d->keys, d->cfg.agency_dir, pass, passlen, &cause) != 0)

@@ -17,6 +17,7 @@
 #include "keys/fingerprint.h"
 #include "keys/receipt.h"
 #include "proto/keys.pb-c.h"
+#include "proto/pbwipe.h"
 
 static const uint8_t LABEL_HDR[9] = "ENV1/hdr";	/* 8 + NUL */
 
@@ -71,6 +72,38 @@ evidence_record_encode(const uint8_t header[ENV1_HDR_LEN],
 }
 
 int
+evidence_record_withhold(const uint8_t *rec, size_t len, uint8_t **out,
+    size_t *outlen)
+{
+	Homeward__Keys__SignedMessage *m;
+	uint8_t *buf;
+	size_t n;
+
+	*out = NULL;
+	*outlen = 0;
+	if (len > EVIDENCE_MAX_LEN)
+		return ENV1_R_MALFORMED;
+	/* The body is the document: decoded with the wiping allocator. */
+	if ((m = homeward__keys__signed_message__unpack(&pbwipe_allocator, len,
+	    rec)) == NULL)
+		return ENV1_R_MALFORMED;
+	if (m->body.data != NULL)
+		sodium_memzero(m->body.data, m->body.len);
+	m->body.len = 0;
+	m->body_withheld = 1;
+	n = homeward__keys__signed_message__get_packed_size(m);
+	if ((buf = malloc(n)) == NULL) {
+		homeward__keys__signed_message__free_unpacked(m, &pbwipe_allocator);
+		return ENV1_R_NOMEM;
+	}
+	homeward__keys__signed_message__pack(m, buf);
+	homeward__keys__signed_message__free_unpacked(m, &pbwipe_allocator);
+	*out = buf;
+	*outlen = n;
+	return ENV1_OK;
+}
+
+int
 evidence_bundle_encode(const uint8_t *msg, size_t msglen, const uint8_t *rcpt,
     size_t rcptlen, uint8_t **out, size_t *outlen)
 {
@@ -118,7 +151,8 @@ struct verified {
 	int                     h_env_known;
 	uint8_t                 h_env[ENV1_HASH_LEN];
 	const uint8_t          *body;          /* points into the decoded record */
-	size_t                  body_len;
+	size_t                  body_len;      /* the TBS's when withheld */
+	int                     withheld;      /* body_withheld: body is empty */
 };
 
 /* Its role: who signs it and to whom it goes. */
@@ -139,7 +173,7 @@ parse_header(const Homeward__Keys__SignedMessage *m, const struct role *ro,
     struct verified *v, char *why)
 {
 	int have_ct = m->ciphertext.len > 0;
-	size_t ct_len = have_ct ? m->ciphertext.len : ENV1_CT_MIN + m->body.len;
+	size_t ct_len = have_ct ? m->ciphertext.len : ENV1_CT_MIN + v->body_len;
 	int r;
 
 	r = env1_header_decode(m->header.data, &v->hdr);
@@ -266,6 +300,36 @@ check_signer(const struct role *ro, const struct verified *v, char *why)
 	}
 }
 
+/* A withheld body: empty, never a receipt's (its body is what it proves),
+ * and its length the TBS's, read before the header is checked against
+ * it. */
+static int
+check_withheld(const Homeward__Keys__SignedMessage *m, const struct role *ro,
+    struct verified *v, char *why)
+{
+	struct env1_tbs t;
+	int r;
+
+	if (!m->body_withheld)
+		return ENV1_OK;
+	if (m->body.len != 0)
+		return refuse(why, ENV1_R_MALFORMED, "%s: body withheld but %zu bytes "
+		    "of it present", ro->name, m->body.len);
+	if (strcmp(ro->name, "receipt") == 0)
+		return refuse(why, ENV1_R_RECEIPT_BODY,
+		    "receipt: its body is withheld, and it is what a receipt proves");
+	if ((r = env1_tbs_decode(m->tbs.data, &t)) != ENV1_OK)
+		return refuse(why, r, "%s: TBS does not start with \"ENV1 message sig\"",
+		    ro->name);
+	if (t.body_len > ENV1_MAX_INLINE)
+		return refuse(why, ENV1_R_BODY_LEN, "%s: the TBS says the body is "
+		    "%llu bytes, over the limit", ro->name,
+		    (unsigned long long)t.body_len);
+	v->withheld = 1;
+	v->body_len = (size_t)t.body_len;
+	return ENV1_OK;
+}
+
 static int
 verify_signed(const Homeward__Keys__SignedMessage *m, const struct role *ro,
     struct verified *v, char *why)
@@ -291,16 +355,18 @@ verify_signed(const Homeward__Keys__SignedMessage *m, const struct role *ro,
 	if (m->body.len > ENV1_MAX_INLINE)
 		return refuse(why, ENV1_R_BODY_LEN, "%s: body is %zu bytes, over the limit",
 		    ro->name, m->body.len);
-	if ((r = parse_header(m, ro, v, why)) != ENV1_OK)
+	v->body_len = m->body.len;
+	if ((r = check_withheld(m, ro, v, why)) != ENV1_OK ||
+	    (r = parse_header(m, ro, v, why)) != ENV1_OK)
 		return r;
 	if ((r = env1_tbs_decode(m->tbs.data, &v->tbs)) != ENV1_OK)
 		return refuse(why, r, "%s: TBS does not start with \"ENV1 message sig\"",
 		    ro->name);
-	if (v->tbs.body_len != m->body.len)
+	if (v->tbs.body_len != v->body_len)
 		return refuse(why, ENV1_R_BODY_LEN, "%s: body is %zu bytes but the TBS "
 		    "says %llu", ro->name, m->body.len,
 		    (unsigned long long)v->tbs.body_len);
-	if (v->hdr.ct_len != ENV1_CT_MIN + m->body.len)
+	if (v->hdr.ct_len != ENV1_CT_MIN + v->body_len)
 		return refuse(why, ENV1_R_CT_LEN,
 		    "%s: header ct_len does not match 396 + the body length", ro->name);
 	if ((r = check_inner(m, ro, v, why)) != ENV1_OK)
@@ -323,14 +389,17 @@ verify_signed(const Homeward__Keys__SignedMessage *m, const struct role *ro,
 		return refuse(why, ENV1_R_SIGNATURE,
 		    "%s: signature does not verify under DSK %s", ro->name, id);
 	}
-	crypto_generichash(ch, sizeof(ch), m->body.data, m->body.len,
-	    v->tbs.content_salt, ENV1_HASH_LEN);
-	if (memcmp(ch, v->tbs.content_hash, ENV1_HASH_LEN) != 0)
-		return refuse(why, ENV1_R_CONTENT_HASH,
-		    "%s: body does not match content_hash", ro->name);
+	/* Withheld, the signed content_hash stands for the body: whoever
+	 * holds the document can show it is this one. */
+	if (!v->withheld) {
+		crypto_generichash(ch, sizeof(ch), m->body.data, m->body.len,
+		    v->tbs.content_salt, ENV1_HASH_LEN);
+		if (memcmp(ch, v->tbs.content_hash, ENV1_HASH_LEN) != 0)
+			return refuse(why, ENV1_R_CONTENT_HASH,
+			    "%s: body does not match content_hash", ro->name);
+		v->body = m->body.data;
+	}
 	env1_h_inner(m->tbs.data, m->sig.data, v->h_inner);
-	v->body = m->body.data;
-	v->body_len = m->body.len;
 	return ENV1_OK;
 }
 
@@ -454,6 +523,7 @@ report_message(const struct verified *vm, struct evidence_report *out)
 	memcpy(out->h_inner, vm->h_inner, ENV1_HASH_LEN);
 	out->h_env_known = vm->h_env_known;
 	memcpy(out->h_env, vm->h_env, ENV1_HASH_LEN);
+	out->body_withheld = vm->withheld;
 }
 
 int

@@ -23,6 +23,11 @@ int evidence_record_encode(const uint8_t header[ENV1_HDR_LEN],
     const uint8_t *body, size_t body_len, const uint8_t *ct, size_t ct_len,
     uint8_t **out, size_t *outlen);
 
+/* The encoded SignedMessage rec again without its body (body_withheld
+ * set): what an auditor gets.  *out malloc'ed. */
+int evidence_record_withhold(const uint8_t *rec, size_t len, uint8_t **out,
+    size_t *outlen);
+
 /* Encode an Evidence from two encoded SignedMessages (receipt may be NULL). */
 int evidence_bundle_encode(const uint8_t *msg, size_t msglen,
     const uint8_t *rcpt, size_t rcptlen, uint8_t **out, size_t *outlen);
@@ -40,6 +45,7 @@ struct evidence_report {
 	uint64_t        received_at;
 	uint64_t        committed_at;
 	int             receipt_h_env_matches;  /* -1 unknown, 0 no (retransmission), 1 yes */
+	int             body_withheld;          /* content hash not checked */
 };
 
 /*
@@ -47,7 +53,8 @@ struct evidence_report {
  * SignedMessage; or NULL when msg is an Evidence carrying its receipt):
  * layouts, header/TBS agreement, hdr_hash, the signer's certificate from
  * sender's bundle (MSG usage, valid at created_at, not revoked at or
- * before created_at), the signature, the content hash; for the receipt the
+ * before created_at), the signature, the content hash (unless the body
+ * was withheld: body_withheld in the report); for the receipt the
  * same checks against recipient's bundle, its 177-byte body, and that it
  * names this message, both agencies and this H_inner.
  * ENV1_OK with *out filled, or a reason with why saying exactly what fails.

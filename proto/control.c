@@ -12,6 +12,7 @@
 #include "proto/control.h"
 #include "proto/frame.h"
 #include "proto/pbcheck.h"
+#include "proto/pbwipe.h"
 
 /* Shared by both decoders: the checks that do not depend on the type. */
 static int
@@ -30,7 +31,9 @@ control_request_decode(const uint8_t *payload, size_t len, int *err)
 	Homeward__Control__Request *r;
 
 	*err = -EBADMSG;
-	if ((r = homeward__control__request__unpack(NULL, len, payload)) == NULL)
+	/* Requests carry documents: every field is wiped when freed. */
+	if ((r = homeward__control__request__unpack(&pbwipe_allocator, len,
+	    payload)) == NULL)
 		return NULL;
 	if ((*err = check_common(&r->base, r->version)) != 0)
 		goto fail;
@@ -40,8 +43,15 @@ control_request_decode(const uint8_t *payload, size_t len, int *err)
 	}
 	return r;
 fail:
-	homeward__control__request__free_unpacked(r, NULL);
+	control_request_free(r);
 	return NULL;
+}
+
+void
+control_request_free(Homeward__Control__Request *r)
+{
+	if (r != NULL)
+		homeward__control__request__free_unpacked(r, &pbwipe_allocator);
 }
 
 Homeward__Control__Response *

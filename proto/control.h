@@ -18,10 +18,11 @@
 /* Decode one payload (without its length prefix): NULL with *err =
  * -EBADMSG when it does not parse, carries an invalid field number, has no
  * version or no kind (or a Response kind without its message), or
- * -EPROTONOSUPPORT on a version mismatch.  Free with
- * homeward__control__request__free_unpacked(r, NULL). */
+ * -EPROTONOSUPPORT on a version mismatch.  Decoded with the wiping
+ * allocator (proto/pbwipe.h): free with control_request_free only. */
 Homeward__Control__Request *control_request_decode(const uint8_t *payload,
     size_t len, int *err);
+void control_request_free(Homeward__Control__Request *);       /* NULL ok */
 /* Free with homeward__control__response__free_unpacked(r, NULL). */
 Homeward__Control__Response *control_response_decode(const uint8_t *payload,
     size_t len, int *err);

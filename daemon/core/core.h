@@ -218,6 +218,10 @@ void deliver_kick(struct daemon *, struct peer *);
  * or received message; -ENOENT, -EAGAIN (not sealed yet) or a store error. */
 int deliver_evidence(struct daemon *, const uint8_t message_id[ENV1_ID_LEN],
     uint8_t **out, size_t *outlen);
+/* The same without the message's body (body_withheld, PROTOCOL.md 15):
+ * delivery stays provable, the document is not in it. */
+int deliver_evidence_withheld(struct daemon *,
+    const uint8_t message_id[ENV1_ID_LEN], uint8_t **out, size_t *outlen);
 
 /* expiry.c: warn (alert and log) 60, 30 and 7 days before and once a
  * certificate of ours or a partner's signing certificate expires; each

@@ -1,7 +1,8 @@
 /*
  * Evidence bundles for the operator (`homeward evidence export`): a sent
  * or received message as it was signed, with its receipt, in the format
- * `homeward-keys verify-evidence` checks (docs/PROTOCOL.md section 15).
+ * `homeward-keys verify-evidence` checks (docs/PROTOCOL.md section 15);
+ * for an auditor, without the message's body.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -56,8 +57,21 @@ record_free(struct record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int
-deliver_evidence(struct daemon *d, const uint8_t message_id[ENV1_ID_LEN],
+/* The message's record without its body: replaces *r. */
+static int
+record_withhold(struct record *r)
+{
+	struct record w = { NULL, 0, 0 };
+
+	if (evidence_record_withhold(r->buf, r->len, &w.buf, &w.len) != ENV1_OK)
+		return -EBADMSG;
+	record_free(r);
+	*r = w;
+	return 0;
+}
+
+static int
+evidence(struct daemon *d, const uint8_t message_id[ENV1_ID_LEN], int with_body,
     uint8_t **out, size_t *outlen)
 {
 	struct store_out        m, r;
@@ -89,10 +103,26 @@ deliver_evidence(struct daemon *d, const uint8_t message_id[ENV1_ID_LEN],
 	} else {
 		return rc;
 	}
+	if (!with_body && (rc = record_withhold(&msg)) != 0)
+		goto out;
 	rc = evidence_bundle_encode(msg.buf, msg.len, rcpt.buf, rcpt.len, out,
 	    outlen) == ENV1_OK ? 0 : -ENOMEM;
 out:
 	record_free(&msg);
 	record_free(&rcpt);
 	return rc;
+}
+
+int
+deliver_evidence(struct daemon *d, const uint8_t message_id[ENV1_ID_LEN],
+    uint8_t **out, size_t *outlen)
+{
+	return evidence(d, message_id, 1, out, outlen);
+}
+
+int
+deliver_evidence_withheld(struct daemon *d,
+    const uint8_t message_id[ENV1_ID_LEN], uint8_t **out, size_t *outlen)
+{
+	return evidence(d, message_id, 0, out, outlen);
 }

@@ -31,6 +31,16 @@
 
 #define CONTROL_BACKLOG         16
 #define CONTROL_READ_BUF        65536
+/* Answers queued to one client: over HIGH its input is no longer read
+ * (a client that sends without reading cannot make the daemon hold its
+ * answers without bound); at LOW reading resumes; a client that has not
+ * read its answers down to LOW within STALL_MS is closed. */
+#define CONTROL_QUEUE_HIGH      (1024 * 1024)
+#define CONTROL_QUEUE_LOW       (256 * 1024)
+#define CONTROL_STALL_MS        10000
+#define CONTROL_SWEEP_MS        1000
+/* Refusals of uids without a role: one log line per uid and minute. */
+#define CONTROL_DENY_LOG_MS     60000
 
 struct control_client {
 	uv_pipe_t                       pipe;
@@ -39,6 +49,13 @@ struct control_client {
 	uid_t                           uid;
 	struct frame_reader             rd;
 	unsigned                        pending;        /* writes not yet completed */
+	size_t                          queued;         /* their bytes */
+	uint64_t                        paused_at;      /* ms; 0: reading */
+	uint8_t                        *held;           /* input read, not yet fed */
+	size_t                          held_len;
+	int                             paused;         /* reading stopped (HIGH) */
+	int                             denied;         /* no role: one answer */
+	char                            deny_why[160];
 	int                             in_request;     /* answer not finished */
 	int                             closing;
 	int                             close_when_flushed;
@@ -51,8 +68,13 @@ struct control {
 	dev_t                           dev;            /* of the socket we bound */
 	ino_t                           ino;
 	control_handler                 handler;
+	control_admit                   admit;
 	void                           *arg;
 	TAILQ_HEAD(, control_client)    clients;
+	uv_timer_t                      sweep;          /* stalled clients */
+	uid_t                           deny_uid;       /* last refusal logged */
+	uint64_t                        deny_at;
+	unsigned                        deny_quiet;     /* refusals not logged */
 	unsigned                        handles;        /* open libuv handles */
 	int                             closing;
 	uint8_t                         rbuf[CONTROL_READ_BUF];
@@ -66,6 +88,9 @@ struct control_write {
 };
 
 static void client_close(struct control_client *);
+static void client_resume(struct control_client *);
+static void on_alloc(uv_handle_t *, size_t, uv_buf_t *);
+static void on_read(uv_stream_t *, ssize_t, const uv_buf_t *);
 
 /* --- memory: released when the last handle has closed --- */
 
@@ -78,6 +103,7 @@ ctl_release(struct control *ctl)
 	free(ctl);
 }
 
+/* The listener's and the sweep timer's. */
 static void
 on_listener_closed(uv_handle_t *h)
 {
@@ -90,7 +116,13 @@ on_client_closed(uv_handle_t *h)
 	struct control_client *c = h->data;
 	struct control *ctl = c->ctl;
 
+	/* A request cut short or not yet fed may hold a document. */
+	if (c->rd.buf != NULL)
+		sodium_memzero(c->rd.buf, c->rd.got);
 	frame_reader_free(&c->rd);
+	if (c->held != NULL)
+		sodium_memzero(c->held, c->held_len);
+	free(c->held);
 	free(c);
 	ctl_release(ctl);
 }
@@ -110,6 +142,34 @@ client_close(struct control_client *c)
 
 /* --- output --- */
 
+/* Every second while a client is paused: one that has not read its
+ * answers down to CONTROL_QUEUE_LOW for CONTROL_STALL_MS is closed, and
+ * its answers with it. */
+static void
+on_sweep(uv_timer_t *t)
+{
+	struct control *ctl = t->data;
+	struct control_client *c, *next;
+	uint64_t now = uv_now(ctl->loop);
+	int over = 0;
+
+	for (c = TAILQ_FIRST(&ctl->clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->paused_at == 0)
+			continue;
+		if (now - c->paused_at < CONTROL_STALL_MS) {
+			over = 1;
+			continue;
+		}
+		log_warnx("control: uid %u has not read %zu bytes of answers for "
+		    "%d s, closing", (unsigned)c->uid, c->queued,
+		    CONTROL_STALL_MS / 1000);
+		client_close(c);
+	}
+	if (!over)
+		uv_timer_stop(t);
+}
+
 static void
 on_written(uv_write_t *req, int status)
 {
@@ -119,8 +179,9 @@ on_written(uv_write_t *req, int status)
 	/* Answers may carry documents and evidence: wiped, not just freed. */
 	sodium_memzero(w->buf, w->len);
 	free(w->buf);
-	free(w);
 	c->pending--;
+	c->queued -= w->len;
+	free(w);
 	if (c->closing)
 		return;
 	if (status < 0) {
@@ -132,6 +193,8 @@ on_written(uv_write_t *req, int status)
 	}
 	if (c->close_when_flushed && c->pending == 0)
 		client_close(c);
+	else if (c->paused && c->queued <= CONTROL_QUEUE_LOW)
+		client_resume(c);
 }
 
 /* Queue one encoded frame; the buffer is ours from here on. */
@@ -143,6 +206,7 @@ client_queue(struct control_client *c, uint8_t *buf, size_t len)
 	int r;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		sodium_memzero(buf, len);
 		free(buf);
 		return -ENOMEM;
 	}
@@ -155,12 +219,14 @@ client_queue(struct control_client *c, uint8_t *buf, size_t len)
 	    on_written)) != 0) {
 		log_debug("control: uid %u: write: %s", (unsigned)c->uid,
 		    uv_strerror(r));
+		sodium_memzero(buf, len);
 		free(buf);
 		free(w);
 		client_close(c);
 		return r;
 	}
 	c->pending++;
+	c->queued += len;
 	return 0;
 }
 
@@ -217,6 +283,14 @@ client_request(struct control_client *c, const uint8_t *pl, size_t len)
 	int err, kind;
 
 	c->in_request = 1;
+	if (c->denied) {
+		/* Refused at accept: this one answer, then the connection ends
+		 * (the rest of its input is never read). */
+		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_DENIED,
+		    "%s", c->deny_why);
+		c->close_when_flushed = 1;
+		return;
+	}
 	req = control_request_decode(pl, len, &err);
 	if (err == -EPROTONOSUPPORT) {
 		log_warnx("control: uid %u speaks another control protocol version",
@@ -239,13 +313,110 @@ client_request(struct control_client *c, const uint8_t *pl, size_t len)
 	}
 	kind = (int)req->kind_case;
 	ctl->handler(c, c->uid, req, ctl->arg);
-	homeward__control__request__free_unpacked(req, NULL);
+	control_request_free(req);
 	if (c->in_request) {
 		/* The handler broke its contract (control.h). */
 		log_warnx("control: request kind %d left unanswered", kind);
 		assert(!"control handler returned without control_result");
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_INTERNAL,
 		    "internal error: the request was not answered");
+	}
+}
+
+/* Whether input may be fed on: not after a request closed the client,
+ * ended its session, or queued more answers than it reads. */
+static int
+client_may_feed(const struct control_client *c)
+{
+	return !c->closing && !c->close_when_flushed &&
+	    c->queued <= CONTROL_QUEUE_HIGH;
+}
+
+/* Feed input to the frame reader, one request at a time, while the client
+ * may be fed; returns the bytes used, or -1 when the client was closed. */
+static ssize_t
+client_feed(struct control_client *c, const uint8_t *p, size_t len)
+{
+	size_t left = len;
+
+	while (left > 0 && client_may_feed(c)) {
+		uint8_t *pl;
+		size_t used, plen;
+		int r;
+
+		r = frame_reader_feed(&c->rd, p, left, &used, &pl, &plen);
+		if (r < 0) {
+			log_warnx("control: uid %u: %s, closing", (unsigned)c->uid,
+			    r == -EMSGSIZE ? "frame over the cap" : "out of memory");
+			client_close(c);
+			return -1;
+		}
+		p += used;
+		left -= used;
+		if (r == FRAME_READY) {
+			client_request(c, pl, plen);
+			/* Requests carry documents: wiped, not just freed. */
+			sodium_memzero(pl, plen);
+			free(pl);
+		}
+	}
+	return (ssize_t)(len - left);
+}
+
+/* Input that was read but not fed: kept (a copy) until the client has
+ * read enough of its answers, and reading stops meanwhile. */
+static void
+client_pause(struct control_client *c, const uint8_t *p, size_t len)
+{
+	struct control *ctl = c->ctl;
+
+	uv_read_stop((uv_stream_t *)&c->pipe);
+	c->paused = 1;
+	/* The stall clock runs until the client has read its answers down
+	 * to CONTROL_QUEUE_LOW (client_resume). */
+	c->paused_at = uv_now(ctl->loop);
+	if (!uv_is_active((uv_handle_t *)&ctl->sweep))
+		uv_timer_start(&ctl->sweep, on_sweep, CONTROL_SWEEP_MS,
+		    CONTROL_SWEEP_MS);
+	if (len == 0 || c->close_when_flushed)
+		return;
+	if ((c->held = malloc(len)) == NULL) {
+		log_warnx("control: uid %u: out of memory, closing",
+		    (unsigned)c->uid);
+		client_close(c);
+		return;
+	}
+	memcpy(c->held, p, len);
+	c->held_len = len;
+}
+
+/* The client has read its answers down to CONTROL_QUEUE_LOW: what was
+ * held is fed, then reading resumes unless it paused again. */
+static void
+client_resume(struct control_client *c)
+{
+	uint8_t *held = c->held;
+	size_t len = c->held_len;
+	ssize_t used = 0;
+	int r;
+
+	c->held = NULL;
+	c->held_len = 0;
+	c->paused = 0;
+	c->paused_at = 0;
+	if (held != NULL)
+		used = client_feed(c, held, len);
+	if (used >= 0 && !c->closing &&
+	    ((size_t)used < len || !client_may_feed(c)))
+		client_pause(c, held + used, len - (size_t)used);
+	if (held != NULL)
+		sodium_memzero(held, len);
+	free(held);
+	if (c->closing || c->paused || c->close_when_flushed)
+		return;
+	if ((r = uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read)) != 0) {
+		log_warnx("control: read: %s", uv_strerror(r));
+		client_close(c);
 	}
 }
 
@@ -265,7 +436,7 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct control_client *c = s->data;
 	const uint8_t *p = (const uint8_t *)buf->base;
-	size_t left;
+	ssize_t used;
 
 	if (nread < 0) {
 		if (nread != UV_EOF)
@@ -274,30 +445,15 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		client_close(c);
 		return;
 	}
-	left = (size_t)nread;
-	/* Stop at once when a request closed the client (or the control). */
-	while (left > 0 && !c->closing && !c->close_when_flushed) {
-		uint8_t *pl;
-		size_t used, plen;
-		int r;
-
-		r = frame_reader_feed(&c->rd, p, left, &used, &pl, &plen);
-		if (r < 0) {
-			log_warnx("control: uid %u: %s, closing", (unsigned)c->uid,
-			    r == -EMSGSIZE ? "frame over the cap" : "out of memory");
-			client_close(c);
-			return;
-		}
-		p += used;
-		left -= used;
-		if (r == FRAME_READY) {
-			client_request(c, pl, plen);
-			free(pl);
-		}
-	}
-	/* Input after a malformed request is not read: the client is done. */
-	if (c->close_when_flushed && !c->closing)
-		uv_read_stop(s);
+	used = client_feed(c, p, (size_t)nread);
+	/* Input after a malformed or refused request is not read: the client
+	 * is done.  Input beyond what its unread answers allow waits. */
+	if (used >= 0 && !c->closing &&
+	    ((size_t)used < (size_t)nread || !client_may_feed(c)))
+		client_pause(c, p + used, (size_t)nread - (size_t)used);
+	/* The shared buffer held requests, documents among them. */
+	if (nread > 0)
+		sodium_memzero(buf->base, (size_t)nread);
 }
 
 /* --- accepting --- */
@@ -329,6 +485,26 @@ peer_uid(uv_pipe_t *p, uid_t *uid)
 		return -EINVAL;
 	*uid = cr.uid;
 	return 0;
+}
+
+/* A uid the owner does not admit: one line per uid and minute, however
+ * often it connects, saying how many refusals went unlogged. */
+static void
+deny_log(struct control *ctl, uid_t uid)
+{
+	uint64_t now = uv_now(ctl->loop);
+
+	if (ctl->deny_at != 0 && uid == ctl->deny_uid &&
+	    now - ctl->deny_at < CONTROL_DENY_LOG_MS) {
+		ctl->deny_quiet++;
+		return;
+	}
+	log_warnx("control: uid %u has no role: each of its connections gets "
+	    "one refusal and is closed (%u refusal(s) since the last line)",
+	    (unsigned)uid, ctl->deny_quiet);
+	ctl->deny_uid = uid;
+	ctl->deny_at = now;
+	ctl->deny_quiet = 0;
 }
 
 static void
@@ -368,6 +544,11 @@ on_connection(uv_stream_t *server, int status)
 		    (unsigned)c->uid, CONTROL_MAX_PER_UID);
 		client_close(c);
 		return;
+	}
+	if (ctl->admit != NULL &&
+	    ctl->admit(c->uid, ctl->arg, c->deny_why, sizeof(c->deny_why)) != 0) {
+		c->denied = 1;
+		deny_log(ctl, c->uid);
 	}
 	if ((r = uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read)) != 0) {
 		log_warnx("control: read: %s", uv_strerror(r));
@@ -520,7 +701,9 @@ control_open(uv_loop_t *loop, const char *path, gid_t group,
 	 * and ctl released in its close callback. */
 	uv_pipe_init(loop, &ctl->listener, 0);
 	ctl->listener.data = ctl;
-	ctl->handles = 1;
+	uv_timer_init(loop, &ctl->sweep);
+	ctl->sweep.data = ctl;
+	ctl->handles = 2;
 	if ((r = uv_pipe_open(&ctl->listener, fd)) != 0)
 		close(fd);              /* not adopted by the handle */
 	else
@@ -530,6 +713,7 @@ control_open(uv_loop_t *loop, const char *path, gid_t group,
 		set_cause(cause, r, "listen on %s: %s", path, uv_strerror(r));
 		unlink(path);
 		ctl->closing = 1;
+		uv_close((uv_handle_t *)&ctl->sweep, on_listener_closed);
 		uv_close((uv_handle_t *)&ctl->listener, on_listener_closed);
 		return r;
 	}
@@ -557,5 +741,12 @@ control_close(struct control *ctl)
 	if (lstat(ctl->path, &st) == 0 && st.st_dev == ctl->dev &&
 	    st.st_ino == ctl->ino)
 		unlink(ctl->path);
+	uv_close((uv_handle_t *)&ctl->sweep, on_listener_closed);
 	uv_close((uv_handle_t *)&ctl->listener, on_listener_closed);
+}
+
+void
+control_set_admit(struct control *ctl, control_admit admit)
+{
+	ctl->admit = admit;
 }

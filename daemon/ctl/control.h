@@ -4,6 +4,8 @@
  * (FRAME_CONTROL_MAX).  Refuses to start if a live daemon answers on the
  * path, removes a stale socket, binds under a umask then sets mode 0660,
  * learns each client's uid with SO_PEERCRED and caps connections per uid.
+ * A client that sends without reading its answers is read no further once
+ * 1 MiB of answers waits for it, and closed when that lasts 10 s.
  * Requests are handed to the owner's handler one at a time per client; the
  * handler answers with control_send (data) and finishes with exactly one
  * control_result.  The process must ignore SIGPIPE: libuv writes to a CLI
@@ -30,10 +32,18 @@ struct control_client;
 typedef void (*control_handler)(struct control_client *, uid_t uid,
     const Homeward__Control__Request *req, void *arg);
 
+/* Whether uid may use the socket at all, asked once per connection: 0
+ * yes; otherwise why not in why (for the operator: what to do), and the
+ * connection's first request is answered RESULT_DENIED with it, its other
+ * input never read, and it is closed. */
+typedef int (*control_admit)(uid_t uid, void *arg, char *why, size_t whylen);
+
 /* 0 or a negative errno with *cause (malloc'ed) saying what failed, e.g.
  * "another homewardd is running on PATH". */
 int control_open(uv_loop_t *, const char *path, gid_t group, control_handler,
     void *arg, struct control **out, char **cause);
+/* Ask admit (with control_open's arg) at each accept; NULL admits all. */
+void control_set_admit(struct control *, control_admit);
 /* Close the listener and every client, unlink the socket. */
 void control_close(struct control *);           /* NULL ok */
 

@@ -7,6 +7,7 @@
  * one result.  Errors say what to do next.
  */
 #include <stddef.h>
+#include <stdio.h>
 
 #include "daemon/ctl/ctl_int.h"
 
@@ -95,6 +96,18 @@ static const struct ctl_route routes[] = {
 };
 
 #undef K
+
+int
+ctl_admit(uid_t uid, void *arg, char *why, size_t whylen)
+{
+	struct daemon *d = arg;
+
+	if (config_roles(&d->cfg, uid) != ROLE_NONE)
+		return 0;
+	snprintf(why, whylen, "uid %u has no role in %s", (unsigned)uid,
+	    d->cfg.path);
+	return -1;
+}
 
 void
 ctl_handle(struct control_client *c, uid_t uid, const Request *req, void *arg)

@@ -5,7 +5,8 @@
  *
  *   ctl.c  ->  ctl_request.c, and
  *   ctl.c  ->  ctl_daemon.c ctl_msgs.c ctl_case.c ctl_consent.c
- *              ctl_step.c ctl_alert.c  ->  ctl_reply.c  ->  ctl_result.c
+ *              ctl_step.c ctl_alert.c  ->  ctl_docgate.c  ->  ctl_reply.c
+ *              ->  ctl_result.c
  *
  * (ctl.c and every handler file may call ctl_result.c directly.)
  */
@@ -85,6 +86,21 @@ const char *ctl_agency_of(struct daemon *, const uint8_t rik[ENV1_KEY_LEN]);
  * secret memory (secret_free); -EBADMSG when the evidence is broken. */
 int ctl_message_body(struct daemon *, const struct store_out *m,
     const struct store_in *in, uint8_t **body, size_t *len);
+
+/* --- documents that may be shown (ctl_docgate.c) ----------------------------- */
+
+/* Whether a document of msg_type in thread ct of case c may be shown. */
+int ctl_doc_shown(const struct store_case *c,
+    const struct store_case_thread *ct, uint32_t msg_type);
+/* Answers RESULT_REFUSED for a document ctl_doc_shown refused. */
+void ctl_doc_refuse(struct control_client *, const struct store_case *c,
+    const struct store_case_thread *ct);
+/* A message's document about to be shown: 0 with code its case's code,
+ * or "" when the thread is no case's (a test document); else answered
+ * (refused, or a store failure) and -1. */
+int ctl_doc_gate(struct control_client *, struct daemon *,
+    const uint8_t message_id[ENV1_ID_LEN], const uint8_t thread_id[ENV1_ID_LEN],
+    uint32_t msg_type, char code[STORE_CODE_LEN]);
 
 /* --- records several handlers send (ctl_reply.c) -------------------------- */
 

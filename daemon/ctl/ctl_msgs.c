@@ -167,6 +167,7 @@ ctl_message_show(const struct ctl_call *call, const Request *rq)
 	struct store_out                m;
 	struct store_in                 in;
 	uint8_t                        *body = NULL;
+	char                            code[STORE_CODE_LEN] = "";
 	int                             found = 0, rc;
 
 	if (req->message_id.len != ENV1_ID_LEN) {
@@ -181,6 +182,9 @@ ctl_message_show(const struct ctl_call *call, const Request *rq)
 	    store_out_get(d->store, req->message_id.data, &m) == 0) {
 		fill_out(&mi, d, &m);
 		found = 1;
+		if (req->with_body && (ctl_doc_gate(c, d, m.message_id, m.thread_id,
+		    m.msg_type, code) != 0))
+			return;
 		if (req->with_body && (rc = ctl_message_body(d, &m, NULL, &body,
 		    &mi.body.len)) != 0)
 			goto fail;
@@ -188,6 +192,9 @@ ctl_message_show(const struct ctl_call *call, const Request *rq)
 	    store_in_get_id(d->store, req->message_id.data, &in) == 0) {
 		fill_in(&mi, d, &in);
 		found = 1;
+		if (req->with_body && (ctl_doc_gate(c, d, in.message_id, in.thread_id,
+		    in.msg_type, code) != 0))
+			return;
 		if (req->with_body && (rc = ctl_message_body(d, NULL, &in, &body,
 		    &mi.body.len)) != 0)
 			goto fail;
@@ -201,7 +208,8 @@ ctl_message_show(const struct ctl_call *call, const Request *rq)
 		char who[STORE_NAME_LEN];
 
 		config_user_name(&d->cfg, uid, who, sizeof(who));
-		if ((rc = audit_append(d->store, who, AUDIT_READ, "",
+		/* Under its case's code, so that the case's audit shows it. */
+		if ((rc = audit_append(d->store, who, AUDIT_READ, code,
 		    req->message_id.data, "message body", clock_now())) != 0)
 			goto fail;
 		audit_anchor_sync(d->store);
@@ -218,35 +226,72 @@ fail:
 	ctl_store_result(c, rc, "show");
 }
 
+/* The thread and type of a message, for ctl_doc_gate; -ENOENT. */
+static int
+message_of(struct daemon *d, const uint8_t id[ENV1_ID_LEN],
+    uint8_t thread_id[ENV1_ID_LEN], uint32_t *msg_type)
+{
+	struct store_out m;
+	struct store_in in;
+
+	if (store_out_get(d->store, id, &m) == 0) {
+		memcpy(thread_id, m.thread_id, ENV1_ID_LEN);
+		*msg_type = m.msg_type;
+		return 0;
+	}
+	if (store_in_get_id(d->store, id, &in) == 0) {
+		memcpy(thread_id, in.thread_id, ENV1_ID_LEN);
+		*msg_type = in.msg_type;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Evidence holds the signed document: a read like `document show`, under
+ * the same rule and audited under the case's code.  An auditor's has no
+ * body: the signed content hash keeps delivery provable. */
 void
 ctl_evidence_export(const struct ctl_call *call, const Request *rq)
 {
 	struct control_client *c = call->c;
 	struct daemon  *d = call->d;
 	const Homeward__Control__EvidenceExport *req = rq->evidence_export;
+	const uint8_t  *id = req->message_id.data;
 	Response        r = HOMEWARD__CONTROL__RESPONSE__INIT;
-	uint8_t        *ev;
-	size_t          len;
-	int             rc;
+	uint8_t         tid[ENV1_ID_LEN], *ev = NULL;
+	char            code[STORE_CODE_LEN];
+	uint32_t        type;
+	size_t          len = 0;
+	int             rc, body = (call->actor.roles & ROLE_SUPERVISOR) != 0;
 
 	if (req->message_id.len != ENV1_ID_LEN) {
-		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
-		    "a message id is 32 hexadecimal digits");
+		control_result(c, R(USAGE), "a message id is 32 hexadecimal digits");
 		return;
 	}
-	rc = deliver_evidence(d, req->message_id.data, &ev, &len);
-	if (rc == -ENOENT) {
-		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_NOT_FOUND,
-		    "no message %s", log_hex(req->message_id.data, ENV1_ID_LEN));
+	if (message_of(d, id, tid, &type) != 0) {
+		control_result(c, R(NOT_FOUND), "no message %s",
+		    log_hex(id, ENV1_ID_LEN));
 		return;
 	}
+	if (ctl_doc_gate(c, d, id, tid, type, code) != 0)
+		return;
+	rc = body ? deliver_evidence(d, id, &ev, &len) :
+	    deliver_evidence_withheld(d, id, &ev, &len);
 	if (rc == -EAGAIN) {
-		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "message %s is not sealed yet: no evidence exists",
-		    log_hex(req->message_id.data, ENV1_ID_LEN));
+		control_result(c, R(REFUSED), "message %s is not sealed yet: no "
+		    "evidence exists; export it once `homeward outbox` shows it "
+		    "sealed", log_hex(id, ENV1_ID_LEN));
 		return;
 	}
+	/* The read is recorded before anything is shown. */
+	if (rc == 0 && (rc = audit_append(d->store, call->actor.name, AUDIT_READ,
+	    code, id, body ? "evidence exported, with the document" :
+	    "evidence exported, without the document", clock_now())) == 0)
+		audit_anchor_sync(d->store);
 	if (rc != 0) {
+		if (ev != NULL)
+			sodium_memzero(ev, len);
+		free(ev);
 		ctl_store_result(c, rc, "evidence export");
 		return;
 	}
@@ -257,15 +302,15 @@ ctl_evidence_export(const struct ctl_call *call, const Request *rq)
 	sodium_memzero(ev, len);
 	free(ev);
 	if (rc != 0) {
-		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "the evidence of message %s (%zu bytes) does not fit one control "
-		    "frame; this version cannot export it", log_hex(req->message_id.data,
-		    ENV1_ID_LEN), len);
+		control_result(c, R(REFUSED), "the evidence of message %s (%zu "
+		    "bytes) does not fit one control frame; this version cannot "
+		    "export it", log_hex(id, ENV1_ID_LEN), len);
 		return;
 	}
-	log_info("evidence of message %s exported",
-	    log_hex(req->message_id.data, ENV1_ID_LEN));
-	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
+	log_info("evidence of message %s exported %s the document",
+	    log_hex(id, ENV1_ID_LEN), body ? "with" : "without");
+	control_result(c, R(OK), body ? "ok" : "ok: without the document "
+	    "(an auditor's evidence)");
 }
 
 /* Whether a test document may go as asked: only opaque test documents,

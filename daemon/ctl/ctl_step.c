@@ -214,26 +214,6 @@ ctl_approve(const struct ctl_call *call, const Request *rq)
 		    "different supervisor must approve%s", hint);
 }
 
-/* Documents of a withdrawn thread or a restricted case are no longer
- * shown, except, while she travels, what is needed to meet her (seed 002
- * 8.4): the departure and arrival documents. */
-static int
-document_shown(const struct store_case *c, const struct store_case_thread *ct,
-    uint32_t msg_type)
-{
-	int travel = msg_type == ENV1_MSG_DEPARTURE_NOTIFICATION ||
-	    msg_type == ENV1_MSG_ARRIVAL_CONFIRMATION;
-
-	if (ct->alerted & CT_ERASED)
-		return 0;
-	if (c->state != CASE_OPEN && c->state != CASE_CLOSED &&
-	    c->state != CASE_RESTRICTED)
-		return 0;
-	if (c->state != CASE_RESTRICTED && !ct->flow.withdrawn)
-		return 1;
-	return travel && case_safety_hold(ct);
-}
-
 void
 ctl_document_show(const struct ctl_call *call, const Request *rq)
 {
@@ -279,12 +259,8 @@ ctl_document_show(const struct ctl_call *call, const Request *rq)
 		    "case", log_hex(req->message_id.data, ENV1_ID_LEN));
 		return;
 	}
-	if (!document_shown(&c, &ct, doc.msg_type)) {
-		control_result(cl, R(REFUSED), "case %s is %s: its documents are no "
-		    "longer shown%s", c.code, ct.flow.withdrawn && c.state ==
-		    CASE_OPEN ? "open, but consent was withdrawn in this thread" :
-		    store_case_state_name(c.state), case_safety_hold(&ct) ? " (while "
-		    "she travels, only her departure and arrival documents are)" : "");
+	if (!ctl_doc_shown(&c, &ct, doc.msg_type)) {
+		ctl_doc_refuse(cl, &c, &ct);
 		return;
 	}
 	rc = ctl_message_body(d, out ? &m : NULL, out ? NULL : &in, &body, &len);

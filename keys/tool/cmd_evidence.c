@@ -5,7 +5,8 @@
  * of message to whom and when, and that it was received; or exactly why
  * the proof fails.  Exit 0 only when both the message and its receipt
  * verify; a message without a receipt is authentic but its delivery is
- * not proven, and that exits 1.
+ * not proven, and that exits 1.  Evidence without the document (an
+ * auditor's export, body_withheld) proves the same, and says so.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,10 +78,18 @@ report(const struct evidence_report *rep, const struct bundle *s,
 		if (j != NULL && !rep->receipted)
 			json_object_set_new(j, "why", json_string(
 			    "no receipt: delivery is not proven"));
+		if (j != NULL)
+			json_object_set_new(j, "body_withheld",
+			    json_boolean(rep->body_withheld));
 		if (tool_json_print(j) != TOOL_EXIT_OK)
 			return TOOL_EXIT_FAIL;
 		return rep->receipted ? TOOL_EXIT_OK : TOOL_EXIT_FAIL;
 	}
+	/* Said first: what follows is proven, but of a document not shown. */
+	if (rep->body_withheld)
+		printf("note: the document is withheld from this evidence; its "
+		    "signed content hash stands for it, so whoever holds the "
+		    "document can show it is this one\n");
 	if (!rep->receipted) {
 		printf("authentic: message %s (%s) from %s [%s] to %s [%s], created %s, "
 		    "thread %s seq %llu\n", mid, tname, s->info.agency_id, skid,

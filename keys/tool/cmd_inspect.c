@@ -409,7 +409,7 @@ message_json(const Homeward__Keys__SignedMessage *m)
 
 	if (m->tbs.len != ENV1_TBS_LEN || env1_tbs_decode(m->tbs.data, &tbs) != ENV1_OK)
 		return json_pack("{s:s}", "error", "tbs: not a 316-byte signed block");
-	return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:b}",
+	return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:b, s:b}",
 	    "message_id", tool_json_hex(tbs.message_id, ENV1_ID_LEN),
 	    "msg_type", msgtype_name(tbs.msg_type, name, sizeof(name)),
 	    "created_at", tool_json_time(tbs.created_at),
@@ -417,8 +417,9 @@ message_json(const Homeward__Keys__SignedMessage *m)
 	    "recipient_rik", tool_json_hex(tbs.recipient_rik, 32),
 	    "signer_dsk", tool_json_hex(tbs.signer_dsk, 32),
 	    "thread_id", tool_json_hex(tbs.thread_id, ENV1_ID_LEN),
-	    "seq", (json_int_t)tbs.seq, "body_len", (json_int_t)m->body.len,
-	    "ciphertext", m->ciphertext.len > 0);
+	    "seq", (json_int_t)tbs.seq, "body_len", (json_int_t)(m->body_withheld ?
+	    tbs.body_len : m->body.len), "ciphertext", m->ciphertext.len > 0,
+	    "body_withheld", m->body_withheld);
 }
 
 static void
@@ -442,9 +443,10 @@ message_print(const char *what, const Homeward__Keys__SignedMessage *m)
 	fp_key_id(tbs.recipient_rik, r);
 	printf("  %s\n    message    %s (%s)\n    created    %s\n"
 	    "    from RIK   %s\n    to RIK     %s\n    thread     %s seq %llu\n"
-	    "    body       %zu bytes%s\n", what, mid,
+	    "    body       %llu bytes%s%s\n", what, mid,
 	    msgtype_name(tbs.msg_type, name, sizeof(name)), t, s, r, thread,
-	    (unsigned long long)tbs.seq, m->body.len,
+	    (unsigned long long)tbs.seq, (unsigned long long)(m->body_withheld ?
+	    tbs.body_len : m->body.len), m->body_withheld ? ", withheld" : "",
 	    m->ciphertext.len > 0 ? ", ciphertext included" : "");
 	if (tbs.msg_type == ENV1_MSG_DELIVERY_RECEIPT &&
 	    receipt_decode(m->body.data, m->body.len, &rc) == ENV1_OK) {

@@ -37,8 +37,8 @@ request(const uint8_t *data, size_t size)
 	    &err);
 	if (again == NULL || again->kind_case != r->kind_case)
 		abort();
-	homeward__control__request__free_unpacked(again, NULL);
-	homeward__control__request__free_unpacked(r, NULL);
+	control_request_free(again);
+	control_request_free(r);
 	free(enc);
 }
 

@@ -19,6 +19,13 @@
  *       when the daemon closed without one ("closed: ..."), 2 on a local
  *       failure.
  *
+ *   ctlraw flood SOCKET N WAIT
+ *       send N Status requests on one connection without ever reading an
+ *       answer (blocking writes), then wait up to WAIT seconds, still not
+ *       reading, for the daemon to close the connection.  Prints "sent K
+ *       of N", then "closed after MS ms" or "open after WAIT s".  Exit 0
+ *       when the daemon closed it, 1 when it was still open.
+ *
  *   ctlraw encode TYPE JSON [FILE]
  *       a referral message (proto/referral.proto) from JSON, as hex on
  *       stdout, or its raw bytes written to FILE: TYPE is scope
@@ -32,7 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -69,6 +78,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: ctlraw SOCKET JSON|@FILE [--extra HEX] "
 	    "[--fill FIELD.PATH=N]\n"
+	    "       ctlraw flood SOCKET N WAIT\n"
 	    "       ctlraw encode scope|profile|header|safety|MSG_TYPE "
 	    "JSON|@FILE [FILE]\n");
 	exit(2);
@@ -348,12 +358,104 @@ cmd_request(int argc, char **argv)
 	return code == HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK ? 0 : 1;
 }
 
+/* --- flood ------------------------------------------------------------------- */
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Whether the daemon closed fd within wait_ms, without reading from it:
+ * a hang-up shows as POLLRDHUP or POLLHUP, or as a write that fails. */
+static int
+closed_within(int fd, uint64_t wait_ms)
+{
+	uint64_t until = now_ms() + wait_ms;
+	struct pollfd pf = { fd, POLLRDHUP, 0 };
+
+	for (;;) {
+		uint64_t t = now_ms();
+
+		if (t >= until)
+			return 0;
+		if (poll(&pf, 1, (int)(until - t)) > 0 &&
+		    (pf.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
+			return 1;
+	}
+}
+
+static int
+cmd_flood(int argc, char **argv)
+{
+	Homeward__Control__Request      rq = HOMEWARD__CONTROL__REQUEST__INIT;
+	Homeward__Control__StatusRequest st = HOMEWARD__CONTROL__STATUS_REQUEST__INIT;
+	struct ctlclient                c;
+	enum { BATCH = 1024 };
+	uint8_t                        *one, *batch;
+	unsigned long                   n, sent = 0, wait_s;
+	size_t                          len;
+	uint64_t                        t0;
+	int                             rc, gone = 0;
+
+	if (argc != 5)
+		usage();
+	n = strtoul(argv[3], NULL, 10);
+	wait_s = strtoul(argv[4], NULL, 10);
+	rq.version = CONTROL_PROTOCOL_VERSION;
+	rq.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_STATUS;
+	rq.status = &st;
+	one = frame_of(&rq.base, NULL, 0, &len);
+	if ((batch = malloc(len * BATCH)) == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < BATCH; i++)
+		memcpy(batch + i * len, one, len);
+	if ((rc = ctlclient_open(&c, argv[2])) != 0)
+		die("%s: %s", argv[2], strerror(-rc));
+	t0 = now_ms();
+	while (sent < n && !gone) {
+		unsigned long k = n - sent < BATCH ? n - sent : BATCH;
+		const uint8_t *p = batch;
+		size_t left = k * len;
+
+		while (left > 0) {
+			ssize_t w = send(c.fd, p, left, MSG_NOSIGNAL);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				gone = 1;
+				break;
+			}
+			p += w;
+			left -= (size_t)w;
+		}
+		sent += gone ? (k * len - left) / len : k;
+	}
+	printf("sent %lu of %lu\n", sent, n);
+	gone = gone || closed_within(c.fd, wait_s * 1000);
+	if (gone)
+		printf("closed after %llu ms\n", (unsigned long long)(now_ms() - t0));
+	else
+		printf("open after %lu s\n", wait_s);
+	rc = gone ? 0 : 1;
+	free(one);
+	free(batch);
+	ctlclient_close(&c);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && strcmp(argv[1], "encode") == 0)
 		return cmd_encode(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "flood") == 0)
+		return cmd_flood(argc, argv);
 	if (argc < 3)
 		usage();
 	return cmd_request(argc, argv);

@@ -75,7 +75,7 @@ test_request_kinds(void **state)
 	r.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_STATUS;
 	r.status = &st;
 	d = request_roundtrip(&r);
-	homeward__control__request__free_unpacked(d, NULL);
+	control_request_free(d);
 
 	pi.bundle.data = bundle;
 	pi.bundle.len = sizeof(bundle);
@@ -88,7 +88,7 @@ test_request_kinds(void **state)
 	assert_memory_equal(d->peer_import->bundle.data, bundle, sizeof(bundle));
 	assert_string_equal(d->peer_import->fingerprint, "12345 67890");
 	assert_string_equal(d->peer_import->endpoint, "beta.example:7443");
-	homeward__control__request__free_unpacked(d, NULL);
+	control_request_free(d);
 
 	pa.agency_id = "beta";
 	pa.action = HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_SUSPEND;
@@ -98,7 +98,7 @@ test_request_kinds(void **state)
 	assert_string_equal(d->peer_action->agency_id, "beta");
 	assert_int_equal(d->peer_action->action,
 	    HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_SUSPEND);
-	homeward__control__request__free_unpacked(d, NULL);
+	control_request_free(d);
 
 	ms.direction = HOMEWARD__CONTROL__DIRECTION__DIRECTION_IN;
 	ms.message_id.data = id;
@@ -109,7 +109,7 @@ test_request_kinds(void **state)
 	d = request_roundtrip(&r);
 	assert_int_equal(d->message_show->with_body, 1);
 	assert_int_equal(d->message_show->message_id.len, 16);
-	homeward__control__request__free_unpacked(d, NULL);
+	control_request_free(d);
 
 	sd.peer = "beta";
 	sd.msg_type = 0x7f00;
@@ -120,7 +120,7 @@ test_request_kinds(void **state)
 	d = request_roundtrip(&r);
 	assert_int_equal(d->send->msg_type, 0x7f00);
 	assert_int_equal(d->send->body.len, 10);
-	homeward__control__request__free_unpacked(d, NULL);
+	control_request_free(d);
 }
 
 static void
@@ -242,7 +242,7 @@ test_malformed_refused(void **state)
 	assert_non_null(r);
 	assert_int_equal(err, 0);
 	assert_int_equal(r->kind_case, HOMEWARD__CONTROL__REQUEST__KIND_STATUS);
-	homeward__control__request__free_unpacked(r, NULL);
+	control_request_free(r);
 
 	/* Version 1 and nothing asked. */
 	n = pack_raw(1, 0, buf);

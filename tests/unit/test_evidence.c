@@ -21,6 +21,7 @@
 #include "keys/evidence.h"
 #include "keys/fingerprint.h"
 #include "keys/receipt.h"
+#include "proto/keys.pb-c.h"
 #include "tests/lib/fixture.h"
 
 #define T0      FIXTURE_NOW     /* created_at of the message */
@@ -301,6 +302,75 @@ test_message_with_ct_and_receipt(void **state)
 	    ENV1_OK);
 	assert_int_equal(rep.receipted, 0);
 	free(eb);
+	free(mb);
+	free(rb);
+}
+
+/* An auditor's evidence: the body withheld, delivery still proven by the
+ * signed content hash; a withheld body that is there, a withheld receipt
+ * body, or a TBS length the header does not match are refused. */
+static void
+test_body_withheld(void **state)
+{
+	struct world *w = *state;
+	struct evidence_report rep;
+	struct parts m, r;
+	uint8_t *mb, *rb, *wb, *eb;
+	size_t ml, rl, wl, el;
+	char why[EVIDENCE_WHY_LEN];
+	Homeward__Keys__SignedMessage *sm;
+
+	parts_opened(&w->msg, &w->got, 1, &m);
+	parts_opened(&w->rcpt, &w->rgot, 1, &r);
+	encode(&m, &mb, &ml);
+	encode(&r, &rb, &rl);
+	assert_int_equal(evidence_record_withhold(mb, ml, &wb, &wl), ENV1_OK);
+	sm = homeward__keys__signed_message__unpack(NULL, wl, wb);
+	assert_non_null(sm);
+	assert_true(sm->body_withheld);
+	assert_int_equal(sm->body.len, 0);
+	assert_int_equal(sm->ciphertext.len, m.ct_len);
+	homeward__keys__signed_message__free_unpacked(sm, NULL);
+	assert_null(memmem(wb, wl, w->body, 16));
+	assert_int_equal(evidence_bundle_encode(wb, wl, rb, rl, &eb, &el), ENV1_OK);
+	assert_int_equal(evidence_verify(eb, el, NULL, 0, &w->ba, &w->bb, &rep, why),
+	    ENV1_OK);
+	assert_int_equal(rep.receipted, 1);
+	assert_int_equal(rep.body_withheld, 1);
+	assert_int_equal(rep.receipt_h_env_matches, 1);
+	assert_memory_equal(rep.h_inner, w->msg.h_inner, ENV1_HASH_LEN);
+	free(eb);
+	/* Without its ciphertext, ct_len is checked against the TBS's length. */
+	m.ct = NULL;
+	m.ct_len = 0;
+	free(mb);
+	free(wb);
+	encode(&m, &mb, &ml);
+	assert_int_equal(evidence_record_withhold(mb, ml, &wb, &wl), ENV1_OK);
+	assert_int_equal(evidence_verify(wb, wl, rb, rl, &w->ba, &w->bb, &rep, why),
+	    ENV1_OK);
+	assert_int_equal(rep.body_withheld, 1);
+	assert_int_equal(rep.receipt_h_env_matches, -1);
+	free(wb);
+	/* A receipt's body is what it proves: never withheld. */
+	assert_int_equal(evidence_record_withhold(rb, rl, &wb, &wl), ENV1_OK);
+	assert_int_equal(evidence_verify(mb, ml, wb, wl, &w->ba, &w->bb, &rep, why),
+	    ENV1_R_RECEIPT_BODY);
+	assert_string_equal(why, "receipt: its body is withheld, and it is what a "
+	    "receipt proves");
+	free(wb);
+	/* Withheld, yet there. */
+	sm = homeward__keys__signed_message__unpack(NULL, ml, mb);
+	assert_non_null(sm);
+	sm->body_withheld = 1;
+	wl = homeward__keys__signed_message__get_packed_size(sm);
+	assert_non_null(wb = malloc(wl));
+	homeward__keys__signed_message__pack(sm, wb);
+	homeward__keys__signed_message__free_unpacked(sm, NULL);
+	assert_int_equal(evidence_verify(wb, wl, NULL, 0, &w->ba, &w->bb, &rep, why),
+	    ENV1_R_MALFORMED);
+	assert_string_equal(why, "message: body withheld but 48 bytes of it present");
+	free(wb);
 	free(mb);
 	free(rb);
 }
@@ -800,6 +870,7 @@ main(void)
 		cmocka_unit_test(test_message_alone),
 		cmocka_unit_test(test_message_with_ct_and_receipt),
 		cmocka_unit_test(test_retransmission_receipt),
+		cmocka_unit_test(test_body_withheld),
 		cmocka_unit_test(test_tamper_body_and_sig),
 		cmocka_unit_test(test_tamper_tbs),
 		cmocka_unit_test(test_tamper_header),
