@@ -208,6 +208,7 @@ exchange(const struct cli_env *env, const uint8_t *enc, size_t enclen,
 		if (read_frame(fd, &rd, buf, 65536, &have, &pl, &plen) != 0)
 			goto out;
 		r = control_response_decode(pl, plen, &err);
+		sodium_memzero(pl, plen);       /* answers carry documents */
 		free(pl);
 		rc = XCHG_BAD;
 		if (r == NULL) {
@@ -225,7 +226,7 @@ exchange(const struct cli_env *env, const uint8_t *enc, size_t enclen,
 			break;
 		}
 		if (answer_add(ans, r) != 0) {
-			homeward__control__response__free_unpacked(r, NULL);
+			control_response_free(r);
 			goto out;
 		}
 		rc = XCHG_LOST;
@@ -268,7 +269,7 @@ cli_call_any(const struct cli_env *env, Homeward__Control__Request *req,
     struct cli_answer *ans)
 {
 	uint8_t rid[16], *buf = NULL, *enc = NULL;
-	size_t enclen;
+	size_t enclen = 0;
 	int err, rc = CLI_EXIT_FAIL;
 
 	memset(ans, 0, sizeof(*ans));
@@ -317,6 +318,11 @@ out:
 		req->request_id.data = NULL;
 		req->request_id.len = 0;
 	}
+	/* The request may carry a document, the read buffer parts of one. */
+	if (buf != NULL)
+		sodium_memzero(buf, 65536);
+	if (enc != NULL)
+		sodium_memzero(enc, enclen);
 	free(buf);
 	free(enc);
 	return rc;
@@ -341,9 +347,9 @@ cli_answer_free(struct cli_answer *ans)
 	if (ans == NULL)
 		return;
 	for (size_t i = 0; i < ans->n; i++)
-		homeward__control__response__free_unpacked(ans->data[i], NULL);
+		control_response_free(ans->data[i]);
 	free(ans->data);
-	homeward__control__response__free_unpacked(ans->last, NULL);
+	control_response_free(ans->last);
 	memset(ans, 0, sizeof(*ans));
 }
 

@@ -60,7 +60,8 @@ control_response_decode(const uint8_t *payload, size_t len, int *err)
 	Homeward__Control__Response *r;
 
 	*err = -EBADMSG;
-	if ((r = homeward__control__response__unpack(NULL, len, payload)) == NULL)
+	if ((r = homeward__control__response__unpack(&pbwipe_allocator, len,
+	    payload)) == NULL)
 		return NULL;
 	if ((*err = check_common(&r->base, r->version)) != 0)
 		goto fail;
@@ -70,8 +71,15 @@ control_response_decode(const uint8_t *payload, size_t len, int *err)
 	}
 	return r;
 fail:
-	homeward__control__response__free_unpacked(r, NULL);
+	control_response_free(r);
 	return NULL;
+}
+
+void
+control_response_free(Homeward__Control__Response *r)
+{
+	if (r != NULL)
+		homeward__control__response__free_unpacked(r, &pbwipe_allocator);
 }
 
 /* m as a length-prefixed frame; the caller has checked its kind. */

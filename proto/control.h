@@ -23,9 +23,11 @@
 Homeward__Control__Request *control_request_decode(const uint8_t *payload,
     size_t len, int *err);
 void control_request_free(Homeward__Control__Request *);       /* NULL ok */
-/* Free with homeward__control__response__free_unpacked(r, NULL). */
+/* The same checks; decoded with the wiping allocator too (answers carry
+ * documents): free with control_response_free only. */
 Homeward__Control__Response *control_response_decode(const uint8_t *payload,
     size_t len, int *err);
+void control_response_free(Homeward__Control__Response *);     /* NULL ok */
 
 /* Encode (the version is set here) as one complete length-prefixed frame
  * in *out (malloc'ed): 0, -EINVAL without a kind, -EMSGSIZE over

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "common/bytes.h"
 #include "proto/frame.h"
 
@@ -23,6 +25,9 @@ frame_reader_free(struct frame_reader *r)
 {
 	if (r == NULL)
 		return;
+	/* A payload cut short may hold part of a document. */
+	if (r->buf != NULL)
+		sodium_memzero(r->buf, r->got);
 	free(r->buf);
 	r->buf = NULL;
 	r->hdr_got = r->need = r->got = 0;

@@ -64,8 +64,8 @@ response(const uint8_t *data, size_t size)
 	    &err);
 	if (again == NULL || again->kind_case != r->kind_case)
 		abort();
-	homeward__control__response__free_unpacked(again, NULL);
-	homeward__control__response__free_unpacked(r, NULL);
+	control_response_free(again);
+	control_response_free(r);
 	free(enc);
 }
 

@@ -140,12 +140,12 @@ ctlclient_answer(struct ctlclient *c,
 			return rc;
 		if (r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_RESULT) {
 			rc = take_result(c, r->result);
-			homeward__control__response__free_unpacked(r, NULL);
+			control_response_free(r);
 			return rc;
 		}
 		if (cb != NULL)
 			cb(r, arg);
-		homeward__control__response__free_unpacked(r, NULL);
+		control_response_free(r);
 	}
 }
 

@@ -265,7 +265,7 @@ ctlworld_expect_result(int fd, Homeward__Control__ResultCode code)
 
 	ok = r != NULL && r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_RESULT &&
 	    r->result->code == code;
-	homeward__control__response__free_unpacked(r, NULL);
+	control_response_free(r);
 	return ok ? 0 : -1;
 }
 
@@ -279,13 +279,13 @@ ctlworld_expect_status(int fd)
 		return -1;
 	ok = r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_STATUS &&
 	    strcmp(r->status->agency_id, "alpha") == 0 && r->status->peers_total == 3;
-	homeward__control__response__free_unpacked(r, NULL);
+	control_response_free(r);
 	if (!ok || (r = ctlworld_response(fd)) == NULL)
 		return -1;
 	ok = r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_RESULT &&
 	    r->result->code == HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK &&
 	    strcmp(r->result->message, "fine 42") == 0;
-	homeward__control__response__free_unpacked(r, NULL);
+	control_response_free(r);
 	return ok ? 0 : -1;
 }
 

@@ -348,12 +348,12 @@ cmd_request(int argc, char **argv)
 		if (r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_RESULT)
 			break;
 		print_response(r);
-		homeward__control__response__free_unpacked(r, NULL);
+		control_response_free(r);
 	}
 	code = r->result->code;
 	printf("result %s: %s\n", code_name(code),
 	    r->result->message != NULL ? r->result->message : "");
-	homeward__control__response__free_unpacked(r, NULL);
+	control_response_free(r);
 	ctlclient_close(&c);
 	return code == HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK ? 0 : 1;
 }

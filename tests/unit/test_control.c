@@ -117,7 +117,7 @@ sc_pipelined(struct ctlworld *w)
 		else if (r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_STATUS &&
 		    statuses == results)
 			statuses++;
-		homeward__control__response__free_unpacked(r, NULL);
+		control_response_free(r);
 	}
 	close(fd);
 	CHECK(w, results == 2 && statuses == 2);

@@ -138,7 +138,7 @@ test_response_kinds(void **state)
 	d = response_roundtrip(&r);
 	assert_non_null(d->result);
 	assert_int_equal(d->result->code, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK);
-	homeward__control__response__free_unpacked(d, NULL);
+	control_response_free(d);
 
 	res.code = HOMEWARD__CONTROL__RESULT_CODE__RESULT_NOT_FOUND;
 	res.message = "no peer beta";
@@ -146,7 +146,7 @@ test_response_kinds(void **state)
 	assert_int_equal(d->result->code,
 	    HOMEWARD__CONTROL__RESULT_CODE__RESULT_NOT_FOUND);
 	assert_string_equal(d->result->message, "no peer beta");
-	homeward__control__response__free_unpacked(d, NULL);
+	control_response_free(d);
 
 	pi.agency_id = "beta";
 	pi.verified = 1;
@@ -157,7 +157,7 @@ test_response_kinds(void **state)
 	assert_string_equal(d->peer->agency_id, "beta");
 	assert_int_equal(d->peer->verified, 1);
 	assert_int_equal(d->peer->last_seen_at, 1767225600000ull);
-	homeward__control__response__free_unpacked(d, NULL);
+	control_response_free(d);
 
 	memset(ev, 0x42, sizeof(ev));
 	r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_EVIDENCE;
@@ -166,7 +166,7 @@ test_response_kinds(void **state)
 	d = response_roundtrip(&r);
 	assert_int_equal(d->evidence.len, sizeof(ev));
 	assert_memory_equal(d->evidence.data, ev, sizeof(ev));
-	homeward__control__response__free_unpacked(d, NULL);
+	control_response_free(d);
 }
 
 /* A Request packed as given, bypassing the encoder's version. */

@@ -119,7 +119,7 @@ sc_twice(struct ctlworld *w)
 	CHECK(w, (r = ctlworld_response(fd)) != NULL);
 	ok = r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_RESULT &&
 	    strcmp(r->result->message, "one") == 0;
-	homeward__control__response__free_unpacked(r, NULL);
+	control_response_free(r);
 	CHECK(w, ok);
 	/* The next frame answers the next request: no "two" in between. */
 	CHECK(w, ctlworld_status_roundtrip(fd) == 0);
