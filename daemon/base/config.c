@@ -438,7 +438,7 @@ config_defaults(struct config *cfg)
 	cfg->idle_timeout_ms = 45000;
 	cfg->gap_alert_ms = 3600000;
 	cfg->prekey_check_ms = 3600000;
-	cfg->inflight_kb = 256;
+	cfg->inflight_kb = 128;
 	cfg->reply_ms = 7ull * 24 * 3600 * 1000;
 	cfg->arrival_grace_ms = 2ull * 3600 * 1000;
 	cfg->urgent_repeat_ms = 4ull * 3600 * 1000;

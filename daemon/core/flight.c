@@ -113,7 +113,7 @@ static uint64_t
 flight_delay(const struct flight *f, uint32_t copies)
 {
 	uint64_t        base = f->retry_min, cap = f->retry_max;
-	unsigned        shift = copies > 0 ? copies - 1 : 0;
+	unsigned        shift = (copies > 0 ? copies - 1 : 0) + f->backoff;
 
 	if (f->srtt > 0 && 2 * (f->srtt + 4 * f->rttvar) > base)
 		base = 2 * (f->srtt + 4 * f->rttvar);
@@ -175,6 +175,7 @@ flight_acked(struct flight *f, int64_t rowid, uint64_t now)
 			f->rttvar = (3 * f->rttvar + dev) / 4;
 			f->srtt = (7 * f->srtt + rtt) / 8;
 		}
+		f->backoff = 0;
 		f->window += e->len;
 		if (f->window > f->window_max)
 			f->window = f->window_max;
@@ -208,6 +209,8 @@ void
 flight_timeout(struct flight *f)
 {
 	f->timeouts++;
+	if (f->backoff < 8)
+		f->backoff++;
 	f->window /= 2;
 	if (f->window < FLIGHT_WINDOW_MIN)
 		f->window = FLIGHT_WINDOW_MIN;
@@ -237,13 +240,14 @@ flight_rr_allow(struct flight *f, const uint8_t id[ENV1_ID_LEN], uint64_t now)
 {
 	struct flight_rr *r = rr_find(f, id);
 
-	if (r != NULL) {
-		if (r->mark != UINT64_MAX && r->mark > f->written)
+	if (r == NULL) {
+		r = rr_new(f, id);
+		r->copies = 0;
+	} else if (r->copies >= 2) {
+		if (r->mark == UINT64_MAX || r->mark > f->written)
 			return 0;       /* the last copy is still queued */
 		if (now < r->at + FLIGHT_RERECEIPT_MS)
 			return 0;
-	} else {
-		r = rr_new(f, id);
 	}
 	r->at = now > 0 ? now : 1;
 	r->mark = UINT64_MAX;
@@ -256,8 +260,11 @@ flight_rr_sent(struct flight *f, const uint8_t id[ENV1_ID_LEN], uint64_t now,
 {
 	struct flight_rr *r = rr_find(f, id);
 
-	if (r == NULL)
+	if (r == NULL) {
 		r = rr_new(f, id);
+		r->copies = 0;
+	}
 	r->at = now > 0 ? now : 1;
 	r->mark = mark;
+	r->copies++;
 }

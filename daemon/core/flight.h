@@ -10,9 +10,13 @@
  *     stay under a window that starts small, grows with each timely
  *     receipt up to the configured cap, and halves on a timeout;
  *   - the delay follows the measured round trip (receipt time minus write
- *     time of a message sent once), never below retry_min_ms;
- *   - a receipt we re-send for a duplicate goes out at most once per
- *     FLIGHT_RERECEIPT_MS and never while its last copy is still queued.
+ *     time of a message sent once), never below retry_min_ms; a timeout
+ *     doubles it for new messages too until a sample comes (Karn: when
+ *     one envelope takes longer than the first delay to cross the line,
+ *     every one would otherwise go twice and no sample would ever come);
+ *   - a receipt we re-send for duplicates: its second copy at once (a
+ *     peer's retransmission), later ones at most once per
+ *     FLIGHT_RERECEIPT_MS and never while the last copy is still queued.
  *
  * A plain table owned by struct peer: it calls nothing in the daemon.  It
  * is emptied when the peer's connection changes (a new connection resends
@@ -47,6 +51,7 @@ struct flight_rr {
 	uint8_t         id[ENV1_ID_LEN];        /* the receipt's message id */
 	uint64_t        at;
 	uint64_t        mark;                   /* UINT64_MAX: not handed over yet */
+	unsigned        copies;                 /* sent on this link */
 };
 
 struct flight {
@@ -58,6 +63,7 @@ struct flight {
 	uint64_t        window_max;             /* bytes, from the configuration */
 	uint64_t        window;                 /* bytes now */
 	uint64_t        srtt, rttvar;           /* ms; srtt 0: no sample yet */
+	unsigned        backoff;                /* timeouts since the last sample */
 	int             unrecorded;             /* written copies the store lacks */
 	struct flight_rr rr[FLIGHT_RR];
 	unsigned        rr_next;

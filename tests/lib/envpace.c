@@ -20,7 +20,7 @@
 
 #define PACE_STALL_MS           3000    /* stall: not reading this long */
 #define PACE_DRAIN_S            2       /* stall: then reading this long */
-#define PACE_RATE               100000  /* slowacks: bytes read per second */
+#define PACE_RATE               50000   /* slowacks: bytes read per second */
 #define PACE_QUIET_MS           1500    /* slowacks: reading on after the last */
 #define PACE_LIMIT_S            120     /* slowacks, order: a safety net */
 #define PACE_DUPS               1000    /* dupflood: copies of one envelope */
