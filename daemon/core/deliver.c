@@ -34,8 +34,6 @@ deliver_has_work(const struct daemon *d)
 			return 1;
 		if (p->flushing && p->link != NULL && !p->blocked && !p->window_full)
 			return 1;
-		if (p->fl.unrecorded)
-			return 1;
 	}
 	return 0;
 }
@@ -60,12 +58,15 @@ deliver_pump(struct daemon *d)
 		if (p->flushing && p->link != NULL && !p->blocked && !p->window_full)
 			deliver_flush_page(d, p);
 	}
-	deliver_record_written(d);
 }
 
 void
 deliver_tick(struct daemon *d)
 {
+	/* The copies written out meanwhile, in one transaction a tick: the
+	 * outbox's attempts are for the operator, not worth a commit per
+	 * write. */
+	deliver_record_written(d);
 	for (size_t i = 0; i < d->npeers; i++) {
 		struct peer *p = d->peers[i];
 

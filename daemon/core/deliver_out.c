@@ -4,7 +4,8 @@
  * in thread order (prev_hash is the H_inner of the message before it),
  * and the same envelope is sent again until a receipt arrives, so the
  * hash chain never forks.  A message whose peer has no valid prekey
- * waits, with its position, until a bundle brings one.
+ * waits, with its position, until a bundle brings one.  When and how
+ * often an envelope goes on the wire is deliver_pace.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -88,12 +89,14 @@ flush_from(struct daemon *d, struct peer *p, const struct store_out *m)
 	if (rowid - 1 < p->flush_cursor)
 		p->flush_cursor = rowid - 1;
 	p->flushing = 1;
+	daemon_wake(d);
 	return 0;
 }
 
 /*
  * Seal m if it is next in its thread and the peer has a valid prekey; in
- * the open transaction.  The envelope goes to sl when it should be sent now.
+ * the open transaction.  A document joins p's flush (deliver_pace.c sends
+ * it, in row order); a receipt's envelope goes to sl when p is connected.
  * 0 (sealed, or must keep waiting: *sealed says which) or a store error.
  */
 int

@@ -207,7 +207,7 @@ deliver_retransmit(struct daemon *d, struct peer *p)
 		log_info("peer %s: %zu message(s) retransmitted", p->rec.agency_id, sent);
 }
 
-/* The copies written out since the last pump, into the outbox (attempts,
+/* The copies written out since the last call, into the outbox (attempts,
  * sent_at, next_attempt_at), in one transaction for all peers. */
 void
 deliver_record_written(struct daemon *d)
