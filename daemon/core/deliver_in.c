@@ -84,8 +84,9 @@ give_receipt(struct daemon *d, const uint8_t rik[ENV1_KEY_LEN],
 	if (rc == 0) {
 		if (m.state != OUT_RECEIPT || !peer_is_connected(p))
 			return 0;       /* still waiting for a prekey */
-		/* A duplicate: the stored receipt again, once per
-		 * FLIGHT_RERECEIPT_MS and never while a copy is queued. */
+		/* A duplicate: the stored receipt again, under flight.h's
+		 * limit (the second copy at once, later ones once per
+		 * FLIGHT_RERECEIPT_MS and never while one is queued). */
 		if (!flight_rr_allow(&p->fl, m.message_id, clock_now())) {
 			log_debug("message %s: receipt not re-sent (rate limit)",
 			    log_hex(id, ENV1_ID_LEN));
