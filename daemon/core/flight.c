@@ -249,8 +249,10 @@ flight_rr_allow(struct flight *f, const uint8_t id[ENV1_ID_LEN], uint64_t now)
 		if (now < r->at + FLIGHT_RERECEIPT_MS)
 			return 0;
 	}
+	/* Counted now: duplicates in one batch ask before any is sent. */
 	r->at = now > 0 ? now : 1;
 	r->mark = UINT64_MAX;
+	r->copies++;
 	return 1;
 }
 
@@ -264,7 +266,8 @@ flight_rr_sent(struct flight *f, const uint8_t id[ENV1_ID_LEN], uint64_t now,
 		r = rr_new(f, id);
 		r->copies = 0;
 	}
+	if (r->mark != UINT64_MAX || r->copies == 0)
+		r->copies++;    /* not counted by flight_rr_allow */
 	r->at = now > 0 ? now : 1;
 	r->mark = mark;
-	r->copies++;
 }

@@ -21,7 +21,8 @@
 #define PACE_STALL_MS           3000    /* stall: not reading this long */
 #define PACE_DRAIN_S            2       /* stall: then reading this long */
 #define PACE_RATE               50000   /* slowacks: bytes read per second */
-#define PACE_QUIET_MS           1500    /* slowacks: reading on after the last */
+#define PACE_QUIET_MS           1500    /* slowacks: no envelope this long: done */
+#define PACE_TAIL_S             20      /* slowacks: reading on at most this long */
 #define PACE_LIMIT_S            120     /* slowacks, order: a safety net */
 #define PACE_DUPS               1000    /* dupflood: copies of one envelope */
 #define PACE_COPIES_MAX         4096    /* distinct envelopes counted */
@@ -275,9 +276,10 @@ send_receipt(const struct pace *p, struct chains *ch, const char *mode,
 
 /*
  * slowacks=N: read at most PACE_RATE bytes a second (a slow line), and
- * receipt each document the first time it comes; stop PACE_QUIET_MS
- * after the N-th.  Bytes read over the bytes of one copy each is what
- * the line carried over what it had to.
+ * receipt each document the first time it comes; after the N-th, read on
+ * until no envelope came for PACE_QUIET_MS (what the daemon queued meanwhile
+ * still crosses the line), PACE_TAIL_S at most.  Bytes read over the bytes
+ * of one copy each is what the line carried over what it had to.
  */
 static void
 run_slowacks(const struct pace *p, const char *mode, unsigned long want)
@@ -286,7 +288,7 @@ run_slowacks(const struct pace *p, const char *mode, unsigned long want)
 	struct chains *ch = calloc(1, sizeof(*ch));
 	Homeward__Wire__Frame *f;
 	struct env1_opened o;
-	uint64_t start = ms_now(), done_at = 0, wirebytes = 0;
+	uint64_t start = ms_now(), done_at = 0, last_env = 0, wirebytes = 0;
 	unsigned long docs = 0;
 	size_t wire;
 	int rc;
@@ -294,7 +296,8 @@ run_slowacks(const struct pace *p, const char *mode, unsigned long want)
 	if (cp == NULL || ch == NULL)
 		envpoke_die("out of memory");
 	wclient_set_deadline(p->c, PACE_LIMIT_S);
-	while ((done_at == 0 || ms_now() < done_at + PACE_QUIET_MS) &&
+	while ((done_at == 0 || (ms_now() < last_env + PACE_QUIET_MS &&
+	    ms_now() < done_at + PACE_TAIL_S * 1000)) &&
 	    ms_now() < start + PACE_LIMIT_S * 1000) {
 		if (done_at != 0)
 			wclient_set_deadline(p->c, 1);
@@ -304,6 +307,8 @@ run_slowacks(const struct pace *p, const char *mode, unsigned long want)
 			continue;
 		}
 		wirebytes += wire;
+		if (f->kind_case == HOMEWARD__WIRE__FRAME__KIND_ENVELOPE)
+			last_env = ms_now();
 		if (f->kind_case == HOMEWARD__WIRE__FRAME__KIND_ENVELOPE &&
 		    copies_add(cp, f->envelope.data, f->envelope.len) &&
 		    pace_open(p, f->envelope.data, f->envelope.len, &o) == ENV1_OK) {

@@ -66,7 +66,8 @@
  *                        envelopes N distinct D bytes B needed U
  *                        most-copies M"
  *         slowacks=N     read at 50 KB/s, receipt each document once,
- *                        stop 1.5 s after the N-th: the same summary
+ *                        after the N-th read on until 1.5 s without an
+ *                        envelope (20 s at most): the same summary
  *         order=THREAD   at once a document at our position 1 of the
  *                        daemon's THREAD, then its positions in that
  *                        thread in arrival order: "in order" or not

@@ -16,6 +16,7 @@
 
 static const uint8_t id1[ENV1_ID_LEN] = { 1 };
 static const uint8_t id2[ENV1_ID_LEN] = { 2 };
+static const uint8_t id3[ENV1_ID_LEN] = { 3 };
 
 static void
 test_delay_from_write(void **state)
@@ -127,8 +128,13 @@ test_rereceipt(void **state)
 	flight_written(&f, 200, 1002);
 	assert_false(flight_rr_allow(&f, id1, 1500));
 	assert_true(flight_rr_allow(&f, id1, 2001));
+	/* Duplicates in one batch ask before any copy is handed over. */
+	flight_rr_sent(&f, id2, 3000, 300);
+	assert_true(flight_rr_allow(&f, id2, 3001));
+	assert_false(flight_rr_allow(&f, id2, 3001));
+	assert_false(flight_rr_allow(&f, id2, 9000));   /* pending, not sent */
 	/* Another receipt is allowed. */
-	assert_true(flight_rr_allow(&f, id2, 2001));
+	assert_true(flight_rr_allow(&f, id3, 9001));
 	flight_free(&f);
 }
 
