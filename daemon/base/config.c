@@ -312,6 +312,14 @@ handle_agency(struct parse_state *st, const char *name, const char *value)
 static int
 handle_delivery(struct parse_state *st, const char *name, const char *value)
 {
+	if (strcmp(name, "inflight_kb") == 0) {
+		if (strnum_u64(value, 16, 1ull << 20, &st->cfg->inflight_kb) != 0) {
+			snprintf(st->err, CONFIG_WHY_LEN, "inflight_kb must be a "
+			    "number of KiB from 16 to 1048576");
+			return -1;
+		}
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(ms_keys) / sizeof(ms_keys[0]); i++) {
 		if (strcmp(name, ms_keys[i].name) != 0)
 			continue;
@@ -473,6 +481,7 @@ config_defaults(struct config *cfg)
 	cfg->unidentified_log_ms = 60000;
 	cfg->gap_alert_ms = 3600000;
 	cfg->prekey_check_ms = 3600000;
+	cfg->inflight_kb = 128;
 	cfg->reply_ms = 7ull * 24 * 3600 * 1000;
 	cfg->arrival_grace_ms = 2ull * 3600 * 1000;
 	cfg->urgent_repeat_ms = 4ull * 3600 * 1000;

@@ -21,6 +21,7 @@
  *   [delivery]                            ; all optional, milliseconds
  *   retry_min_ms, retry_max_ms, dial_min_ms, dial_max_ms, heartbeat_ms,
  *   idle_timeout_ms, gap_alert_ms, prekey_check_ms
+ *   inflight_kb = 128                     ; KiB sent and unacknowledged per peer
  *   [procedure]                           ; the referral procedure, all optional
  *   reply_ms = 604800000                  ; reply-by when a request names none (7 days)
  *   arrival_grace_ms = 7200000            ; arrival unconfirmed this long after schedule: urgent alert
@@ -136,6 +137,7 @@ struct config {
 	uint64_t        idle_timeout_ms;
 	uint64_t        gap_alert_ms;
 	uint64_t        prekey_check_ms;
+	uint64_t        inflight_kb;            /* unacknowledged bytes per peer, KiB */
 
 	uint64_t        reply_ms;
 	uint64_t        arrival_grace_ms;

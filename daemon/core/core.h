@@ -4,6 +4,7 @@
  *   core.h     struct daemon, its peers and links, and the hooks through
  *              which the rooms above learn what happened
  *   peer.c     the peer directory in memory
+ *   flight.c   per peer, what is sent and unacknowledged on its link
  *   link.c     connections to peers (dial, accept, pin, Hello, bundles,
  *              heartbeats) and sending frames
  *   deliver.c  the pump: batched per loop iteration (group commit)
@@ -38,6 +39,7 @@
 
 #include "daemon/base/clock.h"
 #include "daemon/base/config.h"
+#include "daemon/core/flight.h"
 #include "daemon/core/keyring.h"
 #include "daemon/net/backoff.h"
 #include "daemon/net/conn.h"
@@ -91,10 +93,12 @@ struct peer {
 	uv_timer_t              dial_timer;
 	int                     dial_timer_init;
 	int                     blocked;        /* conn_send said -ENOBUFS */
-	int                     flushing;       /* resending everything unacked */
-	int64_t                 flush_cursor;
+	int                     flushing;       /* rows past flush_cursor to send */
+	int64_t                 flush_cursor;   /* rows up to it went on this link */
 	int                     seal_pending;   /* waiting messages may be sealable */
 	uint64_t                down_since;     /* ms: no connection since; 0 while connected */
+	int                     window_full;    /* flushing waits for room (flight) */
+	struct flight           fl;             /* sent on the link, unacknowledged */
 };
 
 /* One connection's link to the daemon.  It names its peer by RIK, not by
@@ -173,6 +177,8 @@ void peers_announce(struct daemon *);
 int peer_is_connected(const struct peer *);
 /* 0, -ENOTCONN (no open connection), -ENOBUFS (blocked: wait for drain). */
 int peer_send_envelope(struct peer *, const uint8_t *env, size_t len);
+/* conn_flushed() of p's link after a send (flight.h marks); 0 without one. */
+uint64_t peer_send_mark(const struct peer *);
 int peer_send_refused(struct peer *, const uint8_t message_id[ENV1_ID_LEN]);
 /* Usable for sending to and receiving from. */
 int peer_active(const struct peer *);

@@ -3,7 +3,7 @@
  * view of links (peer.c, for link.c), and the outbox's send list and
  * sealing (deliver_out.c, for deliver_in.c and the pump in deliver.c).
  * The calls go one way: deliver.c -> deliver_in.c -> deliver_out.c ->
- * link.c -> peer.c.
+ * deliver_pace.c -> link.c -> peer.c, and flight.c below them all.
  */
 #ifndef HOMEWARD_DAEMON_CORE_CORE_INT_H
 #define HOMEWARD_DAEMON_CORE_CORE_INT_H
@@ -18,9 +18,12 @@ struct peer *peers_of_link(struct link *);
 void peers_relink(struct daemon *);
 
 /* deliver_out.c */
-/* Something to send once the transaction that made it has committed. */
+/* A receipt of ours to send once the transaction that made it has
+ * committed (documents go through the flush, deliver_pace.c). */
 struct outgoing {
 	uint8_t         rik[ENV1_KEY_LEN];
+	uint8_t         id[ENV1_ID_LEN];        /* the receipt's message id */
+	uint8_t         thread_id[ENV1_ID_LEN];
 	uint8_t        *env;            /* malloc'ed */
 	size_t          len;
 };
@@ -30,20 +33,35 @@ struct sendlist {
 	size_t          n, cap;
 };
 
-/* Queue env (taken: freed by sendlist_flush) for rik. */
+/* Queue env (taken: freed by sendlist_flush), the sealed receipt m, for rik. */
 void sendlist_add(struct sendlist *, const uint8_t rik[ENV1_KEY_LEN],
-    uint8_t *env, size_t len);
+    const struct store_out *m, uint8_t *env, size_t len);
 /* Send what the list holds when send is set (the transaction committed),
  * then free it. */
 void sendlist_flush(struct daemon *, struct sendlist *, int send);
-/* Seal m for p (its position committed) and add it to sl; *sealed = 0
- * when p has no usable prekey yet (m waits). */
+/* Seal m for p (its position committed): a document joins p's flush, a
+ * receipt goes to sl; *sealed = 0 when p has no usable prekey yet (m
+ * waits). */
 int deliver_seal_one(struct daemon *, struct peer *, const struct store_out *m,
     struct sendlist *sl, int *sealed);
-/* Send a page of p's unacknowledged messages (all of them when flushing). */
-size_t deliver_resend_page(struct daemon *, struct peer *, int flushing);
 /* Seal what waits for every peer that may now have a prekey. */
 void deliver_seal_pending(struct daemon *);
+
+/* deliver_pace.c */
+/* The next page of p's rows not yet sent on its link, as the window allows. */
+size_t deliver_flush_page(struct daemon *, struct peer *);
+/* Send thread_id's earlier positions not yet on p's link (before a
+ * receipt of ours in it).  0, or -ENOBUFS / -ENOTCONN. */
+int deliver_thread_first(struct daemon *, struct peer *,
+    const uint8_t thread_id[ENV1_ID_LEN]);
+/* Send again what is due on p's link. */
+void deliver_retransmit(struct daemon *, struct peer *);
+/* Record the copies written out since the last call in the outbox. */
+void deliver_record_written(struct daemon *);
+/* A receipt for acked committed. */
+void deliver_acked(struct peer *, const struct store_out *acked);
+/* Walk p's outbox again from the start (what is in flight is skipped). */
+void deliver_rewalk(struct peer *);
 
 /* deliver_in.c */
 /* Open, order and commit everything that arrived, then receipt it. */

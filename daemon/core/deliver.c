@@ -1,8 +1,8 @@
 /*
  * The post office's pump (core.h): after each poll, the inbound batch,
- * then what waits to be sealed, then the procedure's due work; and the
- * timer's retransmissions.  deliver_in.c is the inbox, deliver_out.c the
- * outbox.
+ * then what waits to be sealed, then the procedure's due work, then the
+ * flushes; and the timer's retransmissions.  deliver_in.c is the inbox,
+ * deliver_out.c the outbox, deliver_pace.c what goes on each link when.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,7 +32,7 @@ deliver_has_work(const struct daemon *d)
 
 		if (p->seal_pending && peer_active(p))
 			return 1;
-		if (p->flushing && p->link != NULL && !p->blocked)
+		if (p->flushing && p->link != NULL && !p->blocked && !p->window_full)
 			return 1;
 	}
 	return 0;
@@ -55,20 +55,26 @@ deliver_pump(struct daemon *d)
 	for (size_t i = 0; i < d->npeers; i++) {
 		struct peer *p = d->peers[i];
 
-		if (p->flushing && p->link != NULL && !p->blocked)
-			deliver_resend_page(d, p, 1);
+		if (p->flushing && p->link != NULL && !p->blocked && !p->window_full)
+			deliver_flush_page(d, p);
 	}
 }
 
 void
 deliver_tick(struct daemon *d)
 {
+	/* The copies written out meanwhile, in one transaction a tick: the
+	 * outbox's attempts are for the operator, not worth a commit per
+	 * write. */
+	deliver_record_written(d);
 	for (size_t i = 0; i < d->npeers; i++) {
 		struct peer *p = d->peers[i];
 
 		p->seal_pending = 1;
-		if (p->link != NULL && !p->blocked && !p->flushing)
-			deliver_resend_page(d, p, 0);
+		/* Copies whose delay passed no longer count: room again. */
+		p->window_full = 0;
+		if (p->link != NULL && !p->blocked)
+			deliver_retransmit(d, p);
 	}
 	daemon_wake(d);
 }

@@ -27,6 +27,9 @@
 #include "proto/keys.pb-c.h"
 #include "proto/refcat.h"
 
+/* check_receipt: a receipt for a message delivered already. */
+#define RECEIPT_SECOND  (-1)
+
 /* Ledger rows that need a receipt made (or re-sent) after the commit. */
 struct rcptlist {
 	struct {
@@ -81,11 +84,19 @@ give_receipt(struct daemon *d, const uint8_t rik[ENV1_KEY_LEN],
 	if (rc == 0) {
 		if (m.state != OUT_RECEIPT || !peer_is_connected(p))
 			return 0;       /* still waiting for a prekey */
+		/* A duplicate: the stored receipt again, under flight.h's
+		 * limit (the second copy at once, later ones once per
+		 * FLIGHT_RERECEIPT_MS and never while one is queued). */
+		if (!flight_rr_allow(&p->fl, m.message_id, clock_now())) {
+			log_debug("message %s: receipt not re-sent (rate limit)",
+			    log_hex(id, ENV1_ID_LEN));
+			return 0;
+		}
 		if ((rc = store_out_envelope(d->store, &m, &env, &len)) != 0)
 			/* An erased case's receipt cannot be read again:
 			 * that one is not resent, the others are. */
 			return rc == -ENOENT || rc == -EBADMSG ? 0 : rc;
-		sendlist_add(sl, rik, env, len);
+		sendlist_add(sl, rik, &m, env, len);
 		return 0;
 	}
 	if (rc != -ENOENT)
@@ -149,13 +160,52 @@ ctx_is_replay(void *arg, const uint8_t rik[ENV1_KEY_LEN],
 	    memcmp(in.h_env, h_env, ENV1_HASH_LEN) == 0;
 }
 
+/*
+ * The message id a Refused may name (8, 9.4): the record holds a whole
+ * header whose fixed fields are valid (step 1 up to enc_len), so that its
+ * id is where section 5.1 puts it, even when its ct_len is wrong or the
+ * record is too large.  NULL otherwise.
+ */
+static const uint8_t *
+refusable_id(const uint8_t *env, size_t len)
+{
+	if (len < ENV1_HDR_LEN || memcmp(env, "ENV1", 4) != 0 ||
+	    env[4] != ENV1_VERSION || env[5] != ENV1_SUITE_X25519 ||
+	    env[6] != 0 || env[7] != 0 || env[112] != 0 ||
+	    env[113] != ENV1_ENC_LEN_SUITE1)
+		return NULL;
+	return env + 8;
+}
+
+static void refuse(struct peer *, const uint8_t *, const char *);
+
+/* An envelope over ENV1_ENVELOPE_MAX in a frame under the frame cap:
+ * refused at once (step 1.8, bad_ct_len), never queued. */
+static void
+refuse_oversize(struct daemon *d, const uint8_t from[ENV1_KEY_LEN],
+    const uint8_t *env, size_t len)
+{
+	struct peer *p = peers_by_rik(d, from);
+	char why[80];
+
+	if (p == NULL)
+		return;
+	snprintf(why, sizeof(why), "bad_ct_len (%zu bytes, over the %u-byte "
+	    "maximum)", len, (unsigned)ENV1_ENVELOPE_MAX);
+	refuse(p, refusable_id(env, len), why);
+}
+
 void
 deliver_enqueue(struct daemon *d, const uint8_t from[ENV1_KEY_LEN],
     const uint8_t *env, size_t len)
 {
 	struct inbound *in;
 
-	if (len > ENV1_ENVELOPE_MAX || (in = malloc(sizeof(*in) + len)) == NULL)
+	if (len > ENV1_ENVELOPE_MAX) {
+		refuse_oversize(d, from, env, len);
+		return;
+	}
+	if ((in = malloc(sizeof(*in) + len)) == NULL)
 		return;
 	in->next = NULL;
 	memcpy(in->from, from, ENV1_KEY_LEN);
@@ -210,14 +260,34 @@ check_receipt(struct daemon *d, const struct env1_opened *o, struct store_out *m
 
 	if ((reason = receipt_check(o, d->keys.id.rik_pub, &r)) != ENV1_OK)
 		return reason;
+	/* We seal a message once (9.4): its receipt names that envelope's
+	 * H_env as well as its H_inner (section 10). */
 	if (store_out_find_h_inner(d->store, r.h_inner, msg) != 0 ||
 	    memcmp(msg->message_id, r.message_id, ENV1_ID_LEN) != 0 ||
 	    memcmp(msg->peer_rik, o->hdr.sender_rik, ENV1_KEY_LEN) != 0 ||
-	    memcmp(msg->thread_id, o->tbs.thread_id, ENV1_ID_LEN) != 0)
+	    memcmp(msg->thread_id, o->tbs.thread_id, ENV1_ID_LEN) != 0 ||
+	    sodium_memcmp(msg->h_env, r.h_env, ENV1_HASH_LEN) != 0)
 		return ENV1_R_RECEIPT_UNMATCHED;
 	if (msg->msg_type == ENV1_MSG_DELIVERY_RECEIPT)
 		return ENV1_R_RECEIPT_FOR_RECEIPT;
+	if (msg->state == OUT_DELIVERED)
+		return RECEIPT_SECOND;
 	return ENV1_OK;
+}
+
+/* A second receipt (another message id) for a message already delivered:
+ * the recipient acknowledges a message once and re-sends that receipt
+ * for duplicates (section 10), so this one is refused and alerted. */
+static int
+refuse_second_receipt(struct daemon *d, struct peer *p, struct inbound *in,
+    const struct env1_opened *o, const struct store_out *acked)
+{
+	char detail[96];
+
+	refuse(p, o->hdr.message_id, "second receipt for a delivered message");
+	snprintf(detail, sizeof(detail), "second receipt for message %s, "
+	    "delivered already", log_hex(acked->message_id, ENV1_ID_LEN));
+	return alert_with(d, "receipt_second", o, in->env, in->len, detail);
 }
 
 /* A held document became current: its case sees it now, in order.  Its
@@ -462,6 +532,8 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 		return rc;
 	/* A receipt is checked before anything is written for it. */
 	if (is_receipt && (reason = check_receipt(d, o, &acked)) != ENV1_OK) {
+		if (reason == RECEIPT_SECOND)
+			return refuse_second_receipt(d, p, in, o, &acked);
 		refuse(p, o->hdr.message_id, env1_reason_name(reason));
 		return 0;
 	}
@@ -479,9 +551,11 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 		    clock_now());
 		if (rc == 0 && d->events.delivered != NULL)
 			rc = d->events.delivered(d, &acked);
-		if (rc == 0)
+		if (rc == 0) {
+			deliver_acked(p, &acked);
 			log_debug("message %s delivered",
 			    log_hex(acked.message_id, ENV1_ID_LEN));
+		}
 		return rc == -ENOENT ? 0 : rc;
 	}
 	log_debug("message %s from %s accepted", log_hex(row.message_id, ENV1_ID_LEN),
@@ -519,9 +593,7 @@ inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
 		return 0;
 	}
 	if (r != ENV1_OK) {
-		int parsed = env1_header_parse(in->env, in->len, &hdr) == ENV1_OK;
-
-		refuse(p, parsed ? hdr.message_id : NULL, env1_reason_name(r));
+		refuse(p, refusable_id(in->env, in->len), env1_reason_name(r));
 		return 0;
 	}
 	if (memcmp(o.hdr.sender_rik, in->from, ENV1_KEY_LEN) != 0) {
@@ -542,6 +614,7 @@ inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
 	if (rc != 0 && rc != -EIO && rc != -ENOSPC && rc != -ENOMEM) {
 		store_savepoint_rollback(d->store);
 		rl->n = nrl;
+		deliver_rewalk(p);      /* a receipt taken back: its row unacked */
 		refuse(p, o.hdr.message_id, "its case is erased or its key does "
 		    "not open");
 		rc = 0;
@@ -592,9 +665,12 @@ deliver_inbound_batch(struct daemon *d)
 		free(in);
 	}
 	if (rc != 0) {
-		/* Nothing of the batch counts; the senders will retransmit. */
+		/* Nothing of the batch counts; the senders will retransmit.
+		 * Receipts in it took our rows out of the flight: walk again. */
 		log_warnx("inbound batch of %zu not stored (%s); senders will "
 		    "retransmit", n, strerror(-rc));
+		for (size_t i = 0; i < d->npeers; i++)
+			deliver_rewalk(d->peers[i]);
 		free(rl.v);
 		return;
 	}

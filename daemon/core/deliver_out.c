@@ -4,7 +4,8 @@
  * in thread order (prev_hash is the H_inner of the message before it),
  * and the same envelope is sent again until a receipt arrives, so the
  * hash chain never forks.  A message whose peer has no valid prekey
- * waits, with its position, until a bundle brings one.
+ * waits, with its position, until a bundle brings one.  When and how
+ * often an envelope goes on the wire is deliver_pace.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,15 +26,15 @@
 #include "proto/refcat.h"
 
 void
-sendlist_add(struct sendlist *sl, const uint8_t rik[ENV1_KEY_LEN], uint8_t *env,
-    size_t len)
+sendlist_add(struct sendlist *sl, const uint8_t rik[ENV1_KEY_LEN],
+    const struct store_out *m, uint8_t *env, size_t len)
 {
 	if (sl->n == sl->cap) {
 		size_t ncap = sl->cap ? sl->cap * 2 : 16;
 		struct outgoing *nv = realloc(sl->v, ncap * sizeof(*nv));
 
 		if (nv == NULL) {
-			/* Not sent now: the retransmission timer will. */
+			/* Not sent now: the peer's retransmission asks again. */
 			free(env);
 			return;
 		}
@@ -41,6 +42,8 @@ sendlist_add(struct sendlist *sl, const uint8_t rik[ENV1_KEY_LEN], uint8_t *env,
 		sl->cap = ncap;
 	}
 	memcpy(sl->v[sl->n].rik, rik, ENV1_KEY_LEN);
+	memcpy(sl->v[sl->n].id, m->message_id, ENV1_ID_LEN);
+	memcpy(sl->v[sl->n].thread_id, m->thread_id, ENV1_ID_LEN);
 	sl->v[sl->n].env = env;
 	sl->v[sl->n].len = len;
 	sl->n++;
@@ -50,37 +53,50 @@ void
 sendlist_flush(struct daemon *d, struct sendlist *sl, int send)
 {
 	for (size_t i = 0; i < sl->n; i++) {
-		struct peer *p = send ? peers_by_rik(d, sl->v[i].rik) : NULL;
+		struct outgoing *o = &sl->v[i];
+		struct peer *p = send ? peers_by_rik(d, o->rik) : NULL;
 
-		if (p != NULL)
-			peer_send_envelope(p, sl->v[i].env, sl->v[i].len);
-		free(sl->v[i].env);
+		/* A receipt is a position of our chain in its thread: the
+		 * earlier ones not yet sent on this link go first (9.4). */
+		if (p != NULL && p->flushing && deliver_thread_first(d, p, o->thread_id) != 0)
+			p = NULL;
+		if (p != NULL && peer_send_envelope(p, o->env, o->len) == 0)
+			flight_rr_sent(&p->fl, o->id, clock_now(), peer_send_mark(p));
+		free(o->env);
 	}
 	free(sl->v);
 	memset(sl, 0, sizeof(*sl));
 }
 
-/* The delay before the next transmission of a message sent attempts
- * times: exponential, capped, with jitter in [1/2, 1]. */
-static uint64_t
-retry_delay(const struct daemon *d, uint32_t attempts)
-{
-	uint64_t        base = d->cfg.retry_min_ms;
-	unsigned        shift = attempts > 0 ? attempts - 1 : 0;
-
-	if (shift > 20)
-		shift = 20;
-	base <<= shift;
-	if (base > d->cfg.retry_max_ms)
-		base = d->cfg.retry_max_ms;
-	return base / 2 + randombytes_uniform((uint32_t)(base / 2 + 1));
-}
-
 /* --- sealing --------------------------------------------------------------- */
+
+/* A document was sealed: it goes out through the flush, in row order
+ * behind whatever of p's has not gone on this link yet, never ahead of it
+ * (9.4).  A row below the cursor (sealed late) moves the cursor back: the
+ * rows in flight are skipped on the way. */
+static int
+flush_from(struct daemon *d, struct peer *p, const struct store_out *m)
+{
+	struct store_out        row;
+	int64_t                 rowid = m->rowid;
+	int                     rc;
+
+	if (rowid == 0) {
+		if ((rc = store_out_get(d->store, m->message_id, &row)) != 0)
+			return rc;
+		rowid = row.rowid;
+	}
+	if (rowid - 1 < p->flush_cursor)
+		p->flush_cursor = rowid - 1;
+	p->flushing = 1;
+	daemon_wake(d);
+	return 0;
+}
 
 /*
  * Seal m if it is next in its thread and the peer has a valid prekey; in
- * the open transaction.  The envelope goes to sl when it should be sent now.
+ * the open transaction.  A document joins p's flush (deliver_pace.c sends
+ * it, in row order); a receipt's envelope goes to sl when p is connected.
  * 0 (sealed, or must keep waiting: *sealed says which) or a store error.
  */
 int
@@ -127,20 +143,19 @@ deliver_seal_one(struct daemon *d, struct peer *p, const struct store_out *m,
 	}
 	rc = store_out_sealed(d->store, m->message_id, out.env, out.env_len,
 	    out.h_env, out.h_inner, out.tbs, out.sig);
-	if (rc == 0 && m->msg_type != ENV1_MSG_DELIVERY_RECEIPT && peer_is_connected(p))
-		rc = store_out_transmitted(d->store, m->message_id, now,
-		    now + retry_delay(d, 1));
 	if (rc != 0) {
 		env1_sealed_free(&out);
 		return rc;
 	}
 	*sealed = 1;
-	if (peer_is_connected(p)) {
-		sendlist_add(sl, p->rec.rik, out.env, out.env_len);
+	if (m->msg_type != ENV1_MSG_DELIVERY_RECEIPT)
+		rc = flush_from(d, p, m);
+	else if (peer_is_connected(p)) {
+		sendlist_add(sl, p->rec.rik, m, out.env, out.env_len);
 		out.env = NULL;
 	}
 	env1_sealed_free(&out);
-	return 0;
+	return rc;
 }
 
 struct seal_walk {
@@ -170,96 +185,6 @@ seal_waiting(struct daemon *d, struct peer *p, struct sendlist *sl)
 
 	rc = store_out_each_waiting(d->store, p->rec.rik, seal_walk_cb, &w);
 	return w.rc != 0 ? w.rc : rc;
-}
-
-/* --- retransmission and flushing ------------------------------------------- */
-
-struct resend {
-	struct daemon  *d;
-	struct peer    *p;
-	struct store_out *v;
-	size_t          n, cap;
-};
-
-static int
-resend_collect(const struct store_out *m, void *arg)
-{
-	struct resend *r = arg;
-
-	if (r->n == r->cap) {
-		size_t ncap = r->cap ? r->cap * 2 : 64;
-		struct store_out *nv = realloc(r->v, ncap * sizeof(*nv));
-
-		if (nv == NULL)
-			return 1;
-		r->v = nv;
-		r->cap = ncap;
-	}
-	r->v[r->n++] = *m;
-	return 0;
-}
-
-/* Send a page of p's unacknowledged messages (all of them when flushing,
- * the due ones otherwise) and record the transmissions.  Returns the
- * number sent. */
-size_t
-deliver_resend_page(struct daemon *d, struct peer *p, int flushing)
-{
-	struct resend   r = { d, p, NULL, 0, 0 };
-	uint64_t        now = clock_now();
-	int64_t         cursor = flushing ? p->flush_cursor : 0;
-	size_t          sent = 0, i;
-	int             rc;
-
-	rc = store_out_each_unacked(d->store, p->rec.rik, flushing ? 0 : now, &cursor,
-	    DAEMON_FLUSH_PAGE, resend_collect, &r);
-	if (rc != 0 || r.n == 0) {
-		if (flushing && rc == 0)
-			p->flushing = 0;
-		free(r.v);
-		return 0;
-	}
-	for (i = 0; i < r.n; i++) {
-		uint8_t *env;
-		size_t  len;
-
-		if (store_out_envelope(d->store, &r.v[i], &env, &len) != 0) {
-			/* Unreadable (logged): skip it, do not spin on it. */
-			if (flushing)
-				p->flush_cursor = r.v[i].rowid;
-			continue;
-		}
-		rc = peer_send_envelope(p, env, len);
-		free(env);
-		if (rc != 0)
-			break;
-		if (flushing)
-			p->flush_cursor = r.v[i].rowid;
-		r.v[sent++] = r.v[i];   /* keep the sent ones at the front */
-	}
-	if (sent > 0 && store_begin(d->store) == 0) {
-		for (size_t k = 0; k < sent; k++)
-			if (store_out_transmitted(d->store, r.v[k].message_id, now,
-			    now + retry_delay(d, r.v[k].attempts + 1)) != 0)
-				break;
-		if (store_commit(d->store) != 0)
-			log_warnx("transmissions not recorded; they will repeat");
-	}
-	if (flushing && i == r.n && r.n < DAEMON_FLUSH_PAGE)
-		p->flushing = 0;
-	if (!flushing && sent > 0)
-		log_info("peer %s: %zu message(s) retransmitted", p->rec.agency_id, sent);
-	free(r.v);
-	return sent;
-}
-
-void
-deliver_peer_up(struct daemon *d, struct peer *p)
-{
-	p->flushing = 1;
-	p->flush_cursor = 0;
-	p->seal_pending = 1;
-	daemon_wake(d);
 }
 
 void

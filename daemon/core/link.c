@@ -83,6 +83,12 @@ peer_send_envelope(struct peer *p, const uint8_t *env, size_t len)
 	return rc;
 }
 
+uint64_t
+peer_send_mark(const struct peer *p)
+{
+	return p->link != NULL ? conn_flushed(p->link->conn) : 0;
+}
+
 int
 peer_send_refused(struct peer *p, const uint8_t message_id[ENV1_ID_LEN])
 {
@@ -368,6 +374,19 @@ cb_drain(struct conn *c, void *arg)
 	}
 }
 
+/* Copies left our queue: their retransmission delay starts now. */
+static void
+cb_written(struct conn *c, uint64_t written, void *arg)
+{
+	struct link    *l = arg;
+	struct peer    *p = peers_of_link(l);
+
+	(void)c;
+	if (p != NULL && p->link == l &&
+	    flight_written(&p->fl, written, clock_now()) > 0)
+		daemon_wake(l->d);
+}
+
 static void schedule_dial(struct peer *);
 static void link_unlist(struct link *);
 
@@ -413,6 +432,7 @@ static const struct conn_cb link_cb = {
 	.on_open = cb_open,
 	.on_frame = cb_frame,
 	.on_drain = cb_drain,
+	.on_written = cb_written,
 	.on_close = cb_close,
 };
 
@@ -559,6 +579,15 @@ acb_drain(struct conn *c, void *arg)
 }
 
 static void
+acb_written(struct conn *c, uint64_t written, void *arg)
+{
+	struct link *l = link_of(arg, c);
+
+	if (l != NULL)
+		cb_written(c, written, l);
+}
+
+static void
 acb_close(struct conn *c, enum conn_close_reason why, void *arg)
 {
 	struct link *l = link_of(arg, c);
@@ -578,6 +607,7 @@ static const struct conn_cb accept_cb = {
 	.on_open = acb_open,
 	.on_frame = acb_frame,
 	.on_drain = acb_drain,
+	.on_written = acb_written,
 	.on_close = acb_close,
 };
 

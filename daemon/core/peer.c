@@ -23,6 +23,7 @@ peer_free(struct peer *p)
 {
 	store_peer_clear(&p->rec);
 	bundle_free(&p->b);
+	flight_free(&p->fl);
 	free(p);
 }
 
@@ -78,6 +79,8 @@ peer_from_row(struct daemon *d, struct store_peer *row, struct peer **out)
 	p->dial_timer.data = p;
 	p->dial_timer_init = 1;
 	p->seal_pending = 1;
+	flight_init(&p->fl, d->cfg.retry_min_ms, d->cfg.retry_max_ms,
+	    (uint64_t)d->cfg.inflight_kb << 10);
 	*out = p;
 	return 0;
 }
@@ -211,8 +214,13 @@ peers_load(struct daemon *d)
 			np[j]->blocked = old->blocked;
 			np[j]->flushing = old->flushing;
 			np[j]->flush_cursor = old->flush_cursor;
+			np[j]->window_full = old->window_full;
 			np[j]->link = old->link;
 			np[j]->down_since = old->down_since;
+			/* The table moves: the old record's is emptied. */
+			flight_free(&np[j]->fl);
+			np[j]->fl = old->fl;
+			memset(&old->fl, 0, sizeof(old->fl));
 		}
 		peer_release(old);
 	}

@@ -71,6 +71,8 @@ struct conn {
 	struct frame_reader     fr;
 	uint64_t                idle_ms;
 	size_t                  queued;         /* given to uv_write, callback not yet come */
+	uint64_t                flushed;        /* bytes ever given to uv_write */
+	uint64_t                written;        /* of those, bytes whose write completed */
 	unsigned                writes;         /* uv_write requests outstanding */
 	unsigned                refs;           /* handles not closed yet + a pending lookup */
 	int                     outbound;
@@ -252,6 +254,7 @@ conn_flush(struct conn *c)
 		return rc;
 	}
 	c->queued += n;
+	c->flushed += n;
 	c->writes++;
 	return 0;
 }
@@ -309,6 +312,7 @@ conn_write_cb(uv_write_t *req, int status)
 {
 	struct conn_write *w = (struct conn_write *)req;
 	struct conn *c = w->c;
+	size_t w_len = w->len;
 
 	c->queued -= w->len;
 	c->writes--;
@@ -320,6 +324,13 @@ conn_write_cb(uv_write_t *req, int status)
 		conn_shut(c, CONN_CLOSE_IO);
 		return;
 	}
+	/* Writes on a stream complete in order: everything up to here has
+	 * left our queue (the owner paces retransmission on it). */
+	c->written += w_len;
+	if (c->cb.on_written != NULL)
+		c->cb.on_written(c, c->written, c->arg);
+	if (c->closing)
+		return;
 	if (c->want_drain && c->queued < CONN_LOW_WATER) {
 		c->want_drain = 0;
 		if (c->cb.on_drain != NULL)
@@ -711,6 +722,12 @@ size_t
 conn_queued(const struct conn *c)
 {
 	return c->queued;
+}
+
+uint64_t
+conn_flushed(const struct conn *c)
+{
+	return c->flushed;
 }
 
 void

@@ -71,6 +71,10 @@ struct conn_cb {
 	void (*on_frame)(struct conn *, const uint8_t *payload, size_t len, void *arg);
 	/* Queued output fell below CONN_LOW_WATER after conn_send refused. */
 	void (*on_drain)(struct conn *, void *arg);
+	/* A write completed: the first `written` bytes ever queued (compare
+	 * conn_flushed() after a conn_send) have left our queue.  May be
+	 * NULL.  The owner may call conn_close from here. */
+	void (*on_written)(struct conn *, uint64_t written, void *arg);
 	/* Called exactly once per conn (also for a failed connect); the conn
 	 * is gone when it returns. */
 	void (*on_close)(struct conn *, enum conn_close_reason, void *arg);
@@ -120,6 +124,9 @@ int conn_connect(uv_loop_t *, struct conn_tls *, const char *host, uint16_t port
  * owner waits for on_drain), -ENOTCONN before on_open or after close. */
 int conn_send(struct conn *, const uint8_t *payload, size_t len);
 size_t conn_queued(const struct conn *);
+/* Bytes ever queued on the connection (ciphertext): after conn_send, the
+ * mark that on_written must reach for that payload to have been written. */
+uint64_t conn_flushed(const struct conn *);
 
 /* Close (idempotent); on_close follows with CONN_CLOSE_LOCAL unless the
  * connection was already closing. */

@@ -240,6 +240,13 @@ int store_out_each_unacked(struct store *, const uint8_t peer_rik[ENV1_KEY_LEN],
 /* Waiting (unsealed) messages for peer in (thread, seq) order. */
 int store_out_each_waiting(struct store *, const uint8_t peer_rik[ENV1_KEY_LEN],
     store_out_cb, void *arg);
+/* store_outq.c: the sealed, unacknowledged messages of thread_id for peer
+ * after outbox row `after`, in row order (cb's non-zero stops; negative
+ * is returned). */
+typedef int (*store_outq_cb)(int64_t rowid, const uint8_t message_id[ENV1_ID_LEN],
+    void *arg);
+int store_out_thread_unacked(struct store *, const uint8_t peer_rik[ENV1_KEY_LEN],
+    const uint8_t thread_id[ENV1_ID_LEN], int64_t after, store_outq_cb, void *arg);
 
 /* --- inbox: the ledger ------------------------------------------------- */
 

@@ -21,6 +21,7 @@
 #include "keys/receipt.h"
 #include "keys/agencydir.h"
 #include "keys/tool/tool.h"
+#include "tests/lib/envpace.h"
 #include "tests/lib/envpoke.h"
 #include "tests/lib/party.h"
 
@@ -683,7 +684,9 @@ envpoke_send(const struct envpoke_opts *o)
 	if ((modes = strdup(o->mode)) == NULL)
 		envpoke_die("out of memory");
 	for (m = strtok_r(modes, ",", &save); m != NULL; m = strtok_r(NULL, ",", &save))
-		if (strcmp(m, "doc") == 0)
+		if (envpace_mode(&s.c, &s.me, &s.to, m))
+			continue;       /* tests/lib/envpace.c */
+		else if (strcmp(m, "doc") == 0)
 			run_doc(&s, m);
 		else if (is_ledger_mode(m))
 			ledger_mode(&s, m);

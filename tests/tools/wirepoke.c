@@ -59,6 +59,26 @@
  *                        naming a random H_inner
  *         receipt        the true receipt for it, then a valid document
  *                        ("barrier") whose receipt shows ours was decided
+ *       and on the sending pace and receipts (wire_pace.sh,
+ *       tests/lib/envpace.c):
+ *         stall          read nothing for 3 s (a small receive buffer,
+ *                        heartbeats kept), then read for 2 s: "stall:
+ *                        envelopes N distinct D bytes B needed U
+ *                        most-copies M"
+ *         slowacks=N     read at 50 KB/s, receipt each document once,
+ *                        after the N-th read on until 1.5 s without an
+ *                        envelope (20 s at most): the same summary
+ *         order=THREAD   at once a document at our position 1 of the
+ *                        daemon's THREAD, then its positions in that
+ *                        thread in arrival order: "in order" or not
+ *         oversize-env   a record one byte over ENV1_ENVELOPE_MAX with a
+ *                        valid fixed header: "received Refused" or not
+ *         dupflood       a document, then 1,000 copies of it: "receipts K
+ *                        for 1000 duplicates"
+ *         receipt-henv   a receipt for the daemon's next document with
+ *                        its H_inner and another H_env
+ *         receipt-second its true receipt, then a second one (another
+ *                        id): "received Refused" or not
  *       and a document of the procedure (rawctl.sh):
  *         doc            the bytes of --body FILE sealed as --type N at the
  *                        next position of the thread kept in --state FILE
