@@ -2,8 +2,8 @@
  * What the files of core/ share and nothing above uses: the directory's
  * view of links (peer.c, for link.c), and the outbox's send list and
  * sealing (deliver_out.c, for deliver_in.c and the pump in deliver.c).
- * The calls go one way: deliver.c -> deliver_in.c -> deliver_out.c ->
- * link.c -> peer.c.
+ * The calls go one way: deliver.c -> deliver_in.c -> quota.c ->
+ * deliver_out.c -> link.c -> peer.c.
  */
 #ifndef HOMEWARD_DAEMON_CORE_CORE_INT_H
 #define HOMEWARD_DAEMON_CORE_CORE_INT_H
@@ -44,6 +44,20 @@ int deliver_seal_one(struct daemon *, struct peer *, const struct store_out *m,
 size_t deliver_resend_page(struct daemon *, struct peer *, int flushing);
 /* Seal what waits for every peer that may now have a prekey. */
 void deliver_seal_pending(struct daemon *);
+
+/* quota.c */
+struct env1_opened;
+enum quota_verdict {
+	QUOTA_ADMIT,            /* store it */
+	QUOTA_FULL,             /* data.db is at its cap less the reserve:
+	                           not stored, not refused (retransmitted) */
+	QUOTA_BREACH,           /* the peer breached a quota: suspended now */
+};
+/* May the opened envelope o (len bytes) from p be stored?  In the open
+ * transaction, before anything is written for it.  0 with *v, or a
+ * store error. */
+int quota_admit(struct daemon *, struct peer *, const struct env1_opened *o,
+    size_t len, enum quota_verdict *v);
 
 /* deliver_in.c */
 /* Open, order and commit everything that arrived, then receipt it. */

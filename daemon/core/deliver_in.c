@@ -27,13 +27,17 @@
 #include "proto/keys.pb-c.h"
 #include "proto/refcat.h"
 
-/* Ledger rows that need a receipt made (or re-sent) after the commit. */
+/* Ledger rows that need a receipt made (or re-sent) after the commit,
+ * and what the batch left unstored (said once per batch, not once per
+ * envelope: a flood must not flood the log too). */
 struct rcptlist {
 	struct {
 		uint8_t rik[ENV1_KEY_LEN];
 		uint8_t id[ENV1_ID_LEN];
 	}              *v;
 	size_t          n, cap;
+	size_t          full;           /* no room: to be retransmitted */
+	int             suspended;      /* a peer breached a quota */
 };
 
 static void
@@ -443,6 +447,47 @@ deliver_gap_alerts(struct daemon *d)
 	}
 }
 
+/* Test documents (0x7f00) only where test_documents = yes: refused like
+ * an envelope that does not open (nothing stored, a Refused frame), and
+ * said in one alert per partner that counts them (store_alerts.c). */
+static int
+refuse_test_document(struct daemon *d, struct peer *p, const struct env1_opened *o)
+{
+	char detail[400];
+
+	refuse(p, o->hdr.message_id, "test document, and test_documents = no");
+	snprintf(detail, sizeof(detail), "%.64s sends test documents (msg_type "
+	    "0x7f00), refused here (test_documents = no): a test system may be "
+	    "pinned by mistake; ask %.64s, and remove it (`homeward peers "
+	    "remove`) if it is one", p->rec.agency_id, p->rec.agency_id);
+	return store_alert_add(d->store, "test_document", o->hdr.sender_rik, NULL,
+	    NULL, detail, NULL, 0, clock_now());
+}
+
+/* What may be stored of a new message at all: a test document where
+ * they are off is refused; data.db at its cap less the reserve keeps
+ * nothing new (the sender retransmits); a partner over its quota is
+ * suspended (quota.c).  *done when it goes no further. */
+static int
+ledger_admit(struct daemon *d, struct peer *p, struct inbound *in,
+    const struct env1_opened *o, struct rcptlist *rl, int *done)
+{
+	enum quota_verdict      v;
+	int                     rc;
+
+	*done = 1;
+	if (o->tbs.msg_type == ENV1_MSG_TEST_DOCUMENT && !d->cfg.test_documents)
+		return refuse_test_document(d, p, o);
+	if ((rc = quota_admit(d, p, o, in->len, &v)) != 0)
+		return rc;
+	if (v == QUOTA_FULL)
+		rl->full++;
+	else if (v == QUOTA_BREACH)
+		rl->suspended = 1;
+	*done = v != QUOTA_ADMIT;
+	return 0;
+}
+
 /*
  * Step 15 for one opened envelope, in the open transaction.  Returns 0
  * (decided: accepted, held, duplicate or refused) or a store error that
@@ -465,6 +510,8 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 		refuse(p, o->hdr.message_id, env1_reason_name(reason));
 		return 0;
 	}
+	if ((rc = ledger_admit(d, p, in, o, rl, &done)) != 0 || done)
+		return rc;
 	memset(&row, 0, sizeof(row));
 	if ((rc = ledger_place(d, p, in, o, &t, &row, &done)) != 0 || done)
 		return rc;
@@ -531,15 +578,23 @@ inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
 		return 0;
 	}
 	/* One envelope's rows stand or fall alone: a case whose key is gone
-	 * (erased) or does not open refuses that envelope, not the batch.
-	 * Only a store that cannot write (-ENOSPC, -EIO) aborts the batch. */
+	 * (erased) or does not open refuses that envelope, not the batch; a
+	 * full data.db or keystore.db leaves it unstored, to be retransmitted,
+	 * and the other envelopes of the batch (other partners') go on.
+	 * Only a store that cannot write at all (-EIO, or a full store
+	 * that lost the whole transaction) aborts the batch. */
 	if ((rc = store_savepoint(d->store)) != 0) {
 		env1_opened_free(&o);
 		return rc;
 	}
 	nrl = rl->n;
 	rc = ledger_one(d, p, in, &o, rl);
-	if (rc != 0 && rc != -EIO && rc != -ENOSPC && rc != -ENOMEM) {
+	if (rc == -ENOSPC) {
+		store_savepoint_rollback(d->store);
+		rl->n = nrl;
+		rl->full++;
+		rc = store_tx_alive(d->store) ? 0 : -ENOSPC;
+	} else if (rc != 0 && rc != -EIO && rc != -ENOMEM) {
 		store_savepoint_rollback(d->store);
 		rl->n = nrl;
 		refuse(p, o.hdr.message_id, "its case is erased or its key does "
@@ -556,7 +611,7 @@ void
 deliver_inbound_batch(struct daemon *d)
 {
 	struct inbound         *batch = d->in_head, *in, *next;
-	struct rcptlist         rl = { NULL, 0, 0 };
+	struct rcptlist         rl = { NULL, 0, 0, 0, 0 };
 	struct sendlist         sl = { NULL, 0, 0 };
 	size_t                  n = 0;
 	uint64_t                committed_at;
@@ -591,17 +646,18 @@ deliver_inbound_batch(struct daemon *d)
 		next = in->next;
 		free(in);
 	}
+	if (rl.full > 0)
+		log_warnx("%zu message(s) not stored: data.db is at max_data_mb less "
+		    "reserve_kb, or keystore.db at max_keys_mb; their senders "
+		    "retransmit. Make room or raise the cap", rl.full);
 	if (rc != 0) {
 		/* Nothing of the batch counts; the senders will retransmit. */
 		log_warnx("inbound batch of %zu not stored (%s); senders will "
 		    "retransmit", n, strerror(-rc));
-		free(rl.v);
-		return;
+		goto out;
 	}
-	if (rl.n == 0) {
-		free(rl.v);
-		return;
-	}
+	if (rl.n == 0)
+		goto out;
 	/* Receipts, after the commit above. */
 	committed_at = clock_now();
 	if ((rc = store_begin(d->store)) == 0) {
@@ -616,5 +672,10 @@ deliver_inbound_batch(struct daemon *d)
 		log_warnx("receipts not stored (%s); they will be made on "
 		    "retransmission", strerror(-rc));
 	sendlist_flush(d, &sl, rc == 0);
+out:
+	/* A peer suspended for a quota: its links close once what it was
+	 * given (the receipts above) has gone out. */
+	if (rl.suspended)
+		peers_relink(d);
 	free(rl.v);
 }

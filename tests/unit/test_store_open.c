@@ -64,7 +64,7 @@ expect_refused(struct storefix *fx, int rc, const char *want)
 }
 
 /* The newest schema of each file. */
-#define DATA_VERSION    3
+#define DATA_VERSION    4
 #define KEYS_VERSION    2
 
 static long long
