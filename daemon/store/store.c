@@ -83,12 +83,11 @@ store_open(const char *dir, const uint8_t ksk[ATREST_KEY_LEN], struct store **ou
 	    (rc = open_db(st, dir, "keystore.db", 1, &st->keys, cause)) != 0 ||
 	    (rc = store_migrate(st, cause)) != 0)
 		goto fail;
-	if ((rc = store_keys_collect(st, &orphans)) != 0) {
-		if (asprintf(cause, "keystore.db: cannot collect keys without rows") < 0)
-			*cause = NULL;
-		goto fail;
-	}
-	if (orphans > 0)
+	/* Not fatal: a damaged file is reported by what reads it, and
+	 * nothing is deleted unless both files answered. */
+	if (store_keys_collect(st, &orphans) != 0)
+		log_warnx("store: case keys without rows not collected");
+	else if (orphans > 0)
 		log_info("store: %u case key(s) without rows (a crash between the "
 		    "commits of keystore.db and data.db) deleted", orphans);
 	*out = st;

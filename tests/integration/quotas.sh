@@ -68,6 +68,10 @@ suspended() {
 # alerts_of AGENCY JQ-FILTER: the alerts (all of them) that FILTER selects.
 alerts_of() { hw "$1" alerts --all --limit 10000 --json | jq -c "[.alerts[] | $2]"; }
 sql() { sqlite3 "$T/$1.state/$2" "$3"; }
+# Documents of the procedure (synthetic), "#####" numbered by wirepoke.
+GID=0f0e0d0c0b0a09080706050403020100
+CONSENT='"consent":{"consent_id":"'$GID'","recipients":["alpha"],"steps":[1,2,3,4,5,6,7],"categories":["profile","identity","travel"],"method":"oral","given_at":"2026-01-01T00:00:00Z"}'
+REQ='"scenario":"police_or_ngo","profile":{"sex":"female","age":30},"needs":["shelter"]'
 
 step "alpha, strict and small listen; beta dials alpha; gamma, delta and echo are played by wirepoke"
 EXTRA_CONF='[quotas]
@@ -141,9 +145,6 @@ flood alpha gamma --count 2
 # --- 3. new cases a day -------------------------------------------------------
 
 step "delta's 9 requests for assistance: 4 cases, then suspended"
-GID=0f0e0d0c0b0a09080706050403020100
-CONSENT='"consent":{"consent_id":"'$GID'","recipients":["alpha"],"steps":[1,2,3,4,5,6,7],"categories":["profile","identity","travel"],"method":"oral","given_at":"2026-01-01T00:00:00Z"}'
-REQ='"scenario":"police_or_ngo","profile":{"sex":"female","age":30},"needs":["shelter"]'
 "$CR" encode 1 "{\"header\":{\"case_code\":\"FL-#####\",$CONSENT},$REQ}" "$T/req.pb" ||
     fail "encode the request"
 flood alpha delta --count 9 --type 1 --body "$T/req.pb"
@@ -188,6 +189,12 @@ step "small keeps its reserve: the flood stops below it, the operator still writ
 flood small gamma --count 400 --len 3000
 [ "$(count receipts)" -gt 50 ] && [ "$(count receipts)" -lt 400 ] ||
     { cat "$T/flood.out" >&2; fail "small did not stop at its cap less the reserve: $FLOODED"; }
+used=$(sql small data.db "SELECT (SELECT page_count FROM pragma_page_count) - (SELECT freelist_count FROM pragma_freelist_count)")
+page=$(sql small data.db "PRAGMA page_size")
+# The check is per message, before its rows are written: the last batch
+# may reach a little into the reserve, never half of it.
+[ $((used * page)) -le $(((1024 - 160) * 1024)) ] ||
+    fail "small's data.db holds $((used * page)) bytes: the flood ate into its reserve"
 grep -q "not stored: data.db is at max_data_mb less reserve_kb" "$T/small.log" ||
     fail "small does not say why it stores nothing more"
 hw small case open QT-0001 --sex male --age 35 >/dev/null ||

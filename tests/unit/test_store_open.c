@@ -100,6 +100,9 @@ test_fresh_directory(void **state)
 /* Back to what migration 1 made: the tables, columns and row of
  * migration 2 removed and the version set to 1. */
 static const char data_v1[] =
+    /* migration 4 */
+    "DROP INDEX threads_by_peer; DROP INDEX alerts_by_peer;"
+    "DROP INDEX cases_by_opener; ALTER TABLE peers DROP COLUMN quota_from;"
     /* migration 3 */
     "DROP INDEX alerts_pending; ALTER TABLE alerts DROP COLUMN notify;"
     "ALTER TABLE alerts DROP COLUMN notify_attempts;"
