@@ -265,35 +265,31 @@ handle_daemon(struct parse_state *st, const char *name, const char *value)
 	return -1;
 }
 
-struct quota_key {
-	const char     *name;
-	size_t          off;
-};
-
-static const struct quota_key quota_keys[] = {
-	{ "peer_kb",             offsetof(struct config, quota_peer_kb) },
-	{ "new_threads_per_day", offsetof(struct config, quota_threads_day) },
-	{ "new_cases_per_day",   offsetof(struct config, quota_cases_day) },
-	{ "alerts_per_hour",     offsetof(struct config, quota_alerts_hour) },
-};
-
 /* [quotas]: what one partner may make us store and raise (0: no quota). */
 static int
 handle_quotas(struct parse_state *st, const char *name, const char *value)
 {
-	for (size_t i = 0; i < sizeof(quota_keys) / sizeof(quota_keys[0]); i++) {
-		if (strcmp(name, quota_keys[i].name) != 0)
-			continue;
-		if (strnum_u64(value, 0, 1ull << 40, (uint64_t *)((char *)st->cfg +
-		    quota_keys[i].off)) != 0) {
-			snprintf(st->err, CONFIG_WHY_LEN, "%s must be a number (0: "
-			    "no quota)", name);
-			return -1;
-		}
-		return 0;
+	struct config  *cfg = st->cfg;
+	uint64_t       *v;
+
+	if (strcmp(name, "peer_kb") == 0)
+		v = &cfg->quota_peer_kb;
+	else if (strcmp(name, "new_threads_per_day") == 0)
+		v = &cfg->quota_threads_day;
+	else if (strcmp(name, "new_cases_per_day") == 0)
+		v = &cfg->quota_cases_day;
+	else if (strcmp(name, "alerts_per_hour") == 0)
+		v = &cfg->quota_alerts_hour;
+	else {
+		snprintf(st->err, CONFIG_WHY_LEN, "unknown key %s in [quotas]", name);
+		return -1;
 	}
-	snprintf(st->err, CONFIG_WHY_LEN, "unknown key %s in [quotas]", name);
-	return -1;
+	if (strnum_u64(value, 0, 1ull << 40, v) != 0) {
+		snprintf(st->err, CONFIG_WHY_LEN, "%s must be a number (0: no "
+		    "quota)", name);
+		return -1;
+	}
+	return 0;
 }
 
 static int

@@ -21,11 +21,16 @@
 #include "daemon/core/core.h"
 #include "daemon/core/core_int.h"
 #include "daemon/store/audit.h"
+#include "daemon/store/store_case.h"
 #include "keys/evidence.h"
 #include "keys/receipt.h"
 #include "keys/secret.h"
 #include "proto/keys.pb-c.h"
 #include "proto/refcat.h"
+
+/* How often a batch that a full store lost is run again, each time
+ * without the envelopes of one more peer (batch_run). */
+#define BATCH_TRIES     4
 
 /* Ledger rows that need a receipt made (or re-sent) after the commit,
  * and what the batch left unstored (said once per batch, not once per
@@ -38,6 +43,12 @@ struct rcptlist {
 	size_t          n, cap;
 	size_t          full;           /* no room: to be retransmitted */
 	int             suspended;      /* a peer breached a quota */
+	/* Peers suspended in this transaction (undone with it), and peers
+	 * whose envelopes a retry of the batch leaves out (batch_run). */
+	uint8_t         susp[BATCH_TRIES][ENV1_KEY_LEN];
+	size_t          nsusp;
+	uint8_t         skip[BATCH_TRIES][ENV1_KEY_LEN];
+	size_t          nskip;
 };
 
 static void
@@ -453,15 +464,17 @@ deliver_gap_alerts(struct daemon *d)
 static int
 refuse_test_document(struct daemon *d, struct peer *p, const struct env1_opened *o)
 {
-	char detail[400];
+	char    detail[400];
+	int     rc;
 
 	refuse(p, o->hdr.message_id, "test document, and test_documents = no");
 	snprintf(detail, sizeof(detail), "%.64s sends test documents (msg_type "
 	    "0x7f00), refused here (test_documents = no): a test system may be "
 	    "pinned by mistake; ask %.64s, and remove it (`homeward peers "
 	    "remove`) if it is one", p->rec.agency_id, p->rec.agency_id);
-	return store_alert_add(d->store, "test_document", o->hdr.sender_rik, NULL,
-	    NULL, detail, NULL, 0, clock_now());
+	rc = store_alert_case_msg(d->store, "test_document", 0, o->hdr.sender_rik,
+	    NULL, o->hdr.message_id, NULL, detail, clock_now());
+	return rc < 0 ? rc : 0;
 }
 
 /* What may be stored of a new message at all: a test document where
@@ -482,8 +495,11 @@ ledger_admit(struct daemon *d, struct peer *p, struct inbound *in,
 		return rc;
 	if (v == QUOTA_FULL)
 		rl->full++;
-	else if (v == QUOTA_BREACH)
+	else if (v == QUOTA_BREACH) {
 		rl->suspended = 1;
+		if (rl->nsusp < BATCH_TRIES)
+			memcpy(rl->susp[rl->nsusp++], p->rec.rik, ENV1_KEY_LEN);
+	}
 	*done = v != QUOTA_ADMIT;
 	return 0;
 }
@@ -607,11 +623,73 @@ inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
 	return rc;
 }
 
+static int
+batch_skipped(const struct rcptlist *rl, const uint8_t rik[ENV1_KEY_LEN])
+{
+	for (size_t i = 0; i < rl->nskip; i++)
+		if (memcmp(rl->skip[i], rik, ENV1_KEY_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+/* The transaction of rl is gone: so are the suspensions it made, and
+ * what it was to receipt. */
+static void
+batch_undo(struct daemon *d, struct rcptlist *rl)
+{
+	struct peer *p;
+
+	for (size_t i = 0; i < rl->nsusp; i++)
+		if ((p = peers_by_rik(d, rl->susp[i])) != NULL)
+			p->rec.suspended = 0;
+	rl->nsusp = 0;
+	rl->n = 0;
+	rl->full = 0;
+	rl->suspended = 0;
+}
+
+/*
+ * The batch in one transaction.  An envelope that finds the store full
+ * is undone alone when SQLite kept the transaction; when SQLite rolled
+ * all of it back (it may, on SQLITE_FULL), the batch runs again without
+ * that envelope's peer, so that one partner filling the store never
+ * costs the others their envelopes (its own are retransmitted).
+ */
+static int
+batch_run(struct daemon *d, struct inbound *batch, struct rcptlist *rl)
+{
+	struct inbound *in, *failed;
+	int             rc;
+
+	for (;;) {
+		if ((rc = store_begin(d->store)) != 0)
+			return rc;
+		for (in = batch, failed = NULL; in != NULL && rc == 0; in = in->next) {
+			if (batch_skipped(rl, in->from))
+				rl->full++;
+			else if ((rc = inbound_one(d, in, rl)) != 0)
+				failed = in;
+		}
+		if (rc == 0)
+			rc = store_commit(d->store);
+		else
+			store_rollback(d->store);
+		if (rc == 0) {
+			audit_anchor_sync(d->store);  /* the cases' audit entries */
+			return 0;
+		}
+		batch_undo(d, rl);
+		if (rc != -ENOSPC || failed == NULL || rl->nskip == BATCH_TRIES)
+			return rc;
+		memcpy(rl->skip[rl->nskip++], failed->from, ENV1_KEY_LEN);
+	}
+}
+
 void
 deliver_inbound_batch(struct daemon *d)
 {
 	struct inbound         *batch = d->in_head, *in, *next;
-	struct rcptlist         rl = { NULL, 0, 0, 0, 0 };
+	struct rcptlist         rl;
 	struct sendlist         sl = { NULL, 0, 0 };
 	size_t                  n = 0;
 	uint64_t                committed_at;
@@ -632,16 +710,8 @@ deliver_inbound_batch(struct daemon *d)
 	}
 	d->in_count -= n;
 
-	if ((rc = store_begin(d->store)) == 0) {
-		for (in = batch; in != NULL && rc == 0; in = in->next)
-			rc = inbound_one(d, in, &rl);
-		if (rc == 0)
-			rc = store_commit(d->store);
-		else
-			store_rollback(d->store);
-		if (rc == 0)
-			audit_anchor_sync(d->store);  /* the cases' audit entries */
-	}
+	memset(&rl, 0, sizeof(rl));
+	rc = batch_run(d, batch, &rl);
 	for (in = batch; in != NULL; in = next) {
 		next = in->next;
 		free(in);

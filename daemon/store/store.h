@@ -121,8 +121,9 @@ int store_peer_suspend(struct store *, const uint8_t rik[ENV1_KEY_LEN]);
 /* --- quotas (store_quota.c) ------------------------------------------- */
 
 /* What one partner takes: the bytes of its ledger rows, the threads it
- * opened and the cases its requests opened in the last day, the alerts
- * about it in the last hour (an aggregated alert counts each time). */
+ * opened and the cases its requests opened in the last day, the alerts its
+ * messages raised in the last hour (an aggregated alert counts each
+ * time). */
 struct store_use {
 	uint64_t        bytes;
 	uint64_t        threads_day;

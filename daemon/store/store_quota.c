@@ -12,13 +12,19 @@
 static const char sql_use_bytes[] =
     "SELECT COALESCE(SUM(length(evidence)), 0) FROM inbox WHERE sender_rik = ? "
     "AND received_at >= ?";
+/* The threads the partner opened: made when its first message came (an
+ * inbox row received then), not the ones we opened with it. */
 static const char sql_use_threads[] =
-    "SELECT COUNT(*) FROM threads WHERE peer_rik = ? AND created_at >= ?";
+    "SELECT COUNT(*) FROM threads t WHERE t.peer_rik = ?1 AND t.created_at >= ?2 "
+    "AND EXISTS (SELECT 1 FROM inbox i WHERE i.thread_id = t.thread_id AND "
+    "i.received_at = t.created_at)";
 static const char sql_use_cases[] =
     "SELECT COUNT(*) FROM cases WHERE opened_by = ? AND opened_at >= ?";
+/* The alerts its messages raised (they name one), not those our own
+ * clock raises about its cases (deadlines). */
 static const char sql_use_alerts[] =
     "SELECT COALESCE(SUM(count), 0) FROM alerts WHERE peer_rik = ? AND "
-    "last_at >= ?";
+    "last_at >= ? AND message_id IS NOT NULL";
 
 /* One number from sql, with a key (blob, or text when len is 0) and a
  * time bound. */
