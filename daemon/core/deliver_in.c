@@ -31,6 +31,7 @@
 /* How often a batch that a full store lost is run again, each time
  * without the envelopes of one more peer (batch_run). */
 #define BATCH_TRIES     4
+#define BATCH_SUSP_MAX  16      /* suspensions a batch can undo */
 
 /* Ledger rows that need a receipt made (or re-sent) after the commit,
  * and what the batch left unstored (said once per batch, not once per
@@ -45,7 +46,7 @@ struct rcptlist {
 	int             suspended;      /* a peer breached a quota */
 	/* Peers suspended in this transaction (undone with it), and peers
 	 * whose envelopes a retry of the batch leaves out (batch_run). */
-	uint8_t         susp[BATCH_TRIES][ENV1_KEY_LEN];
+	uint8_t         susp[BATCH_SUSP_MAX][ENV1_KEY_LEN];
 	size_t          nsusp;
 	uint8_t         skip[BATCH_TRIES][ENV1_KEY_LEN];
 	size_t          nskip;
@@ -497,7 +498,7 @@ ledger_admit(struct daemon *d, struct peer *p, struct inbound *in,
 		rl->full++;
 	else if (v == QUOTA_BREACH) {
 		rl->suspended = 1;
-		if (rl->nsusp < BATCH_TRIES)
+		if (rl->nsusp < BATCH_SUSP_MAX)
 			memcpy(rl->susp[rl->nsusp++], p->rec.rik, ENV1_KEY_LEN);
 	}
 	*done = v != QUOTA_ADMIT;
@@ -606,10 +607,12 @@ inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
 	nrl = rl->n;
 	rc = ledger_one(d, p, in, &o, rl);
 	if (rc == -ENOSPC) {
-		store_savepoint_rollback(d->store);
 		rl->n = nrl;
 		rl->full++;
-		rc = store_tx_alive(d->store) ? 0 : -ENOSPC;
+		if (store_tx_alive(d->store)) {
+			store_savepoint_rollback(d->store);
+			rc = 0;
+		}
 	} else if (rc != 0 && rc != -EIO && rc != -ENOMEM) {
 		store_savepoint_rollback(d->store);
 		rl->n = nrl;

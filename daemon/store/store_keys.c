@@ -355,6 +355,8 @@ store_keys_collect(struct store *st, unsigned *n)
 			goto fail;
 		}
 		if (!used) {
+			/* Noted as if made in a transaction (none is open at
+			 * start): store_keys_undo then drops them all. */
 			st->in_tx = 1;
 			newkey_note(st, sqlite3_column_blob(s, 0));
 			st->in_tx = 0;
