@@ -58,6 +58,10 @@ enum quota_verdict {
  * store error. */
 int quota_admit(struct daemon *, struct peer *, const struct env1_opened *o,
     size_t len, enum quota_verdict *v);
+/* len more bytes of p's were stored (its ledger row's evidence). */
+void quota_stored(const struct peer *, size_t len);
+/* The batch was rolled back: what quota_stored counted is gone. */
+void quota_forget(void);
 
 /* deliver_in.c */
 /* Open, order and commit everything that arrived, then receipt it. */

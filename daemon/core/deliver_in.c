@@ -22,6 +22,7 @@
 #include "daemon/core/core_int.h"
 #include "daemon/store/audit.h"
 #include "daemon/store/store_case.h"
+#include "keys/atrest.h"
 #include "keys/evidence.h"
 #include "keys/receipt.h"
 #include "keys/secret.h"
@@ -372,6 +373,9 @@ ledger_insert(struct daemon *d, struct inbound *in, struct env1_opened *o,
 	    &evlen) != ENV1_OK)
 		return -ENOMEM;
 	rc = store_in_insert(d->store, row, ev, evlen);
+	if (rc == 0)    /* as stored: sealed at rest */
+		quota_stored(peers_by_rik(d, row->sender_rik),
+		    evlen + ATREST_COL_OVERHEAD);
 	sodium_memzero(ev, evlen);
 	free(ev);
 	return rc;
@@ -642,6 +646,7 @@ batch_undo(struct daemon *d, struct rcptlist *rl)
 {
 	struct peer *p;
 
+	quota_forget();
 	for (size_t i = 0; i < rl->nsusp; i++)
 		if ((p = peers_by_rik(d, rl->susp[i])) != NULL)
 			p->rec.suspended = 0;

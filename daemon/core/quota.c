@@ -21,6 +21,67 @@
 #include "daemon/store/store_case.h"
 
 #define QUOTA_ACTOR     "homewardd"
+#define QUOTA_CACHE     64
+
+/* What each partner's ledger rows take, counted once from the store and
+ * then kept up as rows are added: summing them for every envelope would
+ * cost a scan of the partner's whole ledger each time.  Keyed by RIK and
+ * quota_from (a resumed partner counts afresh); forgotten when a batch
+ * is rolled back (quota_forget), since what was added then is gone. */
+static struct quota_bytes {
+	uint8_t         rik[ENV1_KEY_LEN];
+	uint64_t        from;
+	uint64_t        bytes;
+	int             used;
+}                       cache[QUOTA_CACHE];
+static size_t           cache_next;
+
+static struct quota_bytes *
+cache_find(const struct peer *p)
+{
+	for (size_t i = 0; i < QUOTA_CACHE; i++)
+		if (cache[i].used && cache[i].from == p->rec.quota_from &&
+		    memcmp(cache[i].rik, p->rec.rik, ENV1_KEY_LEN) == 0)
+			return &cache[i];
+	return NULL;
+}
+
+void
+quota_forget(void)
+{
+	memset(cache, 0, sizeof(cache));
+}
+
+void
+quota_stored(const struct peer *p, size_t len)
+{
+	struct quota_bytes *c = p != NULL ? cache_find(p) : NULL;
+
+	if (c != NULL)
+		c->bytes += len;
+}
+
+/* The bytes of p's ledger rows: cached, or counted now. */
+static int
+quota_bytes(struct daemon *d, const struct peer *p, uint64_t *bytes)
+{
+	struct quota_bytes     *c;
+	struct store_use        u;
+	int                     rc;
+
+	if ((c = cache_find(p)) == NULL) {
+		if ((rc = store_peer_use(d->store, p->rec.rik, "", clock_now(),
+		    p->rec.quota_from, STORE_USE_BYTES, &u)) != 0)
+			return rc;
+		c = &cache[cache_next++ % QUOTA_CACHE];
+		memcpy(c->rik, p->rec.rik, ENV1_KEY_LEN);
+		c->from = p->rec.quota_from;
+		c->bytes = u.bytes;
+		c->used = 1;
+	}
+	*bytes = c->bytes;
+	return 0;
+}
 
 /* data.db has room for len more bytes above the reserve. */
 static int
@@ -69,17 +130,20 @@ quota_admit(struct daemon *d, struct peer *p, const struct env1_opened *o,
 	struct store_thread     t;
 	struct store_use        u;
 	char                    by[80];
-	unsigned                what = STORE_USE_BYTES | STORE_USE_ALERTS;
+	unsigned                what = STORE_USE_ALERTS;
+	uint64_t                bytes = 0;
 	int                     rc, is_receipt;
 
 	*v = QUOTA_ADMIT;
 	/* A receipt for one of ours is small and proves a delivery: it is
 	 * bounded by our own outbox, not by the partner. */
-	if ((is_receipt = o->tbs.msg_type == ENV1_MSG_DELIVERY_RECEIPT))
-		what = STORE_USE_ALERTS;
-	if (!is_receipt && !quota_room(d, len)) {
-		*v = QUOTA_FULL;
-		return 0;
+	if (!(is_receipt = o->tbs.msg_type == ENV1_MSG_DELIVERY_RECEIPT)) {
+		if (!quota_room(d, len)) {
+			*v = QUOTA_FULL;
+			return 0;
+		}
+		if (d->cfg.quota_peer_kb != 0 && (rc = quota_bytes(d, p, &bytes)) != 0)
+			return rc;
 	}
 	rc = store_thread_get(d->store, o->tbs.thread_id, &t);
 	if (rc != 0 && rc != -ENOENT)
@@ -94,8 +158,8 @@ quota_admit(struct daemon *d, struct peer *p, const struct env1_opened *o,
 	    p->rec.quota_from, what, &u)) != 0)
 		return rc;
 	*v = QUOTA_BREACH;
-	if ((what & STORE_USE_BYTES) && d->cfg.quota_peer_kb != 0 &&
-	    u.bytes + len > d->cfg.quota_peer_kb * 1024)
+	if (!is_receipt && d->cfg.quota_peer_kb != 0 &&
+	    bytes + len > d->cfg.quota_peer_kb * 1024)
 		return quota_breach(d, p, "peer_kb", d->cfg.quota_peer_kb);
 	if ((what & STORE_USE_THREADS) && d->cfg.quota_threads_day != 0 &&
 	    u.threads_day >= d->cfg.quota_threads_day)
