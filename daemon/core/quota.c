@@ -130,7 +130,7 @@ quota_admit(struct daemon *d, struct peer *p, const struct env1_opened *o,
 	struct store_thread     t;
 	struct store_use        u;
 	char                    by[80];
-	unsigned                what = STORE_USE_ALERTS;
+	unsigned                what = 0;
 	uint64_t                bytes = 0;
 	int                     rc, is_receipt;
 
@@ -148,11 +148,14 @@ quota_admit(struct daemon *d, struct peer *p, const struct env1_opened *o,
 	rc = store_thread_get(d->store, o->tbs.thread_id, &t);
 	if (rc != 0 && rc != -ENOENT)
 		return rc;
-	if (rc == -ENOENT) {
+	/* Only what a quota is set for is counted: each count is a query. */
+	if (d->cfg.quota_alerts_hour != 0)
+		what |= STORE_USE_ALERTS;
+	if (rc == -ENOENT && d->cfg.quota_threads_day != 0)
 		what |= STORE_USE_THREADS;
-		if (o->tbs.msg_type == ENV1_MSG_ASSISTANCE_REQUEST)
-			what |= STORE_USE_CASES;
-	}
+	if (rc == -ENOENT && d->cfg.quota_cases_day != 0 &&
+	    o->tbs.msg_type == ENV1_MSG_ASSISTANCE_REQUEST)
+		what |= STORE_USE_CASES;
 	snprintf(by, sizeof(by), "peer %.58s", p->rec.agency_id);
 	if ((rc = store_peer_use(d->store, p->rec.rik, by, clock_now(),
 	    p->rec.quota_from, what, &u)) != 0)
@@ -168,7 +171,7 @@ quota_admit(struct daemon *d, struct peer *p, const struct env1_opened *o,
 	if ((what & STORE_USE_CASES) && d->cfg.quota_cases_day != 0 &&
 	    u.cases_day >= d->cfg.quota_cases_day)
 		return quota_breach(d, p, "new_cases_per_day", d->cfg.quota_cases_day);
-	if (d->cfg.quota_alerts_hour != 0 && u.alerts_hour >= d->cfg.quota_alerts_hour)
+	if ((what & STORE_USE_ALERTS) && u.alerts_hour >= d->cfg.quota_alerts_hour)
 		return quota_breach(d, p, "alerts_per_hour", d->cfg.quota_alerts_hour);
 	*v = QUOTA_ADMIT;
 	return 0;
