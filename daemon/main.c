@@ -159,8 +159,9 @@ reload(struct daemon *d)
 	log_setlevel(d->cfg.log_level);
 	limit_descriptors(&d->cfg);
 	peers_listen_limits(d);
-	if (store_set_max_mb(d->store, d->cfg.max_data_mb) != 0)
-		log_warnx("reload: max_data_mb not applied");
+	if (store_set_max_mb(d->store, d->cfg.max_data_mb) != 0 ||
+	    store_set_max_keys_mb(d->store, d->cfg.max_keys_mb) != 0)
+		log_warnx("reload: max_data_mb or max_keys_mb not applied");
 	{
 		struct agencydir ad;
 
@@ -327,6 +328,8 @@ setup(struct daemon *d)
 		fatalx("store: %s", cause ? cause : strerror(-rc));
 	if ((rc = store_set_max_mb(d->store, d->cfg.max_data_mb)) != 0)
 		fatalx("store: cannot set max_data_mb");
+	if ((rc = store_set_max_keys_mb(d->store, d->cfg.max_keys_mb)) != 0)
+		fatalx("store: cannot set max_keys_mb");
 	if ((rc = keyring_sync_prekeys(&d->keys, d->store, clock_now(), &changed)) != 0)
 		fatalx("prekeys: %s", strerror(-rc));
 	if ((rc = peers_load(d)) != 0)

@@ -277,6 +277,23 @@ handle_daemon(struct parse_state *st, const char *name, const char *value)
 		cfg->max_data_mb = mb;
 		return 0;
 	}
+	if (strcmp(name, "max_keys_mb") == 0) {
+		if (strnum_u64(value, 1, 1ull << 24, &cfg->max_keys_mb) != 0) {
+			snprintf(st->err, CONFIG_WHY_LEN, "max_keys_mb must be a "
+			    "number of megabytes from 1");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(name, "reserve_kb") == 0) {
+		if (strnum_u64(value, 0, 1ull << 34, &cfg->reserve_kb) != 0) {
+			snprintf(st->err, CONFIG_WHY_LEN, "reserve_kb must be a "
+			    "number of kilobytes");
+			return -1;
+		}
+		cfg->reserve_set = 1;
+		return 0;
+	}
 	if (strcmp(name, "test_documents") == 0) {
 		if (parse_bool(value, &cfg->test_documents) != 0) {
 			snprintf(st->err, CONFIG_WHY_LEN, "%s must be yes or no", name);
@@ -286,6 +303,33 @@ handle_daemon(struct parse_state *st, const char *name, const char *value)
 	}
 	snprintf(st->err, CONFIG_WHY_LEN, "unknown key %s in [daemon]", name);
 	return -1;
+}
+
+/* [quotas]: what one partner may make us store and raise (0: no quota). */
+static int
+handle_quotas(struct parse_state *st, const char *name, const char *value)
+{
+	struct config  *cfg = st->cfg;
+	uint64_t       *v;
+
+	if (strcmp(name, "peer_kb") == 0)
+		v = &cfg->quota_peer_kb;
+	else if (strcmp(name, "new_threads_per_day") == 0)
+		v = &cfg->quota_threads_day;
+	else if (strcmp(name, "new_cases_per_day") == 0)
+		v = &cfg->quota_cases_day;
+	else if (strcmp(name, "alerts_per_hour") == 0)
+		v = &cfg->quota_alerts_hour;
+	else {
+		snprintf(st->err, CONFIG_WHY_LEN, "unknown key %s in [quotas]", name);
+		return -1;
+	}
+	if (strnum_u64(value, 0, 1ull << 40, v) != 0) {
+		snprintf(st->err, CONFIG_WHY_LEN, "%s must be a number (0: no "
+		    "quota)", name);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -447,6 +491,8 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 		rc = handle_delivery(st, name, value);
 	else if (strcmp(section, "procedure") == 0)
 		rc = handle_procedure(st, name, value);
+	else if (strcmp(section, "quotas") == 0)
+		rc = handle_quotas(st, name, value);
 	else if (config_travel_section(section))
 		rc = config_travel_entry(st->cfg, section, name, value, st->err,
 		    CONFIG_WHY_LEN);
@@ -488,6 +534,11 @@ config_defaults(struct config *cfg)
 	cfg->deadline_check_ms = 60000;
 	cfg->retention_ms = 365ull * 24 * 3600 * 1000;
 	cfg->erasure_wait_ms = 30ull * 24 * 3600 * 1000;
+	cfg->max_keys_mb = 256;
+	cfg->quota_peer_kb = 1024 * 1024;
+	cfg->quota_threads_day = 2000;
+	cfg->quota_cases_day = 200;
+	cfg->quota_alerts_hour = 200;
 	config_travel_defaults(&cfg->travel);
 }
 
@@ -538,6 +589,13 @@ config_load(const char *path, struct config *out, char err[CONFIG_ERR_LEN])
 	}
 	if (config_travel_finish(out, why, sizeof(why)) != 0) {
 		snprintf(err, CONFIG_ERR_LEN, "%s: %s", path, why);
+		goto fail;
+	}
+	if (!out->reserve_set)
+		out->reserve_kb = out->max_data_mb * 1024 / 16;
+	if (out->max_data_mb != 0 && out->reserve_kb >= out->max_data_mb * 1024) {
+		snprintf(err, CONFIG_ERR_LEN, "%s: [daemon] reserve_kb must be below "
+		    "max_data_mb (in kilobytes)", path);
 		goto fail;
 	}
 	return 0;

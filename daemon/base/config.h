@@ -15,6 +15,9 @@
  *   log = stderr | syslog
  *   log_level = warn | info | debug
  *   max_data_mb = 4096                    ; cap on data.db; full: new messages refused
+ *   reserve_kb = 262144                   ; of it, kept for operator and audit writes
+ *                                         ; (default max_data_mb / 16)
+ *   max_keys_mb = 256                     ; cap on keystore.db
  *   test_documents = no                   ; yes: `homeward send` of opaque test
  *                                         ; documents (test systems only: they
  *                                         ; bypass the consent gate)
@@ -42,6 +45,11 @@
  *   [travel "ml-bamako"]                  ; arrivals at one partner: any key of
  *   weekend = sat,sun                     ; [travel]; those left out come from
  *   holidays = 2027-01-01,2027-01-20      ; [travel] (holidays as a whole list)
+ *   [quotas]                              ; per partner; a breach suspends it
+ *   peer_kb = 1048576                     ; what its messages take in data.db
+ *   new_threads_per_day = 2000
+ *   new_cases_per_day = 200
+ *   alerts_per_hour = 200                 ; 0 for any key: no quota
  *   [roles]
  *   alice = supervisor                    ; caseworker, supervisor, auditor
  *   [peers]
@@ -121,6 +129,16 @@ struct config {
 	enum log_level  log_level;
 	uint64_t        max_data_mb;            /* 0: no cap but the disk's */
 	int             test_documents;         /* `send` of opaque 0x7f00 allowed */
+	uint64_t        max_keys_mb;            /* cap on keystore.db */
+	uint64_t        reserve_kb;             /* of max_data_mb, kept for the
+	                                           operator and the audit log */
+	int             reserve_set;            /* reserve_kb given; else 1/16 */
+
+	/* [quotas]: per partner; a breach suspends it (0: no quota). */
+	uint64_t        quota_peer_kb;          /* its stored messages */
+	uint64_t        quota_threads_day;      /* new threads a day */
+	uint64_t        quota_cases_day;        /* new cases a day */
+	uint64_t        quota_alerts_hour;      /* alerts it raises an hour */
 
 	/* Strangers on the listener (daemon/net/admit.c); 0: derived from
 	 * the descriptor limit at start (main.c). */

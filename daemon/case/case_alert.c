@@ -217,8 +217,15 @@ case_alert_msg(struct daemon *d, const char *kind, int urgent,
 
 	rc = store_alert_case_msg(d->store, kind, urgent, peer_rik, thread_id,
 	    message_id, case_code, detail, clock_now());
-	if (rc != 0)
+	if (rc < 0)
 		return rc;
+	if (rc == 1) {
+		/* Counted into an earlier alert (store_alerts.c): its audit
+		 * entry and its page stand for this one too. */
+		log_debug("alert %s: case %s: counted: %s", kind,
+		    case_code ? case_code : "-", detail);
+		return 0;
+	}
 	if ((rc = audit_append(d->store, CASE_ACTOR_DAEMON, AUDIT_ALERT, case_code,
 	    message_id, kind, clock_now())) != 0)
 		return rc;

@@ -9,9 +9,12 @@
  *              heartbeats) and sending frames
  *   deliver.c  the pump: batched per loop iteration (group commit)
  *   deliver_in.c   the inbox: open, ledger and thread order in one
- *              transaction, receipts
- *   deliver_out.c  the outbox: submit, seal in thread order,
- *              retransmission
+ *              transaction
+ *   quota.c    what one partner may take: bytes, threads, cases, alerts
+ *   deliver_give.c the receipts we give, after the ledger commit
+ *   deliver_out.c  the outbox: submit, seal in thread order
+ *   deliver_pace.c what goes on a link and when: flush in order, a
+ *              window of bytes in flight, retransmission
  *   deliver_evidence.c  evidence bundles of sent and received messages
  *   keyring.c  the daemon's private keys: one owner, signs and opens on
  *              request
@@ -22,9 +25,10 @@
  * ctl/: what the procedure must learn (a document became current, a
  * receipt arrived, something fell due) goes through struct
  * deliver_events, which main.c points at case/.  Inside the room the
- * files call one way: deliver.c -> deliver_in.c -> deliver_out.c ->
- * link.c -> peer.c (core_int.h); link.c hands what arrives to delivery
- * through struct link_events.
+ * files call one way (core_int.h): deliver.c -> deliver_in.c -> quota.c ->
+ * deliver_give.c -> deliver_out.c -> deliver_pace.c -> link.c -> peer.c,
+ * flight.c below them all; link.c hands what arrives to delivery through
+ * struct link_events.
  *
  * One libuv loop, one thread.  struct daemon has one instance, owned by
  * main.c; the parts receive it explicitly.

@@ -2,8 +2,9 @@
  * What the files of core/ share and nothing above uses: the directory's
  * view of links (peer.c, for link.c), and the outbox's send list and
  * sealing (deliver_out.c, for deliver_in.c and the pump in deliver.c).
- * The calls go one way: deliver.c -> deliver_in.c -> deliver_out.c ->
- * deliver_pace.c -> link.c -> peer.c, and flight.c below them all.
+ * The calls go one way: deliver.c -> deliver_in.c -> quota.c ->
+ * deliver_give.c -> deliver_out.c -> deliver_pace.c -> link.c -> peer.c,
+ * and flight.c below them all.
  */
 #ifndef HOMEWARD_DAEMON_CORE_CORE_INT_H
 #define HOMEWARD_DAEMON_CORE_CORE_INT_H
@@ -62,6 +63,29 @@ void deliver_record_written(struct daemon *);
 void deliver_acked(struct peer *, const struct store_out *acked);
 /* Walk p's outbox again from the start (what is in flight is skipped). */
 void deliver_rewalk(struct peer *);
+/* quota.c */
+struct env1_opened;
+enum quota_verdict {
+	QUOTA_ADMIT,            /* store it */
+	QUOTA_FULL,             /* data.db is at its cap less the reserve:
+	                           not stored, not refused (retransmitted) */
+	QUOTA_BREACH,           /* the peer breached a quota: suspended now */
+};
+/* May the opened envelope o (len bytes) from p be stored?  In the open
+ * transaction, before anything is written for it.  0 with *v, or a
+ * store error. */
+int quota_admit(struct daemon *, struct peer *, const struct env1_opened *o,
+    size_t len, enum quota_verdict *v);
+/* len more bytes of p's were stored (its ledger row's evidence). */
+void quota_stored(const struct peer *, size_t len);
+/* The batch was rolled back: what quota_stored counted is gone. */
+void quota_forget(void);
+
+/* deliver_give.c */
+/* The receipt for ledger row (rik, id): made and sealed when absent, or its
+ * stored envelope queued again (rate-limited).  In the open transaction. */
+int deliver_give_receipt(struct daemon *, const uint8_t rik[ENV1_KEY_LEN],
+    const uint8_t id[ENV1_ID_LEN], uint64_t committed_at, struct sendlist *);
 
 /* deliver_in.c */
 /* Open, order and commit everything that arrived, then receipt it. */

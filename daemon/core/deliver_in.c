@@ -21,6 +21,8 @@
 #include "daemon/core/core.h"
 #include "daemon/core/core_int.h"
 #include "daemon/store/audit.h"
+#include "daemon/store/store_case.h"
+#include "keys/atrest.h"
 #include "keys/evidence.h"
 #include "keys/receipt.h"
 #include "keys/secret.h"
@@ -30,13 +32,28 @@
 /* check_receipt: a receipt for a message delivered already. */
 #define RECEIPT_SECOND  (-1)
 
-/* Ledger rows that need a receipt made (or re-sent) after the commit. */
+/* How often a batch that a full store lost is run again, each time
+ * without the envelopes of one more peer (batch_run). */
+#define BATCH_TRIES     4
+#define BATCH_SUSP_MAX  16      /* suspensions a batch can undo */
+
+/* Ledger rows that need a receipt made (or re-sent) after the commit,
+ * and what the batch left unstored (said once per batch, not once per
+ * envelope: a flood must not flood the log too). */
 struct rcptlist {
 	struct {
 		uint8_t rik[ENV1_KEY_LEN];
 		uint8_t id[ENV1_ID_LEN];
 	}              *v;
 	size_t          n, cap;
+	size_t          full;           /* no room: to be retransmitted */
+	int             suspended;      /* a peer breached a quota */
+	/* Peers suspended in this transaction (undone with it), and peers
+	 * whose envelopes a retry of the batch leaves out (batch_run). */
+	uint8_t         susp[BATCH_SUSP_MAX][ENV1_KEY_LEN];
+	size_t          nsusp;
+	uint8_t         skip[BATCH_TRIES][ENV1_KEY_LEN];
+	size_t          nskip;
 };
 
 static void
@@ -55,80 +72,6 @@ rcptlist_add(struct rcptlist *rl, const uint8_t rik[ENV1_KEY_LEN],
 	memcpy(rl->v[rl->n].rik, rik, ENV1_KEY_LEN);
 	memcpy(rl->v[rl->n].id, id, ENV1_ID_LEN);
 	rl->n++;
-}
-
-/* --- receipts we give -------------------------------------------------------- */
-
-/* The receipt for ledger row (rik, id): made and sealed when absent, or its
- * stored envelope queued again.  In the open transaction. */
-static int
-give_receipt(struct daemon *d, const uint8_t rik[ENV1_KEY_LEN],
-    const uint8_t id[ENV1_ID_LEN], uint64_t committed_at, struct sendlist *sl)
-{
-	struct store_in         in;
-	struct store_out        m;
-	struct receipt          r;
-	struct peer            *p = peers_by_rik(d, rik);
-	uint8_t                 body[RECEIPT_BODY_LEN];
-	uint8_t                *env;
-	size_t                  len;
-	int                     rc, sealed;
-
-	if (p == NULL)
-		return 0;
-	if ((rc = store_in_get(d->store, rik, id, &in)) != 0)
-		return rc == -ENOENT ? 0 : rc;
-	if (in.msg_type == ENV1_MSG_DELIVERY_RECEIPT)
-		return 0;               /* no receipt for a receipt */
-	rc = store_out_get(d->store, in.receipt_id, &m);
-	if (rc == 0) {
-		if (m.state != OUT_RECEIPT || !peer_is_connected(p))
-			return 0;       /* still waiting for a prekey */
-		/* A duplicate: the stored receipt again, under flight.h's
-		 * limit (the second copy at once, later ones once per
-		 * FLIGHT_RERECEIPT_MS and never while one is queued). */
-		if (!flight_rr_allow(&p->fl, m.message_id, clock_now())) {
-			log_debug("message %s: receipt not re-sent (rate limit)",
-			    log_hex(id, ENV1_ID_LEN));
-			return 0;
-		}
-		if ((rc = store_out_envelope(d->store, &m, &env, &len)) != 0)
-			/* An erased case's receipt cannot be read again:
-			 * that one is not resent, the others are. */
-			return rc == -ENOENT || rc == -EBADMSG ? 0 : rc;
-		sendlist_add(sl, rik, &m, env, len);
-		return 0;
-	}
-	if (rc != -ENOENT)
-		return rc;
-	if (in.committed_at == 0) {
-		in.committed_at = committed_at;
-		if ((rc = store_in_set_committed(d->store, rik, id, committed_at)) != 0)
-			return rc;
-	}
-	memset(&r, 0, sizeof(r));
-	memcpy(r.message_id, in.message_id, ENV1_ID_LEN);
-	memcpy(r.sender_rik, rik, ENV1_KEY_LEN);
-	memcpy(r.recipient_rik, d->keys.id.rik_pub, ENV1_KEY_LEN);
-	memcpy(r.h_env, in.h_env, ENV1_HASH_LEN);
-	memcpy(r.h_inner, in.h_inner, ENV1_HASH_LEN);
-	r.received_at = in.received_at;
-	r.committed_at = in.committed_at;
-	r.status = RECEIPT_STATUS_STORED;
-	receipt_encode(&r, body);
-
-	memset(&m, 0, sizeof(m));
-	memcpy(m.message_id, in.receipt_id, ENV1_ID_LEN);
-	memcpy(m.peer_rik, rik, ENV1_KEY_LEN);
-	memcpy(m.thread_id, in.thread_id, ENV1_ID_LEN);
-	m.msg_type = ENV1_MSG_DELIVERY_RECEIPT;
-	memcpy(m.in_reply_to, in.message_id, ENV1_ID_LEN);
-	randombytes_buf(m.content_salt, ENV1_HASH_LEN);
-	m.body_len = RECEIPT_BODY_LEN;
-	m.created_at = clock_now();
-	if ((rc = store_out_insert(d->store, &m, body)) != 0)
-		return rc;
-	return deliver_seal_one(d, p, &m, sl, &sealed);
 }
 
 /* --- receiving ------------------------------------------------------------- */
@@ -426,6 +369,9 @@ ledger_insert(struct daemon *d, struct inbound *in, struct env1_opened *o,
 	    &evlen) != ENV1_OK)
 		return -ENOMEM;
 	rc = store_in_insert(d->store, row, ev, evlen);
+	if (rc == 0)    /* as stored: sealed at rest */
+		quota_stored(peers_by_rik(d, row->sender_rik),
+		    evlen + ATREST_COL_OVERHEAD);
 	sodium_memzero(ev, evlen);
 	free(ev);
 	return rc;
@@ -513,6 +459,52 @@ deliver_gap_alerts(struct daemon *d)
 	}
 }
 
+/* Test documents (0x7f00) only where test_documents = yes: refused like
+ * an envelope that does not open (nothing stored, a Refused frame), and
+ * said in one alert per partner that counts them (store_alerts.c). */
+static int
+refuse_test_document(struct daemon *d, struct peer *p, const struct env1_opened *o)
+{
+	char    detail[400];
+	int     rc;
+
+	refuse(p, o->hdr.message_id, "test document, and test_documents = no");
+	snprintf(detail, sizeof(detail), "%.64s sends test documents (msg_type "
+	    "0x7f00), refused here (test_documents = no): a test system may be "
+	    "pinned by mistake; ask %.64s, and remove it (`homeward peers "
+	    "remove`) if it is one", p->rec.agency_id, p->rec.agency_id);
+	rc = store_alert_case_msg(d->store, "test_document", 0, o->hdr.sender_rik,
+	    NULL, o->hdr.message_id, NULL, detail, clock_now());
+	return rc < 0 ? rc : 0;
+}
+
+/* What may be stored of a new message at all: a test document where
+ * they are off is refused; data.db at its cap less the reserve keeps
+ * nothing new (the sender retransmits); a partner over its quota is
+ * suspended (quota.c).  *done when it goes no further. */
+static int
+ledger_admit(struct daemon *d, struct peer *p, struct inbound *in,
+    const struct env1_opened *o, struct rcptlist *rl, int *done)
+{
+	enum quota_verdict      v;
+	int                     rc;
+
+	*done = 1;
+	if (o->tbs.msg_type == ENV1_MSG_TEST_DOCUMENT && !d->cfg.test_documents)
+		return refuse_test_document(d, p, o);
+	if ((rc = quota_admit(d, p, o, in->len, &v)) != 0)
+		return rc;
+	if (v == QUOTA_FULL)
+		rl->full++;
+	else if (v == QUOTA_BREACH) {
+		rl->suspended = 1;
+		if (rl->nsusp < BATCH_SUSP_MAX)
+			memcpy(rl->susp[rl->nsusp++], p->rec.rik, ENV1_KEY_LEN);
+	}
+	*done = v != QUOTA_ADMIT;
+	return 0;
+}
+
 /*
  * Step 15 for one opened envelope, in the open transaction.  Returns 0
  * (decided: accepted, held, duplicate or refused) or a store error that
@@ -537,6 +529,8 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 		refuse(p, o->hdr.message_id, env1_reason_name(reason));
 		return 0;
 	}
+	if ((rc = ledger_admit(d, p, in, o, rl, &done)) != 0 || done)
+		return rc;
 	memset(&row, 0, sizeof(row));
 	if ((rc = ledger_place(d, p, in, o, &t, &row, &done)) != 0 || done)
 		return rc;
@@ -603,15 +597,25 @@ inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
 		return 0;
 	}
 	/* One envelope's rows stand or fall alone: a case whose key is gone
-	 * (erased) or does not open refuses that envelope, not the batch.
-	 * Only a store that cannot write (-ENOSPC, -EIO) aborts the batch. */
+	 * (erased) or does not open refuses that envelope, not the batch; a
+	 * full data.db or keystore.db leaves it unstored, to be retransmitted,
+	 * and the other envelopes of the batch (other partners') go on.
+	 * Only a store that cannot write at all (-EIO, or a full store
+	 * that lost the whole transaction) aborts the batch. */
 	if ((rc = store_savepoint(d->store)) != 0) {
 		env1_opened_free(&o);
 		return rc;
 	}
 	nrl = rl->n;
 	rc = ledger_one(d, p, in, &o, rl);
-	if (rc != 0 && rc != -EIO && rc != -ENOSPC && rc != -ENOMEM) {
+	if (rc == -ENOSPC) {
+		rl->n = nrl;
+		rl->full++;
+		if (store_tx_alive(d->store)) {
+			store_savepoint_rollback(d->store);
+			rc = 0;
+		}
+	} else if (rc != 0 && rc != -EIO && rc != -ENOMEM) {
 		store_savepoint_rollback(d->store);
 		rl->n = nrl;
 		deliver_rewalk(p);      /* a receipt taken back: its row unacked */
@@ -625,11 +629,78 @@ inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
 	return rc;
 }
 
+static int
+batch_skipped(const struct rcptlist *rl, const uint8_t rik[ENV1_KEY_LEN])
+{
+	for (size_t i = 0; i < rl->nskip; i++)
+		if (memcmp(rl->skip[i], rik, ENV1_KEY_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+/* The transaction of rl is gone: so are the suspensions it made, and
+ * what it was to receipt. */
+static void
+batch_undo(struct daemon *d, struct rcptlist *rl)
+{
+	struct peer *p;
+
+	quota_forget();
+	for (size_t i = 0; i < rl->nsusp; i++)
+		if ((p = peers_by_rik(d, rl->susp[i])) != NULL)
+			p->rec.suspended = 0;
+	rl->nsusp = 0;
+	rl->n = 0;
+	rl->full = 0;
+	rl->suspended = 0;
+}
+
+/*
+ * The batch in one transaction.  An envelope that finds the store full
+ * is undone alone when SQLite kept the transaction; when SQLite rolled
+ * all of it back (it may, on SQLITE_FULL), the batch runs again without
+ * that envelope's peer, so that one partner filling the store never
+ * costs the others their envelopes (its own are retransmitted).
+ */
+static int
+batch_run(struct daemon *d, struct inbound *batch, struct rcptlist *rl)
+{
+	struct inbound *in, *failed;
+	int             rc;
+
+	for (;;) {
+		if ((rc = store_begin(d->store)) != 0)
+			return rc;
+		for (in = batch, failed = NULL; in != NULL && rc == 0; in = in->next) {
+			if (batch_skipped(rl, in->from))
+				rl->full++;
+			else if ((rc = inbound_one(d, in, rl)) != 0)
+				failed = in;
+		}
+		if (rc == 0)
+			rc = store_commit(d->store);
+		else
+			store_rollback(d->store);
+		if (rc == 0) {
+			audit_anchor_sync(d->store);  /* the cases' audit entries */
+			return 0;
+		}
+		batch_undo(d, rl);
+		/* Receipts the lost attempt took out of the flight are
+		 * unacknowledged again. */
+		for (size_t i = 0; i < d->npeers; i++)
+			deliver_rewalk(d->peers[i]);
+		if (rc != -ENOSPC || failed == NULL || rl->nskip == BATCH_TRIES)
+			return rc;
+		memcpy(rl->skip[rl->nskip++], failed->from, ENV1_KEY_LEN);
+	}
+}
+
 void
 deliver_inbound_batch(struct daemon *d)
 {
 	struct inbound         *batch = d->in_head, *in, *next;
-	struct rcptlist         rl = { NULL, 0, 0 };
+	struct rcptlist         rl;
 	struct sendlist         sl = { NULL, 0, 0 };
 	size_t                  n = 0;
 	uint64_t                committed_at;
@@ -650,20 +721,16 @@ deliver_inbound_batch(struct daemon *d)
 	}
 	d->in_count -= n;
 
-	if ((rc = store_begin(d->store)) == 0) {
-		for (in = batch; in != NULL && rc == 0; in = in->next)
-			rc = inbound_one(d, in, &rl);
-		if (rc == 0)
-			rc = store_commit(d->store);
-		else
-			store_rollback(d->store);
-		if (rc == 0)
-			audit_anchor_sync(d->store);  /* the cases' audit entries */
-	}
+	memset(&rl, 0, sizeof(rl));
+	rc = batch_run(d, batch, &rl);
 	for (in = batch; in != NULL; in = next) {
 		next = in->next;
 		free(in);
 	}
+	if (rl.full > 0)
+		log_warnx("%zu message(s) not stored: data.db is at max_data_mb less "
+		    "reserve_kb, or keystore.db at max_keys_mb; their senders "
+		    "retransmit. Make room or raise the cap", rl.full);
 	if (rc != 0) {
 		/* Nothing of the batch counts; the senders will retransmit.
 		 * Receipts in it took our rows out of the flight: walk again. */
@@ -671,18 +738,15 @@ deliver_inbound_batch(struct daemon *d)
 		    "retransmit", n, strerror(-rc));
 		for (size_t i = 0; i < d->npeers; i++)
 			deliver_rewalk(d->peers[i]);
-		free(rl.v);
-		return;
+		goto out;
 	}
-	if (rl.n == 0) {
-		free(rl.v);
-		return;
-	}
+	if (rl.n == 0)
+		goto out;
 	/* Receipts, after the commit above. */
 	committed_at = clock_now();
 	if ((rc = store_begin(d->store)) == 0) {
 		for (size_t i = 0; i < rl.n && rc == 0; i++)
-			rc = give_receipt(d, rl.v[i].rik, rl.v[i].id, committed_at, &sl);
+			rc = deliver_give_receipt(d, rl.v[i].rik, rl.v[i].id, committed_at, &sl);
 		if (rc == 0)
 			rc = store_commit(d->store);
 		else
@@ -692,5 +756,10 @@ deliver_inbound_batch(struct daemon *d)
 		log_warnx("receipts not stored (%s); they will be made on "
 		    "retransmission", strerror(-rc));
 	sendlist_flush(d, &sl, rc == 0);
+out:
+	/* A peer suspended for a quota: its links close once what it was
+	 * given (the receipts above) has gone out. */
+	if (rl.suspended)
+		peers_relink(d);
 	free(rl.v);
 }

@@ -47,6 +47,7 @@ struct store;
 #define AUDIT_HOLD_APPROVAL     "hold.approval"
 #define AUDIT_OUTCOME           "arrival.outcome"
 #define AUDIT_CASE_REOPEN       "case.reopen"
+#define AUDIT_PEER_QUOTA        "peer.quota"    /* suspended: a quota breached */
 
 #define AUDIT_MAC_LEN           32
 #define AUDIT_ID_LEN            16

@@ -61,6 +61,7 @@ store_open(const char *dir, const uint8_t ksk[ATREST_KEY_LEN], struct store **ou
     char **cause)
 {
 	struct store   *st;
+	unsigned        orphans = 0;
 	int             rc;
 
 	*out = NULL;
@@ -84,6 +85,13 @@ store_open(const char *dir, const uint8_t ksk[ATREST_KEY_LEN], struct store **ou
 	    (rc = store_migrate(st, dir, cause)) != 0)
 		goto fail;
 	store_premigrate_prune(dir, clock_now());
+	/* Not fatal: a damaged file is reported by what reads it, and
+	 * nothing is deleted unless both files answered. */
+	if (store_keys_collect(st, &orphans) != 0)
+		log_warnx("store: case keys without rows not collected");
+	else if (orphans > 0)
+		log_info("store: %u case key(s) without rows (a crash between the "
+		    "commits of keystore.db and data.db) deleted", orphans);
 	*out = st;
 	return 0;
 fail:
@@ -101,6 +109,7 @@ store_close(struct store *st)
 		sqlite3_finalize(st->stmts[i].stmt);
 	for (size_t i = 0; i < STORE_DEK_CACHE; i++)
 		secret_free(st->deks[i].dek);
+	free(st->newkeys);
 	sqlite3_close(st->data);
 	sqlite3_close(st->keys);
 	secret_free(st->k_spkwrap);
@@ -157,6 +166,8 @@ store_commit(struct store *st)
 		rc = store_exec(st, st->data, "COMMIT", "commit");
 	if (rc != 0)
 		store_rollback(st);
+	else
+		store_keys_done(st);
 	st->in_tx = 0;
 	return rc;
 }
@@ -167,12 +178,14 @@ store_rollback(struct store *st)
 	if (sqlite3_get_autocommit(st->data) == 0)
 		store_exec(st, st->data, "ROLLBACK", "rollback");
 	store_request_rolled_back(st);
+	store_keys_undo(st, 0);
 	st->in_tx = 0;
 }
 
 int
 store_savepoint(struct store *st)
 {
+	st->nnew_sp = st->nnew;
 	return store_exec(st, st->data, "SAVEPOINT item", "savepoint");
 }
 
@@ -187,10 +200,17 @@ store_savepoint_rollback(struct store *st)
 {
 	store_exec(st, st->data, "ROLLBACK TO item", "rollback to");
 	store_exec(st, st->data, "RELEASE item", "release");
+	store_keys_undo(st, st->nnew_sp);
 }
 
 int
 store_in_tx(const struct store *st)
 {
 	return st->in_tx;
+}
+
+int
+store_tx_alive(const struct store *st)
+{
+	return st->in_tx && sqlite3_get_autocommit(st->data) == 0;
 }

@@ -81,6 +81,9 @@ int store_begin(struct store *);                /* BEGIN IMMEDIATE on data.db */
 int store_commit(struct store *);               /* -ENOSPC/-EIO: rolled back */
 void store_rollback(struct store *);            /* no-op outside a transaction */
 int store_in_tx(const struct store *);
+/* The open transaction still stands (SQLite may roll all of it back on
+ * a full disk, where it usually rolls back only the statement). */
+int store_tx_alive(const struct store *);
 /* A savepoint inside the open transaction, for one item of a batch: an
  * item that fails alone is undone alone. */
 int store_savepoint(struct store *);
@@ -128,6 +131,8 @@ struct store_peer {
 	int             suspended;
 	uint64_t        imported_at;
 	uint64_t        last_seen_at;
+	uint64_t        quota_from;             /* its quotas count from then
+	                                           (resumed); read only */
 	uint8_t        *bundle;                 /* encoded Bundle, malloc'ed */
 	size_t          bundle_len;
 };
@@ -142,6 +147,36 @@ int store_peer_list(struct store *, struct store_peer **out, size_t *n);
 void store_peer_list_free(struct store_peer *, size_t n);
 /* Messages of this peer not yet receipted (outbox, documents only). */
 int store_peer_unacked(struct store *, const uint8_t rik[ENV1_KEY_LEN], uint64_t *n);
+/* Suspend the peer (store_quota.c: a quota breached); in the open
+ * transaction. */
+int store_peer_suspend(struct store *, const uint8_t rik[ENV1_KEY_LEN]);
+
+/* --- quotas (store_quota.c) ------------------------------------------- */
+
+/* What one partner takes: the bytes of its ledger rows, the threads it
+ * opened and the cases its requests opened in the last day, the alerts its
+ * messages raised in the last hour (an aggregated alert counts each
+ * time). */
+struct store_use {
+	uint64_t        bytes;
+	uint64_t        threads_day;
+	uint64_t        cases_day;
+	uint64_t        alerts_hour;
+};
+#define STORE_USE_BYTES         1u
+#define STORE_USE_THREADS       2u
+#define STORE_USE_CASES         4u
+#define STORE_USE_ALERTS        8u
+/* The counts asked for in what (STORE_USE_* bits), nothing from before
+ * from (ms; the peer's quota_from); opened_by is the cases' opened_by of
+ * that partner ("peer AGENCY"). */
+int store_peer_use(struct store *, const uint8_t rik[ENV1_KEY_LEN],
+    const char *opened_by, uint64_t now, uint64_t from, unsigned what,
+    struct store_use *);
+/* Bytes data.db holds (free pages not counted) and its cap. */
+void store_data_room(struct store *, uint64_t *used, uint64_t *max);
+/* Cap keystore.db (0: the largest SQLite allows). */
+int store_set_max_keys_mb(struct store *, uint64_t mb);
 
 /* --- threads ------------------------------------------------------------ */
 

@@ -34,15 +34,19 @@ static const char sql_alert_add[] =
 #define ALERT_AGGREGATE_MS      (3600ull * 1000)
 
 static const char sql_alert_aggregate[] =
-    "UPDATE alerts SET count = count + 1, last_at = ?1, detail = ?2 WHERE id = "
+    "UPDATE alerts SET count = count + 1, last_at = ?1, detail = ?2, "
+    "message_id = COALESCE(?7, message_id) WHERE id = "
     "(SELECT id FROM alerts WHERE kind = ?3 AND peer_rik IS ?4 AND "
     "case_code = ?5 AND urgent = 0 AND acked_at = 0 AND at >= ?6 "
     "ORDER BY id DESC LIMIT 1)";
 
-/* 1 when counted into an earlier alert, 0 when a new row is needed. */
+/* 1 when counted into an earlier alert, 0 when a new row is needed.
+ * message_id (may be NULL): the newest message the row speaks of, as its
+ * detail does now. */
 static int
 alert_aggregate(struct store *st, const char *kind, const uint8_t *peer_rik,
-    const char *case_code, const char *detail, uint64_t at)
+    const uint8_t *message_id, const char *case_code, const char *detail,
+    uint64_t at)
 {
 	sqlite3_stmt   *s;
 	int             rc;
@@ -58,6 +62,8 @@ alert_aggregate(struct store *st, const char *kind, const uint8_t *peer_rik,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, (sqlite3_int64)(at > ALERT_AGGREGATE_MS ?
 	    at - ALERT_AGGREGATE_MS : 0));
+	if (message_id != NULL)
+		sqlite3_bind_blob(s, 7, message_id, ENV1_ID_LEN, SQLITE_STATIC);
 	if ((rc = store_exec_stmt(st, st->data, s, "alert aggregate")) != 0)
 		return rc;
 	return sqlite3_changes(st->data) > 0;
@@ -76,7 +82,7 @@ store_alert_add(struct store *st, const char *kind, const uint8_t *peer_rik,
 	/* An alert about one message (an equivocation, a gap) stands alone:
 	 * its evidence and its message id are what it is. */
 	if (message_id == NULL &&
-	    (rc = alert_aggregate(st, kind, peer_rik, NULL, detail, at)) != 0)
+	    (rc = alert_aggregate(st, kind, peer_rik, NULL, NULL, detail, at)) != 0)
 		return rc < 0 ? rc : 0;
 	if (evidence != NULL && thread_id != NULL) {
 		randombytes_buf(row_id, sizeof(row_id));
@@ -117,8 +123,10 @@ store_alert_case(struct store *st, const char *kind, int urgent,
     const uint8_t *peer_rik, const uint8_t *thread_id, const char *case_code,
     const char *detail, uint64_t at)
 {
-	return store_alert_case_msg(st, kind, urgent, peer_rik, thread_id, NULL,
+	int rc = store_alert_case_msg(st, kind, urgent, peer_rik, thread_id, NULL,
 	    case_code, detail, at);
+
+	return rc < 0 ? rc : 0;
 }
 
 int
@@ -130,11 +138,13 @@ store_alert_case_msg(struct store *st, const char *kind, int urgent,
 	int             rc;
 
 	/* An urgent alert always stands alone: each one must reach someone.
-	 * So does one about a message, as in store_alert_add: its message id
-	 * is what the operator looks up (`homeward document show`). */
-	if (!urgent && message_id == NULL && (rc = alert_aggregate(st, kind,
-	    peer_rik, case_code, detail, at)) != 0)
-		return rc < 0 ? rc : 0;
+	 * One about a message of the procedure (a partner's document that
+	 * breaks a rule) is counted like the others: 500 bad documents are
+	 * one line, one page and one audit entry, and the row names the
+	 * newest message (`homeward document show`), whose detail it has. */
+	if (!urgent && (rc = alert_aggregate(st, kind, peer_rik, message_id,
+	    case_code, detail, at)) != 0)
+		return rc;
 	if ((s = store_prep(st, st->data, sql_alert_case)) == NULL)
 		return -EIO;
 	alert_bind_head(s, at, kind, peer_rik);

@@ -289,8 +289,9 @@ struct store_alert {
 int store_alert_case(struct store *, const char *kind, int urgent,
     const uint8_t *peer_rik, const uint8_t *thread_id, const char *case_code,
     const char *detail, uint64_t at);
-/* The same about one message (message_id may be NULL): such an alert
- * stands alone, never counted into another. */
+/* The same about one message (message_id may be NULL).  0 for a new
+ * alert, 1 when counted into an earlier one (not urgent, same kind, peer
+ * and case, within the hour, unacknowledged), or a negative errno. */
 int store_alert_case_msg(struct store *, const char *kind, int urgent,
     const uint8_t *peer_rik, const uint8_t *thread_id, const uint8_t *message_id,
     const char *case_code, const char *detail, uint64_t at);

@@ -60,6 +60,12 @@ struct store {
 	struct store_dek        deks[STORE_DEK_CACHE];
 	uint64_t                clock;
 	struct store_req        req;
+	/* Case keys made during the open data.db transaction, in order:
+	 * keystore.db commits them at once, so a rollback of data.db takes
+	 * them out again (store_keys_undo); nnew_sp: those before the
+	 * savepoint. */
+	uint8_t               (*newkeys)[ENV1_ID_LEN];
+	size_t                  nnew, capnew, nnew_sp;
 };
 
 /* --- store_sql.c: the plumbing every file uses ------------------------- */
@@ -121,5 +127,14 @@ int store_seal_col(struct store *, const char *table, const char *column,
 int store_open_col(struct store *, const char *table, const char *column,
     const uint8_t row_id[ENV1_ID_LEN], const uint8_t case_id[ENV1_ID_LEN],
     const void *blob, size_t bloblen, uint8_t **pt, size_t *ptlen);
+
+/* The keys made since the first from of newkeys are deleted (their rows
+ * were rolled back); from 0 also ends the list. */
+void store_keys_undo(struct store *, size_t from);
+/* The transaction committed: its keys are the rows' now. */
+void store_keys_done(struct store *);
+/* Keys of keystore.db without their thread or case in data.db (a crash
+ * between the two commits): deleted, *n of them. */
+int store_keys_collect(struct store *, unsigned *n);
 
 #endif

@@ -73,6 +73,26 @@ dek_read(struct store *st, const uint8_t case_id[ENV1_ID_LEN], uint32_t *version
 	return found;
 }
 
+/* A key made inside a data.db transaction is noted, so that a rollback
+ * of its rows takes it out of keystore.db too (store_keys_undo).  A note
+ * that cannot be kept leaves the key to the sweep at the next start. */
+static void
+newkey_note(struct store *st, const uint8_t case_id[ENV1_ID_LEN])
+{
+	if (!st->in_tx)
+		return;
+	if (st->nnew == st->capnew) {
+		size_t ncap = st->capnew ? st->capnew * 2 : 64;
+		void *nv = realloc(st->newkeys, ncap * sizeof(*st->newkeys));
+
+		if (nv == NULL)
+			return;
+		st->newkeys = nv;
+		st->capnew = ncap;
+	}
+	memcpy(st->newkeys[st->nnew++], case_id, ENV1_ID_LEN);
+}
+
 /* A new key for case_id into dek, wrapped and committed in keystore.db. */
 static int
 dek_create(struct store *st, const uint8_t case_id[ENV1_ID_LEN], uint32_t version,
@@ -80,6 +100,7 @@ dek_create(struct store *st, const uint8_t case_id[ENV1_ID_LEN], uint32_t versio
 {
 	sqlite3_stmt   *s;
 	uint8_t         wrapped[ATREST_WRAPPED_LEN];
+	int             rc;
 
 	atrest_dek_new(dek);
 	if (atrest_dek_wrap(st->k_dekwrap, case_id, version, dek, NULL,
@@ -90,7 +111,9 @@ dek_create(struct store *st, const uint8_t case_id[ENV1_ID_LEN], uint32_t versio
 	sqlite3_bind_blob(s, 1, case_id, ENV1_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, version);
 	sqlite3_bind_blob(s, 3, wrapped, ATREST_WRAPPED_LEN, SQLITE_STATIC);
-	return store_exec_stmt(st, st->keys, s, "case key insert");
+	if ((rc = store_exec_stmt(st, st->keys, s, "case key insert")) == 0)
+		newkey_note(st, case_id);
+	return rc;
 }
 
 /* The case key, from the cache, the keystore, or (create) made and
@@ -245,6 +268,111 @@ store_case_shred(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
 	return 0;
 fail:
 	store_exec(st, st->keys, "ROLLBACK", "shred rollback");
+	return rc;
+}
+
+/* --- keys without rows ----------------------------------------------------- */
+
+/* Nothing was ever kept under these keys (their rows did not commit):
+ * a plain delete, no shredding checkpoint, drops them. */
+static void
+dek_drop(struct store *st, const uint8_t case_id[ENV1_ID_LEN])
+{
+	struct store_dek       *d;
+	sqlite3_stmt           *s;
+
+	if ((d = dek_slot(st, case_id)) != NULL) {
+		secret_free(d->dek);
+		d->dek = NULL;
+	}
+	if ((s = store_prep(st, st->keys, sql_dek_del)) == NULL)
+		return;
+	sqlite3_bind_blob(s, 1, case_id, ENV1_ID_LEN, SQLITE_STATIC);
+	if (store_exec_stmt(st, st->keys, s, "case key undo") != 0)
+		log_warnx("store: case key %s outlives its rows; it goes at the "
+		    "next start", log_hex(case_id, ENV1_ID_LEN));
+}
+
+void
+store_keys_undo(struct store *st, size_t from)
+{
+	for (size_t i = from; i < st->nnew; i++)
+		dek_drop(st, st->newkeys[i]);
+	if (from < st->nnew)
+		st->nnew = from;
+	if (from == 0)
+		st->nnew_sp = 0;
+}
+
+void
+store_keys_done(struct store *st)
+{
+	st->nnew = st->nnew_sp = 0;
+}
+
+static const char sql_keys_all[] = "SELECT case_id FROM case_keys";
+static const char sql_key_used[] =
+    "SELECT 1 FROM threads WHERE thread_id = ?1 UNION ALL "
+    "SELECT 1 FROM cases WHERE case_id = ?1 LIMIT 1";
+
+/* 1 when data.db has the thread or case of case_id, 0 if not. */
+static int
+key_used(struct store *st, const void *case_id, int len)
+{
+	sqlite3_stmt   *s;
+	int             rc;
+
+	if ((s = store_prep(st, st->data, sql_key_used)) == NULL)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, case_id, len, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_err(st, st->data, rc, "key use");
+}
+
+int
+store_keys_collect(struct store *st, unsigned *n)
+{
+	sqlite3_stmt   *s;
+	int             rc, used;
+
+	*n = 0;
+	if ((rc = store_exec(st, st->keys, "BEGIN IMMEDIATE", "key sweep")) != 0)
+		return rc;
+	if ((s = store_prep(st, st->keys, sql_keys_all)) == NULL) {
+		rc = -EIO;
+		goto fail;
+	}
+	/* Collected first, deleted after: no delete under a live cursor. */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(s, 0) != ENV1_ID_LEN)
+			continue;
+		if ((used = key_used(st, sqlite3_column_blob(s, 0), ENV1_ID_LEN)) < 0) {
+			sqlite3_reset(s);
+			rc = used;
+			goto fail;
+		}
+		if (!used) {
+			/* Noted as if made in a transaction (none is open at
+			 * start): store_keys_undo then drops them all. */
+			st->in_tx = 1;
+			newkey_note(st, sqlite3_column_blob(s, 0));
+			st->in_tx = 0;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		rc = store_err(st, st->keys, rc, "key sweep");
+		goto fail;
+	}
+	*n = (unsigned)st->nnew;
+	store_keys_undo(st, 0);
+	return keystore_shred_commit(st);
+fail:
+	store_keys_done(st);
+	store_exec(st, st->keys, "ROLLBACK", "key sweep rollback");
 	return rc;
 }
 

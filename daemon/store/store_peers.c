@@ -26,7 +26,11 @@ static const char sql_peer_put[] =
     "ON CONFLICT (rik) DO UPDATE SET agency_id = excluded.agency_id, "
     "endpoint = excluded.endpoint, verified = excluded.verified, "
     "suspended = excluded.suspended, imported_at = excluded.imported_at, "
-    "last_seen_at = excluded.last_seen_at, bundle = excluded.bundle";
+    "last_seen_at = excluded.last_seen_at, bundle = excluded.bundle, "
+    /* A resumed peer's quotas count from now (store_quota.c): the
+     * operator lifted the suspension knowing what it had sent. */
+    "quota_from = CASE WHEN peers.suspended <> 0 AND excluded.suspended = 0 "
+    "THEN CAST(strftime('%s','now') AS INTEGER) * 1000 ELSE peers.quota_from END";
 
 int
 store_peer_put(struct store *st, const struct store_peer *p)
@@ -75,7 +79,7 @@ store_peer_delete(struct store *st, const uint8_t rik[ENV1_KEY_LEN])
 
 static const char sql_peer_list[] =
     "SELECT rik, agency_id, endpoint, verified, suspended, imported_at, "
-    "last_seen_at, bundle FROM peers ORDER BY agency_id";
+    "last_seen_at, bundle, quota_from FROM peers ORDER BY agency_id";
 
 void
 store_peer_list_free(struct store_peer *v, size_t n)
@@ -120,6 +124,7 @@ store_peer_list(struct store *st, struct store_peer **out, size_t *n)
 		p->suspended = sqlite3_column_int(s, 4);
 		p->imported_at = (uint64_t)sqlite3_column_int64(s, 5);
 		p->last_seen_at = (uint64_t)sqlite3_column_int64(s, 6);
+		p->quota_from = (uint64_t)sqlite3_column_int64(s, 8);
 		if (blen <= 0 || (p->bundle = malloc((size_t)blen)) == NULL) {
 			rc = blen <= 0 ? -EBADMSG : -ENOMEM;
 			goto fail;

@@ -209,6 +209,12 @@ static const char *const data_migrations[] = {
 	"  out_ids BLOB NOT NULL,"
 	"  held_ids BLOB NOT NULL);"
 	"CREATE INDEX requests_by_at ON requests (at);",
+	/* 5: what one partner takes, counted for its quotas (store_quota.c)
+	 * without reading every row of the store. */
+	"CREATE INDEX threads_by_peer ON threads (peer_rik, created_at);"
+	"CREATE INDEX alerts_by_peer ON alerts (peer_rik, last_at);"
+	"CREATE INDEX cases_by_opener ON cases (opened_by, opened_at);"
+	"ALTER TABLE peers ADD COLUMN quota_from INTEGER NOT NULL DEFAULT 0;",
 };
 
 static const char *const keys_migrations[] = {

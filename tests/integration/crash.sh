@@ -17,8 +17,13 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/crash.XXXXXX")
 trap 'agencies_cleanup; rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM HUP
 
-agency_new alpha listen
-agency_new beta listen
+# Each message opens a thread of its own: more in minutes than a partner
+# opens in a year, past the default new_threads_per_day, which would
+# suspend the sender (homewardd.conf(5) [quotas]; quotas.sh tests them).
+EXTRA_CONF='[quotas]
+new_threads_per_day = 0' agency_new alpha listen
+EXTRA_CONF='[quotas]
+new_threads_per_day = 0' agency_new beta listen
 agency_start alpha
 agency_start beta
 pair alpha beta

@@ -78,15 +78,18 @@ doc() {
 }
 # alerted KIND TEXT: alpha raised exactly one more alert, of KIND, from
 # gamma, naming the message just poked (message_id and detail) and TEXT.
+# Alerts of one kind from one partner about one case are counted in one
+# row (store_alerts.c), which names the newest message: the counts add
+# up, and the row last raised is the one to read.
 ALERTS=0
 alerted() {
 	CHECKS=$((CHECKS + 1))
 	hw alpha alerts --json >"$T/alerts.json" || fail "alerts"
-	n=$(jq '.alerts | length' "$T/alerts.json")
+	n=$(jq '[.alerts[].count] | add // 0' "$T/alerts.json")
 	[ "$n" = $((ALERTS + 1)) ] ||
 	    { jq . "$T/alerts.json" >&2; fail "$n alerts, wanted $((ALERTS + 1)): $1 $2"; }
 	ALERTS=$n
-	jq -r '.alerts[0] | [.kind, .peer, .message_id, .detail] | @tsv' \
+	jq -r '.alerts | max_by(.last_at) | [.kind, .peer, .message_id, .detail] | @tsv' \
 	    "$T/alerts.json" >"$T/alert"
 	[ "$(cut -f1-3 "$T/alert")" = "$1	gamma	$POKED" ] &&
 	    grep -qF -- "message $POKED" "$T/alert" && grep -qF -- "$2" "$T/alert" ||
@@ -94,7 +97,7 @@ alerted() {
 }
 no_alert() {
 	CHECKS=$((CHECKS + 1))
-	[ "$(hw alpha alerts --json | jq '.alerts | length')" = "$ALERTS" ] ||
+	[ "$(hw alpha alerts --json | jq '[.alerts[].count] | add // 0')" = "$ALERTS" ] ||
 	    { hw alpha alerts >&2; fail "an alert was raised: $1"; }
 }
 # received: alpha stored and receipted the message just poked.

@@ -86,6 +86,19 @@
  *                        moves it on): "doc: thread ID seq N type T";
  *                        --reply-to ID sets its in_reply_to
  *
+ *   wirepoke flood HOST PORT --as DIR --pass FILE --to BUNDLE --count N
+ *       [--len BYTES] [--type N --body FILE]
+ *       TLS and Hello as DIR's agency, then N documents, each opening a
+ *       thread of its own (a hostile partner filling the store): test
+ *       documents of BYTES bytes of synthetic text (default 100), or
+ *       --body FILE as --type N, every "#####" in it replaced by the
+ *       document's number (00001, ...) so that each request names a case
+ *       of its own.  Sent FLOOD_WINDOW at a time; after each window the
+ *       answers are read until each has one or the daemon is silent for
+ *       FLOOD_QUIET_S (a suspended partner is not answered); a window with
+ *       no answer at all, or a close, ends the flood.  Last line:
+ *       "flood: sent S receipts R refused F unanswered U".
+ *
  * Lines are "MODE: EVENT": "from ADDR" (our end, as the daemon logs it),
  * "body ID TEXT" (a document's synthetic body), "sent ID (N of M bytes)",
  * "received Refused", "received receipt ID", "caught ID" (a document the
@@ -111,6 +124,7 @@
 #include "keys/envelope.h"
 #include "keys/secret.h"
 #include "keys/agencydir.h"
+#include "keys/tool/tool.h"
 #include "proto/frame.h"
 #include "proto/wire.h"
 #include "tests/lib/envpoke.h"
@@ -125,6 +139,7 @@ struct wp_opts {
 	const char     *mode, *kind, *state, *body, *reply_to;
 	unsigned long   len;            /* 0: FRAME_WIRE_MAX + 1 */
 	unsigned long   msg_type;       /* doc */
+	unsigned long   count;          /* flood */
 	int             fresh, tls12, fill, no_hello;
 };
 
@@ -445,6 +460,185 @@ cmd_send(const struct wp_opts *o)
 	return envpoke_send(&eo);
 }
 
+/* --- flood -------------------------------------------------------------- */
+
+#define FLOOD_WINDOW    32
+#define FLOOD_QUIET_S   3
+
+struct flood {
+	struct party            me;
+	struct bundle           to;
+	struct wclient          c;
+	uint8_t                *body;           /* --body, or synthetic text */
+	size_t                  body_len;
+	uint16_t                msg_type;
+	uint8_t                 id[FLOOD_WINDOW][ENV1_ID_LEN];
+	uint8_t                 h_inner[FLOOD_WINDOW][ENV1_HASH_LEN];
+	int                     answered[FLOOD_WINDOW];
+	unsigned long           sent, receipts, refused;
+	int                     closed;
+};
+
+/* Document number k: a new thread, its body numbered; sent, id kept in
+ * slot i. */
+static void
+flood_send_one(struct flood *f, unsigned long k, size_t i)
+{
+	struct env1_seal_params prm;
+	const struct stmt_spk *spk;
+	struct env1_sealed sl;
+	uint8_t *body;
+	char num[8];
+	int r;
+
+	if ((body = malloc(f->body_len + 1)) == NULL)
+		envpoke_die("out of memory");
+	memcpy(body, f->body, f->body_len);
+	snprintf(num, sizeof(num), "%05lu", k % 100000);
+	for (size_t j = 0; j + 5 <= f->body_len; j++)
+		if (memcmp(body + j, "#####", 5) == 0)
+			memcpy(body + j, num, 5);
+	memset(&prm, 0, sizeof(prm));
+	randombytes_buf(prm.message_id, ENV1_ID_LEN);
+	randombytes_buf(prm.thread_id, ENV1_ID_LEN);
+	randombytes_buf(prm.content_salt, ENV1_HASH_LEN);
+	prm.created_at = tool_now();
+	prm.msg_type = f->msg_type;
+	prm.seq = 1;
+	prm.body = body;
+	prm.body_len = f->body_len;
+	if ((r = peerkeys_choose_prekey(&f->to.keys, prm.created_at, &spk)) != ENV1_OK ||
+	    (r = env1_seal(&f->me.id, &f->to.keys, spk, &prm, prm.created_at,
+	    &sl)) != ENV1_OK)
+		envpoke_die("seal: %s", env1_reason_name(r));
+	free(body);
+	memcpy(f->id[i], prm.message_id, ENV1_ID_LEN);
+	memcpy(f->h_inner[i], sl.h_inner, ENV1_HASH_LEN);
+	f->answered[i] = 0;
+	if (wclient_send_envelope(&f->c, sl.env, sl.env_len) != 0)
+		f->closed = 1;
+	else
+		f->sent++;
+	env1_sealed_free(&sl);
+}
+
+/* One frame's answer to slots [0, n): 1 when it answered one. */
+static int
+flood_answer(struct flood *f, Homeward__Wire__Frame *fr, size_t n)
+{
+	uint8_t rid[ENV1_ID_LEN];
+
+	for (size_t i = 0; i < n; i++) {
+		if (f->answered[i])
+			continue;
+		if (fr->kind_case == HOMEWARD__WIRE__FRAME__KIND_REFUSED &&
+		    fr->refused->message_id.len == ENV1_ID_LEN &&
+		    memcmp(fr->refused->message_id.data, f->id[i], ENV1_ID_LEN) == 0) {
+			f->refused++;
+			return f->answered[i] = 1;
+		}
+		if (fr->kind_case == HOMEWARD__WIRE__FRAME__KIND_ENVELOPE &&
+		    party_is_receipt(&f->me, &f->to.keys, fr->envelope.data,
+		    fr->envelope.len, f->id[i], f->h_inner[i], rid)) {
+			f->receipts++;
+			return f->answered[i] = 1;
+		}
+	}
+	return 0;
+}
+
+/* Read answers to slots [0, n) until all came or the daemon is quiet;
+ * how many came. */
+static size_t
+flood_read(struct flood *f, size_t n)
+{
+	Homeward__Wire__Frame *fr;
+	uint8_t *p;
+	size_t len, got = 0;
+	int rc, err;
+
+	wclient_set_deadline(&f->c, FLOOD_QUIET_S);
+	while (got < n && !f->closed) {
+		if ((rc = wclient_read_frame(&f->c, &p, &len)) != 0) {
+			if (rc != -ETIMEDOUT)
+				f->closed = 1;
+			break;
+		}
+		if ((fr = wire_frame_decode(p, len, &err)) == NULL)
+			envpoke_die("the daemon sent a frame that does not decode");
+		free(p);
+		if (flood_answer(f, fr, n)) {
+			got++;
+			wclient_set_deadline(&f->c, FLOOD_QUIET_S);
+		}
+		homeward__wire__frame__free_unpacked(fr, NULL);
+	}
+	return got;
+}
+
+static void
+flood_body(struct flood *f, const struct wp_opts *o)
+{
+	int rc;
+
+	if (o->body != NULL) {
+		if (o->msg_type == 0 || o->msg_type > UINT16_MAX)
+			envpoke_die("flood --body needs --type N");
+		if ((rc = fileio_read(o->body, ENV1_MAX_INLINE, 0, &f->body,
+		    &f->body_len)) != 0)
+			envpoke_die("%s: %s", o->body, strerror(-rc));
+		f->msg_type = (uint16_t)o->msg_type;
+		return;
+	}
+	f->body_len = o->len != 0 ? o->len : 100;
+	if (f->body_len > ENV1_MAX_INLINE || (f->body = malloc(f->body_len)) == NULL)
+		envpoke_die("--len: at most %d bytes", ENV1_MAX_INLINE);
+	/* Synthetic text, never personal data. */
+	for (size_t i = 0; i < f->body_len; i++)
+		f->body[i] = (uint8_t)("wirepoke flood "[i % 15]);
+	f->msg_type = ENV1_MSG_TEST_DOCUMENT;
+}
+
+static int
+cmd_flood(const struct wp_opts *o)
+{
+	struct flood    f;
+	struct as_tls   t;
+	unsigned long   k = 0, unanswered = 0;
+	size_t          n, got;
+	int             rc;
+
+	memset(&f, 0, sizeof(f));
+	if (o->to == NULL || o->count == 0 || o->pass == NULL)
+		envpoke_die("flood needs --as DIR, --pass FILE, --to BUNDLE and --count N");
+	as_tls(o->as, &t);
+	if (party_load(&f.me, o->as, o->pass) != 0)
+		envpoke_die("%s: cannot load", o->as);
+	if (agencydir_read_bundle(o->to, &f.to) != 0)
+		envpoke_die("%s: not a bundle", o->to);
+	flood_body(&f, o);
+	wc_open(&f.c, o, &t.id, "flood");
+	if ((rc = wclient_send_hello(&f.c, f.me.id.rik_pub)) != 0)
+		envpoke_end("flood", rc);
+	while (k < o->count && !f.closed) {
+		for (n = 0; n < FLOOD_WINDOW && k < o->count && !f.closed; n++)
+			flood_send_one(&f, ++k, n);
+		got = flood_read(&f, n);
+		unanswered += n - got;
+		if (got == 0)
+			break;          /* suspended, or full: no use going on */
+	}
+	if (f.closed)
+		printf("flood: closed by peer\n");
+	printf("flood: sent %lu receipts %lu refused %lu unanswered %lu\n", f.sent,
+	    f.receipts, f.refused, unanswered);
+	wclient_close(&f.c);
+	free(f.body);
+	bundle_free(&f.to);
+	party_free(&f.me);
+	return 0;
+}
+
 /* --- main ---------------------------------------------------------------- */
 
 static const struct option long_opts[] = {
@@ -467,6 +661,7 @@ static const struct option long_opts[] = {
 	{ "type", required_argument, NULL, 'T' },
 	{ "body", required_argument, NULL, 'b' },
 	{ "reply-to", required_argument, NULL, 'r' },
+	{ "count", required_argument, NULL, 'N' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -476,7 +671,7 @@ static void
 usage(void)
 {
 	/* The options of each command: the comment at the top of wirepoke.c. */
-	fprintf(stderr, "usage: wirepoke garbage|silent|tls|oversize|frame|send "
+	fprintf(stderr, "usage: wirepoke garbage|silent|tls|oversize|frame|send|flood "
 	    "HOST PORT [options]\n");
 	exit(2);
 }
@@ -506,6 +701,7 @@ main(int argc, char **argv)
 		{ "garbage", cmd_garbage }, { "silent", cmd_silent },
 		{ "tls", cmd_tls }, { "oversize", cmd_oversize },
 		{ "frame", cmd_frame }, { "send", cmd_send },
+		{ "flood", cmd_flood },
 	};
 	struct wp_opts o;
 	int c;
@@ -535,6 +731,7 @@ main(int argc, char **argv)
 		case 'T': o.msg_type = parse_len(optarg); break;
 		case 'b': o.body = optarg; break;
 		case 'r': o.reply_to = optarg; break;
+		case 'N': o.count = parse_len(optarg); break;
 		default: usage();
 		}
 	}

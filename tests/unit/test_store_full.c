@@ -4,7 +4,10 @@
  * written: no row, no advanced thread position, no gap in positions once
  * space returns; a full batch leaves nothing of the batch, while an item
  * failing for its own reason is undone alone; the cap is lifted by 0 and a
- * cap past SQLite's largest is clamped. */
+ * cap past SQLite's largest is clamped.  A case key made for rows that
+ * are rolled back (the whole transaction, or the item's savepoint) leaves
+ * keystore.db with them, and one left by a crash between the two commits
+ * goes at the next open. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -241,6 +244,51 @@ test_batch_undoes_only_the_item(void **state)
 	assert_int_equal(got.seq, 1);
 }
 
+static long long
+keys_in(struct storefix *fx)
+{
+	return storefix_int(fx, "keystore.db", "SELECT count(*) FROM case_keys");
+}
+
+static void
+test_keys_go_with_their_rows(void **state)
+{
+	struct storefix        *fx = *state;
+	struct store_thread     t;
+	uint8_t                 a[ENV1_ID_LEN], b[ENV1_ID_LEN], c[ENV1_ID_LEN];
+	long long               before = keys_in(fx);
+
+	randombytes_buf(a, sizeof(a));
+	randombytes_buf(b, sizeof(b));
+	randombytes_buf(c, sizeof(c));
+	/* The whole transaction rolled back. */
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_thread_create(fx->st, a, fx->peer, 1), 0);
+	assert_int_equal(keys_in(fx), before + 1);
+	store_rollback(fx->st);
+	assert_int_equal(keys_in(fx), before);
+	/* One item's savepoint rolled back, the other kept. */
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_savepoint(fx->st), 0);
+	assert_int_equal(store_thread_create(fx->st, b, fx->peer, 1), 0);
+	assert_int_equal(store_savepoint_release(fx->st), 0);
+	assert_int_equal(store_savepoint(fx->st), 0);
+	assert_int_equal(store_thread_create(fx->st, c, fx->peer, 1), 0);
+	store_savepoint_rollback(fx->st);
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_int_equal(keys_in(fx), before + 1);
+	assert_int_equal(store_thread_get(fx->st, b, &t), 0);
+	assert_int_equal(store_thread_get(fx->st, c, &t), -ENOENT);
+	/* A crash between the commits: the key is there, its row is not. */
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_thread_create(fx->st, a, fx->peer, 1), 0);
+	storefix_close(fx);
+	assert_int_equal(keys_in(fx), before + 2);
+	assert_int_equal(storefix_reopen(fx, NULL), 0);
+	assert_int_equal(keys_in(fx), before + 1);
+	assert_int_equal(store_thread_get(fx->st, b, &t), 0);
+}
+
 static void
 test_cap_refuses_case(void **state)
 {
@@ -283,6 +331,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_full_batch_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_undoes_only_the_item, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cap_refuses_case, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_go_with_their_rows, setup,
+		    teardown),
 	};
 
 	if (secret_init() != 0)

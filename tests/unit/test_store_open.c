@@ -67,7 +67,7 @@ expect_refused(struct storefix *fx, int rc, const char *want)
 }
 
 /* The newest schema of each file. */
-#define DATA_VERSION    4
+#define DATA_VERSION    5
 #define KEYS_VERSION    2
 
 static long long
@@ -103,6 +103,9 @@ test_fresh_directory(void **state)
 /* Back to what migration 1 made: the tables, columns and row of
  * migration 2 removed and the version set to 1. */
 static const char data_v1[] =
+    /* migration 5 */
+    "DROP INDEX threads_by_peer; DROP INDEX alerts_by_peer;"
+    "DROP INDEX cases_by_opener; ALTER TABLE peers DROP COLUMN quota_from;"
     /* migration 4 */
     "DROP TABLE requests;"
     /* migration 3 */
@@ -218,7 +221,7 @@ test_older_files_migrated(void **state)
 }
 
 /* The schema of main before issue 11 (version 3): what its homewardd
- * wrote is still there after migration 4, and it was copied first. */
+ * wrote is still there after migrations 4 and 5, and it was copied first. */
 static void
 test_v3_migrated(void **state)
 {
@@ -236,6 +239,8 @@ test_v3_migrated(void **state)
 	    "CI-V3-1", "overdue", 5), 0);
 	storefix_close(fx);
 	assert_int_equal(storefix_sql(fx, "data.db",
+	    "DROP INDEX threads_by_peer; DROP INDEX alerts_by_peer;"
+	    "DROP INDEX cases_by_opener; ALTER TABLE peers DROP COLUMN quota_from;"
 	    "DROP TABLE requests; PRAGMA user_version = 3;"), 0);
 
 	assert_int_equal(storefix_reopen(fx, NULL), 0);
