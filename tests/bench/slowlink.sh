@@ -17,7 +17,9 @@
 #   bytes needed: what the same run carries at an unlimited rate with no
 #     delay and no loss (the first run, "ideal"); its retransmissions
 #     (attempts beyond one per document) are printed with it: 0 means it
-#     is one copy of each envelope and receipt plus the TLS handshake;
+#     is one copy of each envelope and receipt plus the TLS handshake
+#     (alpha's first retry delay is a minute for this run: at 2 s, beta
+#     receipting a queue of hundreds is slower than the first retry);
 #   bytes carried: what the line carried, both ways, until quiet;
 #   link time: the ideal run's bytes up (alpha to beta: the envelopes)
 #     over the rate, or its bytes down over the rate if more;
@@ -46,7 +48,7 @@ DRAIN_FACTOR=${DRAIN_FACTOR:-3}
 EMU=$BUILD/tests/tools/linkemu
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/hw-slowlink.XXXXXX")
-LOG_LEVEL=warn
+LOG_LEVEL=info	# the reload is awaited in the log (retry_ms)
 RETRY_MIN_MS=2000
 RETRY_MAX_MS=300000
 DIAL_MAX_MS=1500
@@ -65,6 +67,16 @@ say() { printf '%s\n' "$*" >&2; }
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.${1}f\", ($2) }"; }
 stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
+
+# retry_ms NAME MS: NAME's first retry delay, reloaded (SIGHUP) without
+# a restart; wait until the daemon says so in its log.
+retry_ms() {
+	conf_edit "$T/$1.conf" "s/^retry_min_ms = .*/retry_min_ms = $2/"
+	n0=$(grep -c "configuration reloaded" "$T/$1.log" || true)
+	kill -HUP "$(cat "$T/$1.pid")"
+	wait_for 10 reloaded "$1" "$n0" || fail "$1 did not reload its configuration"
+}
+reloaded() { [ "$(grep -c "configuration reloaded" "$T/$1.log")" -gt "$2" ]; }
 
 # The production heartbeat and idle timeout (agencies.sh sets the test ones).
 production_timings() {
@@ -108,22 +120,27 @@ carried() {
 	echo $(($(stat_of "$T/$1.stats" carried_up) + $(stat_of "$T/$1.stats" carried_down)))
 }
 
-# quiet NAME: wait until the line carries under 500 bytes in 2 s (at
-# most 60 s): the copies still queued behind the last receipt are in.
+# quiet NAME LIMIT_S: wait until the line carries under 500 bytes in 2 s,
+# so that the copies still queued behind the last receipt are counted,
+# or until LIMIT_S after t0; quiet=yes/no, busy_s: t0 to quiet.
 quiet() {
-	q=0
+	quiet=no
 	last=$(carried "$1")
-	while [ "$q" -lt 30 ]; do
+	while [ "$(calc 0 "$(now) - $t0 < $2")" = 1 ]; do
 		sleep 2
 		cur=$(carried "$1")
-		[ $((cur - last)) -ge 500 ] || return 0
+		if [ $((cur - last)) -lt 500 ]; then
+			quiet=yes
+			break
+		fi
 		last=$cur
-		q=$((q + 1))
 	done
+	busy_s=$(calc 1 "$(now) - $t0")
 }
 
 # run NAME RATE DELAY JITTER LIMIT_S: one run; sets drain_s, up, down,
-# extra (attempts beyond one per document), drained (yes/no).
+# at_drain (carried by t1), extra (attempts beyond one per document),
+# drained (yes/no), quiet, busy_s.
 run() {
 	run_name=$1
 	emu_start "$run_name" "$2" "$3" "$4"
@@ -151,8 +168,9 @@ run() {
 		got=$(($(status_of beta inbox_total) - in0))
 		[ "$got" = $((QUEUED + LATER)) ] ||
 		    fail "$run_name: beta received $got documents, not $((QUEUED + LATER))"
-		quiet "$run_name"
 	fi
+	at_drain=$(carried "$run_name")
+	quiet "$run_name" "$5"
 	up=$(stat_of "$T/$run_name.stats" carried_up)
 	down=$(stat_of "$T/$run_name.stats" carried_down)
 	extra=$(($(attempts_sum) - a0 - QUEUED - LATER))
@@ -188,7 +206,11 @@ hw beta peers import "$T/alpha.bundle" --fingerprint "$(fingerprint_of alpha)" \
 head -c "$DOC_BYTES" /dev/urandom >"$T/doc"
 
 step "ideal: an unlimited line with no delay ($QUEUED + $LATER documents of $DOC_BYTES bytes)"
+# One copy of each: beta may take longer than alpha's first retry
+# delay to receipt a queue of hundreds, so alpha waits a minute here.
+retry_ms alpha 60000
 run ideal 0 0 0 300
+retry_ms alpha "$RETRY_MIN_MS"
 [ "$drained" = yes ] || fail "the ideal run did not drain in 300 s"
 need_up=$up
 need_down=$down
@@ -212,7 +234,16 @@ for rate in $RATES; do
 	p=slowlink.$rate
 	printf '%s.carried_up %s bytes\n' "$p" "$up"
 	printf '%s.carried_down %s bytes\n' "$p" "$down"
-	printf '%s.carried %s bytes\n' "$p" "$carried_b"
+	printf '%s.carried_at_drain %s bytes\n' "$p" "$at_drain"
+	if [ "$quiet" = yes ]; then
+		printf '%s.carried %s bytes\n' "$p" "$carried_b"
+		printf '%s.line_busy %s s\n' "$p" "$busy_s"
+		ge=
+	else
+		printf '%s.carried %s bytes (the line still busy at the limit)\n' "$p" "$carried_b"
+		printf '%s.line_busy %s s (still busy at the limit)\n' "$p" "$busy_s"
+		ge='at least; '
+	fi
 	printf '%s.retransmissions %s envelopes\n' "$p" "$extra"
 	printf '%s.link_time %s s\n' "$p" "$link_s"
 	if [ "$drained" = yes ]; then
@@ -223,11 +254,11 @@ for rate in $RATES; do
 	fi
 	r1=$(calc 2 "$carried_b / $need")
 	r2=$(calc 2 "$drain_s / $link_s")
-	printf '%s.carried_per_needed %s ratio (target <= 1.15: %s)\n' "$p" "$r1" "$(target "$r1" 1.15)"
+	printf '%s.carried_per_needed %s ratio (%starget <= 1.15: %s)\n' "$p" "$r1" "$ge" "$(target "$r1" 1.15)"
 	if [ "$drained" = yes ]; then
 		printf '%s.drain_per_link_time %s ratio (target <= 1.3: %s)\n' "$p" "$r2" "$(target "$r2" 1.3)"
 	else
-		printf '%s.drain_per_link_time > %s ratio (target <= 1.3: missed)\n' "$p" "$r2"
+		printf '%s.drain_per_link_time %s ratio (at least; target <= 1.3: missed)\n' "$p" "$r2"
 	fi
 done
 agency_stop alpha
