@@ -17,7 +17,9 @@
  *              (both may have decimals; up to 16 cuts)
  *   -C         start cut (SIGUSR1 brings the line up, SIGUSR2 cuts it)
  *   -s FILE    the counters, "name value" lines, rewritten every 0.2 s
- *              and at exit (written aside and renamed: never half read)
+ *              and at exit (written aside and renamed: never half read);
+ *              "written" counts the rewrites: a reader that sees it grow
+ *              has counters taken after it looked
  *   -p FILE    the port listened on, once listening
  *
  * SIGTERM or SIGINT: the counters once more, then exit 0.  Exit 1 when
@@ -49,6 +51,7 @@ static uv_timer_t       stats_timer;
 static uv_signal_t      sigs[4];
 static struct cut       cuts[MAX_CUTS];
 static int              ncuts;
+static unsigned long    written;
 
 static void
 usage(void)
@@ -87,13 +90,15 @@ write_stats(void)
 	fprintf(f, "read_up %llu\nread_down %llu\n"
 	    "carried_up %llu\ncarried_down %llu\n"
 	    "delivered_up %llu\ndelivered_down %llu\n"
-	    "lost %llu\nconns %llu\nrefused %llu\nopen %llu\ndown %d\n",
+	    "lost %llu\nconns %llu\nrefused %llu\nopen %llu\ndown %d\n"
+	    "written %lu\n",
 	    (unsigned long long)st.read[0], (unsigned long long)st.read[1],
 	    (unsigned long long)st.carried[0], (unsigned long long)st.carried[1],
 	    (unsigned long long)st.delivered[0],
 	    (unsigned long long)st.delivered[1],
 	    (unsigned long long)st.lost, (unsigned long long)st.conns,
-	    (unsigned long long)st.refused, (unsigned long long)st.open, st.down);
+	    (unsigned long long)st.refused, (unsigned long long)st.open, st.down,
+	    ++written);
 	if (fclose(f) == 0)
 		(void)rename(tmp, stats_path);
 }
