@@ -228,6 +228,21 @@ t_linked=$(now)
 sleep "$SETTLE"
 rss_linked=$(rss)
 sockets_linked=$(sockets)
+# Each figure as soon as it is known: a long run cut short keeps them.
+p=federation
+per_conn=$(calc 1 "($rss_linked - $rss_started) / $ends")
+printf '%s.agencies %s agencies\n' "$p" "$NAG"
+printf '%s.connection_ends %s ends\n' "$p" "$ends"
+printf '%s.setup %s s\n' "$p" "$(calc 1 "$t_made - $t_start")"
+printf '%s.imports %s s\n' "$p" "$(calc 1 "$t_imported - $t_made")"
+printf '%s.links_up %s s\n' "$p" "$(calc 1 "$t_linked - $t_made")"
+printf '%s.rss_started %s KiB\n' "$p" "$rss_started"
+printf '%s.rss_linked %s KiB\n' "$p" "$rss_linked"
+printf '%s.sockets %s sockets\n' "$p" "$((sockets_linked - sockets_started))"
+printf '%s.per_conn %s KiB\n' "$p" "$per_conn"
+printf '%s.per_conn_per_target %s ratio (target < 1: %s)\n' "$p" \
+    "$(calc 2 "$per_conn / 64")" \
+    "$( [ "$(calc 0 "$per_conn < 64")" = 1 ] && echo met || echo missed)"
 
 step "idle for $IDLE_SECONDS s"
 tick=$(getconf CLK_TCK)
@@ -237,6 +252,7 @@ sleep "$IDLE_SECONDS"
 c1=$(cpu)
 t1=$(now)
 [ "$(connected_ends)" = "$ends" ] || say "federation: links went down while idle"
+printf '%s.idle_cpu %s s/min\n' "$p" "$(calc 3 "($c1 - $c0) / $tick / ($t1 - $t0) * 60")"
 
 step "one document from each to each: $ends"
 head -c "$DOC_BYTES" /dev/urandom >"$T/doc"
@@ -250,24 +266,10 @@ for a in $names; do
 	got=$(status_of "$a" inbox_total)
 	[ "$got" = $((NAG - 1)) ] || fail "$a received $got documents, not $((NAG - 1))"
 done
-
-per_conn=$(calc 1 "($rss_linked - $rss_started) / $ends")
-p=federation
-printf '%s.agencies %s agencies\n' "$p" "$NAG"
-printf '%s.connection_ends %s ends\n' "$p" "$ends"
-printf '%s.setup %s s\n' "$p" "$(calc 1 "$t_made - $t_start")"
-printf '%s.imports %s s\n' "$p" "$(calc 1 "$t_imported - $t_made")"
-printf '%s.links_up %s s\n' "$p" "$(calc 1 "$t_linked - $t_made")"
-printf '%s.rss_started %s KiB\n' "$p" "$rss_started"
-printf '%s.rss_linked %s KiB\n' "$p" "$rss_linked"
-printf '%s.sockets %s sockets\n' "$p" "$((sockets_linked - sockets_started))"
-printf '%s.per_conn %s KiB\n' "$p" "$per_conn"
-printf '%s.idle_cpu %s s/min\n' "$p" "$(calc 3 "($c1 - $c0) / $tick / ($t1 - $t0) * 60")"
 printf '%s.submit %s s\n' "$p" "$(calc 1 "$s1 - $s0")"
 printf '%s.receipted %s s\n' "$p" "$(calc 1 "$s2 - $s0")"
-printf '%s.per_conn_per_target %s ratio (target < 1: %s)\n' "$p" \
-    "$(calc 2 "$per_conn / 64")" \
-    "$( [ "$(calc 0 "$per_conn < 64")" = 1 ] && echo met || echo missed)"
+
+
 # The daemons were started in subshells: not this shell's children to wait for.
 for p in $(pids); do
 	kill -TERM "$p" 2>/dev/null || true
