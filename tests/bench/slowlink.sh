@@ -213,7 +213,7 @@ flush() {
 	[ "$left" != 0 ] || return 0
 	emu_start "$1-flush" 0 0 0
 	kill -USR1 "$emu_pid"
-	if ! wait_for 300 test "$(unacked)" = 0; then
+	if ! wait_for 300 all_acked alpha; then
 		say "slowlink: after $1, alpha still has $(unacked) unacknowledged after 300 s over an unlimited line; the daemons' last lines:"
 		tail -n 8 "$T/alpha.log" "$T/beta.log" >&2 || true
 		exit 1
