@@ -197,6 +197,7 @@ run() {
 			fi
 			sleep 0.2
 		done
+		probe_waited=$(calc 1 "$(now) - $tp")
 	fi
 	quiet "$run_name" "$5"
 	up=$(stat_of "$T/$run_name.stats" carried_up)
@@ -287,7 +288,7 @@ for rate in $RATES; do
 		printf '%s.probe_latency %s s\n' "$p" "$probe_s"
 	elif [ "$drained" = yes ]; then
 		printf '%s.probe_latency %s s (not receipted by the limit)\n' "$p" \
-		    "$(calc 1 "$limit - $drain_s")"
+		    "$probe_waited"
 	fi
 	printf '%s.link_time %s s\n' "$p" "$link_s"
 	if [ "$drained" = yes ]; then
