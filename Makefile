@@ -10,6 +10,9 @@
 #   make bench      bench-crypto, the consent gate against a seal, then two
 #                   daemons delivering 20,000 messages
 #   make bench-crypto   seal/open throughput against their primitives
+#   make bench-slowlink     two daemons through an emulated slow line
+#                           (docs/BENCH.md; minutes, not in make bench)
+#   make bench-federation   50 agencies, every pair linked (docs/BENCH.md)
 #   make vectors    regenerate tests/vectors/*.json (deterministic)
 #   make install    homewardd in sbin/, homeward and homeward-keys in bin/,
 #                   man pages, the systemd unit, sysusers.d and tmpfiles.d
@@ -95,7 +98,8 @@ TOOLS_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all demo deps test asan coverage fuzz fuzz-bins bench bench-crypto vectors install deb clean
+.PHONY: all demo deps test asan coverage fuzz fuzz-bins bench bench-crypto \
+        bench-slowlink bench-federation vectors install deb clean
 .DEFAULT_GOAL := all
 # Generated protobuf sources are intermediate files make must keep.
 .SECONDARY:
@@ -245,6 +249,16 @@ bench: all $(BUILD)/bench_crypto $(BUILD)/bench_gate $(BUILD)/bench_delivery
 	@$(MAKE) --no-print-directory bench-crypto
 	$(BUILD)/bench_gate
 	@BUILD=$(BUILD) ./scripts/bench-delivery.sh
+
+# Issue 11's wire and scale figures, minutes each, so not part of make
+# bench (docs/BENCH.md): delivery through tests/tools/linkemu at 20,000
+# and 8,000 bytes/s, 300 ms RTT (QUEUED, LATER, RATES ...), and a
+# federation of AGENCIES (50) daemons, every pair linked.
+bench-slowlink: all $(BUILD)/tests/tools/linkemu
+	@BUILD=$(BUILD) ./tests/bench/slowlink.sh
+
+bench-federation: all
+	@BUILD=$(BUILD) ./tests/bench/federation.sh
 
 # What Homeward does today, end to end (scripts/demo.sh).
 demo: all $(TOOLS_BINS)
