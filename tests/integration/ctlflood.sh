@@ -63,6 +63,12 @@ grep -q "has not read .* bytes of answers for 10 s, closing" "$T/alpha.log" ||
 RSS1=$(rss_kb alpha)
 GROWTH=$(((RSS1 - RSS0) / 1024))
 echo "RSS before $((RSS0 / 1024)) MB, after both floods $((RSS1 / 1024)) MB"
-[ "$GROWTH" -lt 24 ] || fail "the daemon grew by $GROWTH MB for one client's answers"
+# AddressSanitizer keeps freed memory in its quarantine (256 MB) and pads
+# every block: the process size says nothing there, the checks above do.
+if ldd "$HWD" 2>/dev/null | grep -q libasan; then
+	echo "(the size bound is not checked under AddressSanitizer)"
+else
+	[ "$GROWTH" -lt 24 ] || fail "the daemon grew by $GROWTH MB for one client's answers"
+fi
 expect 0 hw alpha status
 echo "ctlflood: $CHECKS checks passed"
