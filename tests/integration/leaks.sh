@@ -22,6 +22,19 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/leaks.XXXXXX")
 trap 'agencies_cleanup; rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM HUP
 MEMSCAN=$BUILD/tests/tools/memscan
+# no_copy_in_memory PID: the canary is nowhere in PID's writable memory.
+# Under AddressSanitizer the process maps terabytes of shadow and reserved
+# heap that reading through /proc takes hours for: the plain build checks.
+no_copy_in_memory() {
+	if ldd "$HWD" 2>/dev/null | grep -q libasan; then
+		echo "(memory scan skipped under AddressSanitizer)"
+		return 0
+	fi
+	# The scan finds what is there: the path of the daemon's configuration.
+	expect 0 "$MEMSCAN" "$1" "$T/alpha.conf"
+	expect 1 "$MEMSCAN" "$1" "$CANARY"
+	prints "found 0"
+}
 CASEWORKER=2931
 AUDITOR=2932
 IN=$T/input
@@ -90,8 +103,7 @@ REQ=$(hw alpha outbox --json | jq -r '[.messages[] | select(.msg_type == 1)][0].
 IN1=$(hw beta inbox --json | jq -r '[.messages[] | select(.msg_type == 1)][0].message_id')
 
 step "the daemon's memory keeps no copy of the document it was given"
-expect 1 "$MEMSCAN" "$(cat "$T/alpha.pid")" "$CANARY"
-prints "found 0"
+no_copy_in_memory "$(cat "$T/alpha.pid")"
 
 step "the CLI runs with core dumps off and not dumpable"
 # Stopped, the daemon leaves the CLI waiting for its answer.
@@ -156,6 +168,5 @@ refused "case TEST-L1 is restricted: its documents are no longer shown" \
 refused "case TEST-L1 is erased: its documents are no longer shown" \
     hw beta inbox show "$IN1" --body -
 expect 0 hw alpha outbox show "$REQ"
-expect 1 "$MEMSCAN" "$(cat "$T/alpha.pid")" "$CANARY"
-prints "found 0"
+no_copy_in_memory "$(cat "$T/alpha.pid")"
 echo "leaks: $CHECKS checks passed"
