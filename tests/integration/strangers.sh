@@ -183,8 +183,14 @@ cost ghello "$NH" "$rss"
 hello_b=$cost
 echo "    bytes per stranger: idle $idle_b, 5 bytes of a record $part_b (N=$N)," \
     "a whole ClientHello then silence $hello_b (N=$NH)"
-[ "$idle_b" -lt 16384 ] || fail "an idle stranger costs $idle_b bytes (16 KiB allowed)"
-[ "$part_b" -lt 16384 ] || fail "a stalled record costs $part_b bytes (16 KiB allowed)"
-[ "$hello_b" -lt 65536 ] || fail "a stalled handshake costs $hello_b bytes (64 KiB allowed)"
+# AddressSanitizer pads every block and keeps freed ones: its sizes say
+# nothing about the daemon's.  The plain build checks them.
+if ldd "$HWD" 2>/dev/null | grep -q libasan; then
+	echo "    (the cost bounds are not checked under AddressSanitizer)"
+else
+	[ "$idle_b" -lt 16384 ] || fail "an idle stranger costs $idle_b bytes (16 KiB allowed)"
+	[ "$part_b" -lt 16384 ] || fail "a stalled record costs $part_b bytes (16 KiB allowed)"
+	[ "$hello_b" -lt 65536 ] || fail "a stalled handshake costs $hello_b bytes (64 KiB allowed)"
+fi
 for f in gidle gpart ghello; do flood_end "$f"; done
 echo "strangers: OK"
