@@ -229,6 +229,9 @@ main(int argc, char **argv)
 	/* Hold until told (SIGTERM). */
 	while (!stop)
 		watch(pfd, st, (int)n, 200, partial);
+	/* The signal may have cut a poll short: closes that had already
+	 * arrived are counted before the report. */
+	watch(pfd, st, (int)n, 0, partial);
 	report(st, (int)n);
 	return 0;
 }
