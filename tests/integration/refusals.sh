@@ -510,6 +510,17 @@ refused "case TEST-0005 is erased: its documents are no longer shown" \
     hw $ORIG document show "$IN5"
 expect 0 hw $DEST consent withdraw TEST-0005
 [ "$(field $DEST TEST-0005 .case.state)" = restricted ] || fail "TEST-0005 not restricted"
+# sn-dakar erases and confirms; its confirmation, and our receipt for it,
+# must not land between the two snapshots.
+confirmed5() {
+	c=$(hw $DEST inbox --json | jq -r --arg t "$(field $DEST TEST-0005 \
+	    '.case.threads[] | select(.peer == "sn-dakar") | .thread_id')" \
+	    '[.messages[] | select(.thread_id == $t and .msg_type == 258)][0].message_id // empty')
+	[ -n "$c" ] && hw $DEST outbox --limit 10000 --json |
+	    jq -e --arg c "$c" '[.messages[] | select(.in_reply_to == $c)] | length == 1' >/dev/null
+}
+wait_for 30 erased_at sn-dakar TEST-0005 || fail "sn-dakar did not erase TEST-0005"
+wait_for 30 confirmed5 || fail "sn-dakar's erasure confirmation never reached $DEST"
 snap $DEST TEST-0005 "$T/snap.5"
 refused "case TEST-0005 is restricted: nothing more is sent" \
     hw $DEST departure plan TEST-0005 --to sn-dakar --file "$IN/empty.json"
