@@ -309,60 +309,25 @@ info_fields_check(const char *agency_id, const char *name, const char *country,
  * which the protobuf-c parse has already accepted as well-formed.
  */
 static int
-pb_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	*v = 0;
-	for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-		uint8_t b = *(*p)++;
-
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if ((b & 0x80) == 0)
-			return 0;
-	}
-	return -1;
-}
-
-static int
 info_raw_strings_check(const uint8_t *b, size_t len, char *why)
 {
 	static const char *names[] = { NULL, "agency_id", "name", "country",
 	    "time_zone", "endpoint", NULL, NULL, NULL, "duty_contact" };
 	const uint8_t *p = b, *end = b + len;
+	struct pbcheck_field f;
 	int r;
 
 	while (p < end) {
-		uint64_t key, v;
-
-		if (pb_varint(&p, end, &key) != 0)
-			goto bad;
-		switch (key & 7) {
-		case 0:
-			if (pb_varint(&p, end, &v) != 0)
-				goto bad;
-			break;
-		case 1:
-		case 5:
-			v = (key & 7) == 1 ? 8 : 4;
-			if (v > (uint64_t)(end - p))
-				goto bad;
-			p += v;
-			break;
-		case 2:
-			if (pb_varint(&p, end, &v) != 0 || v > (uint64_t)(end - p))
-				goto bad;
-			if ((key >> 3) < sizeof(names) / sizeof(names[0]) &&
-			    names[key >> 3] != NULL &&
-			    (r = text_refuse(names[key >> 3], p, (size_t)v, why)) != ENV1_OK)
-				return r;
-			p += v;
-			break;
-		default:
-			goto bad;
-		}
+		if (pbcheck_next_field(&p, end, &f) != 0)
+			return refuse(why, ENV1_R_MALFORMED,
+			    "agency_info: not a valid AgencyInfo");
+		if (f.wire_type == 2 &&
+		    f.number < sizeof(names) / sizeof(names[0]) &&
+		    names[f.number] != NULL &&
+		    (r = text_refuse(names[f.number], f.value, f.len, why)) != ENV1_OK)
+			return r;
 	}
 	return ENV1_OK;
-bad:
-	return refuse(why, ENV1_R_MALFORMED, "agency_info: not a valid AgencyInfo");
 }
 
 /* --- the agency signature --- */

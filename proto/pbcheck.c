@@ -67,18 +67,24 @@ scan_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 	return -1;
 }
 
-/* Skips one value of wire type wt; 0 or -1. */
-static int
-scan_skip(const uint8_t **p, const uint8_t *end, unsigned wt)
+int
+pbcheck_next_field(const uint8_t **p, const uint8_t *end,
+    struct pbcheck_field *f)
 {
-	uint64_t v;
+	uint64_t key, v;
 
-	switch (wt) {
+	if (scan_varint(p, end, &key) != 0)
+		return -1;
+	f->number = key >> 3;
+	f->wire_type = (unsigned)(key & 7);
+	f->value = NULL;
+	f->len = 0;
+	switch (f->wire_type) {
 	case 0:
 		return scan_varint(p, end, &v);
 	case 1:
 	case 5:
-		v = wt == 1 ? 8 : 4;
+		v = f->wire_type == 1 ? 8 : 4;
 		break;
 	case 2:
 		if (scan_varint(p, end, &v) != 0)
@@ -89,6 +95,8 @@ scan_skip(const uint8_t **p, const uint8_t *end, unsigned wt)
 	}
 	if (v > (uint64_t)(end - *p))
 		return -1;
+	f->value = *p;
+	f->len = (size_t)v;
 	*p += v;
 	return 0;
 }
@@ -99,22 +107,21 @@ pbcheck_singular_once(const uint8_t *buf, size_t len,
 {
 	const uint8_t *p = buf, *end = buf + len;
 	uint64_t seen = 0;      /* our singular fields are numbered below 64 */
+	struct pbcheck_field f;
 
 	while (p < end) {
-		const ProtobufCFieldDescriptor *f;
-		uint64_t key;
+		const ProtobufCFieldDescriptor *fd;
 
-		if (scan_varint(&p, end, &key) != 0 || scan_skip(&p, end,
-		    (unsigned)(key & 7)) != 0)
+		if (pbcheck_next_field(&p, end, &f) != 0)
 			return -1;
-		if ((key >> 3) == 0 || (key >> 3) >= 64 ||
-		    (f = protobuf_c_message_descriptor_get_field(d,
-		    (unsigned)(key >> 3))) == NULL ||
-		    f->label == PROTOBUF_C_LABEL_REPEATED)
+		if (f.number == 0 || f.number >= 64 ||
+		    (fd = protobuf_c_message_descriptor_get_field(d,
+		    (unsigned)f.number)) == NULL ||
+		    fd->label == PROTOBUF_C_LABEL_REPEATED)
 			continue;
-		if (seen & (UINT64_C(1) << (key >> 3)))
-			return (int)(key >> 3);
-		seen |= UINT64_C(1) << (key >> 3);
+		if (seen & (UINT64_C(1) << f.number))
+			return (int)f.number;
+		seen |= UINT64_C(1) << f.number;
 	}
 	return 0;
 }

@@ -13,6 +13,20 @@
  * valid field number (1 .. 2^29 - 1), else 0. */
 int pbcheck_unknown_fields(const ProtobufCMessage *m);
 
+/* One field of an encoding, as pbcheck_next_field reads it. */
+struct pbcheck_field {
+	uint64_t        number;
+	unsigned        wire_type;
+	const uint8_t  *value;          /* length-delimited (2), fixed (1, 5): the
+	                                   bytes; varint (0): NULL */
+	size_t          len;
+};
+
+/* Read the field at *p (before end) and step past it: 0, or -1 when the
+ * bytes are not a field (truncated, a group, a bad varint). */
+int pbcheck_next_field(const uint8_t **p, const uint8_t *end,
+    struct pbcheck_field *);
+
 /*
  * protobuf merges a singular field that occurs twice (the last scalar
  * wins), so two implementations reading the same signed bytes could

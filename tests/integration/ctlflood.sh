@@ -65,7 +65,7 @@ GROWTH=$(((RSS1 - RSS0) / 1024))
 echo "RSS before $((RSS0 / 1024)) MB, after both floods $((RSS1 / 1024)) MB"
 # AddressSanitizer keeps freed memory in its quarantine (256 MB) and pads
 # every block: the process size says nothing there, the checks above do.
-if ldd "$HWD" 2>/dev/null | grep -q libasan; then
+if sanitized; then
 	echo "(the size bound is not checked under AddressSanitizer)"
 else
 	[ "$GROWTH" -lt 24 ] || fail "the daemon grew by $GROWTH MB for one client's answers"

@@ -26,7 +26,7 @@ MEMSCAN=$BUILD/tests/tools/memscan
 # Under AddressSanitizer the process maps terabytes of shadow and reserved
 # heap that reading through /proc takes hours for: the plain build checks.
 no_copy_in_memory() {
-	if ldd "$HWD" 2>/dev/null | grep -q libasan; then
+	if sanitized; then
 		echo "(memory scan skipped under AddressSanitizer)"
 		return 0
 	fi

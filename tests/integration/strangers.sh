@@ -185,7 +185,7 @@ echo "    bytes per stranger: idle $idle_b, 5 bytes of a record $part_b (N=$N),"
     "a whole ClientHello then silence $hello_b (N=$NH)"
 # AddressSanitizer pads every block and keeps freed ones: its sizes say
 # nothing about the daemon's.  The plain build checks them.
-if ldd "$HWD" 2>/dev/null | grep -q libasan; then
+if sanitized; then
 	echo "    (the cost bounds are not checked under AddressSanitizer)"
 else
 	[ "$idle_b" -lt 16384 ] || fail "an idle stranger costs $idle_b bytes (16 KiB allowed)"

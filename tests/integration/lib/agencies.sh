@@ -18,6 +18,7 @@
 #   pair A B                 each imports the other's bundle, fingerprint confirmed
 #   wait_for SECONDS CMD...  poll CMD every 0.1 s until it succeeds
 #   status_of NAME FIELD     one field of `homeward status --json`
+#   sanitized                homewardd was built with AddressSanitizer
 #
 # Ports: no choice made here can be sure that nobody else takes the port
 # before the daemon binds it, so agency_start checks: a daemon that exits
@@ -246,6 +247,10 @@ status_of() {
 }
 
 # peer_connected NAME PEER: NAME shows PEER connected.
+# sanitized: homewardd is built with AddressSanitizer, whose padding,
+# quarantine and shadow make process sizes and memory scans meaningless.
+sanitized() { ldd "$HWD" 2>/dev/null | grep -q libasan; }
+
 peer_connected() {
 	[ "$(hw "$1" peers --json | jq -r ".peers[] | select(.agency_id == \"$2\") | .connected")" = true ]
 }
