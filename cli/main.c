@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 
 #include "cli/cli.h"
+#include "common/i18n.h"
 #include "common/msgtype.h"
 #include "proto/referral.pb-c.h"
 
@@ -540,6 +541,7 @@ main(int argc, char **argv)
 	struct cli_env env;
 	int c;
 
+	i18n_init();
 	if (harden() != 0)
 		return CLI_EXIT_FAIL;
 	env.socket = getenv(CLI_SOCKET_ENV);

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include "common/i18n.h"
 #include "keys/secret.h"
 #include "keys/tool/tool.h"
 
@@ -144,6 +145,7 @@ main(int argc, char **argv)
 	uint64_t now;
 	int i = 1;
 
+	i18n_init();
 	harden();
 	report_set_sink(tool_report_sink);
 	if (secret_init() != 0) {
