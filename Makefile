@@ -18,9 +18,11 @@
 #                   man pages, the systemd unit, sysusers.d and tmpfiles.d
 #                   entries, and under share/homeward/ an example
 #                   homewardd.conf, the .proto schemas and an example JSON
-#                   document per step; PREFIX (/usr/local), DESTDIR, BINDIR,
-#                   SBINDIR, MANDIR, UNITDIR, SYSUSERSDIR, TMPFILESDIR
+#                   document per step, and the message catalogues under
+#                   share/locale/; PREFIX (/usr/local), DESTDIR, BINDIR,
+#                   SBINDIR, MANDIR, LOCALEDIR, UNITDIR, SYSUSERSDIR, TMPFILESDIR
 #   make deb        the Debian package (debian/, dpkg-buildpackage), in ..
+#   make pot        regenerate po/homeward.pot from the sources (xgettext)
 
 CC       ?= cc
 BUILD    ?= build
@@ -39,7 +41,8 @@ TESTPKGS := cmocka
 ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
 DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TESTPKGS) 2>/dev/null && \
              command -v protoc-c >/dev/null && command -v clang >/dev/null && \
-             command -v jq >/dev/null && echo yes)
+             command -v jq >/dev/null && command -v msgfmt >/dev/null && \
+             command -v xgettext >/dev/null && echo yes)
 ifneq ($(DEPS_OK),yes)
 $(info make: installing missing build dependencies with scripts/deps.sh)
 DEPS_RUN := $(shell ./scripts/deps.sh >&2 && echo ok)
@@ -90,6 +93,19 @@ LIBS_ALL   = $(LIBDAEMON) $(LIBTOOL) $(LIBKEYS) $(LIBPROTO) $(LIBCOMMON)
 
 PROGS := $(BUILD)/homewardd $(BUILD)/homeward $(BUILD)/homeward-keys
 
+# The operator's language (issue 13): po/LANG.po for each LANG in
+# po/LINGUAS, compiled into $(BUILD)/locale, where the tests point
+# HOMEWARD_LOCALEDIR; installed under $(LOCALEDIR).
+LOCALEDIR ?= $(PREFIX)/share/locale
+LINGUAS   := $(shell sed -e 's/\#.*//' po/LINGUAS 2>/dev/null)
+POTFILES  := $(shell sed -e 's/\#.*//' po/POTFILES.in 2>/dev/null)
+MO_FILES  := $(patsubst %,$(BUILD)/locale/%/LC_MESSAGES/homeward.mo,$(LINGUAS))
+XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ \
+            --keyword=ngettext:1,2 --add-comments=TRANSLATORS: --sort-by-file \
+            --add-location=file \
+            --package-name=homeward --package-version=$(VERSION) \
+            --msgid-bugs-address=homeward@localhost
+
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TESTLIB_SRC := $(wildcard tests/lib/*.c)
@@ -98,13 +114,29 @@ TOOLS_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all demo deps test asan coverage fuzz fuzz-bins bench bench-crypto \
+.PHONY: all pot demo deps test asan coverage fuzz fuzz-bins bench bench-crypto \
         bench-slowlink bench-federation vectors install deb clean
 .DEFAULT_GOAL := all
 # Generated protobuf sources are intermediate files make must keep.
 .SECONDARY:
 
-all: $(PROGS)
+all: $(PROGS) $(MO_FILES)
+
+# -c: the format conversions of every translation match its msgid's, and
+# the header (Plural-Forms) is sound.  Written aside, so a failed check
+# leaves no catalogue behind.
+$(BUILD)/locale/%/LC_MESSAGES/homeward.mo: po/%.po
+	@mkdir -p $(dir $@)
+	@echo "  MSGFMT  $<"
+	@msgfmt -c -o $@.tmp $< && mv $@.tmp $@
+
+# The template translators start from; tests/integration/i18n.sh checks
+# that no marked string of the sources is missing from it.
+pot: po/homeward.pot
+po/homeward.pot: $(POTFILES) po/POTFILES.in
+	@echo "  XGETTEXT $@"
+	@xgettext $(XGETTEXT_FLAGS) -o $@.tmp $(POTFILES) && \
+	    sed -i '/^"POT-Creation-Date:/d' $@.tmp && mv $@.tmp $@
 
 deps:
 	./scripts/deps.sh
@@ -162,6 +194,9 @@ $(REFCAT_OBJ): $(REFCAT_TABLE) | $(PROTO_H)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Where an installed homeward finds its catalogues.
+$(BUILD)/obj/common/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
 
 $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 	@rm -f $@; ar rcs $@ $^
@@ -301,6 +336,11 @@ install: all
 	install -m 0644 dist/homewardd.conf.example $(DESTDIR)$(SHAREDIR)/
 	install -m 0644 $(PROTOS) $(DESTDIR)$(SHAREDIR)/proto/
 	install -m 0644 $(EXAMPLES) $(DESTDIR)$(SHAREDIR)/examples/
+	for l in $(LINGUAS); do \
+	    install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+	    install -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/homeward.mo \
+	        $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/ || exit 1; \
+	done
 
 # The Debian package, built from this tree as Debian builds it; the .deb
 # and its .buildinfo/.changes land in the parent directory.

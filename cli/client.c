@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "common/i18n.h"
 #include "proto/frame.h"
 
 static int
@@ -31,13 +32,13 @@ connect_daemon(const char *path)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		cli_warnx("socket path %s is too long (at most %zu bytes)", path,
+		cli_warnx(_("socket path %s is too long (at most %zu bytes)"), path,
 		    sizeof(sun.sun_path) - 1);
 		return -1;
 	}
 	memcpy(sun.sun_path, path, strlen(path));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		cli_warn_errno(errno, "socket");
+		cli_warn_errno(errno, _("socket"));
 		return -1;
 	}
 	/* A daemon that never answers must not hang a script forever. */
@@ -48,15 +49,15 @@ connect_daemon(const char *path)
 	e = errno;
 	close(fd);
 	if (e == EACCES || e == EPERM)
-		cli_warnx("cannot reach homewardd: socket %s: %s (only its user and "
-		    "group may connect: is this account in that group?)", path,
+		cli_warnx(_("cannot reach homewardd: socket %s: %s (only its user and "
+		    "group may connect: is this account in that group?)"), path,
 		    strerror(e));
 	else if (e == EAGAIN)
-		cli_warnx("homewardd is busy: socket %s: %s (try again)", path,
+		cli_warnx(_("homewardd is busy: socket %s: %s (try again)"), path,
 		    strerror(e));
 	else
-		cli_warnx("is homewardd running? socket %s: %s (give another "
-		    "socket with -s PATH or $%s)", path, strerror(e), CLI_SOCKET_ENV);
+		cli_warnx(_("is homewardd running? socket %s: %s (give another "
+		    "socket with -s PATH or $%s)"), path, strerror(e), CLI_SOCKET_ENV);
 	return -1;
 }
 
@@ -69,7 +70,7 @@ write_all(int fd, const uint8_t *p, size_t n)
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			cli_warn_errno(errno, "cannot send the request to homewardd");
+			cli_warn_errno(errno, _("cannot send the request to homewardd"));
 			return -1;
 		}
 		p += k;
@@ -91,11 +92,11 @@ read_frame(int fd, struct frame_reader *rd, uint8_t *buf, size_t bufsz,
 		if (*have > 0) {
 			r = frame_reader_feed(rd, buf, *have, &used, pl, plen);
 			if (r == -EMSGSIZE) {
-				cli_warnx("homewardd sent a frame over the size cap");
+				cli_warnx(_("homewardd sent a frame over the size cap"));
 				return -1;
 			}
 			if (r < 0) {
-				cli_warn_errno(-r, "reading the answer");
+				cli_warn_errno(-r, _("reading the answer"));
 				return -1;
 			}
 			memmove(buf, buf + used, *have - used);
@@ -107,16 +108,16 @@ read_frame(int fd, struct frame_reader *rd, uint8_t *buf, size_t bufsz,
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k == 0) {
-			cli_warnx("homewardd closed the connection before answering "
-			    "(its log may say why)");
+			cli_warnx(_("homewardd closed the connection before answering "
+			    "(its log may say why)"));
 			return -1;
 		}
 		if (k < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				cli_warnx("no answer from homewardd within %d s",
+				cli_warnx(_("no answer from homewardd within %d s"),
 				    CLI_ANSWER_TIMEOUT_S);
 			else
-				cli_warn_errno(errno, "reading the answer from homewardd");
+				cli_warn_errno(errno, _("reading the answer from homewardd"));
 			return -1;
 		}
 		*have = (size_t)k;
@@ -129,11 +130,11 @@ answer_add(struct cli_answer *ans, Homeward__Control__Response *r)
 	Homeward__Control__Response **d;
 
 	if (ans->n >= CLI_MAX_RESPONSES) {
-		cli_warnx("homewardd sent more than %d records", CLI_MAX_RESPONSES);
+		cli_warnx(_("homewardd sent more than %d records"), CLI_MAX_RESPONSES);
 		return -1;
 	}
 	if ((d = realloc(ans->data, (ans->n + 1) * sizeof(*d))) == NULL) {
-		cli_warnx("out of memory");
+		cli_warnx(_("out of memory"));
 		return -1;
 	}
 	ans->data = d;
@@ -151,7 +152,7 @@ cli_result_report(const struct cli_answer *ans)
 	if (res->message != NULL && res->message[0] != '\0')
 		cli_warnx("%s", res->message);
 	else
-		cli_warnx("homewardd refused the request (%s)",
+		cli_warnx(_("homewardd refused the request (%s)"),
 		    control_result_name(res->code));
 	return CLI_EXIT_FAIL;
 }
@@ -213,11 +214,11 @@ exchange(const struct cli_env *env, const uint8_t *enc, size_t enclen,
 		rc = XCHG_BAD;
 		if (r == NULL) {
 			if (err == -EPROTONOSUPPORT)
-				cli_warnx("homewardd speaks another version of the "
+				cli_warnx(_("homewardd speaks another version of the "
 				    "control protocol than this homeward (%d): use the "
-				    "homeward installed with it", CONTROL_PROTOCOL_VERSION);
+				    "homeward installed with it"), CONTROL_PROTOCOL_VERSION);
 			else
-				cli_warnx("homewardd sent a malformed answer");
+				cli_warnx(_("homewardd sent a malformed answer"));
 			goto out;
 		}
 		if (r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_RESULT) {
@@ -275,7 +276,7 @@ cli_call_any(const struct cli_env *env, Homeward__Control__Request *req,
 	memset(ans, 0, sizeof(*ans));
 	if (is_submission(req->kind_case) && req->request_id.len == 0) {
 		if (sodium_init() < 0) {
-			cli_warnx("libsodium failed to initialise");
+			cli_warnx(_("libsodium failed to initialise"));
 			goto out;
 		}
 		randombytes_buf(rid, sizeof(rid));
@@ -284,21 +285,21 @@ cli_call_any(const struct cli_env *env, Homeward__Control__Request *req,
 	}
 	if ((err = control_request_encode(req, &enc, &enclen)) != 0) {
 		if (err == -EMSGSIZE)
-			cli_warnx("the request is too large for the control socket");
+			cli_warnx(_("the request is too large for the control socket"));
 		else
-			cli_warn_errno(-err, "cannot encode the request");
+			cli_warn_errno(-err, _("cannot encode the request"));
 		goto out;
 	}
 	if ((buf = malloc(65536)) == NULL) {
-		cli_warnx("out of memory");
+		cli_warnx(_("out of memory"));
 		goto out;
 	}
 	err = exchange(env, enc, enclen, buf, ans);
 	/* Sent with a request id, the same bytes again are safe: the daemon
 	 * answers a request it carried out with what it did. */
 	if (err == XCHG_LOST && req->request_id.len != 0) {
-		cli_warnx("asking homewardd again whether it carried out the "
-		    "request (request id kept: it is not done twice)");
+		cli_warnx(_("asking homewardd again whether it carried out the "
+		    "request (request id kept: it is not done twice)"));
 		await_socket(env->socket);
 		err = exchange(env, enc, enclen, buf, ans);
 		if (err == XCHG_UNSENT)
@@ -307,10 +308,10 @@ cli_call_any(const struct cli_env *env, Homeward__Control__Request *req,
 	if (err == 0)
 		rc = CLI_EXIT_OK;
 	else if (err == XCHG_LOST && req->request_id.len != 0) {
-		cli_warnx("outcome unknown: homewardd may have carried out the "
+		cli_warnx(_("outcome unknown: homewardd may have carried out the "
 		    "request before the connection was lost; check the outbox "
 		    "(homeward outbox list) and held documents (homeward held) "
-		    "before doing it again");
+		    "before doing it again"));
 		rc = CLI_EXIT_UNKNOWN;
 	}
 out:

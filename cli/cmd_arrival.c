@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "common/i18n.h"
 
 static const struct option outcome_opts[] = {
 	{ "outcome", required_argument, NULL, 'o' },
@@ -40,10 +41,10 @@ cmd_case_outcome(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one case code");
+		return cli_usage(cmd, _("give one case code"));
 	if (co.outcome == NULL || *co.outcome == '\0')
-		return cli_usage(cmd, "say what became of her: --outcome located, "
-		    "with_authorities, reported_missing or did_not_travel");
+		return cli_usage(cmd, _("say what became of her: --outcome located, "
+		    "with_authorities, reported_missing or did_not_travel"));
 	if ((rc = cli_case_ref(cmd, argv[optind], home, &ref)) != 0)
 		return rc;
 	co.ref = &ref;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/i18n.h"
 
 static const struct option alerts_opts[] = {
 	{ "all", no_argument, NULL, 'a' },
@@ -65,19 +66,19 @@ alert_line(const Homeward__Control__AlertInfo *a)
 	printf("%6llu  %s  %s%s", (unsigned long long)a->id, t,
 	    a->urgent ? "URGENT " : "", a->kind);
 	if (a->case_code[0] != '\0')
-		printf("  case %s", a->case_code);
+		printf(_("  case %s"), a->case_code);
 	if (a->peer[0] != '\0')
 		printf("  %s", a->peer);
 	printf("  %s", a->detail);
 	if (a->count > 1) {
 		cli_localtime(a->last_at, t);
-		printf("  (%u of them, the latest %s)", a->count, t);
+		printf(_("  (%u of them, the latest %s)"), a->count, t);
 	}
 	if (a->message_id.len > 0)
 		printf("  %s", cli_hex(a->message_id, id));
 	if (a->acked_at != 0) {
 		cli_localtime(a->acked_at, t);
-		printf("  (acknowledged %s by %s)", t, a->acked_by);
+		printf(_("  (acknowledged %s by %s)"), t, a->acked_by);
 	}
 	printf("\n");
 }
@@ -99,7 +100,7 @@ cmd_alerts_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		case 'a': al.all = 1; break;
 		case 'n':
 			if (cli_parse_u64(optarg, 1, LIMIT_MAX, &limit) != 0)
-				return cli_usage(cmd, "--limit is 1 to %d", LIMIT_MAX);
+				return cli_usage(cmd, _("--limit is 1 to %d"), LIMIT_MAX);
 			break;
 		case 'j': json = 1; break;
 		case CLI_OPT_HELP: return cli_help(cmd);
@@ -107,7 +108,7 @@ cmd_alerts_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (optind < argc)
-		return cli_usage(cmd, "no arguments expected");
+		return cli_usage(cmd, _("no arguments expected"));
 	al.limit = (uint32_t)limit;
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_ALERT_LIST;
 	req.alert_list = &al;
@@ -133,7 +134,7 @@ cmd_alerts_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 	if (shown == 0)
 		printf("%s\n", al.all ? "no alerts" : "no unacknowledged alerts");
 	else if (!al.all)
-		printf("(acknowledge one with 'homeward alerts ack ID')\n");
+		printf(_("(acknowledge one with 'homeward alerts ack ID')\n"));
 out:
 	cli_answer_free(&ans);
 	return rc;
@@ -157,10 +158,10 @@ cmd_alerts_ack(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one alert id");
+		return cli_usage(cmd, _("give one alert id"));
 	if (cli_parse_u64(argv[optind], 1, UINT64_MAX, &aa.id) != 0)
-		return cli_usage(cmd, "an alert id is a number (see 'homeward "
-		    "alerts')");
+		return cli_usage(cmd, _("an alert id is a number (see 'homeward "
+		    "alerts')"));
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_ALERT_ACK;
 	req.alert_ack = &aa;
 	if ((rc = cli_call(env, &req, &ans)) != CLI_EXIT_OK)
@@ -170,7 +171,7 @@ cmd_alerts_ack(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		rc = cli_json_print(json_pack("{s:I, s:o}", "id", (json_int_t)aa.id,
 		    "alert", r != NULL ? alert_json(r->alert) : json_null()));
 	else
-		printf("acknowledged alert %llu\n", (unsigned long long)aa.id);
+		printf(_("acknowledged alert %llu\n"), (unsigned long long)aa.id);
 	cli_answer_free(&ans);
 	return rc;
 }
@@ -196,7 +197,7 @@ cmd_audit_verify(const struct cli_cmd *cmd, const struct cli_env *env,
 		}
 	}
 	if (optind < argc)
-		return cli_usage(cmd, "no arguments expected");
+		return cli_usage(cmd, _("no arguments expected"));
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_AUDIT_VERIFY;
 	req.audit_verify = &av;
 	/* A broken chain comes as a report and a refusal: show the report. */
@@ -205,8 +206,8 @@ cmd_audit_verify(const struct cli_cmd *cmd, const struct cli_env *env,
 	r = cli_answer_find(&ans, HOMEWARD__CONTROL__RESPONSE__KIND_AUDIT_REPORT);
 	if (r == NULL) {
 		if ((rc = cli_result_report(&ans)) == CLI_EXIT_OK) {
-			cli_warnx("homewardd answered without its report on the "
-			    "audit log");
+			cli_warnx(_("homewardd answered without its report on the "
+			    "audit log"));
 			rc = CLI_EXIT_FAIL;
 		}
 		goto out;
@@ -220,10 +221,10 @@ cmd_audit_verify(const struct cli_cmd *cmd, const struct cli_env *env,
 		    json_integer((json_int_t)rep->first_bad),
 		    "why", cli_json_str(rep->why)));
 	} else if (rep->intact) {
-		printf("audit log intact: %llu entr%s checked\n",
+		printf(_("audit log intact: %llu entr%s checked\n"),
 		    (unsigned long long)rep->checked, rep->checked == 1 ? "y" : "ies");
 	} else {
-		printf("audit log BROKEN at seq %llu: %s (%llu entr%s checked)\n",
+		printf(_("audit log BROKEN at seq %llu: %s (%llu entr%s checked)\n"),
 		    (unsigned long long)rep->first_bad, rep->why[0] != '\0' ?
 		    rep->why : "no reason given", (unsigned long long)rep->checked,
 		    rep->checked == 1 ? "y" : "ies");
@@ -233,9 +234,9 @@ cmd_audit_verify(const struct cli_cmd *cmd, const struct cli_env *env,
 			rc = CLI_EXIT_FAIL;
 		goto out;
 	}
-	cli_warnx("the audit log was altered or damaged from seq %llu on: keep "
+	cli_warnx(_("the audit log was altered or damaged from seq %llu on: keep "
 	    "the store as it is and report it to whoever answers for this "
-	    "agency's security", (unsigned long long)rep->first_bad);
+	    "agency's security"), (unsigned long long)rep->first_bad);
 	rc = CLI_EXIT_FAIL;
 out:
 	cli_answer_free(&ans);
@@ -262,11 +263,11 @@ cmd_audit_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		case 'H': home = optarg; break;
 		case 'A':
 			if (cli_parse_u64(optarg, 0, UINT64_MAX, &al.after) != 0)
-				return cli_usage(cmd, "--after is a sequence number");
+				return cli_usage(cmd, _("--after is a sequence number"));
 			break;
 		case 'n':
 			if (cli_parse_u64(optarg, 1, LIMIT_MAX, &limit) != 0)
-				return cli_usage(cmd, "--limit is 1 to %d", LIMIT_MAX);
+				return cli_usage(cmd, _("--limit is 1 to %d"), LIMIT_MAX);
 			break;
 		case 'j': json = 1; break;
 		case CLI_OPT_HELP: return cli_help(cmd);
@@ -274,12 +275,12 @@ cmd_audit_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (argc - optind > 1)
-		return cli_usage(cmd, "give at most one case code");
+		return cli_usage(cmd, _("give at most one case code"));
 	if (argc - optind == 1 &&
 	    (rc = cli_case_ref(cmd, argv[optind], home, &ref)) != 0)
 		return rc;
 	if (argc - optind == 0 && home != NULL)
-		return cli_usage(cmd, "--home goes with a case code");
+		return cli_usage(cmd, _("--home goes with a case code"));
 	al.ref = &ref;
 	al.limit = (uint32_t)limit;
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_AUDIT_LIST;
@@ -309,7 +310,7 @@ cmd_audit_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		cli_audit_line(ans.data[i]->audit, 1, &cols);
 	}
 	if (shown == 0)
-		printf("no audit entries\n");
+		printf(_("no audit entries\n"));
 out:
 	cli_answer_free(&ans);
 	return rc;

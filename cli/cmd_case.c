@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/refnames.h"
+#include "common/i18n.h"
 
 static const struct option open_opts[] = {
 	{ "sex", required_argument, NULL, 'x' },
@@ -79,7 +80,7 @@ answer_case(const struct cli_answer *ans)
 
 	r = cli_answer_find(ans, HOMEWARD__CONTROL__RESPONSE__KIND_CASE_INFO);
 	if (r == NULL) {
-		cli_warnx("homewardd answered without the case");
+		cli_warnx(_("homewardd answered without the case"));
 		return NULL;
 	}
 	return r->case_info;
@@ -121,21 +122,21 @@ profile_print(const Homeward__Control__CaseInfo *c)
 	char age[24] = "";
 
 	if (c->profile_withheld) {
-		cli_kv("profile", "%s", c->profile_recorded ? "recorded (not shown "
+		cli_kv(_("profile"), "%s", c->profile_recorded ? "recorded (not shown "
 		    "to your role)" : "none recorded");
 		return;
 	}
 	if (!c->profile_recorded) {
-		cli_kv("profile", "none recorded (the travel rules need it: "
-		    "'homeward case update %s --sex ... --age ...')", c->code);
+		cli_kv(_("profile"), _("none recorded (the travel rules need it: "
+		    "'homeward case update %s --sex ... --age ...')"), c->code);
 		return;
 	}
 	if (c->age > 0)
 		snprintf(age, sizeof(age), "age %u, ", c->age);
-	cli_kv("profile", "%s%s%s%s", *c->sex != '\0' ? c->sex : "sex not stated",
+	cli_kv(_("profile"), "%s%s%s%s", *c->sex != '\0' ? c->sex : "sex not stated",
 	    ", ", age, c->minor ? "a minor" : c->age > 0 ? "an adult" :
 	    "not known to be a minor");
-	cli_kv("travel rules", "%s%s%s%s", c->travel_minor ? "a minor: escorted" :
+	cli_kv(_("travel rules"), "%s%s%s%s", c->travel_minor ? "a minor: escorted" :
 	    "no escort required", c->travel_minor && strcmp(c->travel_sex,
 	    "female") == 0 ? ", by a female escort" : "",
 	    c->documents_differ ? " (the latest request for assistance states "
@@ -155,13 +156,13 @@ profile_opt(const struct cli_cmd *cmd, int c, Homeward__Referral__Profile *p,
 	switch (c) {
 	case 'x':
 		if (refnames_sex_parse(optarg, &p->sex) != 0)
-			return cli_usage(cmd, "--sex is female, male or other");
+			return cli_usage(cmd, _("--sex is female, male or other"));
 		*given |= GIVEN_SEX;
 		return 0;
 	case 'a':
 		if (cli_parse_u64(optarg, 1, AGE_MAX, &age) != 0)
-			return cli_usage(cmd, "--age is 1 to %d years (leave it "
-			    "out when not known)", AGE_MAX);
+			return cli_usage(cmd, _("--age is 1 to %d years (leave it "
+			    "out when not known)"), AGE_MAX);
 		p->age = (uint32_t)age;
 		*given |= GIVEN_AGE;
 		return 0;
@@ -182,12 +183,12 @@ profile_finish(const struct cli_cmd *cmd, Homeward__Referral__Profile *p,
     unsigned given)
 {
 	if ((given & GIVEN_MINOR) && (given & GIVEN_ADULT))
-		return cli_usage(cmd, "--minor and --adult contradict each other");
+		return cli_usage(cmd, _("--minor and --adult contradict each other"));
 	if ((given & GIVEN_MINOR) && p->age >= ADULT_AGE)
-		return cli_usage(cmd, "--minor and --age %u contradict each other",
+		return cli_usage(cmd, _("--minor and --age %u contradict each other"),
 		    p->age);
 	if ((given & GIVEN_ADULT) && p->age > 0 && p->age < ADULT_AGE)
-		return cli_usage(cmd, "--adult and --age %u contradict each other",
+		return cli_usage(cmd, _("--adult and --age %u contradict each other"),
 		    p->age);
 	if (p->age > 0)
 		p->age_band = age_band(p->age);
@@ -201,7 +202,7 @@ profile_pack(const Homeward__Referral__Profile *p, ProtobufCBinaryData *data)
 {
 	if ((data->data = malloc(homeward__referral__profile__get_packed_size(p) +
 	    1)) == NULL) {
-		cli_warnx("out of memory");
+		cli_warnx(_("out of memory"));
 		return CLI_EXIT_FAIL;
 	}
 	data->len = homeward__referral__profile__pack(p, data->data);
@@ -221,14 +222,14 @@ open_output(const struct cli_answer *ans, const char *code, int minor, int json)
 	if (json)
 		return cli_json_print(json_pack("{s:s, s:o}", "code", code, "case",
 		    ci != NULL ? cli_case_json(ci) : json_null()));
-	printf("opened case %s%s\n", code, minor ?
+	printf(_("opened case %s%s\n"), code, minor ?
 	    " (a minor: travels escorted)" : "");
 	if (ci != NULL) {
 		printf("\n");
 		cli_case_print(ci);
 	}
-	printf("\nnext: record the person's consent with 'homeward consent "
-	    "record %s ...'\n", code);
+	printf(_("\nnext: record the person's consent with 'homeward consent "
+	    "record %s ...'\n"), code);
 	return CLI_EXIT_OK;
 }
 
@@ -255,7 +256,7 @@ cmd_case_open(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one case code");
+		return cli_usage(cmd, _("give one case code"));
 	if ((rc = cli_case_ref(cmd, argv[optind], NULL, &ref)) != 0)
 		return rc;
 	/* The travel rules depend on these: a minor travels escorted, a girl
@@ -304,10 +305,10 @@ cmd_case_update(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one case code");
+		return cli_usage(cmd, _("give one case code"));
 	if (given == 0)
-		return cli_usage(cmd, "say what changes: --sex, --age, --minor or "
-		    "--adult");
+		return cli_usage(cmd, _("say what changes: --sex, --age, --minor or "
+		    "--adult"));
 	if ((rc = cli_case_ref(cmd, argv[optind], home, &ref)) != 0 ||
 	    (rc = profile_finish(cmd, &p, given)) != 0)
 		return rc;
@@ -382,7 +383,7 @@ list_output(const struct cli_answer *ans, int json)
 		printf("%s\n", c->n_threads == 0 ? "-" : "");
 	}
 	if (shown == 0)
-		printf("no cases\n");
+		printf(_("no cases\n"));
 	return CLI_EXIT_OK;
 }
 
@@ -404,8 +405,8 @@ cmd_case_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 			for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
 				ok |= strcmp(optarg, states[i]) == 0;
 			if (!ok)
-				return cli_usage(cmd, "--state is open, restricted, "
-				    "closed or erased");
+				return cli_usage(cmd, _("--state is open, restricted, "
+				    "closed or erased"));
 			cl.state = optarg;
 			break;
 		case 'j': json = 1; break;
@@ -414,7 +415,7 @@ cmd_case_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (optind < argc)
-		return cli_usage(cmd, "no arguments expected");
+		return cli_usage(cmd, _("no arguments expected"));
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_CASE_LIST;
 	req.case_list = &cl;
 	if ((rc = cli_call(env, &req, &ans)) != CLI_EXIT_OK)
@@ -479,7 +480,7 @@ show_section(const struct cli_answer *ans, const char *heading,
 			cli_audit_line(r->audit, 0, &cols);
 	}
 	if (shown == 0)
-		printf("none\n");
+		printf(_("none\n"));
 }
 
 int
@@ -503,7 +504,7 @@ cmd_case_show(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one case code");
+		return cli_usage(cmd, _("give one case code"));
 	if ((rc = cli_case_ref(cmd, argv[optind], home, &ref)) != 0)
 		return rc;
 	cs.ref = &ref;
@@ -553,7 +554,7 @@ cmd_case_close(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one case code");
+		return cli_usage(cmd, _("give one case code"));
 	if ((rc = cli_case_ref(cmd, argv[optind], home, &ref)) != 0)
 		return rc;
 	cc.ref = &ref;
@@ -566,10 +567,10 @@ cmd_case_close(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		rc = cli_json_print(json_pack("{s:s, s:o}", "code", ref.code, "case",
 		    r != NULL ? cli_case_json(r->case_info) : json_null()));
 	} else {
-		printf("closed case %s\n", ref.code);
+		printf(_("closed case %s\n"), ref.code);
 		if (r != NULL && r->case_info->erase_after != 0) {
 			cli_localtime(r->case_info->erase_after, t);
-			printf("its data is erased after %s (the retention period)\n",
+			printf(_("its data is erased after %s (the retention period)\n"),
 			    t);
 		}
 	}

@@ -19,6 +19,7 @@
 
 #include "cli/cli.h"
 #include "cli/refnames.h"
+#include "common/i18n.h"
 
 static const struct option record_opts[] = {
 	{ "to", required_argument, NULL, 't' },
@@ -111,37 +112,37 @@ record_check(const struct cli_cmd *cmd, const char *steps, const char *cats,
 	uint64_t now = (uint64_t)time(NULL) * 1000;
 
 	if (refnames_steps_parse(steps, &a->steps) != 0)
-		return cli_usage(cmd, "--steps is 'all' or a list of 1-7 or request, "
+		return cli_usage(cmd, _("--steps is 'all' or a list of 1-7 or request, "
 		    "confirmation, reintegration, reintegration-confirmation, "
-		    "departure, arrival, follow-up");
+		    "departure, arrival, follow-up"));
 	if (refnames_categories_parse(cats, &a->categories) != 0)
-		return cli_usage(cmd, "--categories is 'all' or a list of identity, "
-		    "profile, health, security, travel, reintegration");
+		return cli_usage(cmd, _("--categories is 'all' or a list of identity, "
+		    "profile, health, security, travel, reintegration"));
 	if (refnames_method_parse(method, &a->method) != 0)
-		return cli_usage(cmd, "--method is written, oral or "
-		    "oral-interpreted");
+		return cli_usage(cmd, _("--method is written, oral or "
+		    "oral-interpreted"));
 	if (a->method == HOMEWARD__REFERRAL__CONSENT_METHOD__METHOD_WRITTEN &&
 	    a->form == NULL)
-		return cli_usage(cmd, "a written consent needs --form FILE, the "
-		    "scan of the signed form");
+		return cli_usage(cmd, _("a written consent needs --form FILE, the "
+		    "scan of the signed form"));
 	if (a->method != HOMEWARD__REFERRAL__CONSENT_METHOD__METHOD_WRITTEN &&
 	    a->form != NULL)
-		return cli_usage(cmd, "--form is for --method written");
+		return cli_usage(cmd, _("--form is for --method written"));
 	if (a->method == HOMEWARD__REFERRAL__CONSENT_METHOD__METHOD_ORAL_INTERPRETED &&
 	    a->language == NULL)
-		return cli_usage(cmd, "--method oral-interpreted needs --language, "
-		    "the interpreter's language");
+		return cli_usage(cmd, _("--method oral-interpreted needs --language, "
+		    "the interpreter's language"));
 	if (a->language != NULL && !language_ok(a->language))
-		return cli_usage(cmd, "--language is a BCP 47 tag such as fr or "
-		    "bm-Latn");
+		return cli_usage(cmd, _("--language is a BCP 47 tag such as fr or "
+		    "bm-Latn"));
 	if (a->child_consulted && !a->guardian)
-		return cli_usage(cmd, "--child-consulted goes with --guardian");
+		return cli_usage(cmd, _("--child-consulted goes with --guardian"));
 	if (a->expires != 0 && a->expires <= now)
-		return cli_usage(cmd, "--expires is in the past");
+		return cli_usage(cmd, _("--expires is in the past"));
 	if (a->given > now)
-		return cli_usage(cmd, "--given is in the future");
+		return cli_usage(cmd, _("--given is in the future"));
 	if (a->expires != 0 && a->given != 0 && a->expires <= a->given)
-		return cli_usage(cmd, "--expires is before --given");
+		return cli_usage(cmd, _("--expires is before --given"));
 	return 0;
 }
 
@@ -158,21 +159,21 @@ record_parse(const struct cli_cmd *cmd, int argc, char **argv,
 		switch (c) {
 		case 't':
 			if (recipients_parse(optarg, a) != 0)
-				return cli_usage(cmd, "--to is one or more agency ids, "
-				    "separated by commas (at most %d)", RECIPIENTS_MAX);
+				return cli_usage(cmd, _("--to is one or more agency ids, "
+				    "separated by commas (at most %d)"), RECIPIENTS_MAX);
 			have_to = 1;
 			break;
 		case 's': steps = optarg; break;
 		case 'c': cats = optarg; break;
 		case 'e':
 			if (cli_parse_time(optarg, &a->expires) != 0)
-				return cli_usage(cmd, "--expires is a time such as "
-				    "2027-06-01T00:00:00Z");
+				return cli_usage(cmd, _("--expires is a time such as "
+				    "2027-06-01T00:00:00Z"));
 			break;
 		case 'g':
 			if (cli_parse_time(optarg, &a->given) != 0)
-				return cli_usage(cmd, "--given is a time such as "
-				    "2026-12-01T07:30:00Z");
+				return cli_usage(cmd, _("--given is a time such as "
+				    "2026-12-01T07:30:00Z"));
 			break;
 		case 'm': method = optarg; break;
 		case 'l': a->language = optarg; break;
@@ -186,11 +187,11 @@ record_parse(const struct cli_cmd *cmd, int argc, char **argv,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one case code");
+		return cli_usage(cmd, _("give one case code"));
 	a->code = argv[optind];
 	if (!have_to || steps == NULL || cats == NULL || method == NULL)
-		return cli_usage(cmd, "--to, --steps, --categories and --method "
-		    "are required");
+		return cli_usage(cmd, _("--to, --steps, --categories and --method "
+		    "are required"));
 	return record_check(cmd, steps, cats, method, a);
 }
 
@@ -205,19 +206,19 @@ form_hash(const char *path, uint8_t out[crypto_hash_sha256_BYTES])
 	int fd, rc = -1;
 
 	if (sodium_init() < 0) {
-		cli_warnx("libsodium cannot start");
+		cli_warnx(_("libsodium cannot start"));
 		return -1;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		cli_warn_errno(errno, "cannot read the consent form %s", path);
+		cli_warn_errno(errno, _("cannot read the consent form %s"), path);
 		return -1;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		cli_warnx("%s: the consent form must be a regular file", path);
+		cli_warnx(_("%s: the consent form must be a regular file"), path);
 		goto out;
 	}
 	if (sb.st_size == 0) {
-		cli_warnx("%s is empty: give the scan of the signed form", path);
+		cli_warnx(_("%s is empty: give the scan of the signed form"), path);
 		goto out;
 	}
 	crypto_hash_sha256_init(&st);
@@ -226,7 +227,7 @@ form_hash(const char *path, uint8_t out[crypto_hash_sha256_BYTES])
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
-			cli_warn_errno(errno, "cannot read the consent form %s", path);
+			cli_warn_errno(errno, _("cannot read the consent form %s"), path);
 			goto out;
 		}
 		if (k == 0)
@@ -255,15 +256,15 @@ record_output(const struct cli_answer *ans, const struct record_args *a)
 		    "consent", r != NULL ? cli_consent_json(r->consent) :
 		    json_null()));
 	if (r == NULL) {
-		printf("consent recorded for case %s\n", a->code);
-		cli_warnx("homewardd did not say which consent it recorded "
-		    "(see 'homeward consent list %s')", a->code);
+		printf(_("consent recorded for case %s\n"), a->code);
+		cli_warnx(_("homewardd did not say which consent it recorded "
+		    "(see 'homeward consent list %s')"), a->code);
 		return CLI_EXIT_OK;
 	}
 	n = r->consent->released;
-	printf("consent %s recorded for case %s\n",
+	printf(_("consent %s recorded for case %s\n"),
 	    cli_hex(r->consent->consent_id, id), a->code);
-	printf("released %u held message%s%s\n", n, n == 1 ? "" : "s",
+	printf(_("released %u held message%s%s\n"), n, n == 1 ? "" : "s",
 	    n > 0 ? " (queued for sending now)" : "");
 	return CLI_EXIT_OK;
 }
@@ -316,7 +317,7 @@ cmd_consent_record(const struct cli_cmd *cmd, const struct cli_env *env,
 	sc.child_consulted = a.child_consulted;
 	if ((enc = malloc(homeward__referral__consent_scope__get_packed_size(&sc) +
 	    1)) == NULL) {
-		cli_warnx("out of memory");
+		cli_warnx(_("out of memory"));
 		goto out;
 	}
 	cr.ref = &ref;
@@ -358,7 +359,7 @@ cmd_consent_list(const struct cli_cmd *cmd, const struct cli_env *env,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one case code");
+		return cli_usage(cmd, _("give one case code"));
 	if ((rc = cli_case_ref(cmd, argv[optind], home, &ref)) != 0)
 		return rc;
 	cl.ref = &ref;
@@ -385,8 +386,8 @@ cmd_consent_list(const struct cli_cmd *cmd, const struct cli_env *env,
 		cli_consent_print(ans.data[i]->consent);
 	}
 	if (shown == 0)
-		printf("no consent recorded for case %s (record one with "
-		    "'homeward consent record %s ...')\n", ref.code, ref.code);
+		printf(_("no consent recorded for case %s (record one with "
+		    "'homeward consent record %s ...')\n"), ref.code, ref.code);
 out:
 	cli_answer_free(&ans);
 	return rc;
@@ -427,16 +428,16 @@ cmd_consent_withdraw(const struct cli_cmd *cmd, const struct cli_env *env,
 		}
 	}
 	if (argc - optind < 1 || argc - optind > 2)
-		return cli_usage(cmd, "give a case code and, optionally, one "
-		    "consent id");
+		return cli_usage(cmd, _("give a case code and, optionally, one "
+		    "consent id"));
 	if (cw.recorded_in_error && argc - optind != 2)
-		return cli_usage(cmd, "--recorded-in-error revokes one consent: give "
-		    "its id (see 'homeward consent list')");
+		return cli_usage(cmd, _("--recorded-in-error revokes one consent: give "
+		    "its id (see 'homeward consent list')"));
 	if ((rc = cli_case_ref(cmd, argv[optind], home, &ref)) != 0)
 		return rc;
 	if (argc - optind == 2) {
 		if (cli_parse_id(argv[optind + 1], cid) != 0)
-			return cli_usage(cmd, "a consent id is 32 hex digits");
+			return cli_usage(cmd, _("a consent id is 32 hex digits"));
 		cw.consent_id.data = cid;
 		cw.consent_id.len = sizeof(cid);
 	}
@@ -460,12 +461,12 @@ cmd_consent_withdraw(const struct cli_cmd *cmd, const struct cli_env *env,
 	for (size_t i = 0; i < ans.n; i++) {
 		if (ans.data[i]->kind_case != HOMEWARD__CONTROL__RESPONSE__KIND_CONSENT)
 			continue;
-		printf("%s consent %s\n", cw.recorded_in_error ? "revoked" :
+		printf(_("%s consent %s\n"), cw.recorded_in_error ? "revoked" :
 		    "withdrew", cli_hex(ans.data[i]->consent->consent_id, id));
 	}
 	/* The daemon says what it did: how many, and whom it told. */
-	printf("case %s: %s\nheld messages no consent covers are cancelled "
-	    "(follow with 'homeward case show %s')\n", ref.code,
+	printf(_("case %s: %s\nheld messages no consent covers are cancelled "
+	    "(follow with 'homeward case show %s')\n"), ref.code,
 	    ans.last->result->message, ref.code);
 out:
 	cli_answer_free(&ans);

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/refnames.h"
 #include "common/docjson.h"
+#include "common/i18n.h"
 
 static const struct option show_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -32,14 +33,14 @@ body_json(const Homeward__Control__Document *d, json_t **out)
 		return 0;
 	m = protobuf_c_message_unpack(desc, NULL, d->body.len, d->body.data);
 	if (m == NULL) {
-		cli_warnx("the stored %s does not decode (%zu bytes)",
+		cli_warnx(_("the stored %s does not decode (%zu bytes)"),
 		    cli_msg_type_name(d->msg_type, tb, sizeof(tb)), d->body.len);
 		return -1;
 	}
 	*out = docjson_from_pb(m, 0);
 	protobuf_c_message_free_unpacked(m, NULL);
 	if (*out == NULL) {
-		cli_warnx("cannot show the %s as JSON (a text field is not UTF-8)",
+		cli_warnx(_("cannot show the %s as JSON (a text field is not UTF-8)"),
 		    cli_msg_type_name(d->msg_type, tb, sizeof(tb)));
 		return -1;
 	}
@@ -65,17 +66,17 @@ show_output(const Homeward__Control__Document *d, json_t *body, int json)
 		    "at", cli_json_rfc3339(d->at),
 		    "body_len", (json_int_t)d->body.len,
 		    "document", body != NULL ? body : json_null()));
-	cli_kv("message", "%s", cli_hex(d->message_id, id));
-	cli_kv("type", "%s (0x%04x)", cli_msg_type_name(d->msg_type, tb,
+	cli_kv(_("message"), "%s", cli_hex(d->message_id, id));
+	cli_kv(_("type"), "%s (0x%04x)", cli_msg_type_name(d->msg_type, tb,
 	    sizeof(tb)), d->msg_type);
-	cli_kv("case", "%s", d->case_code);
+	cli_kv(_("case"), "%s", d->case_code);
 	cli_kv(strcmp(d->direction, "received") == 0 ? "from" : "to", "%s (%s)",
 	    d->peer, d->direction);
 	cli_localtime(d->at, t);
-	cli_kv("at", "%s", t);
+	cli_kv(_("at"), "%s", t);
 	printf("\n");
 	if (body == NULL) {
-		printf("(not a document of the procedure: %zu bytes)\n", d->body.len);
+		printf(_("(not a document of the procedure: %zu bytes)\n"), d->body.len);
 		return CLI_EXIT_OK;
 	}
 	return cli_json_print(body);
@@ -101,9 +102,9 @@ cmd_document_show(const struct cli_cmd *cmd, const struct cli_env *env,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one message id");
+		return cli_usage(cmd, _("give one message id"));
 	if (cli_parse_id(argv[optind], mid) != 0)
-		return cli_usage(cmd, "a message id is 32 hex digits");
+		return cli_usage(cmd, _("a message id is 32 hex digits"));
 	ds.message_id.data = mid;
 	ds.message_id.len = sizeof(mid);
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_DOCUMENT_SHOW;
@@ -112,7 +113,7 @@ cmd_document_show(const struct cli_cmd *cmd, const struct cli_env *env,
 		return rc;
 	if ((r = cli_answer_find(&ans, HOMEWARD__CONTROL__RESPONSE__KIND_DOCUMENT)) ==
 	    NULL) {
-		cli_warnx("homewardd answered without the document");
+		cli_warnx(_("homewardd answered without the document"));
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "common/fileio.h"
+#include "common/i18n.h"
 #include "proto/keys.pb-c.h"
 #include "proto/pbwipe.h"
 
@@ -62,11 +63,11 @@ cmd_evidence_export(const struct cli_cmd *cmd, const struct cli_env *env,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one message id");
+		return cli_usage(cmd, _("give one message id"));
 	if (cli_parse_id(argv[optind], id) != 0)
-		return cli_usage(cmd, "a message id is 32 hex digits");
+		return cli_usage(cmd, _("a message id is 32 hex digits"));
 	if (out == NULL || strcmp(out, "-") == 0)
-		return cli_usage(cmd, "-o FILE is required (a file, not '-')");
+		return cli_usage(cmd, _("-o FILE is required (a file, not '-')"));
 
 	if (cli_check_output(out, force) != 0)
 		return CLI_EXIT_FAIL;
@@ -79,16 +80,16 @@ cmd_evidence_export(const struct cli_cmd *cmd, const struct cli_env *env,
 		return rc;
 	if ((r = cli_answer_find(&ans, HOMEWARD__CONTROL__RESPONSE__KIND_EVIDENCE)) ==
 	    NULL || r->evidence.len == 0) {
-		cli_warnx("homewardd answered without the evidence");
+		cli_warnx(_("homewardd answered without the evidence"));
 		rc = CLI_EXIT_FAIL;
 		goto done;
 	}
 	if ((w = fileio_write_atomic(out, r->evidence.data, r->evidence.len, 0600,
 	    force)) != 0) {
 		if (w == -EEXIST)
-			cli_warnx("%s exists: use --force to replace it", out);
+			cli_warnx(_("%s exists: use --force to replace it"), out);
 		else
-			cli_warn_errno(-w, "cannot write %s", out);
+			cli_warn_errno(-w, _("cannot write %s"), out);
 		rc = CLI_EXIT_FAIL;
 		goto done;
 	}
@@ -100,11 +101,11 @@ cmd_evidence_export(const struct cli_cmd *cmd, const struct cli_env *env,
 		    "message_id", cli_json_hex(idb), "bytes",
 		    (json_int_t)r->evidence.len, "document_included", !nobody));
 	} else {
-		printf("wrote %s: evidence for message %s (%zu bytes%s)\n", out,
+		printf(_("wrote %s: evidence for message %s (%zu bytes%s)\n"), out,
 		    cli_hex(idb, idhex), r->evidence.len, nobody ? ", without the "
 		    "document: its signed content hash stands for it" : "");
-		printf("check it with: homeward-keys verify-evidence %s "
-		    "--sender SENDER.bundle --recipient RECIPIENT.bundle\n", out);
+		printf(_("check it with: homeward-keys verify-evidence %s "
+		    "--sender SENDER.bundle --recipient RECIPIENT.bundle\n"), out);
 	}
 done:
 	cli_answer_free(&ans);

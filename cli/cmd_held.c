@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/refnames.h"
 #include "common/docjson.h"
+#include "common/i18n.h"
 
 static const struct option show_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -39,15 +40,15 @@ held_doc_json(const Homeward__Control__HeldInfo *h, json_t **out)
 	if ((desc = refnames_doc_descriptor(h->msg_type)) == NULL ||
 	    (m = protobuf_c_message_unpack(desc, NULL, h->document.len,
 	    h->document.data)) == NULL) {
-		cli_warnx("the held %s does not decode (%zu bytes)",
+		cli_warnx(_("the held %s does not decode (%zu bytes)"),
 		    cli_msg_type_name(h->msg_type, tb, sizeof(tb)), h->document.len);
 		return -1;
 	}
 	*out = docjson_from_pb(m, 0);
 	protobuf_c_message_free_unpacked(m, NULL);
 	if (*out == NULL) {
-		cli_warnx("cannot show the held %s as JSON (a text field is not "
-		    "UTF-8)", cli_msg_type_name(h->msg_type, tb, sizeof(tb)));
+		cli_warnx(_("cannot show the held %s as JSON (a text field is not "
+		    "UTF-8)"), cli_msg_type_name(h->msg_type, tb, sizeof(tb)));
 		return -1;
 	}
 	return 0;
@@ -60,19 +61,19 @@ show_print(const Homeward__Control__HeldInfo *h, json_t *doc)
 	char id[CLI_ID_BUFLEN];
 
 	cli_held_line(h);
-	cli_kv("case state", "%s", h->case_state);
+	cli_kv(_("case state"), "%s", h->case_state);
 	if (h->safety_reason[0] != '\0')
-		cli_kv("safety reason", "%s", h->safety_reason);
+		cli_kv(_("safety reason"), "%s", h->safety_reason);
 	if (h->approved_by[0] != '\0')
-		cli_kv("1st approval", "%s: %s", h->approved_by,
+		cli_kv(_("1st approval"), "%s: %s", h->approved_by,
 		    h->first_reason[0] != '\0' ? h->first_reason : "(no reason kept)");
 	if (h->second_approved_by[0] != '\0')
-		cli_kv("2nd approval", "%s: %s", h->second_approved_by,
+		cli_kv(_("2nd approval"), "%s: %s", h->second_approved_by,
 		    h->second_reason[0] != '\0' ? h->second_reason :
 		    "(no reason kept)");
 	if (strcmp(h->state, "approval") == 0)
-		printf("a supervisor approves it with 'homeward approve %s --reason "
-		    "TEXT'\n", cli_hex(h->held_id, id));
+		printf(_("a supervisor approves it with 'homeward approve %s --reason "
+		    "TEXT'\n"), cli_hex(h->held_id, id));
 	printf("\n");
 	return cli_json_print(doc);
 }
@@ -98,9 +99,9 @@ cmd_held_show(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one held id");
+		return cli_usage(cmd, _("give one held id"));
 	if (cli_parse_id(argv[optind], id) != 0)
-		return cli_usage(cmd, "a held id is 32 hex digits ('homeward held')");
+		return cli_usage(cmd, _("a held id is 32 hex digits ('homeward held')"));
 	hs.held_id.data = id;
 	hs.held_id.len = sizeof(id);
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_HELD_SHOW;
@@ -110,7 +111,7 @@ cmd_held_show(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 	rc = CLI_EXIT_FAIL;
 	if ((r = cli_answer_find(&ans, HOMEWARD__CONTROL__RESPONSE__KIND_HELD)) ==
 	    NULL) {
-		cli_warnx("homewardd answered without the held document");
+		cli_warnx(_("homewardd answered without the held document"));
 		goto out;
 	}
 	h = r->held;
@@ -157,11 +158,11 @@ cmd_held_cancel(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one held id");
+		return cli_usage(cmd, _("give one held id"));
 	if (cli_parse_id(argv[optind], id) != 0)
-		return cli_usage(cmd, "a held id is 32 hex digits ('homeward held')");
+		return cli_usage(cmd, _("a held id is 32 hex digits ('homeward held')"));
 	if (reason != NULL && (reason[0] == '\0' || strlen(reason) > REASON_MAX))
-		return cli_usage(cmd, "--reason is 1 to %d bytes", REASON_MAX);
+		return cli_usage(cmd, _("--reason is 1 to %d bytes"), REASON_MAX);
 	hc.held_id.data = id;
 	hc.held_id.len = sizeof(id);
 	if (reason != NULL)

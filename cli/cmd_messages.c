@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "common/fileio.h"
+#include "common/i18n.h"
 
 static const struct option list_opts[] = {
 	{ "peer", required_argument, NULL, 'p' },
@@ -85,27 +86,27 @@ cli_message_print(const Homeward__Control__MessageInfo *m)
 	char t[CLI_TIME_BUFLEN], id[CLI_ID_BUFLEN], tb[16];
 	int out = m->direction == HOMEWARD__CONTROL__DIRECTION__DIRECTION_OUT;
 
-	cli_kv("message", "%s", cli_hex(m->message_id, id));
+	cli_kv(_("message"), "%s", cli_hex(m->message_id, id));
 	cli_kv(out ? "to" : "from", "%s", m->peer);
-	cli_kv("thread", "%s", cli_hex(m->thread_id, id));
-	cli_kv("seq", "%llu", (unsigned long long)m->seq);
-	cli_kv("type", "%s (0x%04x)", cli_msg_type_name(m->msg_type, tb,
+	cli_kv(_("thread"), "%s", cli_hex(m->thread_id, id));
+	cli_kv(_("seq"), "%llu", (unsigned long long)m->seq);
+	cli_kv(_("type"), "%s (0x%04x)", cli_msg_type_name(m->msg_type, tb,
 	    sizeof(tb)), m->msg_type);
-	cli_kv("state", "%s", m->state);
+	cli_kv(_("state"), "%s", m->state);
 	cli_time(m->created_at, t);
-	cli_kv("created", "%s", t);
+	cli_kv(_("created"), "%s", t);
 	if (out) {
 		cli_time(m->sent_at, t);
-		cli_kv("sent", "%s (%u attempt%s)", m->sent_at != 0 ? t : "never",
+		cli_kv(_("sent"), _("%s (%u attempt%s)"), m->sent_at != 0 ? t : "never",
 		    m->attempts, m->attempts == 1 ? "" : "s");
 	}
 	cli_time(m->delivered_at, t);
 	cli_kv(out ? "delivered" : "committed", "%s",
 	    m->delivered_at != 0 ? t : "not yet");
-	cli_kv("body", "%llu bytes", (unsigned long long)m->body_len);
-	cli_kv("h_inner", "%s", cli_hex(m->h_inner, id));
+	cli_kv(_("body"), _("%llu bytes"), (unsigned long long)m->body_len);
+	cli_kv(_("h_inner"), "%s", cli_hex(m->h_inner, id));
 	if (m->in_reply_to.len > 0)
-		cli_kv("in reply to", "%s", cli_hex(m->in_reply_to, id));
+		cli_kv(_("in reply to"), "%s", cli_hex(m->in_reply_to, id));
 }
 
 /* --- list --- */
@@ -149,7 +150,7 @@ list_output(const struct cli_answer *ans, Homeward__Control__Direction dir,
 		printf("\n");
 	}
 	if (shown == 0)
-		printf("no messages\n");
+		printf(_("no messages\n"));
 	return CLI_EXIT_OK;
 }
 
@@ -167,8 +168,8 @@ cmd_messages_list(const struct cli_cmd *cmd, const struct cli_env *env,
 		switch (c) {
 		case 'p':
 			if (cli_check_agency(optarg) != 0)
-				return cli_usage(cmd, "an agency id is 1-63 of a-z, "
-				    "0-9 and '-'");
+				return cli_usage(cmd, _("an agency id is 1-63 of a-z, "
+				    "0-9 and '-'"));
 			ml.peer = optarg;
 			break;
 		case 'S':
@@ -176,7 +177,7 @@ cmd_messages_list(const struct cli_cmd *cmd, const struct cli_env *env,
 			break;
 		case 'n':
 			if (cli_parse_u64(optarg, 1, LIST_LIMIT_MAX, &limit) != 0)
-				return cli_usage(cmd, "--limit is 1 to %d",
+				return cli_usage(cmd, _("--limit is 1 to %d"),
 				    LIST_LIMIT_MAX);
 			break;
 		case 'j': json = 1; break;
@@ -185,7 +186,7 @@ cmd_messages_list(const struct cli_cmd *cmd, const struct cli_env *env,
 		}
 	}
 	if (optind < argc)
-		return cli_usage(cmd, "no arguments expected");
+		return cli_usage(cmd, _("no arguments expected"));
 	ml.direction = direction_of(cmd);
 	ml.limit = (uint32_t)limit;
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_MESSAGE_LIST;
@@ -207,16 +208,16 @@ write_body(const char *path, ProtobufCBinaryData body, int force)
 
 	if (strcmp(path, "-") == 0) {
 		if (body.len > 0 && fwrite(body.data, 1, body.len, stdout) != body.len) {
-			cli_warn_errno(errno, "cannot write the document to stdout");
+			cli_warn_errno(errno, _("cannot write the document to stdout"));
 			return -1;
 		}
 		return fflush(stdout) == 0 ? 0 : -1;
 	}
 	if ((r = fileio_write_atomic(path, body.data, body.len, 0600, force)) != 0) {
 		if (r == -EEXIST)
-			cli_warnx("%s exists: use --force to replace it", path);
+			cli_warnx(_("%s exists: use --force to replace it"), path);
 		else
-			cli_warn_errno(-r, "cannot write %s", path);
+			cli_warn_errno(-r, _("cannot write %s"), path);
 		return -1;
 	}
 	return 0;
@@ -246,11 +247,11 @@ cmd_messages_show(const struct cli_cmd *cmd, const struct cli_env *env,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one message id");
+		return cli_usage(cmd, _("give one message id"));
 	if (cli_parse_id(argv[optind], id) != 0)
-		return cli_usage(cmd, "a message id is 32 hex digits");
+		return cli_usage(cmd, _("a message id is 32 hex digits"));
 	if (body != NULL && strcmp(body, "-") == 0 && json)
-		return cli_usage(cmd, "--body - writes only the document: no --json");
+		return cli_usage(cmd, _("--body - writes only the document: no --json"));
 
 	if (body != NULL && cli_check_output(body, force) != 0)
 		return CLI_EXIT_FAIL;
@@ -265,7 +266,7 @@ cmd_messages_show(const struct cli_cmd *cmd, const struct cli_env *env,
 		return rc;
 	if ((r = cli_answer_find(&ans, HOMEWARD__CONTROL__RESPONSE__KIND_MESSAGE)) ==
 	    NULL) {
-		cli_warnx("homewardd answered without the message");
+		cli_warnx(_("homewardd answered without the message"));
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
@@ -285,7 +286,7 @@ cmd_messages_show(const struct cli_cmd *cmd, const struct cli_env *env,
 	}
 	cli_message_print(m);
 	if (body != NULL)
-		cli_kv("written to", "%s", body);
+		cli_kv(_("written to"), "%s", body);
 out:
 	cli_answer_free(&ans);
 	return rc;

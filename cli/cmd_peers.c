@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "common/fileio.h"
+#include "common/i18n.h"
 #include "keys/bundle.h"
 #include "keys/fingerprint.h"
 
@@ -72,29 +73,29 @@ cli_peer_print(const Homeward__Control__PeerInfo *p)
 {
 	char t[CLI_TIME_BUFLEN];
 
-	cli_kv("agency", "%s", p->agency_id);
-	cli_kv("name", "%s", p->name);
-	cli_kv("country", "%s", p->country);
-	cli_kv("time zone", "%s", p->time_zone);
-	cli_kv("endpoint", "%s", p->endpoint[0] != '\0' ? p->endpoint :
+	cli_kv(_("agency"), "%s", p->agency_id);
+	cli_kv(_("name"), "%s", p->name);
+	cli_kv(_("country"), "%s", p->country);
+	cli_kv(_("time zone"), "%s", p->time_zone);
+	cli_kv(_("endpoint"), "%s", p->endpoint[0] != '\0' ? p->endpoint :
 	    "none (it connects to us)");
-	cli_kv("duty contact", "%s", p->duty_contact[0] != '\0' ? p->duty_contact :
+	cli_kv(_("duty contact"), "%s", p->duty_contact[0] != '\0' ? p->duty_contact :
 	    "none (ask the partner to add one: homeward-keys contact)");
-	cli_kv("fingerprint", "%s%s", p->fingerprint,
+	cli_kv(_("fingerprint"), "%s%s", p->fingerprint,
 	    p->verified ? " (verified)" : " (NOT verified)");
-	cli_kv("state", "%s", peer_state(p));
-	cli_kv("prekeys", "%u usable", p->valid_prekeys);
-	cli_kv("unacked", "%llu", (unsigned long long)p->outbox_unacked);
+	cli_kv(_("state"), "%s", peer_state(p));
+	cli_kv(_("prekeys"), _("%u usable"), p->valid_prekeys);
+	cli_kv(_("unacked"), "%llu", (unsigned long long)p->outbox_unacked);
 	cli_time(p->imported_at, t);
-	cli_kv("imported", "%s", p->imported_at != 0 ? t : "-");
+	cli_kv(_("imported"), "%s", p->imported_at != 0 ? t : "-");
 	cli_time(p->last_seen_at, t);
-	cli_kv("last seen", "%s", p->last_seen_at != 0 ? t : "never");
+	cli_kv(_("last seen"), "%s", p->last_seen_at != 0 ? t : "never");
 	if (p->unreachable_since != 0) {
 		cli_time(p->unreachable_since, t);
-		cli_kv("unreachable", "since %s", t);
+		cli_kv(_("unreachable"), _("since %s"), t);
 	}
 	cli_time(p->dsk_not_after, t);
-	cli_kv("signing cert", "%s", p->dsk_not_after != 0 ? t :
+	cli_kv(_("signing cert"), "%s", p->dsk_not_after != 0 ? t :
 	    "none valid (nothing it sends verifies)");
 }
 
@@ -136,7 +137,7 @@ list_output(const struct cli_answer *ans, int json)
 		    p->duty_contact[0] != '\0' ? p->duty_contact : "-");
 	}
 	if (shown == 0)
-		printf("no peers (import one with 'homeward peers import FILE')\n");
+		printf(_("no peers (import one with 'homeward peers import FILE')\n"));
 	return CLI_EXIT_OK;
 }
 
@@ -157,7 +158,7 @@ cmd_peers_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (optind < argc)
-		return cli_usage(cmd, "no arguments expected");
+		return cli_usage(cmd, _("no arguments expected"));
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_PEERS_LIST;
 	req.peers_list = &pl;
 	if ((rc = cli_call(env, &req, &ans)) != CLI_EXIT_OK)
@@ -189,7 +190,7 @@ static void
 bundle_print(FILE *f, const char *path, const struct bundle *b, const char *fp,
     const char *endpoint)
 {
-	fprintf(f, "%-16s %s (all signatures verify)\n", "bundle", path);
+	fprintf(f, _("%-16s %s (all signatures verify)\n"), "bundle", path);
 	fprintf(f, "%-16s %s\n", "agency", b->info.agency_id);
 	fprintf(f, "%-16s %s\n", "name", b->info.name);
 	fprintf(f, "%-16s %s\n", "country", b->info.country);
@@ -219,18 +220,18 @@ confirm_on_tty(const char *path, const struct bundle *b, const char *fp,
 	    (tty = fdopen(fd, "r+")) == NULL) {
 		if (fd >= 0)
 			close(fd);
-		cli_warnx("no terminal to confirm the fingerprint on: give "
-		    "--fingerprint \"NNNNN ...\" as the partner agency read it out");
+		cli_warnx(_("no terminal to confirm the fingerprint on: give "
+		    "--fingerprint \"NNNNN ...\" as the partner agency read it out"));
 		return -1;
 	}
 	if (show)
 		bundle_print(tty, path, b, fp, endpoint);
-	fprintf(tty, "\nAsk %s to read you their fingerprint (by phone or in person,\n"
+	fprintf(tty, _("\nAsk %s to read you their fingerprint (by phone or in person,\n"
 	    "not by the channel the bundle came through).  Type it here, or type\n"
-	    "yes if it matches the fingerprint above: ", b->info.agency_id);
+	    "yes if it matches the fingerprint above: "), b->info.agency_id);
 	fflush(tty);
 	if (fgets(line, sizeof(line), tty) == NULL) {
-		cli_warnx("import cancelled");
+		cli_warnx(_("import cancelled"));
 		goto out;
 	}
 	line[strcspn(line, "\r\n")] = '\0';
@@ -239,16 +240,16 @@ confirm_on_tty(const char *path, const struct bundle *b, const char *fp,
 		goto out;
 	}
 	if (line[0] == '\0' || strcmp(line, "no") == 0) {
-		cli_warnx("import cancelled");
+		cli_warnx(_("import cancelled"));
 		goto out;
 	}
 	if (cli_parse_fingerprint(line, typed, sizeof(typed)) != 0) {
-		cli_warnx("that is not a fingerprint (40 digits): import cancelled");
+		cli_warnx(_("that is not a fingerprint (40 digits): import cancelled"));
 		goto out;
 	}
 	if (strcmp(typed, fp) != 0) {
-		cli_warnx("FINGERPRINT MISMATCH: the bundle is not the one %s "
-		    "exported, or was altered: do not import it", b->info.agency_id);
+		cli_warnx(_("FINGERPRINT MISMATCH: the bundle is not the one %s "
+		    "exported, or was altered: do not import it"), b->info.agency_id);
 		goto out;
 	}
 	rc = 0;
@@ -267,14 +268,14 @@ read_bundle(const char *path, uint8_t **buf, size_t *len, struct bundle *b)
 
 	if ((r = fileio_read(path, BUNDLE_MAX_LEN, 0, buf, len)) != 0) {
 		if (r == -EFBIG)
-			cli_warnx("%s: larger than any bundle (%d bytes)", path,
+			cli_warnx(_("%s: larger than any bundle (%d bytes)"), path,
 			    BUNDLE_MAX_LEN);
 		else
-			cli_warn_errno(-r, "cannot read %s", path);
+			cli_warn_errno(-r, _("cannot read %s"), path);
 		return -1;
 	}
 	if ((r = bundle_parse(*buf, *len, b, why)) != ENV1_OK) {
-		cli_warnx("%s: bundle refused: %s", path,
+		cli_warnx(_("%s: bundle refused: %s"), path,
 		    why[0] != '\0' ? why : env1_reason_text(r));
 		free(*buf);
 		*buf = NULL;
@@ -294,8 +295,8 @@ fingerprint_confirmed(const char *path, const struct bundle *b, const char *fp,
 	if (given == NULL)
 		return confirm_on_tty(path, b, fp, endpoint, json);
 	if (strcmp(given, fp) != 0) {
-		cli_warnx("FINGERPRINT MISMATCH: --fingerprint is not this "
-		    "bundle's: do not import it");
+		cli_warnx(_("FINGERPRINT MISMATCH: --fingerprint is not this "
+		    "bundle's: do not import it"));
 		return -1;
 	}
 	return 0;
@@ -314,7 +315,7 @@ import_output(const struct cli_answer *ans, const struct bundle *b,
 		    "peer", r != NULL ? cli_peer_json(r->peer) : json_null());
 		return cli_json_print(j);
 	}
-	printf("imported %s, fingerprint confirmed\n", b->info.agency_id);
+	printf(_("imported %s, fingerprint confirmed\n"), b->info.agency_id);
 	if (r != NULL) {
 		printf("\n");
 		cli_peer_print(r->peer);
@@ -347,12 +348,12 @@ cmd_peers_import(const struct cli_cmd *cmd, const struct cli_env *env,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one bundle file");
+		return cli_usage(cmd, _("give one bundle file"));
 	path = argv[optind];
 	if (gfp != NULL && cli_parse_fingerprint(gfp, given, sizeof(given)) != 0)
-		return cli_usage(cmd, "a fingerprint is 40 digits");
+		return cli_usage(cmd, _("a fingerprint is 40 digits"));
 	if (endpoint != NULL && (endpoint[0] == '\0' || strchr(endpoint, ':') == NULL))
-		return cli_usage(cmd, "--endpoint is HOST:PORT");
+		return cli_usage(cmd, _("--endpoint is HOST:PORT"));
 
 	if (read_bundle(path, &buf, &len, &b) != 0)
 		goto out;
@@ -412,29 +413,29 @@ cmd_peers_action(const struct cli_cmd *cmd, const struct cli_env *env,
 
 	for (a = 0; strcmp(actions[a].name, cmd->sub) != 0; a++)
 		if (a + 1 == sizeof(actions) / sizeof(actions[0]))
-			return cli_usage(cmd, "no such action");
+			return cli_usage(cmd, _("no such action"));
 	while ((c = cli_getopt(cmd, argc, argv, ":hj", import_opts)) != -1) {
 		switch (c) {
 		case 'f': gfp = optarg; break;
 		case 'j': json = 1; break;
 		case CLI_OPT_HELP: return cli_help(cmd);
-		case 'e': return cli_usage(cmd, "--endpoint is for import only");
+		case 'e': return cli_usage(cmd, _("--endpoint is for import only"));
 		default: return CLI_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one agency id");
+		return cli_usage(cmd, _("give one agency id"));
 	agency = argv[optind];
 	if (cli_check_agency(agency) != 0)
-		return cli_usage(cmd, "an agency id is 1-63 of a-z, 0-9 and '-'");
+		return cli_usage(cmd, _("an agency id is 1-63 of a-z, 0-9 and '-'"));
 	if (actions[a].action == HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_VERIFY) {
 		if (gfp == NULL)
-			return cli_usage(cmd, "--fingerprint is required");
+			return cli_usage(cmd, _("--fingerprint is required"));
 		if (cli_parse_fingerprint(gfp, given, sizeof(given)) != 0)
-			return cli_usage(cmd, "a fingerprint is 40 digits");
+			return cli_usage(cmd, _("a fingerprint is 40 digits"));
 		pa.fingerprint = given;
 	} else if (gfp != NULL) {
-		return cli_usage(cmd, "--fingerprint is for verify only");
+		return cli_usage(cmd, _("--fingerprint is for verify only"));
 	}
 
 	pa.agency_id = (char *)agency;

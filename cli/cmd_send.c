@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "common/fileio.h"
+#include "common/i18n.h"
 #include "common/limits.h"
 
 static const struct option send_opts[] = {
@@ -50,12 +51,12 @@ parse(const struct cli_cmd *cmd, int argc, char **argv, struct send_args *a)
 		case 'f': a->file = optarg; break;
 		case 'r':
 			if (cli_parse_id(optarg, a->thread) != 0)
-				return cli_usage(cmd, "a thread id is 32 hex digits");
+				return cli_usage(cmd, _("a thread id is 32 hex digits"));
 			a->has_thread = 1;
 			break;
 		case 'R':
 			if (cli_parse_id(optarg, a->reply_to) != 0)
-				return cli_usage(cmd, "a message id is 32 hex digits");
+				return cli_usage(cmd, _("a message id is 32 hex digits"));
 			a->has_reply_to = 1;
 			break;
 		case 'j': a->json = 1; break;
@@ -64,13 +65,13 @@ parse(const struct cli_cmd *cmd, int argc, char **argv, struct send_args *a)
 		}
 	}
 	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument %s", argv[optind]);
+		return cli_usage(cmd, _("unexpected argument %s"), argv[optind]);
 	if (a->to == NULL || type == NULL || a->file == NULL)
-		return cli_usage(cmd, "--to, --type and --file are required");
+		return cli_usage(cmd, _("--to, --type and --file are required"));
 	if (cli_check_agency(a->to) != 0)
-		return cli_usage(cmd, "an agency id is 1-63 of a-z, 0-9 and '-'");
+		return cli_usage(cmd, _("an agency id is 1-63 of a-z, 0-9 and '-'"));
 	if (cli_parse_msg_type(type, &a->type) != 0)
-		return cli_usage(cmd, "--type is 1 to 65535, decimal or 0x hex");
+		return cli_usage(cmd, _("--type is 1 to 65535, decimal or 0x hex"));
 	return 0;
 }
 
@@ -82,17 +83,17 @@ output(const struct cli_answer *ans, const struct send_args *a)
 
 	r = cli_answer_find(ans, HOMEWARD__CONTROL__RESPONSE__KIND_MESSAGE);
 	if (r == NULL) {
-		cli_warnx("homewardd queued the message but did not say its id "
-		    "(see 'homeward outbox list --peer %s')", a->to);
+		cli_warnx(_("homewardd queued the message but did not say its id "
+		    "(see 'homeward outbox list --peer %s')"), a->to);
 		return a->json ? cli_json_print(json_pack("{s:n, s:n, s:s}",
 		    "message_id", "thread_id", "peer", a->to)) : CLI_EXIT_OK;
 	}
 	if (a->json)
 		return cli_json_print(cli_message_json(r->message));
-	cli_kv("queued", "%s", cli_hex(r->message->message_id, id));
-	cli_kv("thread", "%s", cli_hex(r->message->thread_id, th));
-	cli_kv("to", "%s", r->message->peer[0] != '\0' ? r->message->peer : a->to);
-	cli_kv("state", "%s", r->message->state);
+	cli_kv(_("queued"), "%s", cli_hex(r->message->message_id, id));
+	cli_kv(_("thread"), "%s", cli_hex(r->message->thread_id, th));
+	cli_kv(_("to"), "%s", r->message->peer[0] != '\0' ? r->message->peer : a->to);
+	cli_kv(_("state"), "%s", r->message->state);
 	return CLI_EXIT_OK;
 }
 
@@ -114,10 +115,10 @@ cmd_send(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		return rc;
 	if ((r = fileio_read(a.file, ENV1_MAX_INLINE, 0, &body, &len)) != 0) {
 		if (r == -EFBIG)
-			cli_warnx("%s is larger than the %u bytes a message can carry",
+			cli_warnx(_("%s is larger than the %u bytes a message can carry"),
 			    a.file, ENV1_MAX_INLINE);
 		else
-			cli_warn_errno(-r, "cannot read %s", a.file);
+			cli_warn_errno(-r, _("cannot read %s"), a.file);
 		return CLI_EXIT_FAIL;
 	}
 	sd.peer = (char *)a.to;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/i18n.h"
 
 static const struct option json_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -55,47 +56,47 @@ status_print(const Homeward__Control__Status *s)
 {
 	char t[CLI_TIME_BUFLEN], d[32], id[CLI_ID_BUFLEN];
 
-	cli_kv("agency", "%s", s->agency_id);
-	cli_kv("fingerprint", "%s", s->fingerprint);
-	cli_kv("software", "%s", s->software);
+	cli_kv(_("agency"), "%s", s->agency_id);
+	cli_kv(_("fingerprint"), "%s", s->fingerprint);
+	cli_kv(_("software"), "%s", s->software);
 	cli_time(s->started_at, t);
 	cli_duration(s->now > s->started_at ? s->now - s->started_at : 0, d,
 	    sizeof(d));
-	cli_kv("started", "%s (up %s)", t, d);
-	cli_kv("listening", "%s", s->listen[0] != '\0' ? s->listen :
+	cli_kv(_("started"), _("%s (up %s)"), t, d);
+	cli_kv(_("listening"), "%s", s->listen[0] != '\0' ? s->listen :
 	    "no (outbound connections only)");
-	cli_kv("peers", "%u connected of %u", s->peers_connected, s->peers_total);
-	cli_kv("outbox", "%llu unacknowledged, %llu waiting for a prekey",
+	cli_kv(_("peers"), _("%u connected of %u"), s->peers_connected, s->peers_total);
+	cli_kv(_("outbox"), _("%llu unacknowledged, %llu waiting for a prekey"),
 	    (unsigned long long)s->outbox_unacked,
 	    (unsigned long long)s->outbox_waiting);
 	if (s->oldest_unacked_at != 0) {
 		cli_time(s->oldest_unacked_at, t);
 		cli_duration(s->now > s->oldest_unacked_at ?
 		    s->now - s->oldest_unacked_at : 0, d, sizeof(d));
-		cli_kv("oldest unacked", "%s, created %s (%s ago)",
+		cli_kv(_("oldest unacked"), _("%s, created %s (%s ago)"),
 		    cli_hex(s->oldest_unacked_id, id), t, d);
 	} else {
-		cli_kv("oldest unacked", "none");
+		cli_kv(_("oldest unacked"), _("none"));
 	}
-	cli_kv("inbox", "%llu messages, %llu held back by a gap",
+	cli_kv(_("inbox"), _("%llu messages, %llu held back by a gap"),
 	    (unsigned long long)s->inbox_total,
 	    (unsigned long long)s->inbox_gap_held);
-	cli_kv("alerts", "%llu open, %llu of them urgent%s",
+	cli_kv(_("alerts"), _("%llu open, %llu of them urgent%s"),
 	    (unsigned long long)s->open_alerts,
 	    (unsigned long long)s->urgent_alerts,
 	    s->urgent_alerts > 0 ? " (homeward alerts)" : "");
 	cli_time(s->tls_not_after, t);
-	cli_kv("tls certificate", "expires %s", s->tls_not_after != 0 ? t : "(unreadable)");
+	cli_kv(_("tls certificate"), _("expires %s"), s->tls_not_after != 0 ? t : "(unreadable)");
 	cli_time(s->dsk_not_after, t);
-	cli_kv("signing key", "certificate expires %s", s->dsk_not_after != 0 ? t :
+	cli_kv(_("signing key"), _("certificate expires %s"), s->dsk_not_after != 0 ? t :
 	    "(unknown)");
 	if (s->data_max_bytes != 0)
-		cli_kv("data.db", "%llu MB of %llu MB (max_data_mb), %llu MB free "
-		    "on its disk", (unsigned long long)(s->data_bytes >> 20),
+		cli_kv(_("data.db"), _("%llu MB of %llu MB (max_data_mb), %llu MB free "
+		    "on its disk"), (unsigned long long)(s->data_bytes >> 20),
 		    (unsigned long long)(s->data_max_bytes >> 20),
 		    (unsigned long long)(s->disk_free_bytes >> 20));
 	else
-		cli_kv("data.db", "%llu MB, %llu MB free on its disk",
+		cli_kv(_("data.db"), _("%llu MB, %llu MB free on its disk"),
 		    (unsigned long long)(s->data_bytes >> 20),
 		    (unsigned long long)(s->disk_free_bytes >> 20));
 }
@@ -118,7 +119,7 @@ cmd_status(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (optind < argc)
-		return cli_usage(cmd, "no arguments expected");
+		return cli_usage(cmd, _("no arguments expected"));
 
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_STATUS;
 	req.status = &sr;
@@ -126,7 +127,7 @@ cmd_status(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		return rc;
 	if ((r = cli_answer_find(&ans, HOMEWARD__CONTROL__RESPONSE__KIND_STATUS)) ==
 	    NULL) {
-		cli_warnx("homewardd answered without its status");
+		cli_warnx(_("homewardd answered without its status"));
 		rc = CLI_EXIT_FAIL;
 	} else if (json) {
 		rc = cli_json_print(status_json(r->status));
@@ -155,11 +156,11 @@ cmd_log_level(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one level");
+		return cli_usage(cmd, _("give one level"));
 	level = argv[optind];
 	if (strcmp(level, "warn") != 0 && strcmp(level, "info") != 0 &&
 	    strcmp(level, "debug") != 0)
-		return cli_usage(cmd, "the level is warn, info or debug");
+		return cli_usage(cmd, _("the level is warn, info or debug"));
 
 	ll.level = (char *)level;
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_LOG_LEVEL;
@@ -169,7 +170,7 @@ cmd_log_level(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 	if (json)
 		rc = cli_json_print(json_pack("{s:s}", "level", level));
 	else
-		printf("log level %s\n", level);
+		printf(_("log level %s\n"), level);
 	cli_answer_free(&ans);
 	return rc;
 }

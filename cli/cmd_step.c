@@ -19,6 +19,7 @@
 #include "cli/refnames.h"
 #include "common/docjson.h"
 #include "common/fileio.h"
+#include "common/i18n.h"
 #include "common/limits.h"
 #include "common/msgtype.h"
 
@@ -209,13 +210,13 @@ step_check(const struct cli_cmd *cmd, const struct step_args *a)
 	const char *texts[7];
 
 	if ((a->kind->opts & OPT_FILE_NEEDED) != 0 && a->file == NULL)
-		return cli_usage(cmd, "--file is required: the document as JSON");
+		return cli_usage(cmd, _("--file is required: the document as JSON"));
 	if ((a->n_waive > 0) != (a->waiver_reason != NULL))
-		return cli_usage(cmd, "--waive and --waiver-reason go together");
+		return cli_usage(cmd, _("--waive and --waiver-reason go together"));
 	if ((a->kind->opts & OPT_EXPECTED) != 0 && a->expected == 0 &&
 	    a->file == NULL)
-		return cli_usage(cmd, "--expected is required: when she is now "
-		    "expected to arrive");
+		return cli_usage(cmd, _("--expected is required: when she is now "
+		    "expected to arrive"));
 	texts[0] = a->reason;
 	texts[1] = a->met_agency;
 	texts[2] = a->met_contact;
@@ -225,10 +226,10 @@ step_check(const struct cli_cmd *cmd, const struct step_args *a)
 	texts[6] = a->safety_reason;
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		if (texts[i] != NULL && !text_ok(texts[i]))
-			return cli_usage(cmd, "the text of an option is 1 to %d bytes",
+			return cli_usage(cmd, _("the text of an option is 1 to %d bytes"),
 			    TEXT_MAX);
 	if (a->at > (uint64_t)time(NULL) * 1000 + 3600000)
-		return cli_usage(cmd, "--at is in the future");
+		return cli_usage(cmd, _("--at is in the future"));
 	return 0;
 }
 
@@ -245,29 +246,29 @@ step_parse(const struct cli_cmd *cmd, int argc, char **argv,
 		    kinds[i].variant == cmd->variant)
 			a->kind = &kinds[i];
 	if (a->kind == NULL)
-		return cli_usage(cmd, "no such step");
+		return cli_usage(cmd, _("no such step"));
 	while ((c = cli_getopt(cmd, argc, argv, ":hj", step_opts)) != -1) {
 		if (c >= 0 && !allowed(a->kind, c))
-			return cli_usage(cmd, "--%s is not an option of this step",
+			return cli_usage(cmd, _("--%s is not an option of this step"),
 			    opt_name(c));
 		switch (c) {
 		case 't':
 			if (cli_check_agency(optarg) != 0)
-				return cli_usage(cmd, "--to is an agency id: 1-63 of "
-				    "a-z, 0-9 and '-'");
+				return cli_usage(cmd, _("--to is an agency id: 1-63 of "
+				    "a-z, 0-9 and '-'"));
 			a->to = optarg;
 			break;
 		case 'H': a->home = optarg; break;
 		case 'f': a->file = optarg; break;
 		case 'r':
 			if (cli_parse_time(optarg, &a->reply_by) != 0)
-				return cli_usage(cmd, "--reply-by is a time such as "
-				    "2026-12-08T12:00:00Z");
+				return cli_usage(cmd, _("--reply-by is a time such as "
+				    "2026-12-08T12:00:00Z"));
 			break;
 		case 'a':
 			if (cli_parse_time(optarg, &a->at) != 0)
-				return cli_usage(cmd, "--at is a time such as "
-				    "2026-12-01T07:30:00Z");
+				return cli_usage(cmd, _("--at is a time such as "
+				    "2026-12-01T07:30:00Z"));
 			break;
 		case 'R': a->reason = optarg; break;
 		case 'A': a->met_agency = optarg; break;
@@ -276,18 +277,18 @@ step_parse(const struct cli_cmd *cmd, int argc, char **argv,
 		case 'n': a->next_steps = optarg; break;
 		case 'e':
 			if (cli_parse_time(optarg, &a->expected) != 0)
-				return cli_usage(cmd, "--expected is a time such as "
-				    "2026-12-01T17:30:00Z");
+				return cli_usage(cmd, _("--expected is a time such as "
+				    "2026-12-01T17:30:00Z"));
 			break;
 		case 'O':
 			if ((a->handover = handover_parse(optarg)) == 0)
-				return cli_usage(cmd, "--handed-over-to is parent, "
-				    "family, child-protection or shelter");
+				return cli_usage(cmd, _("--handed-over-to is parent, "
+				    "family, child-protection or shelter"));
 			break;
 		case 'w':
 			if (rules_parse(optarg, a) != 0)
-				return cli_usage(cmd, "--waive is one or more travel "
-				    "rule names separated by commas (at most %d)",
+				return cli_usage(cmd, _("--waive is one or more travel "
+				    "rule names separated by commas (at most %d)"),
 				    RULES_MAX);
 			break;
 		case 'W': a->waiver_reason = optarg; break;
@@ -298,7 +299,7 @@ step_parse(const struct cli_cmd *cmd, int argc, char **argv,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one case code");
+		return cli_usage(cmd, _("give one case code"));
 	a->code = argv[optind];
 	return step_check(cmd, a);
 }
@@ -335,30 +336,30 @@ doc_load(const char *path, const ProtobufCMessageDescriptor *d,
 	*out = NULL;
 	if ((r = fileio_read(path, DOC_JSON_MAX, 0, &buf, &len)) != 0) {
 		if (r == -EFBIG)
-			cli_warnx("%s is larger than any document (%u bytes)", path,
+			cli_warnx(_("%s is larger than any document (%u bytes)"), path,
 			    DOC_JSON_MAX);
 		else
-			cli_warn_errno(-r, "cannot read %s", path);
+			cli_warn_errno(-r, _("cannot read %s"), path);
 		goto out;
 	}
 	/* jansson's message quotes the text near the error: the file is
 	 * case data, so only the position is shown. */
 	if ((obj = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES,
 	    &jerr)) == NULL) {
-		cli_warnx("%s: not valid JSON (line %d, column %d)", path,
+		cli_warnx(_("%s: not valid JSON (line %d, column %d)"), path,
 		    jerr.line, jerr.column);
 		goto out;
 	}
 	if (!json_is_object(obj)) {
-		cli_warnx("%s: a document is a JSON object ({ ... })", path);
+		cli_warnx(_("%s: a document is a JSON object ({ ... })"), path);
 		goto out;
 	}
 	if ((r = docjson_to_pb(obj, d, out, why, sizeof(why))) != 0) {
 		if (r == -ENOMEM)
-			cli_warnx("out of memory");
+			cli_warnx(_("out of memory"));
 		else
-			cli_warnx("%s: %s (the fields are those of %s in "
-			    "proto/referral.proto)", path, why, d->short_name);
+			cli_warnx(_("%s: %s (the fields are those of %s in "
+			    "proto/referral.proto)"), path, why, d->short_name);
 		goto out;
 	}
 	rc = 0;
@@ -391,17 +392,17 @@ doc_check_filled(const char *path, const ProtobufCMessage *m)
 	f = protobuf_c_message_descriptor_get_field_by_name(m->descriptor,
 	    "header");
 	if (f != NULL && *(void *const *)((const char *)m + f->offset) != NULL) {
-		cli_warnx("%s: leave out \"header\": homewardd fills it (the case, "
-		    "the consent, the safety exception)", path);
+		cli_warnx(_("%s: leave out \"header\": homewardd fills it (the case, "
+		    "the consent, the safety exception)"), path);
 		return -1;
 	}
 	if (m->descriptor == &homeward__referral__departure_notification__descriptor) {
 		dn = (const Homeward__Referral__DepartureNotification *)m;
 		if (dn->n_rules_waived > 0 || dn->waiver_reason[0] != '\0' ||
 		    dn->waived_by[0] != '\0') {
-			cli_warnx("%s: leave out rules_waived, waiver_reason and "
+			cli_warnx(_("%s: leave out rules_waived, waiver_reason and "
 			    "waived_by: give --waive and --waiver-reason, and homewardd "
-			    "records who waived", path);
+			    "records who waived"), path);
 			return -1;
 		}
 	}
@@ -413,7 +414,7 @@ static int
 doc_variant(const char *path, const char *field, int *have, int want)
 {
 	if (*have != 0 && *have != want) {
-		cli_warnx("%s: its \"%s\" contradicts the command: leave it out",
+		cli_warnx(_("%s: its \"%s\" contradicts the command: leave it out"),
 		    path, field);
 		return -1;
 	}
@@ -514,7 +515,7 @@ doc_apply(ProtobufCMessage *m, const struct step_args *a, const char *path)
 		return 0;
 	}
 nomem:
-	cli_warnx("out of memory");
+	cli_warnx(_("out of memory"));
 	return -1;
 }
 
@@ -530,7 +531,7 @@ doc_build(const struct step_args *a, uint8_t **out, size_t *outlen)
 
 	*out = NULL;
 	if ((d = refnames_doc_descriptor(a->kind->msg_type)) == NULL) {
-		cli_warnx("no document for message type 0x%04x", a->kind->msg_type);
+		cli_warnx(_("no document for message type 0x%04x"), a->kind->msg_type);
 		return -1;
 	}
 	if (a->file != NULL) {
@@ -539,18 +540,18 @@ doc_build(const struct step_args *a, uint8_t **out, size_t *outlen)
 		if (doc_check_filled(a->file, m) != 0)
 			goto out;
 	} else if ((m = doc_empty(d)) == NULL) {
-		cli_warnx("out of memory");
+		cli_warnx(_("out of memory"));
 		return -1;
 	}
 	if (doc_apply(m, a, path) != 0)
 		goto out;
 	if ((n = protobuf_c_message_get_packed_size(m)) > ENV1_MAX_INLINE) {
-		cli_warnx("%s: %zu bytes encoded, more than the %u a message can "
-		    "carry", path, n, ENV1_MAX_INLINE);
+		cli_warnx(_("%s: %zu bytes encoded, more than the %u a message can "
+		    "carry"), path, n, ENV1_MAX_INLINE);
 		goto out;
 	}
 	if ((*out = malloc(n + 1)) == NULL) {
-		cli_warnx("out of memory");
+		cli_warnx(_("out of memory"));
 		goto out;
 	}
 	*outlen = protobuf_c_message_pack(m, *out);
@@ -599,13 +600,13 @@ step_output(const struct cli_answer *ans, const struct step_args *a)
 	} else if (sr != NULL) {
 		cli_step_print(sr);
 		if (partner)
-			printf("sent under the partner's safety exception: no consent "
-			    "covers it\n");
+			printf(_("sent under the partner's safety exception: no consent "
+			    "covers it\n"));
 		if (r != NULL)
-			printf("replaces held document %s (cancelled)\n",
+			printf(_("replaces held document %s (cancelled)\n"),
 			    cli_hex(r->held->held_id, id));
 	} else if (ok) {
-		printf("accepted by homewardd (see 'homeward case show %s')\n",
+		printf(_("accepted by homewardd (see 'homeward case show %s')\n"),
 		    a->code);
 	}
 	if (!ok)

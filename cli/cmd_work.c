@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/i18n.h"
 
 static const struct option held_opts[] = {
 	{ "home", required_argument, NULL, 'H' },
@@ -56,12 +57,12 @@ cmd_held(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (argc - optind > 1)
-		return cli_usage(cmd, "give at most one case code");
+		return cli_usage(cmd, _("give at most one case code"));
 	if (argc - optind == 1 &&
 	    (rc = cli_case_ref(cmd, argv[optind], home, &ref)) != 0)
 		return rc;
 	if (argc - optind == 0 && home != NULL)
-		return cli_usage(cmd, "--home goes with a case code");
+		return cli_usage(cmd, _("--home goes with a case code"));
 	hl.ref = &ref;
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_HELD_LIST;
 	req.held_list = &hl;
@@ -85,7 +86,7 @@ cmd_held(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		cli_held_line(ans.data[i]->held);
 	}
 	if (shown == 0)
-		printf("no held messages\n");
+		printf(_("no held messages\n"));
 out:
 	cli_answer_free(&ans);
 	return rc;
@@ -105,12 +106,12 @@ approve_print(const struct cli_answer *ans, const char *idhex)
 	if (s != NULL) {
 		cli_step_print(s->step);
 	} else if (h != NULL && strcmp(h->held->state, "released") == 0) {
-		printf("released: message %s\n", cli_hex(h->held->message_id, id));
+		printf(_("released: message %s\n"), cli_hex(h->held->message_id, id));
 	} else if (h != NULL && strcmp(h->held->state, "approval") == 0) {
-		printf("approved: held id %s now needs a second, different "
-		    "supervisor\n", idhex);
+		printf(_("approved: held id %s now needs a second, different "
+		    "supervisor\n"), idhex);
 	} else {
-		printf("approved: held id %s%s%s\n", idhex, h != NULL ? " is " : "",
+		printf(_("approved: held id %s%s%s\n"), idhex, h != NULL ? " is " : "",
 		    h != NULL ? h->held->state : "");
 	}
 	/* An approval given without reading the document: homewardd says
@@ -140,12 +141,12 @@ cmd_approve(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(cmd, "give one held id");
+		return cli_usage(cmd, _("give one held id"));
 	if (cli_parse_id(argv[optind], id) != 0)
-		return cli_usage(cmd, "a held id is 32 hex digits");
+		return cli_usage(cmd, _("a held id is 32 hex digits"));
 	if (reason == NULL || reason[0] == '\0' || strlen(reason) > REASON_MAX)
-		return cli_usage(cmd, "--reason is required (1 to %d bytes): why "
-		    "safety is at issue", REASON_MAX);
+		return cli_usage(cmd, _("--reason is required (1 to %d bytes): why "
+		    "safety is at issue"), REASON_MAX);
 	ap.held_id.data = id;
 	ap.held_id.len = sizeof(id);
 	ap.reason = (char *)reason;
@@ -226,7 +227,7 @@ work_line(const Homeward__Control__WorkItem *w)
 	    strcmp(w->kind, "no_show") == 0 ? "URGENT: " : "", w->what);
 	if (w->due != 0) {
 		cli_localtime(w->due, t);
-		printf(", due %s", t);
+		printf(_(", due %s"), t);
 	}
 	printf("  %s\n", cli_hex(w->id, id));
 }
@@ -250,7 +251,7 @@ cmd_worklist(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		}
 	}
 	if (optind < argc)
-		return cli_usage(cmd, "no arguments expected");
+		return cli_usage(cmd, _("no arguments expected"));
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_WORKLIST;
 	req.worklist = &wl;
 	if ((rc = cli_call(env, &req, &ans)) != CLI_EXIT_OK)
@@ -282,7 +283,7 @@ cmd_worklist(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		total += n;
 	}
 	if (total == 0)
-		printf("nothing waiting\n");
+		printf(_("nothing waiting\n"));
 out:
 	cli_answer_free(&ans);
 	return rc;

@@ -17,6 +17,7 @@
 #include "cli/refnames.h"
 #include "common/docjson.h"
 #include "common/hex.h"
+#include "common/i18n.h"
 #include "common/strnum.h"
 #include "keys/fingerprint.h"
 #include "keys/bundle.h"
@@ -36,10 +37,12 @@ cli_help(const struct cli_cmd *cmd)
 {
 	char name[48];
 
-	printf("usage: homeward %s %s\n\n%s\n", cli_cmd_name(cmd, name,
-	    sizeof(name)), cmd->synopsis, cmd->summary);
-	if (cmd->help != NULL && cmd->help[0] != '\0')
-		printf("\n%s", cmd->help);
+	printf(_("usage: homeward %s %s\n\n%s\n"), cli_cmd_name(cmd, name,
+	    sizeof(name)), cmd->synopsis, _(cmd->summary));
+	if (cmd->help != NULL && cmd->help[0] != '\0') {
+		printf("\n");
+		i18n_paragraphs(cmd->help, stdout);
+	}
 	return CLI_EXIT_OK;
 }
 
@@ -54,7 +57,7 @@ cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: homeward %s %s\n(see 'homeward %s --help')\n",
+	fprintf(stderr, _("\nusage: homeward %s %s\n(see 'homeward %s --help')\n"),
 	    name, cmd->synopsis, name);
 	return CLI_EXIT_USAGE;
 }
@@ -84,13 +87,13 @@ cli_getopt(const struct cli_cmd *cmd, int argc, char **argv,
 	/* The option's name only, never what follows '='. */
 	n = (int)strcspn(a, "=");
 	if (c == ':')
-		cli_usage(cmd, "option %.*s needs a value", n, a);
+		cli_usage(cmd, _("option %.*s needs a value"), n, a);
 	else if (optopt != 0 && strncmp(a, "--", 2) != 0)
-		cli_usage(cmd, "unknown option -%c", optopt);
+		cli_usage(cmd, _("unknown option -%c"), optopt);
 	else if (optopt != 0)
-		cli_usage(cmd, "option %.*s takes no value", n, a);
+		cli_usage(cmd, _("option %.*s takes no value"), n, a);
 	else
-		cli_usage(cmd, "unknown option %.*s", n, a);
+		cli_usage(cmd, _("unknown option %.*s"), n, a);
 	return CLI_OPT_ERROR;
 }
 
@@ -167,11 +170,11 @@ cli_case_ref(const struct cli_cmd *cmd, const char *code, const char *home,
 {
 	homeward__control__case_ref__init(ref);
 	if (refnames_check_case_code(code) != 0)
-		return cli_usage(cmd, "a case code is 1-%d of letters, digits, "
-		    "'-', '_', '.' and '/'", REFNAMES_CASE_CODE_MAX);
+		return cli_usage(cmd, _("a case code is 1-%d of letters, digits, "
+		    "'-', '_', '.' and '/'"), REFNAMES_CASE_CODE_MAX);
 	if (home != NULL && cli_check_agency(home) != 0)
-		return cli_usage(cmd, "--home is an agency id: 1-63 of a-z, 0-9 "
-		    "and '-'");
+		return cli_usage(cmd, _("--home is an agency id: 1-63 of a-z, 0-9 "
+		    "and '-'"));
 	ref->code = (char *)code;
 	if (home != NULL)
 		ref->home = (char *)home;
@@ -195,6 +198,6 @@ cli_check_output(const char *path, int force)
 
 	if (strcmp(path, "-") == 0 || force || lstat(path, &st) != 0)
 		return 0;
-	cli_warnx("%s exists: use --force to replace it", path);
+	cli_warnx(_("%s exists: use --force to replace it"), path);
 	return -1;
 }

@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "common/docjson.h"
 #include "common/hex.h"
+#include "common/i18n.h"
 #include "common/msgtype.h"
 
 void
@@ -194,13 +195,13 @@ cli_json_print(json_t *obj)
 	char *s;
 
 	if (obj == NULL) {
-		cli_warnx("cannot build the JSON output");
+		cli_warnx(_("cannot build the JSON output"));
 		return CLI_EXIT_FAIL;
 	}
 	s = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(obj);
 	if (s == NULL) {
-		cli_warnx("cannot encode the JSON output");
+		cli_warnx(_("cannot encode the JSON output"));
 		return CLI_EXIT_FAIL;
 	}
 	printf("%s\n", s);

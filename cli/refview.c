@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "cli/refnames.h"
+#include "common/i18n.h"
 
 /* --- a case --- */
 
@@ -79,57 +80,57 @@ cli_case_print(const Homeward__Control__CaseInfo *c)
 {
 	char t[CLI_LOCALTIME_BUFLEN], id[CLI_ID_BUFLEN];
 
-	cli_kv("case", "%s", c->code);
-	cli_kv("home", "%s", c->home);
-	cli_kv("role", "%s", c->role);
-	cli_kv("state", "%s", c->state);
+	cli_kv(_("case"), "%s", c->code);
+	cli_kv(_("home"), "%s", c->home);
+	cli_kv(_("role"), "%s", c->role);
+	cli_kv(_("state"), "%s", c->state);
 	cli_localtime(c->opened_at, t);
-	cli_kv("opened", "%s", t);
+	cli_kv(_("opened"), "%s", t);
 	if (c->closed_at != 0) {
 		cli_localtime(c->closed_at, t);
-		cli_kv("closed", "%s", t);
+		cli_kv(_("closed"), "%s", t);
 	}
 	if (c->erase_after != 0) {
 		cli_localtime(c->erase_after, t);
-		cli_kv("erased after", "%s", t);
+		cli_kv(_("erased after"), "%s", t);
 	}
-	cli_kv("consents", "%u in force", c->consents);
+	cli_kv(_("consents"), _("%u in force"), c->consents);
 	if (c->held > 0)
-		cli_kv("held", "%u message%s (see 'homeward held %s')", c->held,
+		cli_kv(_("held"), _("%u message%s (see 'homeward held %s')"), c->held,
 		    c->held == 1 ? "" : "s", c->code);
 	else
-		cli_kv("held", "none");
+		cli_kv(_("held"), _("none"));
 	for (size_t i = 0; i < c->n_threads; i++) {
 		const Homeward__Control__CaseThread *th = c->threads[i];
 
-		cli_kv("partner", "%s (thread %s)", th->peer,
+		cli_kv(_("partner"), _("%s (thread %s)"), th->peer,
 		    cli_hex(th->thread_id, id));
-		cli_kv("  where", "%s", th->summary[0] != '\0' ? th->summary :
+		cli_kv(_("  where"), "%s", th->summary[0] != '\0' ? th->summary :
 		    "nothing sent or received yet");
 		if (th->request_reply_by != 0) {
 			cli_localtime(th->request_reply_by, t);
-			cli_kv("  answer due", "%s (assistance request)", t);
+			cli_kv(_("  answer due"), _("%s (assistance request)"), t);
 		}
 		if (th->reint_reply_by != 0) {
 			cli_localtime(th->reint_reply_by, t);
-			cli_kv("  answer due", "%s (reintegration request)", t);
+			cli_kv(_("  answer due"), _("%s (reintegration request)"), t);
 		}
 		if (th->scheduled_arrival != 0) {
 			cli_localtime(th->scheduled_arrival, t);
-			cli_kv("  arrival", "%s, not yet confirmed", t);
+			cli_kv(_("  arrival"), _("%s, not yet confirmed"), t);
 		}
 		if (th->outcome[0] != '\0') {
 			cli_localtime(th->outcome_at, t);
-			cli_kv("  outcome", "%s (recorded by %s, %s)", th->outcome,
+			cli_kv(_("  outcome"), _("%s (recorded by %s, %s)"), th->outcome,
 			    th->outcome_by, t);
 		}
 		if (th->withdrawn)
-			cli_kv("  consent", "withdrawn; thread restricted; erasure %s%s",
+			cli_kv(_("  consent"), _("withdrawn; thread restricted; erasure %s%s"),
 			    th->erasure_confirmed ? "confirmed" : "NOT yet confirmed",
 			    th->erased ? "; its data erased" : "");
 		if (th->safety_hold)
-			cli_kv("  SAFETY", "she is travelling: her arrival is awaited "
-			    "whatever happens to consent");
+			cli_kv(_("  SAFETY"), _("she is travelling: her arrival is awaited "
+			    "whatever happens to consent"));
 	}
 }
 
@@ -237,39 +238,39 @@ cli_consent_print(const Homeward__Control__ConsentInfo *c)
 
 	s = homeward__referral__consent_scope__unpack(NULL, c->scope.len,
 	    c->scope.data);
-	cli_kv("consent", "%s  %s", cli_hex(c->consent_id, id),
+	cli_kv(_("consent"), "%s  %s", cli_hex(c->consent_id, id),
 	    consent_state(c, s));
 	if (s == NULL) {
-		cli_kv("  scope", "unreadable (%zu bytes): homewardd sent a "
-		    "malformed ConsentScope", c->scope.len);
+		cli_kv(_("  scope"), _("unreadable (%zu bytes): homewardd sent a "
+		    "malformed ConsentScope"), c->scope.len);
 	} else {
 		printf("%-16s ", "  to");
 		for (size_t i = 0; i < s->n_recipients; i++)
 			printf("%s%s", i > 0 ? "," : "", s->recipients[i]);
 		printf("%s\n", s->n_recipients == 0 ? "nobody" : "");
-		cli_kv("  steps", "%s", refnames_mask_format(steps_mask(s),
+		cli_kv(_("  steps"), "%s", refnames_mask_format(steps_mask(s),
 		    step_name, list, sizeof(list)));
-		cli_kv("  categories", "%s", refnames_mask_format(
+		cli_kv(_("  categories"), "%s", refnames_mask_format(
 		    categories_mask(s), category_name, list, sizeof(list)));
-		cli_kv("  method", "%s%s%s%s%s%s", refnames_method_name(s->method),
+		cli_kv(_("  method"), "%s%s%s%s%s%s", refnames_method_name(s->method),
 		    s->language[0] != '\0' ? " (" : "", s->language,
 		    s->language[0] != '\0' ? ")" : "",
 		    s->by_guardian ? ", by a guardian" : "",
 		    s->by_guardian ? (s->child_consulted ? ", child consulted" :
 		    ", child not consulted") : "");
 		if (s->form_hash.len > 0)
-			cli_kv("  form sha256", "%s", cli_hex(s->form_hash, id));
+			cli_kv(_("  form sha256"), "%s", cli_hex(s->form_hash, id));
 		cli_localtime(s->given_at, t);
-		cli_kv("  given", "%s", t);
+		cli_kv(_("  given"), "%s", t);
 		cli_localtime(s->expires_at, t);
-		cli_kv("  expires", "%s", s->expires_at != 0 ? t :
+		cli_kv(_("  expires"), "%s", s->expires_at != 0 ? t :
 		    "when withdrawn");
 	}
 	cli_localtime(c->recorded_at, t);
-	cli_kv("  recorded", "%s by %s (%s)", t, c->recorded_by, c->source);
+	cli_kv(_("  recorded"), _("%s by %s (%s)"), t, c->recorded_by, c->source);
 	if (c->withdrawn_at != 0) {
 		cli_localtime(c->withdrawn_at, t);
-		cli_kv("  withdrawn", "%s", t);
+		cli_kv(_("  withdrawn"), "%s", t);
 	}
 	homeward__referral__consent_scope__free_unpacked(s, NULL);
 }
@@ -306,21 +307,21 @@ cli_held_line(const Homeward__Control__HeldInfo *h)
 	char list[REFNAMES_LIST_BUFLEN];
 
 	cli_localtime(h->created_at, t);
-	printf("%s  %s  %s  %s to %s  %s  by %s\n", cli_hex(h->held_id, id), t,
+	printf(_("%s  %s  %s  %s to %s  %s  by %s\n"), cli_hex(h->held_id, id), t,
 	    h->case_code, cli_msg_type_name(h->msg_type, tb, sizeof(tb)),
 	    h->peer, h->state, h->created_by);
-	printf("    carries %s\n", refnames_mask_format(h->categories,
+	printf(_("    carries %s\n"), refnames_mask_format(h->categories,
 	    category_name, list, sizeof(list)));
 	if (h->missing[0] != '\0')
-		printf("    missing: %s\n", h->missing);
+		printf(_("    missing: %s\n"), h->missing);
 	if (h->approved_by[0] != '\0')
-		printf("    approved by %s%s\n", h->approved_by,
+		printf(_("    approved by %s%s\n"), h->approved_by,
 		    strcmp(h->state, "approval") == 0 ?
 		    "; needs a second, different supervisor" : "");
 	if (h->message_id.len > 0)
-		printf("    sent as message %s\n", cli_hex(h->message_id, id));
+		printf(_("    sent as message %s\n"), cli_hex(h->message_id, id));
 	if (h->replaced_by.len > 0)
-		printf("    replaced by held message %s\n", cli_hex(h->replaced_by,
+		printf(_("    replaced by held message %s\n"), cli_hex(h->replaced_by,
 		    id));
 }
 
@@ -403,17 +404,17 @@ cli_step_print(const Homeward__Control__StepResult *r)
 	char id[CLI_ID_BUFLEN];
 
 	if (strcmp(r->state, "queued") == 0) {
-		printf("queued: message %s\n", cli_hex(r->message_id, id));
+		printf(_("queued: message %s\n"), cli_hex(r->message_id, id));
 	} else if (strcmp(r->state, "held") == 0) {
-		printf("held: %s  (held id %s)\n", r->missing[0] != '\0' ?
+		printf(_("held: %s  (held id %s)\n"), r->missing[0] != '\0' ?
 		    r->missing : "no consent covers it", cli_hex(r->held_id, id));
-		printf("it goes by itself once a consent covers it "
-		    "('homeward consent record')\n");
+		printf(_("it goes by itself once a consent covers it "
+		    "('homeward consent record')\n"));
 	} else if (strcmp(r->state, "approval") == 0) {
-		printf("awaiting a second supervisor: held id %s\n",
+		printf(_("awaiting a second supervisor: held id %s\n"),
 		    cli_hex(r->held_id, id));
-		printf("a supervisor approves it with 'homeward approve %s "
-		    "--reason TEXT'\n", id);
+		printf(_("a supervisor approves it with 'homeward approve %s "
+		    "--reason TEXT'\n"), id);
 	} else {
 		printf("%s: %s\n", r->state[0] != '\0' ? r->state : "refused",
 		    r->missing[0] != '\0' ? r->missing : "no reason given");

@@ -8,11 +8,17 @@
 #define HOMEWARD_COMMON_I18N_H
 
 #include <libintl.h>
+#include <stdio.h>
 
 #define I18N_DOMAIN "homeward"
 
 #define _(s)  gettext(s)
-#define N_(s) (s)               /* marked for xgettext, translated later */
+/*
+ * Marked for xgettext, translated where it is printed.  A bare literal, not
+ * (s), so that marked paragraphs concatenate with others into one help
+ * text ("A\n" "\n" B_HELP), which i18n_paragraphs() translates piece by piece.
+ */
+#define N_(s) s
 
 /*
  * Once, first thing in main: take LC_MESSAGES and LC_CTYPE from the
@@ -20,5 +26,12 @@
  * programs print are parsed by scripts) and bind the catalogue.
  */
 void i18n_init(void);
+
+/*
+ * Print text to f paragraph by paragraph ("\n\n" between them), each
+ * looked up on its own: a help text is put together from paragraphs
+ * marked N_() one by one, so only they are in the catalogue.
+ */
+void i18n_paragraphs(const char *text, FILE *f);
 
 #endif

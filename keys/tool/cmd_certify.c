@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "common/hex.h"
+#include "common/i18n.h"
 #include "keys/secret.h"
 #include "keys/agencydir.h"
 #include "keys/passphrase.h"
@@ -70,7 +71,7 @@ new_dsk(const struct agencydir *d, const uint8_t *rik_sk, uint64_t days,
 	uint64_t serial = 0, now = tool_now();
 
 	if ((sk = secret_alloc(64)) == NULL) {
-		tool_warnx("out of secret memory");
+		tool_warnx(_("out of secret memory"));
 		return -1;
 	}
 	for (size_t i = 0; i < d->pub.keys.ncerts; i++)
@@ -86,7 +87,7 @@ new_dsk(const struct agencydir *d, const uint8_t *rik_sk, uint64_t days,
 	c->not_after = now + days * TOOL_DAY_MS;
 	c->usage = STMT_USAGE_MSG | STMT_USAGE_PREKEY;
 	if (stmt_cert_sign(c, rik_sk) != ENV1_OK) {
-		tool_warnx("cannot sign the certificate");
+		tool_warnx(_("cannot sign the certificate"));
 		return -1;
 	}
 	return 0;
@@ -118,7 +119,7 @@ certify_parse(const struct tool_cmd *cmd, struct opts *o, struct certify_args *a
 		case O_JSON: a->json = 1; break;
 		case O_DAYS:
 			if (opts_number(o->arg, 1, CERTIFY_DAYS_MAX, &a->days) != 0)
-				return opts_usage(cmd, "--days: 1 to %d",
+				return opts_usage(cmd, _("--days: 1 to %d"),
 				    CERTIFY_DAYS_MAX);
 			break;
 		case O_RIK_FILE:
@@ -126,14 +127,14 @@ certify_parse(const struct tool_cmd *cmd, struct opts *o, struct certify_args *a
 		case O_PASS_FILE:
 		case O_PASS_FD:
 			if (pass_opt(c, o->arg, &a->rik_src, &a->src) != 0)
-				return opts_usage(cmd, "bad passphrase source");
+				return opts_usage(cmd, _("bad passphrase source"));
 			break;
 		case OPTS_HELP: return OPTS_HELP;
 		default: return TOOL_EXIT_USAGE;
 		}
 	}
 	if (a->dir == NULL || o->npos > 0)
-		return opts_usage(cmd, "--dir is required");
+		return opts_usage(cmd, _("--dir is required"));
 	return 0;
 }
 
@@ -161,8 +162,8 @@ rewrite_key(const char *path, struct keyfile_contents *kc,
 	r = agencydir_write_key(path, kc, pass, passlen, &p, 1);
 	kc->dsk_seed = old_seed;
 	if (r != 0) {
-		tool_warnx("agency.pub already lists the new certificate (serial %llu); "
-		    "revoke it, the key is lost", (unsigned long long)cert->serial);
+		tool_warnx(_("agency.pub already lists the new certificate (serial %llu); "
+		    "revoke it, the key is lost"), (unsigned long long)cert->serial);
 		return -1;
 	}
 	return 0;
@@ -181,12 +182,12 @@ certify_output(const char *dir, const char *path, const struct stmt_dsk_cert *ce
 		return tool_json_print(json_pack("{s:s, s:I, s:s, s:s, s:s}", "dsk",
 		    hex, "serial", (json_int_t)cert->serial, "not_after", until,
 		    "usage", "MSG|PREKEY", "previous_dsk", oldhex));
-	printf("certified DSK %s\n  serial %llu, valid until %s, usage MSG|PREKEY\n"
-	    "  %s rewritten; %s/%s updated\n", hex, (unsigned long long)cert->serial,
+	printf(_("certified DSK %s\n  serial %llu, valid until %s, usage MSG|PREKEY\n"
+	    "  %s rewritten; %s/%s updated\n"), hex, (unsigned long long)cert->serial,
 	    until, path, dir, AGENCYDIR_PUB);
-	printf("next: restart the daemon, run 'rotate-prekeys' and 'export', send the "
+	printf(_("next: restart the daemon, run 'rotate-prekeys' and 'export', send the "
 	    "bundle to partners,\nthen revoke the old DSK:\n"
-	    "  homeward-keys revoke --dir %s --dsk %s --reason superseded\n",
+	    "  homeward-keys revoke --dir %s --dsk %s --reason superseded\n"),
 	    dir, oldhex);
 	return TOOL_EXIT_OK;
 }
@@ -228,7 +229,7 @@ cmd_certify(const struct tool_cmd *cmd, int argc, char **argv)
 	if (agencydir_open_rik(&d, a.rik_key, rik_pass, rik_passlen, &rik_sk) != 0)
 		goto out;
 	if ((seed = secret_alloc(32)) == NULL) {
-		tool_warnx("out of secret memory");
+		tool_warnx(_("out of secret memory"));
 		goto out;
 	}
 	if (new_dsk(&d, rik_sk, a.days, seed, &cert) != 0)
@@ -312,13 +313,13 @@ revoke_parse(const struct tool_cmd *cmd, struct opts *o, struct revoke_args *a)
 		case O_JSON: a->json = 1; break;
 		case O_REASON:
 			if (parse_reason(o->arg, &a->reason) != 0)
-				return opts_usage(cmd, "--reason: compromised, "
-				    "superseded, retired or unspecified");
+				return opts_usage(cmd, _("--reason: compromised, "
+				    "superseded, retired or unspecified"));
 			break;
 		case O_RIK_FILE:
 		case O_RIK_FD:
 			if (pass_opt(c, o->arg, &a->rik_src, &unused) != 0)
-				return opts_usage(cmd, "bad passphrase source");
+				return opts_usage(cmd, _("bad passphrase source"));
 			break;
 		case OPTS_HELP: return OPTS_HELP;
 		default: return TOOL_EXIT_USAGE;
@@ -326,12 +327,12 @@ revoke_parse(const struct tool_cmd *cmd, struct opts *o, struct revoke_args *a)
 	}
 	if (a->dir == NULL || o->npos > 0 ||
 	    (a->dsk != NULL) + (a->spk != NULL) + a->rik != 1)
-		return opts_usage(cmd, "--dir and one of --dsk, --spk, --rik are "
-		    "required");
+		return opts_usage(cmd, _("--dir and one of --dsk, --spk, --rik are "
+		    "required"));
 	if (a->dsk != NULL && hex_decode(a->dsk, a->dsk_pub, ENV1_KEY_LEN) != 0)
-		return opts_usage(cmd, "--dsk: the DSK public key, 64 hex digits");
+		return opts_usage(cmd, _("--dsk: the DSK public key, 64 hex digits"));
 	if (a->spk != NULL && tool_parse_spk_id(a->spk, &a->spk_id) != 0)
-		return opts_usage(cmd, "--spk: a prekey id, 16 hex digits");
+		return opts_usage(cmd, _("--spk: a prekey id, 16 hex digits"));
 	return 0;
 }
 
@@ -352,14 +353,14 @@ revoke_target(const struct agencydir *d, const struct revoke_args *a,
 			found |= memcmp(d->pub.keys.certs[i].dsk_pub, rev->revoked_key,
 			    ENV1_KEY_LEN) == 0;
 		if (!found) {
-			tool_warnx("%s/%s has no certificate for DSK %s", a->dir,
+			tool_warnx(_("%s/%s has no certificate for DSK %s"), a->dir,
 			    AGENCYDIR_PUB, a->dsk);
 			return -1;
 		}
 	} else if (a->spk != NULL) {
 		rev->kind = STMT_REVOKE_SPK;
 		if ((*spk_index = spkfile_find(&d->spks, a->spk_id)) < 0) {
-			tool_warnx("%s/%s has no prekey %s", a->dir, AGENCYDIR_PREKEYS,
+			tool_warnx(_("%s/%s has no prekey %s"), a->dir, AGENCYDIR_PREKEYS,
 			    a->spk);
 			return -1;
 		}
@@ -370,7 +371,7 @@ revoke_target(const struct agencydir *d, const struct revoke_args *a,
 		memcpy(rev->revoked_key, d->pub.keys.rik, ENV1_KEY_LEN);
 	}
 	if (peerkeys_is_revoked(&d->pub.keys, rev->revoked_key, rev->kind)) {
-		tool_warnx("already revoked");
+		tool_warnx(_("already revoked"));
 		return -1;
 	}
 	return 0;
@@ -389,17 +390,17 @@ revoke_output(const struct revoke_args *a, const struct stmt_revocation *rev,
 		    "kind", tool_revoke_kind_name(rev->kind), "key", hex,
 		    "reason", tool_revoke_reason_name(a->reason),
 		    "prekey_secret_deleted", prekey_deleted, "usable_dsk_left", left));
-	printf("revoked %s %s (%s); %s/%s updated\n", tool_revoke_kind_name(rev->kind),
+	printf(_("revoked %s %s (%s); %s/%s updated\n"), tool_revoke_kind_name(rev->kind),
 	    hex, tool_revoke_reason_name(a->reason), a->dir, AGENCYDIR_PUB);
 	if (prekey_deleted)
-		printf("deleted the secret of prekey %s from %s/%s\n", id, a->dir,
+		printf(_("deleted the secret of prekey %s from %s/%s\n"), id, a->dir,
 		    AGENCYDIR_PREKEYS);
 	if (!left)
-		printf("warning: no usable DSK is left: run 'homeward-keys certify'\n");
+		printf(_("warning: no usable DSK is left: run 'homeward-keys certify'\n"));
 	if (rev->kind == STMT_REVOKE_RIK)
-		printf("warning: this agency's identity is revoked; partners suspend it "
-		    "until a new RIK is verified out of band\n");
-	printf("send the new bundle to partners: homeward-keys export --dir %s -o FILE\n",
+		printf(_("warning: this agency's identity is revoked; partners suspend it "
+		    "until a new RIK is verified out of band\n"));
+	printf(_("send the new bundle to partners: homeward-keys export --dir %s -o FILE\n"),
 	    a->dir);
 	return TOOL_EXIT_OK;
 }
@@ -435,7 +436,7 @@ cmd_revoke(const struct tool_cmd *cmd, int argc, char **argv)
 	rev.revoked_at = tool_now();
 	rev.reason = a.reason;
 	if (stmt_revocation_sign(&rev, rik_sk) != ENV1_OK) {
-		tool_warnx("cannot sign the revocation");
+		tool_warnx(_("cannot sign the revocation"));
 		goto out;
 	}
 	if (agencydir_save_pub(&d, NULL, &rev) != 0)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/i18n.h"
 #include "keys/secret.h"
 #include "keys/agencydir.h"
 #include "keys/passphrase.h"
@@ -54,20 +55,20 @@ contact_parse(const struct tool_cmd *cmd, struct opts *o, struct contact_args *a
 		case O_RIK_FD:
 			if ((c == O_RIK_FILE ? passphrase_src_file(&a->rik_src, o->arg) :
 			    passphrase_src_fd(&a->rik_src, o->arg)) != 0)
-				return opts_usage(cmd, "bad passphrase source");
+				return opts_usage(cmd, _("bad passphrase source"));
 			break;
 		case OPTS_HELP: return OPTS_HELP;
 		default: return TOOL_EXIT_USAGE;
 		}
 	}
 	if (o->npos > 0)
-		return opts_usage(cmd, "unexpected argument %s", o->pos[0]);
+		return opts_usage(cmd, _("unexpected argument %s"), o->pos[0]);
 	if (a->dir == NULL || a->contact == NULL)
-		return opts_usage(cmd, "--dir and --duty-contact are required "
-		    "(--duty-contact \"\" removes the contact)");
+		return opts_usage(cmd, _("--dir and --duty-contact are required "
+		    "(--duty-contact \"\" removes the contact)"));
 	if ((p = bundle_duty_contact_problem(a->contact)) != NULL)
-		return opts_usage(cmd, "duty contact: %s; give a phone number and/or "
-		    "a few words, e.g. \"+223 20 00 00 00\"", p);
+		return opts_usage(cmd, _("duty contact: %s; give a phone number and/or "
+		    "a few words, e.g. \"+223 20 00 00 00\""), p);
 	return 0;
 }
 
@@ -87,7 +88,7 @@ resign(struct agencydir *d, const char *contact, const uint8_t *rik_sk)
 	/* Newer than what it replaces, even with a clock that stepped back. */
 	ai.issued_at = now > ai.issued_at ? now : ai.issued_at + 1;
 	if ((r = bundle_sign_agency(&ai, rik_sk, &info, &infolen, sig)) != ENV1_OK) {
-		tool_warnx("cannot sign the agency info: %s", env1_reason_text(r));
+		tool_warnx(_("cannot sign the agency info: %s"), env1_reason_text(r));
 		return -1;
 	}
 	memcpy(old_sig, d->info_sig, ENV1_SIG_LEN);
@@ -115,18 +116,18 @@ contact_output(const struct contact_args *a, const struct agencydir *d,
 		return tool_json_print(json_pack("{s:s, s:s, s:b}", "agency_id",
 		    d->pub.info.agency_id, "duty_contact", c, "changed", changed));
 	if (!changed) {
-		printf("the duty contact of %s is already %s%s%s; nothing changed\n",
+		printf(_("the duty contact of %s is already %s%s%s; nothing changed\n"),
 		    d->pub.info.agency_id, c[0] ? "\"" : "", c[0] ? c : "none",
 		    c[0] ? "\"" : "");
 		return TOOL_EXIT_OK;
 	}
 	if (c[0] != '\0')
-		printf("duty contact of %s set to \"%s\"; %s/%s re-signed\n",
+		printf(_("duty contact of %s set to \"%s\"; %s/%s re-signed\n"),
 		    d->pub.info.agency_id, c, a->dir, AGENCYDIR_PUB);
 	else
-		printf("duty contact of %s removed; %s/%s re-signed\n",
+		printf(_("duty contact of %s removed; %s/%s re-signed\n"),
 		    d->pub.info.agency_id, a->dir, AGENCYDIR_PUB);
-	printf("send the new bundle to partners: homeward-keys export --dir %s -o FILE\n",
+	printf(_("send the new bundle to partners: homeward-keys export --dir %s -o FILE\n"),
 	    a->dir);
 	return TOOL_EXIT_OK;
 }

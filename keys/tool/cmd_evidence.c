@@ -14,6 +14,7 @@
 
 #include "common/fileio.h"
 #include "common/hex.h"
+#include "common/i18n.h"
 #include "common/msgtype.h"
 #include "keys/evidence.h"
 #include "keys/fingerprint.h"
@@ -35,7 +36,7 @@ read_file(const char *path, uint8_t **buf, size_t *len)
 	int r;
 
 	if ((r = fileio_read(path, EVIDENCE_MAX_LEN, 0, buf, len)) != 0) {
-		tool_warn_errno(-r, "cannot read %s", path);
+		tool_warn_errno(-r, _("cannot read %s"), path);
 		return -1;
 	}
 	return 0;
@@ -87,28 +88,28 @@ report(const struct evidence_report *rep, const struct bundle *s,
 	}
 	/* Said first: what follows is proven, but of a document not shown. */
 	if (rep->body_withheld)
-		printf("note: the document is withheld from this evidence; its "
+		printf(_("note: the document is withheld from this evidence; its "
 		    "signed content hash stands for it, so whoever holds the "
-		    "document can show it is this one\n");
+		    "document can show it is this one\n"));
 	if (!rep->receipted) {
-		printf("authentic: message %s (%s) from %s [%s] to %s [%s], created %s, "
-		    "thread %s seq %llu\n", mid, tname, s->info.agency_id, skid,
+		printf(_("authentic: message %s (%s) from %s [%s] to %s [%s], created %s, "
+		    "thread %s seq %llu\n"), mid, tname, s->info.agency_id, skid,
 		    r->info.agency_id, rkid, created, thread,
 		    (unsigned long long)rep->seq);
-		printf("delivery not proven: no receipt given\n");
+		printf(_("delivery not proven: no receipt given\n"));
 		return TOOL_EXIT_FAIL;
 	}
-	printf("verified: message %s (%s) from %s [%s] to %s [%s], created %s, "
-	    "thread %s seq %llu; received %s, committed %s, receipt signed by %s\n",
+	printf(_("verified: message %s (%s) from %s [%s] to %s [%s], created %s, "
+	    "thread %s seq %llu; received %s, committed %s, receipt signed by %s\n"),
 	    mid, tname, s->info.agency_id, skid, r->info.agency_id, rkid, created,
 	    thread, (unsigned long long)rep->seq, received, committed,
 	    r->info.agency_id);
 	if (rep->receipt_h_env_matches == 0)
-		printf("note: the receipt names another envelope of this message "
-		    "(a retransmission)\n");
+		printf(_("note: the receipt names another envelope of this message "
+		    "(a retransmission)\n"));
 	else if (rep->receipt_h_env_matches < 0)
-		printf("note: the envelope's ciphertext is not in the evidence, so the "
-		    "receipt's H_env was not compared\n");
+		printf(_("note: the envelope's ciphertext is not in the evidence, so the "
+		    "receipt's H_env was not compared\n"));
 	return TOOL_EXIT_OK;
 }
 
@@ -138,7 +139,7 @@ cmd_verify_evidence(const struct tool_cmd *cmd, int argc, char **argv)
 		}
 	}
 	if (o.npos < 1 || o.npos > 2 || sfile == NULL || rfile == NULL) {
-		rc = opts_usage(cmd, "give EVIDENCE [RECEIPT], --sender and --recipient");
+		rc = opts_usage(cmd, _("give EVIDENCE [RECEIPT], --sender and --recipient"));
 		goto out;
 	}
 	if (read_file(o.pos[0], &msg, &msglen) != 0 ||
@@ -155,7 +156,7 @@ cmd_verify_evidence(const struct tool_cmd *cmd, int argc, char **argv)
 			    "reason", env1_reason_name(r),
 			    "why", why[0] ? why : env1_reason_text(r)));
 		else
-			printf("evidence does not verify: %s\n",
+			printf(_("evidence does not verify: %s\n"),
 			    why[0] ? why : env1_reason_text(r));
 		goto out;
 	}

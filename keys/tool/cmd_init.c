@@ -22,6 +22,7 @@
 
 #include "common/fileio.h"
 #include "common/hex.h"
+#include "common/i18n.h"
 #include "common/tlscert.h"
 #include "keys/fingerprint.h"
 #include "keys/secret.h"
@@ -150,7 +151,7 @@ check_dir(const char *dir, int *exists)
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		tool_warnx("%s exists and is not a directory: refused", dir);
+		tool_warnx(_("%s exists and is not a directory: refused"), dir);
 		return -1;
 	}
 	if ((dp = opendir(dir)) == NULL) {
@@ -160,7 +161,7 @@ check_dir(const char *dir, int *exists)
 	while ((de = readdir(dp)) != NULL) {
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
 			closedir(dp);
-			tool_warnx("%s is not empty: refusing to create an agency there",
+			tool_warnx(_("%s is not empty: refusing to create an agency there"),
 			    dir);
 			return -1;
 		}
@@ -181,7 +182,7 @@ make_keys(struct init_state *s, uint64_t now)
 	s->ksk = secret_alloc(32);
 	s->id.dsk_sk = secret_alloc(64);
 	if (!s->rik_seed || !s->rik_sk || !s->dsk_seed || !s->ksk || !s->id.dsk_sk) {
-		tool_warnx("out of secret memory");
+		tool_warnx(_("out of secret memory"));
 		return -1;
 	}
 	randombytes_buf(s->rik_seed, 32);
@@ -197,7 +198,7 @@ make_keys(struct init_state *s, uint64_t now)
 	c->not_after = now + INIT_DSK_DAYS * TOOL_DAY_MS;
 	c->usage = STMT_USAGE_MSG | STMT_USAGE_PREKEY;
 	if (stmt_cert_sign(c, s->rik_sk) != ENV1_OK) {
-		tool_warnx("cannot sign the DSK certificate");
+		tool_warnx(_("cannot sign the DSK certificate"));
 		return -1;
 	}
 	for (uint64_t i = 0; i < INIT_PREKEYS; i++)
@@ -216,7 +217,7 @@ make_public(struct init_state *s, const char *agency_id, uint64_t now)
 	int r;
 
 	if ((r = tlscert_generate(agency_id, TLSCERT_DAYS, &s->tls)) != 0) {
-		tool_warn_errno(-r, "cannot make the TLS key and certificate");
+		tool_warn_errno(-r, _("cannot make the TLS key and certificate"));
 		return -1;
 	}
 	memcpy(s->info.rik, s->id.rik_pub, ENV1_KEY_LEN);
@@ -224,7 +225,7 @@ make_public(struct init_state *s, const char *agency_id, uint64_t now)
 	s->info.issued_at = now;
 	if ((r = bundle_sign_agency(&s->info, s->rik_sk, &s->infobuf, &s->infolen,
 	    s->info_sig)) != ENV1_OK) {
-		tool_warnx("cannot sign the agency info: %s", env1_reason_text(r));
+		tool_warnx(_("cannot sign the agency info: %s"), env1_reason_text(r));
 		return -1;
 	}
 	memset(&parts, 0, sizeof(parts));
@@ -234,11 +235,11 @@ make_public(struct init_state *s, const char *agency_id, uint64_t now)
 	parts.certs = &s->id.cert;
 	parts.ncerts = 1;
 	if ((r = bundle_build(s->id.rik_pub, &parts, &s->pub, &s->publen)) != ENV1_OK) {
-		tool_warnx("cannot build agency.pub: %s", env1_reason_text(r));
+		tool_warnx(_("cannot build agency.pub: %s"), env1_reason_text(r));
 		return -1;
 	}
 	if ((r = bundle_parse(s->pub, s->publen, &check, why)) != ENV1_OK) {
-		tool_warnx("the new agency.pub would be refused: %s",
+		tool_warnx(_("the new agency.pub would be refused: %s"),
 		    why[0] ? why : env1_reason_text(r));
 		return -1;
 	}
@@ -257,7 +258,7 @@ put(struct init_state *s, const char *name, const void *buf, size_t len,
 	if (agencydir_path(s->tmp, name, path) != 0)
 		return -1;
 	if ((r = fileio_write_atomic(path, buf, len, mode, 0)) != 0) {
-		tool_warn_errno(-r, "cannot write %s", path);
+		tool_warn_errno(-r, _("cannot write %s"), path);
 		return -1;
 	}
 	s->written[s->nwritten++] = name;
@@ -300,7 +301,7 @@ write_all(struct init_state *s)
 	rik.rik_seed = s->rik_seed;
 
 	if ((r = spkfile_encode(&s->spks, &pk, &pklen)) != ENV1_OK) {
-		tool_warnx("cannot encode prekeys.dat: %s", env1_reason_text(r));
+		tool_warnx(_("cannot encode prekeys.dat: %s"), env1_reason_text(r));
 		return -1;
 	}
 	r = put(s, AGENCYDIR_TLS_KEY, s->tls.key_pem, s->tls.key_len, 0600) ||
@@ -310,10 +311,10 @@ write_all(struct init_state *s)
 	free(pk);
 	if (r != 0)
 		return -1;
-	tool_info("sealing %s (Argon2id, 256 MiB) ...", AGENCYDIR_DAEMON_KEY);
+	tool_info(_("sealing %s (Argon2id, 256 MiB) ..."), AGENCYDIR_DAEMON_KEY);
 	if (put_key(s, AGENCYDIR_DAEMON_KEY, &daemon, s->pass, s->passlen) != 0)
 		return -1;
-	tool_info("sealing %s (Argon2id, 1 GiB) ...", AGENCYDIR_RIK_KEY);
+	tool_info(_("sealing %s (Argon2id, 1 GiB) ..."), AGENCYDIR_RIK_KEY);
 	return put_key(s, AGENCYDIR_RIK_KEY, &rik, s->rik_pass, s->rik_passlen);
 }
 
@@ -327,11 +328,11 @@ make_tmp(struct init_state *s)
 		n--;
 	if (snprintf(s->tmp, sizeof(s->tmp), "%.*s.init-XXXXXX", (int)n, s->dir) >=
 	    (int)sizeof(s->tmp)) {
-		tool_warnx("%s: path too long", s->dir);
+		tool_warnx(_("%s: path too long"), s->dir);
 		return -1;
 	}
 	if (mkdtemp(s->tmp) == NULL) {          /* mode 0700 */
-		tool_warn_errno(errno, "cannot create a directory next to %s", s->dir);
+		tool_warn_errno(errno, _("cannot create a directory next to %s"), s->dir);
 		return -1;
 	}
 	s->made_tmp = 1;
@@ -361,7 +362,7 @@ publish(struct init_state *s, int exists)
 		*slash = '\0';
 	if ((fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 		if (fsync(fd) != 0)
-			tool_warn_errno(errno, "fsync %s", parent);
+			tool_warn_errno(errno, _("fsync %s"), parent);
 		close(fd);
 	}
 	return 0;
@@ -418,27 +419,27 @@ summary(const struct init_state *s, int json)
 		    "not_after", until, "prekeys", (int)s->spks.n,
 		    "tls_spki_sha256", spki,
 		    "move_offline", AGENCYDIR_RIK_KEY));
-	printf("created agency %s in %s\n\n", s->info.agency_id, d);
-	printf("  fingerprint  %s\n  key id       %s\n  qr           %s\n",
+	printf(_("created agency %s in %s\n\n"), s->info.agency_id, d);
+	printf(_("  fingerprint  %s\n  key id       %s\n  qr           %s\n"),
 	    fp, kid, qr);
-	printf("  duty contact %s\n\n", s->info.duty_contact[0] ?
+	printf(_("  duty contact %s\n\n"), s->info.duty_contact[0] ?
 	    s->info.duty_contact : "none (partners' urgent alerts cannot say "
 	    "how to call you: add one with 'homeward-keys contact')");
-	printf("  %s/%-12s root identity key (RIK), passphrase-protected\n", d,
+	printf(_("  %s/%-12s root identity key (RIK), passphrase-protected\n"), d,
 	    AGENCYDIR_RIK_KEY);
-	printf("  %s/%-12s daemon key file: DSK certificate serial 1, valid until %s\n",
+	printf(_("  %s/%-12s daemon key file: DSK certificate serial 1, valid until %s\n"),
 	    d, AGENCYDIR_DAEMON_KEY, until);
-	printf("  %s/%-12s TLS private key\n", d, AGENCYDIR_TLS_KEY);
-	printf("  %s/%-12s TLS certificate, SPKI SHA-256 %s\n", d, AGENCYDIR_TLS_CRT,
+	printf(_("  %s/%-12s TLS private key\n"), d, AGENCYDIR_TLS_KEY);
+	printf(_("  %s/%-12s TLS certificate, SPKI SHA-256 %s\n"), d, AGENCYDIR_TLS_CRT,
 	    spki);
-	printf("  %s/%-12s the signed public description of the agency\n", d,
+	printf(_("  %s/%-12s the signed public description of the agency\n"), d,
 	    AGENCYDIR_PUB);
-	printf("  %s/%-12s %zu prekeys, 7 days apart\n\n", d, AGENCYDIR_PREKEYS,
+	printf(_("  %s/%-12s %zu prekeys, 7 days apart\n\n"), d, AGENCYDIR_PREKEYS,
 	    s->spks.n);
-	printf("Move %s/%s offline now (removable media in a safe): it is only\n"
+	printf(_("Move %s/%s offline now (removable media in a safe): it is only\n"
 	    "needed to certify a new daemon key or to revoke one (--rik-key FILE).\n"
 	    "Read the fingerprint to each partner agency out of band; send them\n"
-	    "the bundle from 'homeward-keys export --dir %s -o FILE'.\n",
+	    "the bundle from 'homeward-keys export --dir %s -o FILE'.\n"),
 	    d, AGENCYDIR_RIK_KEY, d);
 	return TOOL_EXIT_OK;
 }
@@ -458,19 +459,19 @@ init_check(const struct tool_cmd *cmd, const struct init_args *a)
 	const char *p;
 
 	if (bundle_agency_id_problem(a->id) != NULL)
-		return opts_usage(cmd, "agency id: 1 to 63 of a-z, 0-9 and '-'");
+		return opts_usage(cmd, _("agency id: 1 to 63 of a-z, 0-9 and '-'"));
 	if (check_name(a->name) != 0)
-		return opts_usage(cmd, "name: 1 to 127 bytes, no control characters");
+		return opts_usage(cmd, _("name: 1 to 127 bytes, no control characters"));
 	if (check_country(a->country) != 0)
-		return opts_usage(cmd, "country: two upper-case letters (ISO 3166-1)");
+		return opts_usage(cmd, _("country: two upper-case letters (ISO 3166-1)"));
 	if (check_zone(a->zone) != 0)
-		return opts_usage(cmd, "time zone %s: not an IANA zone under %s",
+		return opts_usage(cmd, _("time zone %s: not an IANA zone under %s"),
 		    a->zone, ZONEINFO);
 	if (a->endpoint[0] != '\0' && check_endpoint(a->endpoint) != 0)
-		return opts_usage(cmd, "endpoint: host:port");
+		return opts_usage(cmd, _("endpoint: host:port"));
 	if ((p = bundle_duty_contact_problem(a->contact)) != NULL)
-		return opts_usage(cmd, "duty contact: %s; give a phone number and/or "
-		    "a few words, e.g. \"+223 20 00 00 00\"", p);
+		return opts_usage(cmd, _("duty contact: %s; give a phone number and/or "
+		    "a few words, e.g. \"+223 20 00 00 00\""), p);
 	return 0;
 }
 
@@ -503,18 +504,18 @@ init_parse(const struct tool_cmd *cmd, struct opts *o, struct init_args *a)
 			    c == O_RIK_FD ? passphrase_src_fd(&a->rik_src, o->arg) :
 			    c == O_PASS_FILE ? passphrase_src_file(&a->src, o->arg) :
 			    passphrase_src_fd(&a->src, o->arg)) != 0)
-				return opts_usage(cmd, "bad passphrase source");
+				return opts_usage(cmd, _("bad passphrase source"));
 			break;
 		case OPTS_HELP: return OPTS_HELP;
 		default: return TOOL_EXIT_USAGE;
 		}
 	}
 	if (o->npos > 0)
-		return opts_usage(cmd, "unexpected argument %s", o->pos[0]);
+		return opts_usage(cmd, _("unexpected argument %s"), o->pos[0]);
 	if (a->dir == NULL || a->id == NULL || a->name == NULL ||
 	    a->country == NULL || a->zone == NULL)
-		return opts_usage(cmd, "--dir, --agency-id, --name, --country and "
-		    "--time-zone are required");
+		return opts_usage(cmd, _("--dir, --agency-id, --name, --country and "
+		    "--time-zone are required"));
 	return init_check(cmd, a);
 }
 
@@ -551,7 +552,7 @@ cmd_init(const struct tool_cmd *cmd, int argc, char **argv)
 		goto out;
 	if (s.passlen == s.rik_passlen && sodium_memcmp(s.pass, s.rik_pass,
 	    s.passlen) == 0)
-		tool_info("warning: the RIK and daemon key files share a passphrase");
+		tool_info(_("warning: the RIK and daemon key files share a passphrase"));
 
 	if (make_tmp(&s) != 0)
 		goto out;

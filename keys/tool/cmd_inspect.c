@@ -15,6 +15,7 @@
 
 #include "common/fileio.h"
 #include "common/hex.h"
+#include "common/i18n.h"
 #include "common/msgtype.h"
 #include "keys/evidence.h"
 #include "keys/fingerprint.h"
@@ -61,7 +62,7 @@ cert_print(const char *indent, const struct stmt_dsk_cert *c, uint64_t now)
 	hex_encode(c->dsk_pub, ENV1_KEY_LEN, dsk);
 	tool_time(c->not_before, nb);
 	tool_time(c->not_after, na);
-	printf("%sserial %llu  dsk %s\n%s  valid %s .. %s%s  usage %s\n", indent,
+	printf(_("%sserial %llu  dsk %s\n%s  valid %s .. %s%s  usage %s\n"), indent,
 	    (unsigned long long)c->serial, dsk, indent, nb, na,
 	    now > c->not_after ? " (expired)" : now < c->not_before ?
 	    " (not yet valid)" : "", tool_usage_name(c->usage, usage, sizeof(usage)));
@@ -93,7 +94,7 @@ open_any(const char *path, const struct agencydir_keyhdr *h, const char *pass,
 	free(buf);
 	if (r != ENV1_OK) {
 		if (r == ENV1_R_KEYFILE_PASSPHRASE)
-			tool_warnx("%s: wrong passphrase", path);
+			tool_warnx(_("%s: wrong passphrase"), path);
 		else
 			tool_warnx("%s: %s", path, env1_reason_text(r));
 		return -1;
@@ -113,8 +114,8 @@ read_keyhdr(const char *path, struct agencydir_keyhdr *h)
 
 	if ((r = keyfile_read(path, &buf, &len)) != ENV1_OK) {
 		if (r == ENV1_R_KEYFILE_PERMISSIONS)
-			tool_warnx("%s: refused: readable by group or others, or a "
-			    "symlink (chmod 600 it)", path);
+			tool_warnx(_("%s: refused: readable by group or others, or a "
+			    "symlink (chmod 600 it)"), path);
 		else
 			tool_warnx("%s: %s", path, env1_reason_text(r));
 		return -1;
@@ -122,7 +123,7 @@ read_keyhdr(const char *path, struct agencydir_keyhdr *h)
 	r = agencydir_keyhdr(buf, len, h);
 	free(buf);
 	if (r != 0) {
-		tool_warnx("%s: key file header: truncated", path);
+		tool_warnx(_("%s: key file header: truncated"), path);
 		return -1;
 	}
 	return 0;
@@ -140,12 +141,12 @@ keyhdr_show(const char *path, const struct agencydir_keyhdr *h, int json)
 		    "opslimit", (json_int_t)h->params.opslimit,
 		    "memlimit", (json_int_t)h->params.memlimit,
 		    "ciphertext_len", (json_int_t)h->ct_len);
-	printf("%s: ENV1 key file, format version %u\n", path, h->version);
-	printf("  kdf          %s, opslimit %llu, memlimit %llu MiB\n",
+	printf(_("%s: ENV1 key file, format version %u\n"), path, h->version);
+	printf(_("  kdf          %s, opslimit %llu, memlimit %llu MiB\n"),
 	    h->kdf == 1 ? "Argon2id v1.3" : "unknown",
 	    (unsigned long long)h->params.opslimit,
 	    (unsigned long long)(h->params.memlimit >> 20));
-	printf("  payload      %lu bytes, encrypted\n", (unsigned long)h->ct_len);
+	printf(_("  payload      %lu bytes, encrypted\n"), (unsigned long)h->ct_len);
 	return NULL;
 }
 
@@ -167,8 +168,8 @@ contents_show(const struct keyfile_contents *kc, json_t *j, int json)
 			json_object_set_new(j, "fingerprint", json_string(fp));
 			json_object_set_new(j, "key_id", json_string(kid));
 		} else {
-			printf("  kind         RIK (root identity key)\n");
-			printf("  fingerprint  %s\n  key id       %s\n", fp, kid);
+			printf(_("  kind         RIK (root identity key)\n"));
+			printf(_("  fingerprint  %s\n  key id       %s\n"), fp, kid);
 		}
 	} else {
 		if (json) {
@@ -179,14 +180,14 @@ contents_show(const struct keyfile_contents *kc, json_t *j, int json)
 			    json_string(kc->tls_key_ref));
 			json_object_set_new(j, "has_ksk", json_boolean(kc->ksk != NULL));
 		} else {
-			printf("  kind         daemon key file\n");
+			printf(_("  kind         daemon key file\n"));
 			if (kc->has_cert) {
 				fp_key_id(kc->cert.issuer_rik, kid);
-				printf("  certificate  issued by RIK %s\n", kid);
+				printf(_("  certificate  issued by RIK %s\n"), kid);
 				cert_print("    ", &kc->cert, tool_now());
 			}
-			printf("  tls key      %s\n", kc->tls_key_ref);
-			printf("  keystore key %s\n",
+			printf(_("  tls key      %s\n"), kc->tls_key_ref);
+			printf(_("  keystore key %s\n"),
 			    kc->ksk != NULL ? "present" : "absent");
 		}
 	}
@@ -215,8 +216,8 @@ inspect_keyfile(const char *path, const struct passphrase_src *src, int ask,
 	if (ask)
 		contents_show(&kc, j, json);
 	else if (!json)
-		printf("  (give --passphrase-file or --passphrase-fd to see "
-		    "the public parts of the contents)\n");
+		printf(_("  (give --passphrase-file or --passphrase-fd to see "
+		    "the public parts of the contents)\n"));
 	rc = j != NULL ? tool_json_print(j) : TOOL_EXIT_OK;
 out:
 	keyfile_contents_free(&kc);
@@ -248,12 +249,12 @@ inspect_prekeys(const char *path, const uint8_t *buf, size_t len, int json)
 	int r;
 
 	if ((r = spkfile_decode(buf, len, &f, why)) != ENV1_OK) {
-		tool_warnx("%s: prekeys.dat refused: %s", path, why);
+		tool_warnx(_("%s: prekeys.dat refused: %s"), path, why);
 		return TOOL_EXIT_FAIL;
 	}
 	arr = json ? json_array() : NULL;
 	if (!json)
-		printf("%s: prekeys.dat, %zu prekey(s)\n", path, f.n);
+		printf(_("%s: prekeys.dat, %zu prekey(s)\n"), path, f.n);
 	for (size_t i = 0; i < f.n; i++) {
 		const struct stmt_spk *s = &f.e[i].stmt;
 		int sig_ok = stmt_spk_verify(s) == ENV1_OK;
@@ -272,7 +273,7 @@ inspect_prekeys(const char *path, const uint8_t *buf, size_t len, int json)
 		tool_time(s->not_before, t[0]);
 		tool_time(s->not_after, t[1]);
 		tool_time(s->retain_until, t[2]);
-		printf("  spk %s  %s .. %s  retained until %s  (%s%s)\n", id,
+		printf(_("  spk %s  %s .. %s  retained until %s  (%s%s)\n"), id,
 		    t[0], t[1], t[2], prekey_state(s, now),
 		    sig_ok ? "" : "; SIGNATURE DOES NOT VERIFY");
 	}
@@ -336,42 +337,42 @@ bundle_print(const char *path, const struct bundle *b, const char *fp,
 
 	tool_time(b->info.issued_at, t[0]);
 	hex_encode(b->info.tls_spki_sha256, 32, hex);
-	printf("%s: agency bundle, all signatures verify\n", path);
-	printf("  agency       %s\n  name         %s\n  country      %s\n"
-	    "  time zone    %s\n  endpoint     %s\n", b->info.agency_id, b->info.name,
+	printf(_("%s: agency bundle, all signatures verify\n"), path);
+	printf(_("  agency       %s\n  name         %s\n  country      %s\n"
+	    "  time zone    %s\n  endpoint     %s\n"), b->info.agency_id, b->info.name,
 	    b->info.country, b->info.time_zone,
 	    b->info.endpoint[0] ? b->info.endpoint : "(none: dials out)");
-	printf("  duty contact %s\n", b->info.duty_contact[0] ? b->info.duty_contact :
+	printf(_("  duty contact %s\n"), b->info.duty_contact[0] ? b->info.duty_contact :
 	    "(none: set one with homeward-keys contact)");
-	printf("  fingerprint  %s\n  key id       %s\n  tls spki     %s\n"
-	    "  issued       %s\n", fp, kid, hex, t[0]);
-	printf("  certificates %zu\n", k->ncerts);
+	printf(_("  fingerprint  %s\n  key id       %s\n  tls spki     %s\n"
+	    "  issued       %s\n"), fp, kid, hex, t[0]);
+	printf(_("  certificates %zu\n"), k->ncerts);
 	for (size_t i = 0; i < k->ncerts; i++) {
 		cert_print("    ", &k->certs[i], now);
 		if (peerkeys_is_revoked(k, k->certs[i].dsk_pub, STMT_REVOKE_DSK))
-			printf("      REVOKED\n");
+			printf(_("      REVOKED\n"));
 	}
-	printf("  prekeys      %zu\n", k->nprekeys);
+	printf(_("  prekeys      %zu\n"), k->nprekeys);
 	for (size_t i = 0; i < k->nprekeys; i++) {
 		spkfile_id_format(k->prekeys[i].spk_id, id);
 		tool_time(k->prekeys[i].not_before, t[1]);
 		tool_time(k->prekeys[i].not_after, t[2]);
-		printf("    spk %s  %s .. %s\n", id, t[1], t[2]);
+		printf(_("    spk %s  %s .. %s\n"), id, t[1], t[2]);
 	}
-	printf("  revocations  %zu\n", k->nrevocations);
+	printf(_("  revocations  %zu\n"), k->nrevocations);
 	for (size_t i = 0; i < k->nrevocations; i++) {
 		const struct stmt_revocation *rv = &k->revocations[i];
 
 		hex_encode(rv->revoked_key, 32, hex);
 		tool_time(rv->revoked_at, t[1]);
-		printf("    revoked %s %s at %s (%s)\n", tool_revoke_kind_name(rv->kind),
+		printf(_("    revoked %s %s at %s (%s)\n"), tool_revoke_kind_name(rv->kind),
 		    hex, t[1], tool_revoke_reason_name(rv->reason));
 	}
 	if (b->ntransitions > 0)
-		printf("  transitions  %zu (this RIK replaced an earlier one)\n",
+		printf(_("  transitions  %zu (this RIK replaced an earlier one)\n"),
 		    b->ntransitions);
 	if (k->suspended)
-		printf("  WARNING: this agency's RIK is revoked\n");
+		printf(_("  WARNING: this agency's RIK is revoked\n"));
 }
 
 static int
@@ -383,7 +384,7 @@ inspect_bundle(const char *path, const uint8_t *buf, size_t len, int json)
 	int r;
 
 	if ((r = bundle_parse(buf, len, &b, why)) != ENV1_OK) {
-		tool_warnx("%s: bundle refused: %s", path,
+		tool_warnx(_("%s: bundle refused: %s"), path,
 		    why[0] ? why : env1_reason_text(r));
 		return TOOL_EXIT_FAIL;
 	}
@@ -432,7 +433,7 @@ message_print(const char *what, const Homeward__Keys__SignedMessage *m)
 
 	if (m->header.len != ENV1_HDR_LEN || m->tbs.len != ENV1_TBS_LEN ||
 	    m->sig.len != ENV1_SIG_LEN || env1_tbs_decode(m->tbs.data, &tbs) != ENV1_OK) {
-		printf("  %s: malformed (header %zu, tbs %zu, sig %zu bytes)\n", what,
+		printf(_("  %s: malformed (header %zu, tbs %zu, sig %zu bytes)\n"), what,
 		    m->header.len, m->tbs.len, m->sig.len);
 		return;
 	}
@@ -441,9 +442,9 @@ message_print(const char *what, const Homeward__Keys__SignedMessage *m)
 	tool_time(tbs.created_at, t);
 	fp_key_id(tbs.sender_rik, s);
 	fp_key_id(tbs.recipient_rik, r);
-	printf("  %s\n    message    %s (%s)\n    created    %s\n"
+	printf(_("  %s\n    message    %s (%s)\n    created    %s\n"
 	    "    from RIK   %s\n    to RIK     %s\n    thread     %s seq %llu\n"
-	    "    body       %llu bytes%s%s\n", what, mid,
+	    "    body       %llu bytes%s%s\n"), what, mid,
 	    msgtype_name(tbs.msg_type, name, sizeof(name)), t, s, r, thread,
 	    (unsigned long long)tbs.seq, (unsigned long long)(m->body_withheld ?
 	    tbs.body_len : m->body.len), m->body_withheld ? ", withheld" : "",
@@ -452,7 +453,7 @@ message_print(const char *what, const Homeward__Keys__SignedMessage *m)
 	    receipt_decode(m->body.data, m->body.len, &rc) == ENV1_OK) {
 		hex_encode(rc.message_id, ENV1_ID_LEN, mid);
 		tool_time(rc.received_at, t);
-		printf("    receipt for message %s, received %s\n", mid, t);
+		printf(_("    receipt for message %s, received %s\n"), mid, t);
 	}
 }
 
@@ -466,7 +467,7 @@ inspect_evidence(const char *path, const Homeward__Keys__SignedMessage *msg,
 		    "signed_message", "message", msg ? message_json(msg) : json_null(),
 		    "receipt", rcpt ? message_json(rcpt) : json_null(),
 		    "verified", "no: use verify-evidence"));
-	printf("%s: %s (signatures not checked here: use verify-evidence)\n", path,
+	printf(_("%s: %s (signatures not checked here: use verify-evidence)\n"), path,
 	    rcpt != NULL ? "evidence with a receipt" : "signed message");
 	if (msg != NULL)
 		message_print("message", msg);
@@ -514,8 +515,8 @@ classify_protobuf(const char *path, const uint8_t *buf, size_t len, int json)
 		if (bundle_like)
 			return inspect_bundle(path, buf, len, json);
 	}
-	tool_warnx("%s: not a key file, prekeys.dat, bundle, evidence or signed "
-	    "message", path);
+	tool_warnx(_("%s: not a key file, prekeys.dat, bundle, evidence or signed "
+	    "message"), path);
 	return TOOL_EXIT_FAIL;
 }
 
@@ -538,7 +539,7 @@ cmd_inspect(const struct tool_cmd *cmd, int argc, char **argv)
 		case O_PASS_FD:
 			if ((c == O_PASS_FILE ? passphrase_src_file(&src, o.arg) :
 			    passphrase_src_fd(&src, o.arg)) != 0) {
-				rc = opts_usage(cmd, "bad passphrase source");
+				rc = opts_usage(cmd, _("bad passphrase source"));
 				goto out;
 			}
 			ask = 1;
@@ -550,12 +551,12 @@ cmd_inspect(const struct tool_cmd *cmd, int argc, char **argv)
 		}
 	}
 	if (o.npos != 1) {
-		rc = opts_usage(cmd, "give one file");
+		rc = opts_usage(cmd, _("give one file"));
 		goto out;
 	}
 	path = o.pos[0];
 	if ((r = fileio_read(path, INSPECT_MAX_LEN, 0, &buf, &len)) != 0) {
-		tool_warn_errno(-r, "cannot read %s", path);
+		tool_warn_errno(-r, _("cannot read %s"), path);
 		goto out;
 	}
 	if (agencydir_is_keyfile(buf, len))

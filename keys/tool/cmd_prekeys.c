@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/i18n.h"
 #include "keys/secret.h"
 #include "keys/agencydir.h"
 #include "keys/passphrase.h"
@@ -41,18 +42,18 @@ check_signer(const struct agencydir *d, const struct env1_identity *id, uint64_t
 	for (size_t i = 0; i < k->ncerts; i++)
 		listed |= stmt_cert_equal(&k->certs[i], &id->cert);
 	if (!listed) {
-		tool_warnx("the certificate in daemon.key is not in %s/%s", d->dir,
+		tool_warnx(_("the certificate in daemon.key is not in %s/%s"), d->dir,
 		    AGENCYDIR_PUB);
 		return -1;
 	}
 	if (peerkeys_is_revoked(k, id->dsk_pub, STMT_REVOKE_DSK)) {
-		tool_warnx("the daemon's DSK is revoked: run 'homeward-keys certify'");
+		tool_warnx(_("the daemon's DSK is revoked: run 'homeward-keys certify'"));
 		return -1;
 	}
 	if ((id->cert.usage & STMT_USAGE_PREKEY) == 0 ||
 	    !stmt_cert_valid_at(&id->cert, now)) {
-		tool_warnx("the daemon's DSK certificate may not sign prekeys now: "
-		    "run 'homeward-keys certify'");
+		tool_warnx(_("the daemon's DSK certificate may not sign prekeys now: "
+		    "run 'homeward-keys certify'"));
 		return -1;
 	}
 	return 0;
@@ -88,14 +89,14 @@ rotate_parse(const struct tool_cmd *cmd, struct opts *o, struct rotate_args *a)
 		case O_DIR: a->dir = o->arg; break;
 		case O_AHEAD:
 			if (opts_number(o->arg, 1, ROTATE_AHEAD_MAX, &a->ahead) != 0)
-				return opts_usage(cmd, "--ahead: 1 to %d",
+				return opts_usage(cmd, _("--ahead: 1 to %d"),
 				    ROTATE_AHEAD_MAX);
 			break;
 		case O_PASS_FILE:
 		case O_PASS_FD:
 			if ((c == O_PASS_FILE ? passphrase_src_file(&a->src, o->arg) :
 			    passphrase_src_fd(&a->src, o->arg)) != 0)
-				return opts_usage(cmd, "bad passphrase source");
+				return opts_usage(cmd, _("bad passphrase source"));
 			break;
 		case O_JSON: a->json = 1; break;
 		case OPTS_HELP: return OPTS_HELP;
@@ -103,7 +104,7 @@ rotate_parse(const struct tool_cmd *cmd, struct opts *o, struct rotate_args *a)
 		}
 	}
 	if (a->dir == NULL || o->npos > 0)
-		return opts_usage(cmd, "--dir is required");
+		return opts_usage(cmd, _("--dir is required"));
 	return 0;
 }
 
@@ -122,7 +123,7 @@ delete_expired(struct agencydir *d, uint64_t now, struct rotation *rot)
 		tool_time(s->retain_until, t);
 		json_array_append_new(rot->deleted, json_string(sid));
 		if (!rot->json)
-			printf("deleted prekey %s: retained until %s\n", sid, t);
+			printf(_("deleted prekey %s: retained until %s\n"), sid, t);
 		spkfile_remove(&d->spks, i);
 		rot->changed = 1;
 	}
@@ -157,7 +158,7 @@ top_up(struct agencydir *d, const struct env1_identity *id, const uint8_t *ksk,
 		tool_time(nb + AGENCYDIR_PREKEY_LIFE, t[1]);
 		json_array_append_new(rot->added, json_string(sid));
 		if (!rot->json)
-			printf("added prekey %s: %s .. %s\n", sid, t[0], t[1]);
+			printf(_("added prekey %s: %s .. %s\n"), sid, t[0], t[1]);
 		last_nb = nb;
 		rot->usable++;
 		rot->changed = 1;
@@ -173,10 +174,10 @@ rotate_output(const char *dir, const struct agencydir *d,
 		return tool_json_print(json_pack("{s:O, s:O, s:i, s:i}", "deleted",
 		    rot->deleted, "added", rot->added, "usable", (int)rot->usable,
 		    "stored", (int)d->spks.n));
-	printf("%zu usable prekey(s), %zu stored in %s/%s\n", rot->usable,
+	printf(_("%zu usable prekey(s), %zu stored in %s/%s\n"), rot->usable,
 	    d->spks.n, dir, AGENCYDIR_PREKEYS);
 	if (json_array_size(rot->added) > 0)
-		printf("export the bundle again and send it to partners\n");
+		printf(_("export the bundle again and send it to partners\n"));
 	return TOOL_EXIT_OK;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/fileio.h"
+#include "common/i18n.h"
 #include "keys/fingerprint.h"
 #include "keys/agencydir.h"
 #include "keys/tool/tool.h"
@@ -72,7 +73,7 @@ cmd_fingerprint(const struct tool_cmd *cmd, int argc, char **argv)
 		}
 	}
 	if (o.npos > 1 || (o.npos == 1) == (dir != NULL)) {
-		rc = opts_usage(cmd, "give --dir DIR or one bundle file");
+		rc = opts_usage(cmd, _("give --dir DIR or one bundle file"));
 		goto out;
 	}
 	file = o.npos == 1 ? o.pos[0] : NULL;
@@ -96,14 +97,14 @@ cmd_fingerprint(const struct tool_cmd *cmd, int argc, char **argv)
 		rc = tool_json_print(j);
 		goto out;
 	}
-	printf("agency         %s (%s, %s)\n", own.info.agency_id, own.info.name,
+	printf(_("agency         %s (%s, %s)\n"), own.info.agency_id, own.info.name,
 	    own.info.country);
-	printf("fingerprint    %s\n", fp);
-	printf("key id         %s\n", kid);
-	printf("qr             %s\n", qr);
+	printf(_("fingerprint    %s\n"), fp);
+	printf(_("key id         %s\n"), kid);
+	printf(_("qr             %s\n"), qr);
 	if (peerfile != NULL)
-		printf("safety number  %s\n               (with %s; both sides read "
-		    "the same number)\n", safety, peer.info.agency_id);
+		printf(_("safety number  %s\n               (with %s; both sides read "
+		    "the same number)\n"), safety, peer.info.agency_id);
 	rc = TOOL_EXIT_OK;
 out:
 	bundle_free(&own);
@@ -139,7 +140,7 @@ cmd_export(const struct tool_cmd *cmd, int argc, char **argv)
 		}
 	}
 	if (dir == NULL || outpath == NULL || o.npos > 0) {
-		rc = opts_usage(cmd, "--dir and -o are required");
+		rc = opts_usage(cmd, _("--dir and -o are required"));
 		goto out;
 	}
 	if (agencydir_load(dir, 1, &d) != 0 ||
@@ -147,9 +148,9 @@ cmd_export(const struct tool_cmd *cmd, int argc, char **argv)
 		goto out;
 	if ((r = fileio_write_atomic(outpath, buf, len, 0644, force)) != 0) {
 		if (r == -EEXIST)
-			tool_warnx("%s exists: use --force to replace it", outpath);
+			tool_warnx(_("%s exists: use --force to replace it"), outpath);
 		else
-			tool_warn_errno(-r, "cannot write %s", outpath);
+			tool_warn_errno(-r, _("cannot write %s"), outpath);
 		goto out;
 	}
 	if (bundle_parse(buf, len, &check, why) != ENV1_OK) {
@@ -164,12 +165,12 @@ cmd_export(const struct tool_cmd *cmd, int argc, char **argv)
 		    "revocations", (int)check.keys.nrevocations));
 		goto out;
 	}
-	tool_info("wrote %s: agency %s, %zu certificate(s), %zu prekey(s), "
-		    "%zu revocation(s)", outpath, check.info.agency_id,
+	tool_info(_("wrote %s: agency %s, %zu certificate(s), %zu prekey(s), "
+		    "%zu revocation(s)"), outpath, check.info.agency_id,
 		    check.keys.ncerts, check.keys.nprekeys, check.keys.nrevocations);
 	if (check.keys.nprekeys == 0)
-		tool_info("warning: no usable prekey: partners cannot send to this "
-		    "agency (run rotate-prekeys)");
+		tool_info(_("warning: no usable prekey: partners cannot send to this "
+		    "agency (run rotate-prekeys)"));
 	rc = TOOL_EXIT_OK;
 out:
 	free(buf);

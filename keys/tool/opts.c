@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/i18n.h"
 #include "keys/tool/tool.h"
 #include "common/strnum.h"
 
@@ -27,7 +28,7 @@ opts_init(struct opts *o, const struct tool_cmd *cmd, const struct opts_def *def
 	o->i = 1;
 	o->pos = calloc((size_t)argc + 1, sizeof(*o->pos));
 	if (o->pos == NULL) {
-		tool_warn_errno(errno, "out of memory");
+		tool_warn_errno(errno, _("out of memory"));
 		return -1;
 	}
 	return 0;
@@ -86,24 +87,24 @@ opts_next(struct opts *o)
 			namelen = eq != NULL ? (size_t)(eq - (a + 2)) : strlen(a + 2);
 			if ((d = find_long(o->defs, a + 2, namelen)) == NULL) {
 				/* Name only: the value may be something secret. */
-				opts_usage(o->cmd, "unknown option --%.*s", (int)namelen, a + 2);
+				opts_usage(o->cmd, _("unknown option --%.*s"), (int)namelen, a + 2);
 				return OPTS_ERROR;
 			}
 			if (!d->has_arg && eq != NULL) {
-				opts_usage(o->cmd, "option --%s takes no value", d->name);
+				opts_usage(o->cmd, _("option --%s takes no value"), d->name);
 				return OPTS_ERROR;
 			}
 			if (d->has_arg)
 				o->arg = eq != NULL ? eq + 1 : NULL;
 		} else {
 			if (a[2] != '\0' || (d = find_short(o->defs, a[1])) == NULL) {
-				opts_usage(o->cmd, "unknown option -%c", a[1]);
+				opts_usage(o->cmd, _("unknown option -%c"), a[1]);
 				return OPTS_ERROR;
 			}
 		}
 		if (d->has_arg && o->arg == NULL) {
 			if (o->i >= o->argc) {
-				opts_usage(o->cmd, "option --%s needs a value", d->name);
+				opts_usage(o->cmd, _("option --%s needs a value"), d->name);
 				return OPTS_ERROR;
 			}
 			o->arg = o->argv[o->i++];
@@ -116,10 +117,12 @@ opts_next(struct opts *o)
 int
 opts_help(const struct tool_cmd *cmd)
 {
-	printf("usage: homeward-keys %s %s\n\n%s\n", cmd->name, cmd->synopsis,
-	    cmd->summary);
-	if (cmd->help != NULL && cmd->help[0] != '\0')
-		printf("\n%s", cmd->help);
+	printf(_("usage: homeward-keys %s %s\n\n%s\n"), cmd->name, cmd->synopsis,
+	    _(cmd->summary));
+	if (cmd->help != NULL && cmd->help[0] != '\0') {
+		printf("\n");
+		i18n_paragraphs(cmd->help, stdout);
+	}
 	return TOOL_EXIT_OK;
 }
 
@@ -132,8 +135,8 @@ opts_usage(const struct tool_cmd *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: homeward-keys %s %s\n"
-	    "(see 'homeward-keys %s --help')\n", cmd->name, cmd->synopsis, cmd->name);
+	fprintf(stderr, _("\nusage: homeward-keys %s %s\n"
+	    "(see 'homeward-keys %s --help')\n"), cmd->name, cmd->synopsis, cmd->name);
 	return TOOL_EXIT_USAGE;
 }
 

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "common/hex.h"
+#include "common/i18n.h"
 #include "keys/stmt.h"
 #include "common/report.h"
 #include "keys/tool/tool.h"
@@ -214,13 +215,13 @@ tool_json_print(json_t *obj)
 	char *s;
 
 	if (obj == NULL) {
-		tool_warnx("cannot build the JSON output");
+		tool_warnx(_("cannot build the JSON output"));
 		return TOOL_EXIT_FAIL;
 	}
 	s = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(obj);
 	if (s == NULL) {
-		tool_warnx("cannot encode the JSON output");
+		tool_warnx(_("cannot encode the JSON output"));
 		return TOOL_EXIT_FAIL;
 	}
 	printf("%s\n", s);
