@@ -132,7 +132,7 @@ cmd_alerts_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 		alert_line(ans.data[i]->alert);
 	}
 	if (shown == 0)
-		printf("%s\n", al.all ? "no alerts" : "no unacknowledged alerts");
+		printf("%s\n", al.all ? _("no alerts") : _("no unacknowledged alerts"));
 	else if (!al.all)
 		printf(_("(acknowledge one with 'homeward alerts ack ID')\n"));
 out:
@@ -221,13 +221,15 @@ cmd_audit_verify(const struct cli_cmd *cmd, const struct cli_env *env,
 		    json_integer((json_int_t)rep->first_bad),
 		    "why", cli_json_str(rep->why)));
 	} else if (rep->intact) {
-		printf(_("audit log intact: %llu entr%s checked\n"),
-		    (unsigned long long)rep->checked, rep->checked == 1 ? "y" : "ies");
+		printf(ngettext("audit log intact: %llu entry checked\n",
+		    "audit log intact: %llu entries checked\n", rep->checked),
+		    (unsigned long long)rep->checked);
 	} else {
-		printf(_("audit log BROKEN at seq %llu: %s (%llu entr%s checked)\n"),
-		    (unsigned long long)rep->first_bad, rep->why[0] != '\0' ?
-		    rep->why : "no reason given", (unsigned long long)rep->checked,
-		    rep->checked == 1 ? "y" : "ies");
+		printf(ngettext("audit log BROKEN at seq %llu: %s (%llu entry "
+		    "checked)\n", "audit log BROKEN at seq %llu: %s (%llu entries "
+		    "checked)\n", rep->checked), (unsigned long long)rep->first_bad,
+		    rep->why[0] != '\0' ? rep->why : _("no reason given"),
+		    (unsigned long long)rep->checked);
 	}
 	if (rep->intact) {
 		if (cli_result_report(&ans) != CLI_EXIT_OK)
@@ -303,9 +305,9 @@ cmd_audit_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 			continue;
 		if (shown++ == 0) {
 			cli_audit_cols(&ans, &cols);
-			printf("%6s  %-16s  %-16s %-*s  %-*s  %s\n", "SEQ", "AT",
-			    "CASE", cols.actor, "ACTOR", cols.action, "ACTION",
-			    "DETAIL");
+			printf("%6s  %-16s  %-16s %-*s  %-*s  %s\n", _("SEQ"),
+			    _("AT"), _("CASE"), cols.actor, _("ACTOR"), cols.action,
+			    _("ACTION"), _("DETAIL"));
 		}
 		cli_audit_line(ans.data[i]->audit, 1, &cols);
 	}

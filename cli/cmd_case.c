@@ -122,8 +122,8 @@ profile_print(const Homeward__Control__CaseInfo *c)
 	char age[24] = "";
 
 	if (c->profile_withheld) {
-		cli_kv(_("profile"), "%s", c->profile_recorded ? "recorded (not shown "
-		    "to your role)" : "none recorded");
+		cli_kv(_("profile"), "%s", c->profile_recorded ? _("recorded (not shown "
+		    "to your role)") : _("none recorded"));
 		return;
 	}
 	if (!c->profile_recorded) {
@@ -132,17 +132,18 @@ profile_print(const Homeward__Control__CaseInfo *c)
 		return;
 	}
 	if (c->age > 0)
-		snprintf(age, sizeof(age), "age %u, ", c->age);
-	cli_kv(_("profile"), "%s%s%s%s", *c->sex != '\0' ? c->sex : "sex not stated",
-	    ", ", age, c->minor ? "a minor" : c->age > 0 ? "an adult" :
-	    "not known to be a minor");
-	cli_kv(_("travel rules"), "%s%s%s%s", c->travel_minor ? "a minor: escorted" :
-	    "no escort required", c->travel_minor && strcmp(c->travel_sex,
-	    "female") == 0 ? ", by a female escort" : "",
-	    c->documents_differ ? " (the latest request for assistance states "
-	    "another profile: the more protective of the two applies)" : "",
-	    !c->documents_differ && c->travel_minor != c->minor ? " (as the "
-	    "latest request for assistance states)" : "");
+		snprintf(age, sizeof(age), _("age %u, "), c->age);
+	/* TRANSLATORS: the sex stays as recorded (female, male, other). */
+	cli_kv(_("profile"), "%s%s%s%s", *c->sex != '\0' ? c->sex :
+	    _("sex not stated"), ", ", age, c->minor ? _("a minor") :
+	    c->age > 0 ? _("an adult") : _("not known to be a minor"));
+	cli_kv(_("travel rules"), "%s%s%s%s", c->travel_minor ?
+	    _("a minor: escorted") : _("no escort required"), c->travel_minor &&
+	    strcmp(c->travel_sex, "female") == 0 ? _(", by a female escort") : "",
+	    c->documents_differ ? _(" (the latest request for assistance states "
+	    "another profile: the more protective of the two applies)") : "",
+	    !c->documents_differ && c->travel_minor != c->minor ? _(" (as the "
+	    "latest request for assistance states)") : "");
 }
 
 /* --sex, --age, --minor and --adult into p; fields: which were given.
@@ -223,7 +224,7 @@ open_output(const struct cli_answer *ans, const char *code, int minor, int json)
 		return cli_json_print(json_pack("{s:s, s:o}", "code", code, "case",
 		    ci != NULL ? cli_case_json(ci) : json_null()));
 	printf(_("opened case %s%s\n"), code, minor ?
-	    " (a minor: travels escorted)" : "");
+	    _(" (a minor: travels escorted)") : "");
 	if (ci != NULL) {
 		printf("\n");
 		cli_case_print(ci);
@@ -373,8 +374,9 @@ list_output(const struct cli_answer *ans, int json)
 			continue;
 		c = ans->data[i]->case_info;
 		if (shown++ == 0)
-			printf("%-20s %-16s %-11s %-10s %-16s %4s  %s\n", "CASE",
-			    "HOME", "ROLE", "STATE", "OPENED", "HELD", "PARTNERS");
+			printf("%-20s %-16s %-11s %-10s %-16s %4s  %s\n",
+			    _("CASE"), _("HOME"), _("ROLE"), _("STATE"),
+			    _("OPENED"), _("HELD"), _("PARTNERS"));
 		cli_localtime(c->opened_at, t);
 		printf("%-20s %-16s %-11s %-10s %-16s %4u  ", c->code, c->home,
 		    c->role, c->state, t, c->held);
@@ -465,7 +467,7 @@ show_section(const struct cli_answer *ans, const char *heading,
 	size_t shown = 0;
 
 	cli_audit_cols(ans, &cols);
-	printf("\n%s:\n", heading);
+	printf("\n%s:\n", _(heading));
 	for (size_t i = 0; i < ans->n; i++) {
 		const Homeward__Control__Response *r = ans->data[i];
 
@@ -519,11 +521,11 @@ cmd_case_show(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 	} else {
 		cli_case_print(ci);
 		profile_print(ci);
-		show_section(&ans, "consents",
+		show_section(&ans, N_("consents"),
 		    HOMEWARD__CONTROL__RESPONSE__KIND_CONSENT);
-		show_section(&ans, "held messages",
+		show_section(&ans, N_("held messages"),
 		    HOMEWARD__CONTROL__RESPONSE__KIND_HELD);
-		show_section(&ans, "timeline",
+		show_section(&ans, N_("timeline"),
 		    HOMEWARD__CONTROL__RESPONSE__KIND_AUDIT);
 	}
 	cli_answer_free(&ans);

@@ -264,8 +264,9 @@ record_output(const struct cli_answer *ans, const struct record_args *a)
 	n = r->consent->released;
 	printf(_("consent %s recorded for case %s\n"),
 	    cli_hex(r->consent->consent_id, id), a->code);
-	printf(_("released %u held message%s%s\n"), n, n == 1 ? "" : "s",
-	    n > 0 ? " (queued for sending now)" : "");
+	printf(ngettext("released %u held message%s\n",
+	    "released %u held messages%s\n", n), n,
+	    n > 0 ? _(" (queued for sending now)") : "");
 	return CLI_EXIT_OK;
 }
 

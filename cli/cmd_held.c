@@ -66,11 +66,11 @@ show_print(const Homeward__Control__HeldInfo *h, json_t *doc)
 		cli_kv(_("safety reason"), "%s", h->safety_reason);
 	if (h->approved_by[0] != '\0')
 		cli_kv(_("1st approval"), "%s: %s", h->approved_by,
-		    h->first_reason[0] != '\0' ? h->first_reason : "(no reason kept)");
+		    h->first_reason[0] != '\0' ? h->first_reason : _("(no reason kept)"));
 	if (h->second_approved_by[0] != '\0')
 		cli_kv(_("2nd approval"), "%s: %s", h->second_approved_by,
 		    h->second_reason[0] != '\0' ? h->second_reason :
-		    "(no reason kept)");
+		    _("(no reason kept)"));
 	if (strcmp(h->state, "approval") == 0)
 		printf(_("a supervisor approves it with 'homeward approve %s --reason "
 		    "TEXT'\n"), cli_hex(h->held_id, id));

@@ -39,8 +39,8 @@ static const char *
 peer_state(const Homeward__Control__PeerInfo *p)
 {
 	if (p->suspended)
-		return "suspended";
-	return p->connected ? "connected" : "disconnected";
+		return _("suspended");
+	return p->connected ? _("connected") : _("disconnected");
 }
 
 json_t *
@@ -126,14 +126,15 @@ list_output(const struct cli_answer *ans, int json)
 		p = ans->data[i]->peer;
 		if (shown++ == 0)
 			printf("%-20s %-7s %-12s %-8s %7s %7s  %-24s  %s\n",
-			    "AGENCY", "COUNTRY", "STATE", "VERIFIED", "PREKEYS",
-			    "UNACKED", "LAST SEEN", "DUTY CONTACT");
+			    _("AGENCY"), _("COUNTRY"), _("STATE"), _("VERIFIED"),
+			    _("PREKEYS"), _("UNACKED"), _("LAST SEEN"),
+			    _("DUTY CONTACT"));
 		cli_time(p->last_seen_at, t);
 		printf("%-20s %-7s %-12s %-8s %7u %7llu  %-24s  %s\n",
 		    p->agency_id, p->country, peer_state(p),
-		    p->verified ? "yes" : "NO", p->valid_prekeys,
+		    p->verified ? _("yes") : _("NO"), p->valid_prekeys,
 		    (unsigned long long)p->outbox_unacked,
-		    p->last_seen_at != 0 ? t : "never",
+		    p->last_seen_at != 0 ? t : _("never"),
 		    p->duty_contact[0] != '\0' ? p->duty_contact : "-");
 	}
 	if (shown == 0)
@@ -191,16 +192,16 @@ bundle_print(FILE *f, const char *path, const struct bundle *b, const char *fp,
     const char *endpoint)
 {
 	fprintf(f, _("%-16s %s (all signatures verify)\n"), "bundle", path);
-	fprintf(f, "%-16s %s\n", "agency", b->info.agency_id);
-	fprintf(f, "%-16s %s\n", "name", b->info.name);
-	fprintf(f, "%-16s %s\n", "country", b->info.country);
-	fprintf(f, "%-16s %s\n", "time zone", b->info.time_zone);
-	fprintf(f, "%-16s %s%s\n", "endpoint", endpoint[0] != '\0' ? endpoint :
-	    "none (it connects to us)",
+	fprintf(f, "%-16s %s\n", _("agency"), b->info.agency_id);
+	fprintf(f, "%-16s %s\n", _("name"), b->info.name);
+	fprintf(f, "%-16s %s\n", _("country"), b->info.country);
+	fprintf(f, "%-16s %s\n", _("time zone"), b->info.time_zone);
+	fprintf(f, "%-16s %s%s\n", _("endpoint"), endpoint[0] != '\0' ?
+	    endpoint : _("none (it connects to us)"),
 	    strcmp(endpoint, b->info.endpoint) != 0 ? " (given with --endpoint)" : "");
-	fprintf(f, "%-16s %s\n", "duty contact", b->info.duty_contact[0] != '\0' ?
-	    b->info.duty_contact : "none");
-	fprintf(f, "%-16s %s\n", "fingerprint", fp);
+	fprintf(f, "%-16s %s\n", _("duty contact"),
+	    b->info.duty_contact[0] != '\0' ? b->info.duty_contact : _("none"));
+	fprintf(f, "%-16s %s\n", _("fingerprint"), fp);
 }
 
 /*
@@ -392,10 +393,10 @@ static const struct {
 	Homeward__Control__PeerAction__Action    action;
 	const char                              *done;
 } actions[] = {
-	{ "verify", HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_VERIFY, "verified" },
-	{ "suspend", HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_SUSPEND, "suspended" },
-	{ "resume", HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_RESUME, "resumed" },
-	{ "remove", HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_REMOVE, "removed" },
+	{ "verify", HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_VERIFY, N_("verified") },
+	{ "suspend", HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_SUSPEND, N_("suspended") },
+	{ "resume", HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_RESUME, N_("resumed") },
+	{ "remove", HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_REMOVE, N_("removed") },
 };
 
 int
@@ -450,7 +451,7 @@ cmd_peers_action(const struct cli_cmd *cmd, const struct cli_env *env,
 		    "action", actions[a].name,
 		    "peer", r != NULL ? cli_peer_json(r->peer) : json_null()));
 	} else {
-		printf("%s %s\n", agency, actions[a].done);
+		printf("%s %s\n", agency, _(actions[a].done));
 		if (r != NULL) {
 			printf("\n");
 			cli_peer_print(r->peer);

@@ -111,7 +111,7 @@ approve_print(const struct cli_answer *ans, const char *idhex)
 		printf(_("approved: held id %s now needs a second, different "
 		    "supervisor\n"), idhex);
 	} else {
-		printf(_("approved: held id %s%s%s\n"), idhex, h != NULL ? " is " : "",
+		printf(_("approved: held id %s%s%s\n"), idhex, h != NULL ? _(" is ") : "",
 		    h != NULL ? h->held->state : "");
 	}
 	/* An approval given without reading the document: homewardd says
@@ -176,14 +176,14 @@ static const struct {
 	const char     *kinds[2];
 	const char     *heading;
 } sections[] = {
-	{ { "no_show", NULL }, "URGENT: did not arrive, outcome not recorded" },
-	{ { "held", NULL }, "Held for consent" },
-	{ { "approval", NULL }, "Awaiting a second supervisor" },
-	{ { "queued", NULL }, "Queued (no receipt yet)" },
-	{ { "unanswered", NULL }, "Unanswered" },
-	{ { "overdue", "arrival_overdue" }, "Overdue" },
-	{ { "declined", "more_information" }, "Answered: decide what next" },
-	{ { NULL, NULL }, "Other" },
+	{ { "no_show", NULL }, N_("URGENT: did not arrive, outcome not recorded") },
+	{ { "held", NULL }, N_("Held for consent") },
+	{ { "approval", NULL }, N_("Awaiting a second supervisor") },
+	{ { "queued", NULL }, N_("Queued (no receipt yet)") },
+	{ { "unanswered", NULL }, N_("Unanswered") },
+	{ { "overdue", "arrival_overdue" }, N_("Overdue") },
+	{ { "declined", "more_information" }, N_("Answered: decide what next") },
+	{ { NULL, NULL }, N_("Other") },
 };
 
 #define NSECTIONS       (sizeof(sections) / sizeof(sections[0]))
@@ -224,7 +224,7 @@ work_line(const Homeward__Control__WorkItem *w)
 	printf("  %-16s %-12s %-26s %s%s", w->case_code, w->peer[0] != '\0' ?
 	    w->peer : "-", cli_msg_type_name(w->msg_type, tb, sizeof(tb)),
 	    strcmp(w->kind, "arrival_overdue") == 0 ||
-	    strcmp(w->kind, "no_show") == 0 ? "URGENT: " : "", w->what);
+	    strcmp(w->kind, "no_show") == 0 ? _("URGENT: ") : "", w->what);
 	if (w->due != 0) {
 		cli_localtime(w->due, t);
 		printf(_(", due %s"), t);
@@ -277,7 +277,7 @@ cmd_worklist(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 				continue;
 			if (n++ == 0)
 				printf("%s%s:\n", total > 0 ? "\n" : "",
-				    sections[s].heading);
+				    _(sections[s].heading));
 			work_line(r->work);
 		}
 		total += n;

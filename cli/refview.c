@@ -96,8 +96,9 @@ cli_case_print(const Homeward__Control__CaseInfo *c)
 	}
 	cli_kv(_("consents"), _("%u in force"), c->consents);
 	if (c->held > 0)
-		cli_kv(_("held"), _("%u message%s (see 'homeward held %s')"), c->held,
-		    c->held == 1 ? "" : "s", c->code);
+		cli_kv(_("held"), ngettext("%u message (see 'homeward held %s')",
+		    "%u messages (see 'homeward held %s')", c->held), c->held,
+		    c->code);
 	else
 		cli_kv(_("held"), _("none"));
 	for (size_t i = 0; i < c->n_threads; i++) {
@@ -106,7 +107,7 @@ cli_case_print(const Homeward__Control__CaseInfo *c)
 		cli_kv(_("partner"), _("%s (thread %s)"), th->peer,
 		    cli_hex(th->thread_id, id));
 		cli_kv(_("  where"), "%s", th->summary[0] != '\0' ? th->summary :
-		    "nothing sent or received yet");
+		    _("nothing sent or received yet"));
 		if (th->request_reply_by != 0) {
 			cli_localtime(th->request_reply_by, t);
 			cli_kv(_("  answer due"), _("%s (assistance request)"), t);
@@ -126,8 +127,8 @@ cli_case_print(const Homeward__Control__CaseInfo *c)
 		}
 		if (th->withdrawn)
 			cli_kv(_("  consent"), _("withdrawn; thread restricted; erasure %s%s"),
-			    th->erasure_confirmed ? "confirmed" : "NOT yet confirmed",
-			    th->erased ? "; its data erased" : "");
+			    th->erasure_confirmed ? _("confirmed") :
+			    _("NOT yet confirmed"), th->erased ? _("; its data erased") : "");
 		if (th->safety_hold)
 			cli_kv(_("  SAFETY"), _("she is travelling: her arrival is awaited "
 			    "whatever happens to consent"));
@@ -177,10 +178,11 @@ consent_state(const Homeward__Control__ConsentInfo *c,
 	uint64_t now = (uint64_t)time(NULL) * 1000;
 
 	if (c->withdrawn_at != 0)
-		return c->in_error ? "revoked (recorded in error)" : "withdrawn";
+		return c->in_error ? N_("revoked (recorded in error)") :
+		    N_("withdrawn");
 	if (s != NULL && s->expires_at != 0 && s->expires_at <= now)
-		return "expired";
-	return "in force";
+		return N_("expired");
+	return N_("in force");
 }
 
 static json_t *
@@ -239,15 +241,15 @@ cli_consent_print(const Homeward__Control__ConsentInfo *c)
 	s = homeward__referral__consent_scope__unpack(NULL, c->scope.len,
 	    c->scope.data);
 	cli_kv(_("consent"), "%s  %s", cli_hex(c->consent_id, id),
-	    consent_state(c, s));
+	    _(consent_state(c, s)));
 	if (s == NULL) {
 		cli_kv(_("  scope"), _("unreadable (%zu bytes): homewardd sent a "
 		    "malformed ConsentScope"), c->scope.len);
 	} else {
-		printf("%-16s ", "  to");
+		printf("%-16s ", _("  to"));
 		for (size_t i = 0; i < s->n_recipients; i++)
 			printf("%s%s", i > 0 ? "," : "", s->recipients[i]);
-		printf("%s\n", s->n_recipients == 0 ? "nobody" : "");
+		printf("%s\n", s->n_recipients == 0 ? _("nobody") : "");
 		cli_kv(_("  steps"), "%s", refnames_mask_format(steps_mask(s),
 		    step_name, list, sizeof(list)));
 		cli_kv(_("  categories"), "%s", refnames_mask_format(
@@ -255,16 +257,16 @@ cli_consent_print(const Homeward__Control__ConsentInfo *c)
 		cli_kv(_("  method"), "%s%s%s%s%s%s", refnames_method_name(s->method),
 		    s->language[0] != '\0' ? " (" : "", s->language,
 		    s->language[0] != '\0' ? ")" : "",
-		    s->by_guardian ? ", by a guardian" : "",
-		    s->by_guardian ? (s->child_consulted ? ", child consulted" :
-		    ", child not consulted") : "");
+		    s->by_guardian ? _(", by a guardian") : "",
+		    s->by_guardian ? (s->child_consulted ? _(", child consulted") :
+		    _(", child not consulted")) : "");
 		if (s->form_hash.len > 0)
 			cli_kv(_("  form sha256"), "%s", cli_hex(s->form_hash, id));
 		cli_localtime(s->given_at, t);
 		cli_kv(_("  given"), "%s", t);
 		cli_localtime(s->expires_at, t);
 		cli_kv(_("  expires"), "%s", s->expires_at != 0 ? t :
-		    "when withdrawn");
+		    _("when withdrawn"));
 	}
 	cli_localtime(c->recorded_at, t);
 	cli_kv(_("  recorded"), _("%s by %s (%s)"), t, c->recorded_by, c->source);
@@ -317,7 +319,7 @@ cli_held_line(const Homeward__Control__HeldInfo *h)
 	if (h->approved_by[0] != '\0')
 		printf(_("    approved by %s%s\n"), h->approved_by,
 		    strcmp(h->state, "approval") == 0 ?
-		    "; needs a second, different supervisor" : "");
+		    _("; needs a second, different supervisor") : "");
 	if (h->message_id.len > 0)
 		printf(_("    sent as message %s\n"), cli_hex(h->message_id, id));
 	if (h->replaced_by.len > 0)
@@ -407,7 +409,7 @@ cli_step_print(const Homeward__Control__StepResult *r)
 		printf(_("queued: message %s\n"), cli_hex(r->message_id, id));
 	} else if (strcmp(r->state, "held") == 0) {
 		printf(_("held: %s  (held id %s)\n"), r->missing[0] != '\0' ?
-		    r->missing : "no consent covers it", cli_hex(r->held_id, id));
+		    r->missing : _("no consent covers it"), cli_hex(r->held_id, id));
 		printf(_("it goes by itself once a consent covers it "
 		    "('homeward consent record')\n"));
 	} else if (strcmp(r->state, "approval") == 0) {
@@ -416,7 +418,7 @@ cli_step_print(const Homeward__Control__StepResult *r)
 		printf(_("a supervisor approves it with 'homeward approve %s "
 		    "--reason TEXT'\n"), id);
 	} else {
-		printf("%s: %s\n", r->state[0] != '\0' ? r->state : "refused",
-		    r->missing[0] != '\0' ? r->missing : "no reason given");
+		printf("%s: %s\n", r->state[0] != '\0' ? r->state : _("refused"),
+		    r->missing[0] != '\0' ? r->missing : _("no reason given"));
 	}
 }
