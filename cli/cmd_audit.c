@@ -64,7 +64,7 @@ alert_line(const Homeward__Control__AlertInfo *a)
 
 	cli_localtime(a->at, t);
 	printf("%6llu  %s  %s%s", (unsigned long long)a->id, t,
-	    a->urgent ? "URGENT " : "", a->kind);
+	    a->urgent ? _("URGENT ") : "", a->kind);
 	if (a->case_code[0] != '\0')
 		printf(_("  case %s"), a->case_code);
 	if (a->peer[0] != '\0')

@@ -102,8 +102,8 @@ cmd_evidence_export(const struct cli_cmd *cmd, const struct cli_env *env,
 		    (json_int_t)r->evidence.len, "document_included", !nobody));
 	} else {
 		printf(_("wrote %s: evidence for message %s (%zu bytes%s)\n"), out,
-		    cli_hex(idb, idhex), r->evidence.len, nobody ? ", without the "
-		    "document: its signed content hash stands for it" : "");
+		    cli_hex(idb, idhex), r->evidence.len, nobody ? _(", without the "
+		    "document: its signed content hash stands for it") : "");
 		printf(_("check it with: homeward-keys verify-evidence %s "
 		    "--sender SENDER.bundle --recipient RECIPIENT.bundle\n"), out);
 	}

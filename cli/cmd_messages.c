@@ -87,7 +87,7 @@ cli_message_print(const Homeward__Control__MessageInfo *m)
 	int out = m->direction == HOMEWARD__CONTROL__DIRECTION__DIRECTION_OUT;
 
 	cli_kv(_("message"), "%s", cli_hex(m->message_id, id));
-	cli_kv(out ? "to" : "from", "%s", m->peer);
+	cli_kv(out ? _("to") : _("from"), "%s", m->peer);
 	cli_kv(_("thread"), "%s", cli_hex(m->thread_id, id));
 	cli_kv(_("seq"), "%llu", (unsigned long long)m->seq);
 	cli_kv(_("type"), "%s (0x%04x)", cli_msg_type_name(m->msg_type, tb,
@@ -97,12 +97,12 @@ cli_message_print(const Homeward__Control__MessageInfo *m)
 	cli_kv(_("created"), "%s", t);
 	if (out) {
 		cli_time(m->sent_at, t);
-		cli_kv(_("sent"), _("%s (%u attempt%s)"), m->sent_at != 0 ? t : "never",
-		    m->attempts, m->attempts == 1 ? "" : "s");
+		cli_kv(_("sent"), ngettext("%s (%u attempt)", "%s (%u attempts)",
+		    m->attempts), m->sent_at != 0 ? t : _("never"), m->attempts);
 	}
 	cli_time(m->delivered_at, t);
-	cli_kv(out ? "delivered" : "committed", "%s",
-	    m->delivered_at != 0 ? t : "not yet");
+	cli_kv(out ? _("delivered") : _("committed"), "%s",
+	    m->delivered_at != 0 ? t : _("not yet"));
 	cli_kv(_("body"), _("%llu bytes"), (unsigned long long)m->body_len);
 	cli_kv(_("h_inner"), "%s", cli_hex(m->h_inner, id));
 	if (m->in_reply_to.len > 0)
@@ -138,9 +138,9 @@ list_output(const struct cli_answer *ans, Homeward__Control__Direction dir,
 			continue;
 		m = ans->data[i]->message;
 		if (shown++ == 0)
-			printf("%-32s  %-16s %-26s %-10s %-24s%s\n", "MESSAGE",
-			    out ? "TO" : "FROM", "TYPE", "STATE", "CREATED",
-			    out ? " ATTEMPTS" : "");
+			printf("%-32s  %-16s %-26s %-10s %-24s%s\n", _("MESSAGE"),
+			    out ? _("TO") : _("FROM"), _("TYPE"), _("STATE"),
+			    _("CREATED"), out ? _(" ATTEMPTS") : "");
 		cli_time(m->created_at, t);
 		printf("%-32s  %-16s %-26s %-10s %-24s", cli_hex(m->message_id, id),
 		    m->peer, cli_msg_type_name(m->msg_type, tb, sizeof(tb)),

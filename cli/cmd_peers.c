@@ -78,25 +78,25 @@ cli_peer_print(const Homeward__Control__PeerInfo *p)
 	cli_kv(_("country"), "%s", p->country);
 	cli_kv(_("time zone"), "%s", p->time_zone);
 	cli_kv(_("endpoint"), "%s", p->endpoint[0] != '\0' ? p->endpoint :
-	    "none (it connects to us)");
+	    _("none (it connects to us)"));
 	cli_kv(_("duty contact"), "%s", p->duty_contact[0] != '\0' ? p->duty_contact :
-	    "none (ask the partner to add one: homeward-keys contact)");
+	    _("none (ask the partner to add one: homeward-keys contact)"));
 	cli_kv(_("fingerprint"), "%s%s", p->fingerprint,
-	    p->verified ? " (verified)" : " (NOT verified)");
+	    p->verified ? _(" (verified)") : _(" (NOT verified)"));
 	cli_kv(_("state"), "%s", peer_state(p));
 	cli_kv(_("prekeys"), _("%u usable"), p->valid_prekeys);
 	cli_kv(_("unacked"), "%llu", (unsigned long long)p->outbox_unacked);
 	cli_time(p->imported_at, t);
 	cli_kv(_("imported"), "%s", p->imported_at != 0 ? t : "-");
 	cli_time(p->last_seen_at, t);
-	cli_kv(_("last seen"), "%s", p->last_seen_at != 0 ? t : "never");
+	cli_kv(_("last seen"), "%s", p->last_seen_at != 0 ? t : _("never"));
 	if (p->unreachable_since != 0) {
 		cli_time(p->unreachable_since, t);
 		cli_kv(_("unreachable"), _("since %s"), t);
 	}
 	cli_time(p->dsk_not_after, t);
 	cli_kv(_("signing cert"), "%s", p->dsk_not_after != 0 ? t :
-	    "none valid (nothing it sends verifies)");
+	    _("none valid (nothing it sends verifies)"));
 }
 
 /* --- peers list --- */

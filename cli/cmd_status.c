@@ -64,7 +64,7 @@ status_print(const Homeward__Control__Status *s)
 	    sizeof(d));
 	cli_kv(_("started"), _("%s (up %s)"), t, d);
 	cli_kv(_("listening"), "%s", s->listen[0] != '\0' ? s->listen :
-	    "no (outbound connections only)");
+	    _("no (outbound connections only)"));
 	cli_kv(_("peers"), _("%u connected of %u"), s->peers_connected, s->peers_total);
 	cli_kv(_("outbox"), _("%llu unacknowledged, %llu waiting for a prekey"),
 	    (unsigned long long)s->outbox_unacked,
@@ -84,12 +84,12 @@ status_print(const Homeward__Control__Status *s)
 	cli_kv(_("alerts"), _("%llu open, %llu of them urgent%s"),
 	    (unsigned long long)s->open_alerts,
 	    (unsigned long long)s->urgent_alerts,
-	    s->urgent_alerts > 0 ? " (homeward alerts)" : "");
+	    s->urgent_alerts > 0 ? _(" (homeward alerts)") : "");
 	cli_time(s->tls_not_after, t);
-	cli_kv(_("tls certificate"), _("expires %s"), s->tls_not_after != 0 ? t : "(unreadable)");
+	cli_kv(_("tls certificate"), _("expires %s"), s->tls_not_after != 0 ? t : _("(unreadable)"));
 	cli_time(s->dsk_not_after, t);
 	cli_kv(_("signing key"), _("certificate expires %s"), s->dsk_not_after != 0 ? t :
-	    "(unknown)");
+	    _("(unknown)"));
 	if (s->data_max_bytes != 0)
 		cli_kv(_("data.db"), _("%llu MB of %llu MB (max_data_mb), %llu MB free "
 		    "on its disk"), (unsigned long long)(s->data_bytes >> 20),

@@ -524,7 +524,7 @@ static int
 doc_build(const struct step_args *a, uint8_t **out, size_t *outlen)
 {
 	const ProtobufCMessageDescriptor *d;
-	const char *path = a->file != NULL ? a->file : "the document";
+	const char *path = a->file != NULL ? a->file : _("the document");
 	ProtobufCMessage *m = NULL;
 	size_t n;
 	int rc = -1;

@@ -117,7 +117,7 @@ contact_output(const struct contact_args *a, const struct agencydir *d,
 		    d->pub.info.agency_id, "duty_contact", c, "changed", changed));
 	if (!changed) {
 		printf(_("the duty contact of %s is already %s%s%s; nothing changed\n"),
-		    d->pub.info.agency_id, c[0] ? "\"" : "", c[0] ? c : "none",
+		    d->pub.info.agency_id, c[0] ? "\"" : "", c[0] ? c : _("none"),
 		    c[0] ? "\"" : "");
 		return TOOL_EXIT_OK;
 	}

@@ -348,8 +348,8 @@ publish(struct init_state *s, int exists)
 	int fd;
 
 	if (rename(s->tmp, s->dir) != 0) {
-		tool_warn_errno(errno, exists ? "cannot replace the empty directory %s" :
-		    "cannot create %s", s->dir);
+		tool_warn_errno(errno, exists ? _("cannot replace the empty directory %s") :
+		    _("cannot create %s"), s->dir);
 		return -1;
 	}
 	s->made_tmp = 0;
@@ -423,8 +423,8 @@ summary(const struct init_state *s, int json)
 	printf(_("  fingerprint  %s\n  key id       %s\n  qr           %s\n"),
 	    fp, kid, qr);
 	printf(_("  duty contact %s\n\n"), s->info.duty_contact[0] ?
-	    s->info.duty_contact : "none (partners' urgent alerts cannot say "
-	    "how to call you: add one with 'homeward-keys contact')");
+	    s->info.duty_contact : _("none (partners' urgent alerts cannot say "
+	    "how to call you: add one with 'homeward-keys contact')"));
 	printf(_("  %s/%-12s root identity key (RIK), passphrase-protected\n"), d,
 	    AGENCYDIR_RIK_KEY);
 	printf(_("  %s/%-12s daemon key file: DSK certificate serial 1, valid until %s\n"),

@@ -64,7 +64,7 @@ cert_print(const char *indent, const struct stmt_dsk_cert *c, uint64_t now)
 	tool_time(c->not_after, na);
 	printf(_("%sserial %llu  dsk %s\n%s  valid %s .. %s%s  usage %s\n"), indent,
 	    (unsigned long long)c->serial, dsk, indent, nb, na,
-	    now > c->not_after ? " (expired)" : now < c->not_before ?
+	    now > c->not_after ? _(" (expired)") : now < c->not_before ?
 	    " (not yet valid)" : "", tool_usage_name(c->usage, usage, sizeof(usage)));
 }
 
@@ -137,13 +137,13 @@ keyhdr_show(const char *path, const struct agencydir_keyhdr *h, int json)
 	if (json)
 		return json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:I}", "file", path,
 		    "type", "keyfile", "version", h->version, "kdf",
-		    h->kdf == 1 ? "argon2id13" : "unknown",
+		    h->kdf == 1 ? "argon2id13" : _("unknown"),
 		    "opslimit", (json_int_t)h->params.opslimit,
 		    "memlimit", (json_int_t)h->params.memlimit,
 		    "ciphertext_len", (json_int_t)h->ct_len);
 	printf(_("%s: ENV1 key file, format version %u\n"), path, h->version);
 	printf(_("  kdf          %s, opslimit %llu, memlimit %llu MiB\n"),
-	    h->kdf == 1 ? "Argon2id v1.3" : "unknown",
+	    h->kdf == 1 ? "Argon2id v1.3" : _("unknown"),
 	    (unsigned long long)h->params.opslimit,
 	    (unsigned long long)(h->params.memlimit >> 20));
 	printf(_("  payload      %lu bytes, encrypted\n"), (unsigned long)h->ct_len);
@@ -188,7 +188,7 @@ contents_show(const struct keyfile_contents *kc, json_t *j, int json)
 			}
 			printf(_("  tls key      %s\n"), kc->tls_key_ref);
 			printf(_("  keystore key %s\n"),
-			    kc->ksk != NULL ? "present" : "absent");
+			    kc->ksk != NULL ? _("present") : _("absent"));
 		}
 	}
 }
@@ -231,12 +231,12 @@ static const char *
 prekey_state(const struct stmt_spk *s, uint64_t now)
 {
 	if (now > s->retain_until)
-		return "past retain_until: rotate-prekeys deletes its secret";
+		return N_("past retain_until: rotate-prekeys deletes its secret");
 	if (now > s->not_after)
-		return "expired, secret retained";
+		return N_("expired, secret retained");
 	if (now < s->not_before)
-		return "future";
-	return "current";
+		return N_("future");
+	return N_("current");
 }
 
 static int
@@ -274,8 +274,8 @@ inspect_prekeys(const char *path, const uint8_t *buf, size_t len, int json)
 		tool_time(s->not_after, t[1]);
 		tool_time(s->retain_until, t[2]);
 		printf(_("  spk %s  %s .. %s  retained until %s  (%s%s)\n"), id,
-		    t[0], t[1], t[2], prekey_state(s, now),
-		    sig_ok ? "" : "; SIGNATURE DOES NOT VERIFY");
+		    t[0], t[1], t[2], _(prekey_state(s, now)),
+		    sig_ok ? "" : _("; SIGNATURE DOES NOT VERIFY"));
 	}
 	spkfile_free(&f);
 	if (json)
@@ -341,9 +341,9 @@ bundle_print(const char *path, const struct bundle *b, const char *fp,
 	printf(_("  agency       %s\n  name         %s\n  country      %s\n"
 	    "  time zone    %s\n  endpoint     %s\n"), b->info.agency_id, b->info.name,
 	    b->info.country, b->info.time_zone,
-	    b->info.endpoint[0] ? b->info.endpoint : "(none: dials out)");
+	    b->info.endpoint[0] ? b->info.endpoint : _("(none: dials out)"));
 	printf(_("  duty contact %s\n"), b->info.duty_contact[0] ? b->info.duty_contact :
-	    "(none: set one with homeward-keys contact)");
+	    _("(none: set one with homeward-keys contact)"));
 	printf(_("  fingerprint  %s\n  key id       %s\n  tls spki     %s\n"
 	    "  issued       %s\n"), fp, kid, hex, t[0]);
 	printf(_("  certificates %zu\n"), k->ncerts);
@@ -447,8 +447,8 @@ message_print(const char *what, const Homeward__Keys__SignedMessage *m)
 	    "    body       %llu bytes%s%s\n"), what, mid,
 	    msgtype_name(tbs.msg_type, name, sizeof(name)), t, s, r, thread,
 	    (unsigned long long)tbs.seq, (unsigned long long)(m->body_withheld ?
-	    tbs.body_len : m->body.len), m->body_withheld ? ", withheld" : "",
-	    m->ciphertext.len > 0 ? ", ciphertext included" : "");
+	    tbs.body_len : m->body.len), m->body_withheld ? _(", withheld") : "",
+	    m->ciphertext.len > 0 ? _(", ciphertext included") : "");
 	if (tbs.msg_type == ENV1_MSG_DELIVERY_RECEIPT &&
 	    receipt_decode(m->body.data, m->body.len, &rc) == ENV1_OK) {
 		hex_encode(rc.message_id, ENV1_ID_LEN, mid);
@@ -468,11 +468,11 @@ inspect_evidence(const char *path, const Homeward__Keys__SignedMessage *msg,
 		    "receipt", rcpt ? message_json(rcpt) : json_null(),
 		    "verified", "no: use verify-evidence"));
 	printf(_("%s: %s (signatures not checked here: use verify-evidence)\n"), path,
-	    rcpt != NULL ? "evidence with a receipt" : "signed message");
+	    rcpt != NULL ? _("evidence with a receipt") : _("signed message"));
 	if (msg != NULL)
-		message_print("message", msg);
+		message_print(_("message"), msg);
 	if (rcpt != NULL)
-		message_print("receipt", rcpt);
+		message_print(_("receipt"), rcpt);
 	return TOOL_EXIT_OK;
 }
 
