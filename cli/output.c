@@ -114,12 +114,34 @@ cli_msg_type_name(uint32_t type, char *buf, size_t len)
 	return msgtype_name((uint16_t)type, buf, len);
 }
 
+/*
+ * The columns a label takes on a terminal, for a translated one: its code
+ * points, less the Arabic vowel marks (U+064B..U+065F) that sit on a
+ * letter.  printf's %-16s counts bytes.
+ */
+static size_t
+label_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t w = 0;
+
+	for (; *p != '\0'; p++) {
+		if ((*p & 0xc0) == 0x80)
+			continue;
+		if (p[0] == 0xd9 && p[1] >= 0x8b && p[1] <= 0x9f)
+			continue;
+		w++;
+	}
+	return w;
+}
+
 void
 cli_kv(const char *key, const char *fmt, ...)
 {
 	va_list ap;
+	size_t w = label_width(key);
 
-	printf("%-16s ", key);
+	printf("%s%*s ", key, w < 16 ? (int)(16 - w) : 0, "");
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);

@@ -15,18 +15,20 @@
 /*
  * glibc ignores LANGUAGE while LC_MESSAGES is the C locale, the default
  * on a fresh machine and in CI, so "LANGUAGE=fr homeward --help" would
- * stay English.  C.UTF-8 is still the C locale for everything else but
- * lets LANGUAGE choose the catalogue; without it (not installed), the
- * operator gets English, as before.
+ * stay English.  C.UTF-8 is the C locale in every other respect but lets
+ * LANGUAGE choose the catalogue; without it (not installed) the operator
+ * gets English, as before.  An explicit LC_ALL=C, what scripts set for
+ * output they parse, still means English.
  */
 static void
 messages_locale(void)
 {
-	const char *cur, *language;
+	const char *cur, *language, *all;
 
 	cur = setlocale(LC_MESSAGES, "");
 	language = getenv("LANGUAGE");
-	if (language == NULL || *language == '\0')
+	all = getenv("LC_ALL");
+	if (language == NULL || *language == '\0' || (all != NULL && *all != '\0'))
 		return;
 	if (cur == NULL || strcmp(cur, "C") == 0 || strcmp(cur, "POSIX") == 0)
 		setlocale(LC_MESSAGES, "C.UTF-8");

@@ -7,6 +7,9 @@ set -u
 BUILD=${BUILD:-build}
 TIMEOUT=${TEST_TIMEOUT:-600}
 export BUILD
+# The tests compare English output: not the operator's language (LANGUAGE
+# or a LC_MESSAGES of the caller's).  i18n.sh asks for its languages itself.
+unset LANGUAGE LC_MESSAGES
 pass=0
 fail=0
 failed=""

@@ -20,6 +20,9 @@
 #   status_of NAME FIELD     one field of `homeward status --json`
 #   sanitized                homewardd was built with AddressSanitizer
 #
+# The programs find this build's message catalogues (HOMEWARD_LOCALEDIR)
+# and speak English: LANGUAGE is unset here.
+#
 # Ports: no choice made here can be sure that nobody else takes the port
 # before the daemon binds it, so agency_start checks: a daemon that exits
 # with "address already in use" is started again on another port, up to
@@ -29,6 +32,12 @@
 KEYS=$BUILD/homeward-keys
 HWD=$BUILD/homewardd
 HWCLI=$BUILD/homeward
+# The catalogues of this build (po/); the tests expect English, so no
+# LANGUAGE from the caller's environment: i18n.sh asks for a language
+# command by command.
+HOMEWARD_LOCALEDIR=$BUILD/locale
+export HOMEWARD_LOCALEDIR
+unset LANGUAGE
 # Ports are drawn at random from 10000-19999: below the kernel's ephemeral
 # range (Linux: 32768-60999), where connect() takes its local ports, so no
 # outgoing connection on the machine can take a daemon's port while the
