@@ -130,10 +130,14 @@ $(BUILD)/locale/%/LC_MESSAGES/homeward.mo: po/%.po
 	@echo "  MSGFMT  $<"
 	@msgfmt -c -o $@.tmp $< && mv $@.tmp $@
 
-# The template translators start from; tests/integration/i18n.sh checks
-# that no marked string of the sources is missing from it.
-pot: po/homeward.pot
-po/homeward.pot: $(POTFILES) po/POTFILES.in
+# The template translators start from, po/homeward.pot: made fresh from
+# the sources in $(BUILD)/po, copied to po/ by make pot (then msgmerge
+# each po/LANG.po).  tests/integration/i18n.sh checks that no marked
+# string of the sources is missing from the committed one.
+pot: $(BUILD)/po/homeward.pot
+	cp $< po/homeward.pot
+$(BUILD)/po/homeward.pot: $(POTFILES) po/POTFILES.in
+	@mkdir -p $(dir $@)
 	@echo "  XGETTEXT $@"
 	@xgettext $(XGETTEXT_FLAGS) -o $@.tmp $(POTFILES) && \
 	    sed -i '/^"POT-Creation-Date:/d' $@.tmp && mv $@.tmp $@
