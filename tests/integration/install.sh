@@ -38,7 +38,9 @@ for f in usr/sbin/homewardd usr/bin/homeward usr/bin/homeward-keys \
     usr/share/homeward/examples/reintegration-confirm.json \
     usr/share/homeward/examples/itinerary.json \
     usr/share/man/man8/homewardd.8 usr/share/man/man5/homewardd.conf.5 \
-    usr/share/man/man1/homeward.1 usr/share/man/man1/homeward-keys.1; do
+    usr/share/man/man1/homeward.1 usr/share/man/man1/homeward-keys.1 \
+    usr/share/locale/fr/LC_MESSAGES/homeward.mo \
+    usr/share/locale/ar/LC_MESSAGES/homeward.mo; do
 	[ -f "$R/$f" ] || fail "make install did not install $f"
 done
 [ ! -e "$R/usr/bin/homewardd" ] || fail "homewardd is in bin/, not sbin/"
