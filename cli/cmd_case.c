@@ -133,7 +133,8 @@ profile_print(const Homeward__Control__CaseInfo *c)
 	}
 	if (c->age > 0)
 		snprintf(age, sizeof(age), _("age %u, "), c->age);
-	/* TRANSLATORS: the sex stays as recorded (female, male, other). */
+	/* TRANSLATORS: a label of the case view; what follows it, the sex,
+	 * stays as recorded (female, male, other). */
 	cli_kv(_("profile"), "%s%s%s%s", *c->sex != '\0' ? c->sex :
 	    _("sex not stated"), ", ", age, c->minor ? _("a minor") :
 	    c->age > 0 ? _("an adult") : _("not known to be a minor"));
@@ -375,6 +376,9 @@ list_output(const struct cli_answer *ans, int json)
 		c = ans->data[i]->case_info;
 		if (shown++ == 0)
 			printf("%-20s %-16s %-11s %-10s %-16s %4s  %s\n",
+			    /* TRANSLATORS: the column headings of 'homeward
+			     * case list': short, capitals where the script has
+			     * them. */
 			    _("CASE"), _("HOME"), _("ROLE"), _("STATE"),
 			    _("OPENED"), _("HELD"), _("PARTNERS"));
 		cli_localtime(c->opened_at, t);

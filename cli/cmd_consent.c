@@ -462,6 +462,7 @@ cmd_consent_withdraw(const struct cli_cmd *cmd, const struct cli_env *env,
 	for (size_t i = 0; i < ans.n; i++) {
 		if (ans.data[i]->kind_case != HOMEWARD__CONTROL__RESPONSE__KIND_CONSENT)
 			continue;
+		/* TRANSLATORS: "revoked" or "withdrew", then the consent id. */
 		printf(_("%s consent %s\n"), cw.recorded_in_error ? _("revoked") :
 		    _("withdrew"), cli_hex(ans.data[i]->consent->consent_id, id));
 	}

@@ -393,6 +393,7 @@ static const struct {
 	Homeward__Control__PeerAction__Action    action;
 	const char                              *done;
 } actions[] = {
+	/* TRANSLATORS: printed after the agency id ("sn-dakar verified"). */
 	{ "verify", HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_VERIFY, N_("verified") },
 	{ "suspend", HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_SUSPEND, N_("suspended") },
 	{ "resume", HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_RESUME, N_("resumed") },

@@ -111,6 +111,8 @@ approve_print(const struct cli_answer *ans, const char *idhex)
 		printf(_("approved: held id %s now needs a second, different "
 		    "supervisor\n"), idhex);
 	} else {
+		/* TRANSLATORS: "approved: held id ID is STATE", the state a
+		 * code word (released, cancelled ...), not translated. */
 		printf(_("approved: held id %s%s%s\n"), idhex, h != NULL ? _(" is ") : "",
 		    h != NULL ? h->held->state : "");
 	}

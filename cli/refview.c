@@ -106,6 +106,8 @@ cli_case_print(const Homeward__Control__CaseInfo *c)
 
 		cli_kv(_("partner"), _("%s (thread %s)"), th->peer,
 		    cli_hex(th->thread_id, id));
+		/* TRANSLATORS: the labels of a partner's lines in the case
+		 * view keep their two leading spaces: they sit under it. */
 		cli_kv(_("  where"), "%s", th->summary[0] != '\0' ? th->summary :
 		    _("nothing sent or received yet"));
 		if (th->request_reply_by != 0) {
@@ -309,6 +311,8 @@ cli_held_line(const Homeward__Control__HeldInfo *h)
 	char list[REFNAMES_LIST_BUFLEN];
 
 	cli_localtime(h->created_at, t);
+	/* TRANSLATORS: held id, time, case code, document type, "to" the
+	 * partner agency, state, "by" the operator who wrote it. */
 	printf(_("%s  %s  %s  %s to %s  %s  by %s\n"), cli_hex(h->held_id, id), t,
 	    h->case_code, cli_msg_type_name(h->msg_type, tb, sizeof(tb)),
 	    h->peer, h->state, h->created_by);
