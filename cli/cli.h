@@ -149,6 +149,9 @@ const char *cli_hex(ProtobufCBinaryData b, char out[CLI_ID_BUFLEN]);
 /* "TEST_DOCUMENT", ... or "0x1234". */
 const char *cli_msg_type_name(uint32_t type, char *buf, size_t len);
 /* "key   value" lines of the detail views. */
+/* The printf width that pads s to width columns on a terminal ("%-*s"):
+ * a translated heading has more bytes than columns. */
+int cli_colw(int width, const char *s);
 void cli_kv(const char *key, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -245,6 +245,19 @@ out:
 	return rc;
 }
 
+/* The columns of audit list, padded by their width on a terminal. */
+static void
+audit_heading(const struct cli_audit_cols *cols)
+{
+	const char *h[] = { _("SEQ"), _("AT"), _("CASE"), _("ACTOR"),
+	    _("ACTION"), _("DETAIL") };
+
+	printf("%*s  %-*s  %-*s %-*s  %-*s  %s\n", cli_colw(6, h[0]), h[0],
+	    cli_colw(16, h[1]), h[1], cli_colw(16, h[2]), h[2],
+	    cli_colw(cols->actor, h[3]), h[3], cli_colw(cols->action, h[4]),
+	    h[4], h[5]);
+}
+
 int
 cmd_audit_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
     char **argv)
@@ -305,9 +318,7 @@ cmd_audit_list(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 			continue;
 		if (shown++ == 0) {
 			cli_audit_cols(&ans, &cols);
-			printf("%6s  %-16s  %-16s %-*s  %-*s  %s\n", _("SEQ"),
-			    _("AT"), _("CASE"), cols.actor, _("ACTOR"), cols.action,
-			    _("ACTION"), _("DETAIL"));
+			audit_heading(&cols);
 		}
 		cli_audit_line(ans.data[i]->audit, 1, &cols);
 	}

@@ -72,6 +72,21 @@ age_band(uint32_t age)
 	return HOMEWARD__REFERRAL__AGE_BAND__AGE_BAND_40_AND_OVER;
 }
 
+/* The columns of case list, padded by their width on a terminal. */
+static void
+case_list_heading(void)
+{
+	/* TRANSLATORS: the column headings of 'homeward case list': short,
+	 * capitals where the script has them. */
+	const char *h[] = { _("CASE"), _("HOME"), _("ROLE"), _("STATE"),
+	    _("OPENED"), _("HELD"), _("PARTNERS") };
+
+	printf("%-*s %-*s %-*s %-*s %-*s %*s  %s\n", cli_colw(20, h[0]), h[0],
+	    cli_colw(16, h[1]), h[1], cli_colw(11, h[2]), h[2],
+	    cli_colw(10, h[3]), h[3], cli_colw(16, h[4]), h[4],
+	    cli_colw(4, h[5]), h[5], h[6]);
+}
+
 /* The one CaseInfo of an answer, or NULL (reported). */
 static const Homeward__Control__CaseInfo *
 answer_case(const struct cli_answer *ans)
@@ -375,12 +390,7 @@ list_output(const struct cli_answer *ans, int json)
 			continue;
 		c = ans->data[i]->case_info;
 		if (shown++ == 0)
-			printf("%-20s %-16s %-11s %-10s %-16s %4s  %s\n",
-			    /* TRANSLATORS: the column headings of 'homeward
-			     * case list': short, capitals where the script has
-			     * them. */
-			    _("CASE"), _("HOME"), _("ROLE"), _("STATE"),
-			    _("OPENED"), _("HELD"), _("PARTNERS"));
+			case_list_heading();
 		cli_localtime(c->opened_at, t);
 		printf("%-20s %-16s %-11s %-10s %-16s %4u  ", c->code, c->home,
 		    c->role, c->state, t, c->held);

@@ -56,6 +56,20 @@ direction_name(Homeward__Control__Direction d)
 
 /* --- views of a message --- */
 
+/* The columns of outbox and inbox list, padded by their width on a
+ * terminal. */
+static void
+list_heading(int out)
+{
+	const char *h[] = { _("MESSAGE"), out ? _("TO") : _("FROM"), _("TYPE"),
+	    _("STATE"), _("CREATED") };
+
+	printf("%-*s  %-*s %-*s %-*s %-*s%s\n", cli_colw(32, h[0]), h[0],
+	    cli_colw(16, h[1]), h[1], cli_colw(26, h[2]), h[2],
+	    cli_colw(10, h[3]), h[3], cli_colw(24, h[4]), h[4],
+	    out ? _(" ATTEMPTS") : "");
+}
+
 json_t *
 cli_message_json(const Homeward__Control__MessageInfo *m)
 {
@@ -138,9 +152,7 @@ list_output(const struct cli_answer *ans, Homeward__Control__Direction dir,
 			continue;
 		m = ans->data[i]->message;
 		if (shown++ == 0)
-			printf("%-32s  %-16s %-26s %-10s %-24s%s\n", _("MESSAGE"),
-			    out ? _("TO") : _("FROM"), _("TYPE"), _("STATE"),
-			    _("CREATED"), out ? _(" ATTEMPTS") : "");
+			list_heading(out);
 		cli_time(m->created_at, t);
 		printf("%-32s  %-16s %-26s %-10s %-24s", cli_hex(m->message_id, id),
 		    m->peer, cli_msg_type_name(m->msg_type, tb, sizeof(tb)),

@@ -35,6 +35,20 @@ static const struct option import_opts[] = {
 
 /* --- views of a peer --- */
 
+/* The columns of peers list, padded by their width on a terminal. */
+static void
+list_heading(void)
+{
+	const char *h[] = { _("AGENCY"), _("COUNTRY"), _("STATE"),
+	    _("VERIFIED"), _("PREKEYS"), _("UNACKED"), _("LAST SEEN"),
+	    _("DUTY CONTACT") };
+
+	printf("%-*s %-*s %-*s %-*s %*s %*s  %-*s  %s\n", cli_colw(20, h[0]),
+	    h[0], cli_colw(7, h[1]), h[1], cli_colw(12, h[2]), h[2],
+	    cli_colw(8, h[3]), h[3], cli_colw(7, h[4]), h[4], cli_colw(7, h[5]),
+	    h[5], cli_colw(24, h[6]), h[6], h[7]);
+}
+
 static const char *
 peer_state(const Homeward__Control__PeerInfo *p)
 {
@@ -125,13 +139,11 @@ list_output(const struct cli_answer *ans, int json)
 			continue;
 		p = ans->data[i]->peer;
 		if (shown++ == 0)
-			printf("%-20s %-7s %-12s %-8s %7s %7s  %-24s  %s\n",
-			    _("AGENCY"), _("COUNTRY"), _("STATE"), _("VERIFIED"),
-			    _("PREKEYS"), _("UNACKED"), _("LAST SEEN"),
-			    _("DUTY CONTACT"));
+			list_heading();
 		cli_time(p->last_seen_at, t);
-		printf("%-20s %-7s %-12s %-8s %7u %7llu  %-24s  %s\n",
-		    p->agency_id, p->country, peer_state(p),
+		printf("%-20s %-7s %-*s %-8s %7u %7llu  %-24s  %s\n",
+		    p->agency_id, p->country, cli_colw(12, peer_state(p)),
+		    peer_state(p),
 		    p->verified ? _("yes") : _("NO"), p->valid_prekeys,
 		    (unsigned long long)p->outbox_unacked,
 		    p->last_seen_at != 0 ? t : _("never"),

@@ -135,6 +135,12 @@ label_width(const char *s)
 	return w;
 }
 
+int
+cli_colw(int width, const char *s)
+{
+	return width + (int)(strlen(s) - label_width(s));
+}
+
 void
 cli_kv(const char *key, const char *fmt, ...)
 {
