@@ -104,7 +104,7 @@ XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ \
             --keyword=ngettext:1,2 --add-comments=TRANSLATORS: --sort-by-file \
             --add-location=file \
             --package-name=homeward --package-version=$(VERSION) \
-            --msgid-bugs-address=homeward@localhost
+            --msgid-bugs-address=homeward@example.org
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
