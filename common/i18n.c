@@ -28,7 +28,8 @@ messages_locale(void)
 	cur = setlocale(LC_MESSAGES, "");
 	language = getenv("LANGUAGE");
 	all = getenv("LC_ALL");
-	if (language == NULL || *language == '\0' || (all != NULL && *all != '\0'))
+	if (language == NULL || *language == '\0' ||
+	    (all != NULL && *all != '\0'))
 		return;
 	if (cur == NULL || strcmp(cur, "C") == 0 || strcmp(cur, "POSIX") == 0)
 		setlocale(LC_MESSAGES, "C.UTF-8");
@@ -58,7 +59,7 @@ i18n_paragraphs(const char *text, FILE *f)
 	while (*p != '\0') {
 		end = strstr(p, "\n\n");
 		len = end != NULL ? (size_t)(end - p) + 1 : strlen(p);
-		/* Out of memory: the English paragraph, still the whole text. */
+		/* Out of memory: this paragraph in English. */
 		if ((para = strndup(p, len)) != NULL) {
 			fputs(gettext(para), f);
 			free(para);
