@@ -26,6 +26,7 @@
 
 #include "daemon/ctl/control.h"
 #include "daemon/base/log.h"
+#include "daemon/base/lang.h"
 #include "proto/control.h"
 #include "proto/frame.h"
 
@@ -312,7 +313,14 @@ client_request(struct control_client *c, const uint8_t *pl, size_t len)
 		return;
 	}
 	kind = (int)req->kind_case;
+	/* The answer in the operator's language, and only the answer:
+	 * English again before anything else runs (lang.h). */
+	if (lang_begin(req->language) != 0)
+		log_debug("control: uid %u: language value refused (%zu bytes); "
+		    "answering in English", (unsigned)c->uid,
+		    strnlen(req->language, LANG_REQUEST_MAX + 1));
 	ctl->handler(c, c->uid, req, ctl->arg);
+	lang_end();
 	control_request_free(req);
 	if (c->in_request) {
 		/* The handler broke its contract (control.h). */
