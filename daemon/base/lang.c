@@ -41,6 +41,7 @@ static locale_t lang_locale;            /* C.UTF-8 for LC_MESSAGES, or 0 */
 static char     lang_dir[PATH_MAX];
 static char     lang_set[LANG_NAME_MAX];        /* LANGUAGE as last set */
 static char     lang_now[LANG_NAME_MAX];        /* this request's, or "" */
+static int      lang_paused;
 
 void
 lang_init(void)
@@ -149,12 +150,25 @@ void
 lang_end(void)
 {
 	lang_now[0] = '\0';
+	lang_paused = 0;
+}
+
+void
+lang_pause(void)
+{
+	lang_paused = 1;
+}
+
+void
+lang_resume(void)
+{
+	lang_paused = 0;
 }
 
 int
 lang_active(void)
 {
-	return lang_now[0] != '\0';
+	return lang_now[0] != '\0' && !lang_paused;
 }
 
 const char *
@@ -163,7 +177,7 @@ lang_text(const char *msgid)
 	locale_t        prev;
 	const char     *t;
 
-	if (lang_now[0] == '\0')
+	if (!lang_active())
 		return msgid;
 	prev = uselocale(lang_locale);
 	t = dgettext(I18N_DOMAIN, msgid);
@@ -177,7 +191,7 @@ lang_ntext(const char *one, const char *many, unsigned long n)
 	locale_t        prev;
 	const char     *t;
 
-	if (lang_now[0] == '\0')
+	if (!lang_active())
 		return n == 1 ? one : many;
 	prev = uselocale(lang_locale);
 	t = dngettext(I18N_DOMAIN, one, many, n);

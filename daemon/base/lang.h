@@ -40,6 +40,11 @@ int lang_begin(const char *requested);
 /* The request is answered: English again. */
 void lang_end(void);
 
+/* English between lang_pause and lang_resume, for a reason _() writes
+ * that is stored (a row, an audit entry) rather than answered. */
+void lang_pause(void);
+void lang_resume(void);
+
 /* 1 while a request is answered in a language other than English. */
 int lang_active(void);
 

@@ -7,6 +7,7 @@
 #define HOMEWARD_DAEMON_CASE_CASE_INT_H
 
 #include "daemon/base/config.h"
+#include "daemon/base/lang.h"
 #include "daemon/case/case.h"
 #include "daemon/case/case_profile.h"    /* the profile a step states */
 #include "proto/referral.pb-c.h"

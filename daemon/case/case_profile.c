@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/base/lang.h"
 #include "daemon/case/case_profile.h"
 #include "daemon/core/core.h"
 #include "keys/secret.h"
@@ -198,12 +199,12 @@ case_profile_compare(const struct case_profile *rec,
 	describe(doc, fields, said, sizeof(said));
 	describe(rec, fields, recs, sizeof(recs));
 	if (fix_options(rec, doc, fields, fix, sizeof(fix)) != 0)
-		snprintf(why, whylen, "the document says %s; case %s says %s: "
-		    "correct the document", said, code, recs);
+		snprintf(why, whylen, _("the document says %s; case %s says %s: "
+		    "correct the document"), said, code, recs);
 	else
-		snprintf(why, whylen, "the document says %s; case %s says %s: "
+		snprintf(why, whylen, _("the document says %s; case %s says %s: "
 		    "correct the case with `homeward case update %s%s`%s, or the "
-		    "document", said, code, recs, code, fix,
+		    "document"), said, code, recs, code, fix,
 		    strstr(fix, " N") != NULL ? " (N: the person's age)" : "");
 	return -EPERM;
 }
@@ -275,8 +276,8 @@ case_profile_apply(Homeward__Referral__Profile *pf,
 	if (fields & CASE_PF_MINOR)
 		n.minor = upd->minor;
 	if (n.minor && n.age >= CASE_ADULT_AGE) {
-		snprintf(why, whylen, "the case says age %u: a minor is under %d; "
-		    "give the age with --age too", n.age, CASE_ADULT_AGE);
+		snprintf(why, whylen, _("the case says age %u: a minor is under %d; "
+		    "give the age with --age too"), n.age, CASE_ADULT_AGE);
 		return -EINVAL;
 	}
 	if (!n.minor && case_profile_minor(&(struct case_profile){ .age = n.age,
@@ -287,8 +288,8 @@ case_profile_apply(Homeward__Referral__Profile *pf,
 			snprintf(age, sizeof(age), "%u", n.age);
 		else
 			snprintf(age, sizeof(age), "%s", band_name(n.age_band));
-		snprintf(why, whylen, "the case says age %s: an adult is %d or "
-		    "over; give the age with --age too", age, CASE_ADULT_AGE);
+		snprintf(why, whylen, _("the case says age %s: an adult is %d or "
+		    "over; give the age with --age too"), age, CASE_ADULT_AGE);
 		return -EINVAL;
 	}
 	if (n.sex != pf->sex)
@@ -326,15 +327,15 @@ case_profile_fields(char *const *names, size_t n, unsigned *fields, char *why,
 			if (names[i] != NULL && strcmp(names[i], field_names[k].name) == 0)
 				break;
 		if (k == NFIELDS) {
-			snprintf(why, whylen, "a profile's fields are sex, age and "
-			    "minor");
+			snprintf(why, whylen, _("a profile's fields are sex, age and "
+			    "minor"));
 			return -EINVAL;
 		}
 		*fields |= field_names[k].bit;
 	}
 	if (*fields == 0) {
-		snprintf(why, whylen, "name what changes: --sex, --age, --minor or "
-		    "--adult");
+		snprintf(why, whylen, _("name what changes: --sex, --age, --minor or "
+		    "--adult"));
 		return -EINVAL;
 	}
 	return 0;

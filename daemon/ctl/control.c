@@ -297,8 +297,8 @@ client_request(struct control_client *c, const uint8_t *pl, size_t len)
 		log_warnx("control: uid %u speaks another control protocol version",
 		    (unsigned)c->uid);
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_VERSION,
-		    "control protocol version mismatch: homewardd %s speaks "
-		    "version %d; use the homeward installed with it",
+		    _("control protocol version mismatch: homewardd %s speaks "
+		    "version %d; use the homeward installed with it"),
 		    HOMEWARD_VERSION, CONTROL_PROTOCOL_VERSION);
 		return;
 	}
@@ -306,7 +306,7 @@ client_request(struct control_client *c, const uint8_t *pl, size_t len)
 		log_warnx("control: uid %u: malformed request, closing",
 		    (unsigned)c->uid);
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
-		    "malformed control request");
+		    _("malformed control request"));
 		c->close_when_flushed = 1;
 		if (!c->closing && c->pending == 0)
 			client_close(c);
@@ -327,7 +327,7 @@ client_request(struct control_client *c, const uint8_t *pl, size_t len)
 		log_warnx("control: request kind %d left unanswered", kind);
 		assert(!"control handler returned without control_result");
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_INTERNAL,
-		    "internal error: the request was not answered");
+		    _("internal error: the request was not answered"));
 	}
 }
 

@@ -58,7 +58,7 @@ ctl_alert_list(const struct ctl_call *call, const Request *rq)
 	if (rc != 0)
 		ctl_store_result(cl, rc, "alerts");
 	else
-		control_result(cl, R(OK), "ok");
+		control_result(cl, R(OK), _("ok"));
 }
 
 static int
@@ -84,7 +84,7 @@ ctl_alert_ack(const struct ctl_call *call, const Request *rq)
 	int                     rc;
 
 	if (req->id == 0 || req->id > INT64_MAX) {
-		control_result(cl, R(USAGE), "name the alert by its number");
+		control_result(cl, R(USAGE), _("name the alert by its number"));
 		return;
 	}
 	/* Which alert was acknowledged, for the audit entry: its number and
@@ -100,8 +100,8 @@ ctl_alert_ack(const struct ctl_call *call, const Request *rq)
 	    (unsigned long long)req->id, al.kind[0] != '\0' ? al.kind : "unknown");
 	rc = store_alert_ack(d->store, (int64_t)req->id, a->name, clock_now());
 	if (rc == -ENOENT) {
-		control_result(cl, R(NOT_FOUND), "no unacknowledged alert %llu; "
-		    "`homeward alerts` lists them", (unsigned long long)req->id);
+		control_result(cl, R(NOT_FOUND), _("no unacknowledged alert %llu; "
+		    "`homeward alerts` lists them"), (unsigned long long)req->id);
 		return;
 	}
 	if (rc == 0)
@@ -112,7 +112,7 @@ ctl_alert_ack(const struct ctl_call *call, const Request *rq)
 		return;
 	}
 	audit_anchor_sync(d->store);
-	control_result(cl, R(OK), "alert %llu acknowledged",
+	control_result(cl, R(OK), _("alert %llu acknowledged"),
 	    (unsigned long long)req->id);
 }
 
@@ -141,11 +141,11 @@ ctl_audit_verify(const struct ctl_call *call, const Request *rq)
 	r.audit_report = &ar;
 	control_send(cl, &r);
 	if (rc == 0)
-		control_result(cl, R(OK), "the audit log is intact: %llu entries",
+		control_result(cl, R(OK), _("the audit log is intact: %llu entries"),
 		    (unsigned long long)checked);
 	else
-		control_result(cl, R(REFUSED), "the audit log is broken at entry %llu: "
-		    "%s", (unsigned long long)first_bad, ar.why);
+		control_result(cl, R(REFUSED), _("the audit log is broken at entry %llu: "
+		    "%s"), (unsigned long long)first_bad, ar.why);
 }
 
 void
@@ -167,7 +167,7 @@ ctl_audit_list(const struct ctl_call *call, const Request *rq)
 		ctl_store_result(cl, rc, "audit list");
 		return;
 	}
-	control_result(cl, R(OK), "ok");
+	control_result(cl, R(OK), _("ok"));
 }
 
 /* --- the worklist ------------------------------------------------------------------ */
@@ -342,5 +342,5 @@ ctl_worklist(const struct ctl_call *call, const Request *rq)
 	if (rc != 0)
 		ctl_store_result(cl, rc, "worklist");
 	else
-		control_result(cl, R(OK), "ok");
+		control_result(cl, R(OK), _("ok"));
 }

@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 
+#include "daemon/base/lang.h"
 #include "daemon/case/case.h"
 #include "daemon/core/core.h"
 #include "daemon/ctl/ctl.h"

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/base/lang.h"
 #include "daemon/rules/consent.h"
 #include "daemon/rules/flow.h"
 
@@ -275,15 +276,15 @@ consent_safety_check(const char *approver_a, const char *approver_b,
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
 	if (approver_a == NULL || approver_a[0] == '\0')
-		return refuse(why, whylen, "a safety exception needs two "
-		    "supervisors: the first approval is missing");
+		return refuse(why, whylen, _("a safety exception needs two "
+		    "supervisors: the first approval is missing"));
 	if (approver_b == NULL || approver_b[0] == '\0')
-		return refuse(why, whylen, "a safety exception needs two "
-		    "supervisors: the second approval is missing");
+		return refuse(why, whylen, _("a safety exception needs two "
+		    "supervisors: the second approval is missing"));
 	if (strcmp(approver_a, approver_b) == 0)
-		return refuse(why, whylen, "a safety exception needs two "
-		    "different supervisors: the same one approved twice");
+		return refuse(why, whylen, _("a safety exception needs two "
+		    "different supervisors: the same one approved twice"));
 	if (blank(reason))
-		return refuse(why, whylen, "a safety exception needs a reason");
+		return refuse(why, whylen, _("a safety exception needs a reason"));
 	return 0;
 }
