@@ -19,6 +19,7 @@ alert_cb(const struct store_alert *al, void *arg)
 	struct ctl_walk                *w = arg;
 	Response                        r = HOMEWARD__CONTROL__RESPONSE__INIT;
 	Homeward__Control__AlertInfo    ai = HOMEWARD__CONTROL__ALERT_INFO__INIT;
+	char                            text[1024];
 
 	ai.id = (uint64_t)al->id;
 	ai.at = al->at;
@@ -30,7 +31,8 @@ alert_cb(const struct store_alert *al, void *arg)
 		ai.message_id.data = (uint8_t *)al->message_id;
 		ai.message_id.len = ENV1_ID_LEN;
 	}
-	ai.detail = (char *)al->detail;
+	ai.detail = (char *)ctl_alert_text(al->kind, al->detail, text,
+	    sizeof(text));
 	ai.acked_at = al->acked_at;
 	ai.acked_by = (char *)al->acked_by;
 	ai.count = al->count;
@@ -226,7 +228,7 @@ work_out_cb(const struct store_out *m, void *arg)
 		return 0;
 	return send_work(w->cl, "queued", c.code, c.home, ctl_agency_of(w->d, m->peer_rik),
 	    m->msg_type, 0, m->message_id, m->state == OUT_WAITING ?
-	    "waiting for the partner's prekey" : "sent, no receipt yet");
+	    _("waiting for the partner's prekey") : _("sent, no receipt yet"));
 }
 
 /* Her arrival, while it is not settled: awaited, overdue, or a no-show
@@ -243,9 +245,9 @@ work_arrival(struct ctl_walk *w, const struct store_case_thread *ct,
 	int                      ours = c->role == CASE_ROLE_ORIGIN;
 
 	if (f->arrival == FLOW_ARR_NOT_ARRIVED && ct->outcome == 0) {
-		snprintf(what, sizeof(what), "she did not arrive: a supervisor "
+		snprintf(what, sizeof(what), _("she did not arrive: a supervisor "
 		    "records what became of her (homeward case outcome %s "
-		    "--outcome ...)", c->code);
+		    "--outcome ...)"), c->code);
 		return send_work(w->cl, "no_show", c->code, c->home, peer,
 		    ENV1_MSG_ARRIVAL_CONFIRMATION, 0, NULL, what);
 	}
@@ -253,18 +255,18 @@ work_arrival(struct ctl_walk *w, const struct store_case_thread *ct,
 		return 0;
 	due = f->scheduled_arrival + w->d->cfg.arrival_grace_ms;
 	if (now >= due && ct->outcome == 0)
-		snprintf(what, sizeof(what), "her arrival is overdue: call %s%s%.64s%s; "
+		snprintf(what, sizeof(what), _("her arrival is overdue: call %s%s%.64s%s; "
 		    "if she is missing a supervisor records what became of her "
-		    "(homeward case outcome %s)%s", peer, duty[0] ? " (" : "", duty,
+		    "(homeward case outcome %s)%s"), peer, duty[0] ? " (" : "", duty,
 		    duty[0] ? ")" : "", c->code, f->withdrawn ?
-		    "; consent was withdrawn while she travels" : "");
+		    _("; consent was withdrawn while she travels") : "");
 	else if (now >= due)
 		return 0;
 	else
-		snprintf(what, sizeof(what), "%s%s", ours ? "meet the person and "
-		    "confirm the arrival" : "the arrival awaits its confirmation",
-		    f->withdrawn ? "; consent was withdrawn while she travels: "
-		    "her arrival is still awaited" : "");
+		snprintf(what, sizeof(what), "%s%s", ours ? _("meet the person and "
+		    "confirm the arrival") : _("the arrival awaits its confirmation"),
+		    f->withdrawn ? _("; consent was withdrawn while she travels: "
+		    "her arrival is still awaited") : "");
 	return send_work(w->cl, now >= due ? "arrival_overdue" : "unanswered",
 	    c->code, c->home, peer, ENV1_MSG_DEPARTURE_NOTIFICATION, due, NULL, what);
 }
@@ -279,13 +281,13 @@ work_decision(struct ctl_walk *w, const struct store_case_thread *ct,
 		return 0;
 	if (ct->flow.request == FLOW_REQ_DECLINED)
 		return send_work(w->cl, "declined", c->code, c->home, peer,
-		    ENV1_MSG_ASSISTANCE_CONFIRMATION, 0, NULL, "the partner declined "
+		    ENV1_MSG_ASSISTANCE_CONFIRMATION, 0, NULL, _("the partner declined "
 		    "the request for assistance: read its reasons, then refer her "
-		    "elsewhere or close the case");
+		    "elsewhere or close the case"));
 	if (ct->flow.request == FLOW_REQ_MORE_INFO)
 		return send_work(w->cl, "more_information", c->code, c->home, peer,
-		    ENV1_MSG_ASSISTANCE_CONFIRMATION, 0, NULL, "the partner asks for "
-		    "more information: send the request for assistance again with it");
+		    ENV1_MSG_ASSISTANCE_CONFIRMATION, 0, NULL, _("the partner asks for "
+		    "more information: send the request for assistance again with it"));
 	return 0;
 }
 
@@ -313,13 +315,13 @@ work_ct_cb(const struct store_case_thread *ct, void *arg)
 	if (f->request == FLOW_REQ_PENDING)
 		rc = send_work(w->cl, now >= f->request_reply_by ? "overdue" :
 		    "unanswered", c.code, c.home, peer, ENV1_MSG_ASSISTANCE_REQUEST,
-		    f->request_reply_by, NULL, ours ? "we must answer the request "
-		    "for assistance" : "the request for assistance awaits its answer");
+		    f->request_reply_by, NULL, ours ? _("we must answer the request "
+		    "for assistance") : _("the request for assistance awaits its answer"));
 	if (rc == 0 && f->reintegration == FLOW_REINT_PENDING)
 		rc = send_work(w->cl, now >= f->reint_reply_by ? "overdue" :
 		    "unanswered", c.code, c.home, peer, ENV1_MSG_REINTEGRATION_REQUEST,
-		    f->reint_reply_by, NULL, ours ? "we must confirm the reintegration "
-		    "request" : "the reintegration request awaits its confirmation");
+		    f->reint_reply_by, NULL, ours ? _("we must confirm the reintegration "
+		    "request") : _("the reintegration request awaits its confirmation"));
 	return rc;
 }
 

@@ -31,6 +31,12 @@ struct audit_entry;
 
 #define R(x)    HOMEWARD__CONTROL__RESULT_CODE__RESULT_##x
 
+/* An alert's text for the listing (ctl_alert_text.c): detail itself in
+ * English, else the kind said in the request's language then detail,
+ * in buf. */
+const char *ctl_alert_text(const char *kind, const char *detail, char *buf,
+    size_t len);
+
 typedef Homeward__Control__Request  Request;
 typedef Homeward__Control__Response Response;
 
