@@ -126,7 +126,7 @@ lang_begin(const char *requested)
 	len = strnlen(requested, LANG_REQUEST_MAX + 1);
 	if (len > LANG_REQUEST_MAX ||
 	    strspn(requested, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz_@:.-") != len)
+	    "abcdefghijklmnopqrstuvwxyz0123456789_@:.-") != len)
 		return -EINVAL;
 	for (int i = 0; i < LANG_ENTRIES_MAX && r == 0 && *p != '\0'; i++) {
 		colon = strchr(p, ':');

@@ -33,7 +33,7 @@ void lang_init(void);
  * ("fr:en", "fr_FR.UTF-8").  The first entry whose catalogue is installed
  * is used; "en", "C", none installed or an empty value mean English.  A
  * value over LANG_REQUEST_MAX bytes or with a byte outside
- * [A-Za-z_@:.-] is refused: -EINVAL, and English.  Never fails otherwise.
+ * [A-Za-z0-9_@:.-] is refused: -EINVAL, and English.  Never fails otherwise.
  */
 int lang_begin(const char *requested);
 
