@@ -35,7 +35,8 @@ scope_to_consent(const Homeward__Referral__ConsentScope *s, struct consent *c,
 	}
 	for (size_t i = 0; i < s->n_recipients; i++) {
 		if (bundle_agency_id_problem(s->recipients[i]) != NULL) {
-			snprintf(why, whylen, _("recipient %zu is not an agency id"), i + 1);
+			snprintf(why, whylen, _("recipient %zu is not an agency id"),
+			    i + 1);
 			return -EINVAL;
 		}
 		snprintf(c->recipients[i], sizeof(c->recipients[i]), "%s",

@@ -246,7 +246,8 @@ ctl_peer_action(const struct ctl_call *call, const Request *rq)
 		fp_display(p->rec.rik, fp);
 		if (req->fingerprint == NULL || strcmp(req->fingerprint, fp) != 0) {
 			control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-			    _("the confirmed fingerprint does not match %s's"), p->rec.agency_id);
+			    _("the confirmed fingerprint does not match %s's"),
+			    p->rec.agency_id);
 			return;
 		}
 		row.verified = 1;
@@ -260,8 +261,8 @@ ctl_peer_action(const struct ctl_call *call, const Request *rq)
 	case HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_REMOVE:
 		if (store_peer_unacked(d->store, p->rec.rik, &unacked) == 0 && unacked) {
 			control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-			    _("%s has %llu message(s) without a receipt; suspend it instead"),
-			    p->rec.agency_id, (unsigned long long)unacked);
+			    _("%s has %llu message(s) without a receipt; suspend it "
+			    "instead"), p->rec.agency_id, (unsigned long long)unacked);
 			return;
 		}
 		rc = store_peer_delete(d->store, p->rec.rik);

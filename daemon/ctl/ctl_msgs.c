@@ -367,7 +367,8 @@ ctl_send_document(const struct ctl_call *call, const Request *rq)
 
 	if (req->peer == NULL || (p = peers_by_agency(d, req->peer)) == NULL) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_NOT_FOUND,
-		    _("no peer %s; `homeward peers` lists them"), req->peer ? req->peer : "");
+		    _("no peer %s; `homeward peers` lists them"),
+		    req->peer ? req->peer : "");
 		return;
 	}
 	if (send_check(c, d, req) != 0)
