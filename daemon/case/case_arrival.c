@@ -141,9 +141,10 @@ outcome_thread(struct daemon *d, const struct store_case *c, const char *agency,
 		if ((rc = store_ct_each(d->store, c->case_id, only_thread_cb, &o)) != 0)
 			return rc;
 		if (o.n != 1) {
-			snprintf(why, whylen, _("case %s has %s partner agency: name it "
-			    "with --to AGENCY"), c->code, o.n == 0 ? "no" :
-			    "more than one");
+			snprintf(why, whylen, o.n == 0 ? _("case %s has no partner "
+			    "agency: name it with --to AGENCY") : _("case %s has more "
+			    "than one partner agency: name it with --to AGENCY"),
+			    c->code);
 			return o.n == 0 ? -ENOENT : -EINVAL;
 		}
 		*ct = o.ct;

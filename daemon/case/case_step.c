@@ -60,8 +60,9 @@ resolve_peer(struct daemon *d, const struct store_case *c, const char *agency,
 		return p;
 	}
 	if (store_ct_each(d->store, c->case_id, only_peer_cb, &o) != 0 || o.n != 1) {
-		snprintf(why, whylen, _("case %s has %s partner agency: name the "
-		    "recipient with --to AGENCY"), c->code, o.n == 0 ? "no" : "more than one");
+		snprintf(why, whylen, o.n == 0 ? _("case %s has no partner agency: "
+		    "name the recipient with --to AGENCY") : _("case %s has more than "
+		    "one partner agency: name the recipient with --to AGENCY"), c->code);
 		return NULL;
 	}
 	if ((p = peers_by_rik(d, o.rik)) == NULL)
