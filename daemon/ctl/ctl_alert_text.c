@@ -31,10 +31,12 @@ static const struct alert_text texts[] = {
 	    "(homeward case outcome)") },
 	{ "withdrawn_in_transit", N_("consent was withdrawn while she travels: "
 	    "meet her as planned and confirm her arrival; erasure follows it") },
-	{ "withdrawal_not_sent", N_("a consent withdrawal could not be sent to the "
-	    "partner: check that the partner is reachable (homeward status)") },
-	{ "consent_withdrawn", N_("the partner says consent was withdrawn: "
-	    "nothing more is sent under it") },
+	{ "withdrawal_not_sent", N_("consent was withdrawn, but a partner that "
+	    "received data of this case is no longer a peer: tell it by other "
+	    "means to erase what it received") },
+	{ "consent_withdrawn", N_("the partner withdrew consent: the thread with "
+	    "it is restricted and erased; nothing more is sent to it in this "
+	    "case") },
 	{ "erasure_unconfirmed", N_("the partner has not confirmed the erasure of "
 	    "the case data: call it and ask it to erase them") },
 	{ "declined", N_("the partner declined the request for assistance: read "
