@@ -41,7 +41,7 @@ static locale_t lang_locale;            /* C.UTF-8 for LC_MESSAGES, or 0 */
 static char     lang_dir[PATH_MAX];
 static char     lang_set[LANG_NAME_MAX];        /* LANGUAGE as last set */
 static char     lang_now[LANG_NAME_MAX];        /* this request's, or "" */
-static int      lang_paused;
+static int      lang_paused;            /* lang_pause depth */
 
 void
 lang_init(void)
@@ -156,13 +156,14 @@ lang_end(void)
 void
 lang_pause(void)
 {
-	lang_paused = 1;
+	lang_paused++;
 }
 
 void
 lang_resume(void)
 {
-	lang_paused = 0;
+	if (lang_paused > 0)
+		lang_paused--;
 }
 
 int

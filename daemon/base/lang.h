@@ -40,8 +40,9 @@ int lang_begin(const char *requested);
 /* The request is answered: English again. */
 void lang_end(void);
 
-/* English between lang_pause and lang_resume, for a reason _() writes
- * that is stored (a row, an audit entry) rather than answered. */
+/* English between lang_pause and lang_resume (they nest), for a reason
+ * _() writes that is stored (a row, an audit entry) rather than
+ * answered. */
 void lang_pause(void);
 void lang_resume(void);
 

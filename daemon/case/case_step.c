@@ -379,6 +379,13 @@ step_hold(struct daemon *d, const struct case_step_request *rq, struct step *s,
 		rc = audit_append(d->store, a->name, h.state == HELD_APPROVAL ?
 		    AUDIT_HOLD_APPROVAL : AUDIT_HOLD, rq->c->code, NULL, detail,
 		    clock_now());
+	/* Stored and audited in English; the answer in the operator's. */
+	if (lang_active() && h.state == HELD_APPROVAL)
+		snprintf(res->missing, sizeof(res->missing), _("safety exception: "
+		    "two different supervisors must approve (`homeward approve`)"));
+	else if (lang_active())
+		case_gate_say(s->p, rq->msg_type, res->categories, &s->v,
+		    res->missing, sizeof(res->missing));
 	memcpy(res->held_id, h.held_id, ENV1_ID_LEN);
 	res->state = h.state == HELD_APPROVAL ? CASE_STEP_APPROVAL : CASE_STEP_HELD;
 	secret_free(body);

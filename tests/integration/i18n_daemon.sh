@@ -134,6 +134,20 @@ keep upd_fr
 same_output upd_en upd_fr "case update --json differs in French"
 json '.result == "case TEST-0301 says that already; nothing changed"'
 
+step "a step without consent: held, said in French, kept in English"
+hw $DEST case open TEST-0302 --sex male --age 30 >/dev/null
+expect 0 fr hw $DEST request send TEST-0302 --to $ORIG --file "$IN/req.json"
+cat "$T/stdout" "$T/stderr" >"$T/held.fr"
+grep -qF "aucun consentement ne couvre profile pour l'agence $ORIG à l'étape 1" "$T/held.fr" ||
+    { show; fail "the held step is not said in French"; }
+grep -qF "enregistrez-en un qui les inclut" "$T/held.fr" || { show; fail "no next step in French"; }
+expect 0 hw $DEST held --json
+keep held_en
+expect 0 fr hw $DEST held --json
+keep held_fr
+same_output held_en held_fr "held --json differs in French"
+json '.held[0].missing | startswith("no consent covers profile for agency '"$ORIG"' at step 1")'
+
 step "an alert listed in French; alerts and worklist --json the same in every language"
 hw $DEST consent record TEST-0301 --to $ORIG --steps all --categories all --method oral >/dev/null
 hw $DEST request send TEST-0301 --to $ORIG --file "$IN/req.json" \
