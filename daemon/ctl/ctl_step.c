@@ -76,8 +76,10 @@ ctl_step_send(const struct ctl_call *call, const Request *rq)
 	    ctl_send_held(cl, d, &h, NULL) != 0)
 		return;
 	if (res.state == CASE_STEP_QUEUED && res.partner_safety)
-		control_result(cl, R(OK), _("queued for %s under the partner's safety "
-		    "exception: no consent covers it"), res.peer);
+		/* Not translated: homeward recognises these words (cmd_step.c)
+		 * and says them itself. */
+		control_result(cl, R(OK), "queued for %s under the partner's safety "
+		    "exception: no consent covers it", res.peer);
 	else if (res.state == CASE_STEP_QUEUED)
 		control_result(cl, R(OK), _("queued for %s"), res.peer);
 	else if (res.state == CASE_STEP_HELD)
@@ -202,7 +204,7 @@ ctl_approve(const struct ctl_call *call, const Request *rq)
 	if (store_case_get_id(d->store, h.case_id, &c) != 0 ||
 	    case_held_was_read(d, &c, h.held_id, a->name, &read) != 0 || read)
 		hint[0] = '\0';
-	else
+	else    /* English: homeward finds " (you approved" (cmd_work.c) */
 		snprintf(hint, sizeof(hint), " (you approved without reading it: "
 		    "`homeward held show %s` shows the document and the reason)",
 		    log_hex(h.held_id, ENV1_ID_LEN));
