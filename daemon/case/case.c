@@ -172,10 +172,10 @@ update_note(struct daemon *d, const struct store_case *c, char *note,
 	if (case_profile_get(d, c, &rec, &docs, &rules) != 0 ||
 	    case_profile_compare(&rec, &docs, c->code, diff, sizeof(diff)) == 0)
 		return;
-	snprintf(note, notelen, "the latest request for assistance in case %s "
+	snprintf(note, notelen, _("the latest request for assistance in case %s "
 	    "states another profile: the travel rules take the more protective "
-	    "of the two (%s%s%s) until a document states otherwise", c->code,
-	    rules.minor ? "a minor" : "not a minor", rules.sex != 0 ? ", " : "",
+	    "of the two (%s%s%s) until a document states otherwise"), c->code,
+	    rules.minor ? _("a minor") : _("not a minor"), rules.sex != 0 ? ", " : "",
 	    rules.sex != 0 ? case_profile_sex_name(rules.sex) : "");
 }
 

@@ -162,7 +162,7 @@ case_consent_record(struct daemon *d, const struct case_actor *a,
 	    c->role == CASE_ROLE_DESTINATION)) {
 		snprintf(why, whylen, _("case %s is %s: a consent can no longer be "
 		    "recorded for it%s"), c->code, store_case_state_name(c->state),
-		    c->state == CASE_CLOSED ? "; open a new case" : "");
+		    c->state == CASE_CLOSED ? _("; open a new case") : "");
 		return -EPERM;
 	}
 	if ((s = homeward__referral__consent_scope__unpack(&pbwipe_allocator,

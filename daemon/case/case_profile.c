@@ -139,19 +139,21 @@ describe(const struct case_profile *p, unsigned fields, char *buf, size_t len)
 	int         m = case_profile_minor(p);
 
 	buf[0] = '\0';
-	who = m == 1 ? "a minor" : m == 0 ? "an adult" : "age not stated";
+	who = m == 1 ? _("a minor") : m == 0 ? _("an adult") :
+	    _("age not stated");
 	if (fields & (CASE_PF_AGE | CASE_PF_MINOR)) {
 		if (p->age > 0)
-			off = cat(buf, len, off, "age %u (%s)", p->age, who);
+			off = cat(buf, len, off, _("age %u (%s)"), p->age, who);
 		else if (band_name(p->age_band) != NULL)
-			off = cat(buf, len, off, "age %s (%s)",
+			off = cat(buf, len, off, _("age %s (%s)"),
 			    band_name(p->age_band), who);
 		else
 			off = cat(buf, len, off, "%s", who);
 	}
-	if (fields & CASE_PF_SEX)
-		cat(buf, len, off, "%ssex %s", off > 0 ? ", " : "",
-		    case_profile_sex_name(p->sex));
+	if (fields & CASE_PF_SEX) {
+		off = cat(buf, len, off, "%s", off > 0 ? ", " : "");
+		cat(buf, len, off, _("sex %s"), case_profile_sex_name(p->sex));
+	}
 }
 
 /* The options of `homeward case update` that make the case say what the
@@ -205,7 +207,7 @@ case_profile_compare(const struct case_profile *rec,
 		snprintf(why, whylen, _("the document says %s; case %s says %s: "
 		    "correct the case with `homeward case update %s%s`%s, or the "
 		    "document"), said, code, recs, code, fix,
-		    strstr(fix, " N") != NULL ? " (N: the person's age)" : "");
+		    strstr(fix, " N") != NULL ? _(" (N: the person's age)") : "");
 	return -EPERM;
 }
 

@@ -26,5 +26,5 @@ ctl_case_outcome(const struct ctl_call *call, const Request *rq)
 	}
 	control_result(cl, R(OK), _("case %s: outcome %s recorded; the urgent alert "
 	    "stops repeating%s"), c.code, req->outcome, c.state == CASE_RESTRICTED ?
-	    "; the partner's withdrawal is now carried out" : "");
+	    _("; the partner's withdrawal is now carried out") : "");
 }

@@ -98,10 +98,10 @@ ctl_consent_withdraw(const struct ctl_call *call, const Request *rq)
 	}
 	control_result(cl, R(OK), _("%u consent(s) %s; %u partner agenc%s told to "
 	    "restrict and erase the case; %u queued document(s) cancelled%s%s"),
-	    res.withdrawn, req->recorded_in_error ? "revoked as recorded in error" :
-	    "withdrawn", res.notified, res.notified == 1 ? "y" : "ies",
-	    res.cancelled, res.travelling ? "; URGENT: she is travelling: her "
-	    "arrival deadline stays armed and the partner keeps what it needs to "
-	    "meet her" : "", res.restricted ? "; the case is restricted (a new "
-	    "consent reopens it)" : "");
+	    res.withdrawn, req->recorded_in_error ?
+	    _("revoked as recorded in error") : _("withdrawn"), res.notified,
+	    res.notified == 1 ? "y" : "ies", res.cancelled, res.travelling ?
+	    _("; URGENT: she is travelling: her arrival deadline stays armed and "
+	    "the partner keeps what it needs to meet her") : "", res.restricted ?
+	    _("; the case is restricted (a new consent reopens it)") : "");
 }

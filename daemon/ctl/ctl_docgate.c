@@ -36,9 +36,9 @@ ctl_doc_refuse(struct control_client *cl, const struct store_case *c,
 {
 	control_result(cl, R(REFUSED), _("case %s is %s: its documents are no "
 	    "longer shown%s"), c->code, ct->flow.withdrawn && c->state ==
-	    CASE_OPEN ? "open, but consent was withdrawn in this thread" :
-	    store_case_state_name(c->state), case_safety_hold(ct) ? " (while "
-	    "she travels, only her departure and arrival documents are)" : "");
+	    CASE_OPEN ? _("open, but consent was withdrawn in this thread") :
+	    store_case_state_name(c->state), case_safety_hold(ct) ? _(" (while "
+	    "she travels, only her departure and arrival documents are)") : "");
 }
 
 int

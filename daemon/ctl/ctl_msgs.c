@@ -309,8 +309,8 @@ ctl_evidence_export(const struct ctl_call *call, const Request *rq)
 	}
 	log_info("evidence of message %s exported %s the document",
 	    log_hex(id, ENV1_ID_LEN), body ? "with" : "without");
-	control_result(c, R(OK), body ? "ok" : "ok: without the document "
-	    "(an auditor's evidence)");
+	control_result(c, R(OK), "%s", body ? _("ok") : _("ok: without the "
+	    "document (an auditor's evidence)"));
 }
 
 /* Whether a test document may go as asked: only opaque test documents,
