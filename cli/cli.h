@@ -126,6 +126,9 @@ int cli_call_any(const struct cli_env *, Homeward__Control__Request *req,
 /* Say why the answer's Result is not RESULT_OK, on stderr:
  * CLI_EXIT_OK or CLI_EXIT_FAIL. */
 int cli_result_report(const struct cli_answer *);
+/* Set by cli_getopt on --json: requests then ask homewardd for English
+ * (client.c), so that JSON output is the same in every language. */
+extern int cli_json_output;
 void cli_answer_free(struct cli_answer *);
 /* The first data Response of this kind, or NULL. */
 const Homeward__Control__Response *cli_answer_find(const struct cli_answer *,

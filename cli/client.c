@@ -182,6 +182,28 @@ is_submission(Homeward__Control__Request__KindCase k)
 	}
 }
 
+/* The operator's language for the daemon's answers (control.proto
+ * Request.language): LANGUAGE, else the locale of messages.  None when
+ * the command prints JSON (cli_json_output, set by cli_getopt): JSON
+ * output stays English whatever the language. */
+int cli_json_output;
+
+static char *
+request_language(void)
+{
+	static const char *const vars[] = { "LANGUAGE", "LC_ALL",
+	    "LC_MESSAGES", "LANG" };
+	const char *v;
+
+	if (cli_json_output)
+		return (char *)"";
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if ((v = getenv(vars[i])) != NULL && *v != '\0' &&
+		    strlen(v) <= 128)
+			return (char *)v;
+	return (char *)"";
+}
+
 /* How one exchange ended, besides an answer. */
 #define XCHG_UNSENT     (-1)    /* nothing reached the daemon (reported) */
 #define XCHG_LOST       (-2)    /* sent; the answer was lost (reported) */
@@ -274,6 +296,7 @@ cli_call_any(const struct cli_env *env, Homeward__Control__Request *req,
 	int err, rc = CLI_EXIT_FAIL;
 
 	memset(ans, 0, sizeof(*ans));
+	req->language = request_language();
 	if (is_submission(req->kind_case) && req->request_id.len == 0) {
 		if (sodium_init() < 0) {
 			cli_warnx(_("libsodium failed to initialise"));
@@ -315,6 +338,7 @@ cli_call_any(const struct cli_env *env, Homeward__Control__Request *req,
 		rc = CLI_EXIT_UNKNOWN;
 	}
 out:
+	req->language = (char *)"";
 	if (req->request_id.data == rid) {
 		req->request_id.data = NULL;
 		req->request_id.len = 0;

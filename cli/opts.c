@@ -80,6 +80,8 @@ cli_getopt(const struct cli_cmd *cmd, int argc, char **argv,
 		current = NULL;
 	if (c == 'h')
 		return CLI_OPT_HELP;
+	if (c == 'j')           /* --json: homewardd answers in English */
+		cli_json_output = 1;
 	if (c != '?' && c != ':')
 		return c;
 	current = NULL;

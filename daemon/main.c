@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "common/report.h"
+#include "daemon/base/lang.h"
 #include "daemon/base/log.h"
 #include "daemon/base/service.h"
 #include "daemon/case/case.h"
@@ -442,6 +443,8 @@ main(int argc, char **argv)
 	if (secret_init() != 0)
 		fatalx("libsodium did not initialise");
 	log_init(d.cfg.log_syslog, d.cfg.log_level, "homewardd");
+	/* The operator's language for answers; the log stays English. */
+	lang_init();
 	report_set_sink(report_to_log);
 	d.loop = uv_default_loop();
 	d.started_at = clock_now();

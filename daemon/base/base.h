@@ -6,6 +6,8 @@
  *   clock.h    the loop's clock and its wake-up
  *   config.h   homewardd.conf, parsed with libinih, and the roles
  *   config_travel.h  the [travel] and [travel "AGENCY"] sections
+ *   lang.h     the operator's language of the answers (_()), per request;
+ *              the process locale and the log stay English
  *   service.h  readiness for the service manager (sd_notify), and whether
  *              the daemon's user may use control_group
  *

@@ -40,17 +40,17 @@ case_find(struct daemon *d, const char *code, const char *home,
 	int rc;
 
 	if (!case_code_valid(code)) {
-		snprintf(why, whylen, "a case code is 1-%d letters, digits, '-', '_', "
-		    "'.' or '/'", CASE_CODE_MAX);
+		snprintf(why, whylen, _("a case code is 1-%d letters, digits, '-', '_', "
+		    "'.' or '/'"), CASE_CODE_MAX);
 		return -EINVAL;
 	}
 	rc = store_case_get(d->store, code, home, out);
 	if (rc == -ENOENT)
-		snprintf(why, whylen, "no case %s%s%s; `homeward case list` lists them",
+		snprintf(why, whylen, _("no case %s%s%s; `homeward case list` lists them"),
 		    code, home != NULL && *home ? " of " : "", home != NULL ? home : "");
 	else if (rc == -EEXIST)
-		snprintf(why, whylen, "case code %s is used by two agencies; name the "
-		    "one you mean with --home AGENCY", code);
+		snprintf(why, whylen, _("case code %s is used by two agencies; name the "
+		    "one you mean with --home AGENCY"), code);
 	return rc;
 }
 
@@ -64,15 +64,15 @@ case_open(struct daemon *d, const struct case_actor *a, const char *code,
 	int                             rc;
 
 	if (!case_code_valid(code)) {
-		snprintf(why, whylen, "a case code is 1-%d letters, digits, '-', '_', "
-		    "'.' or '/': a code number, never a name", CASE_CODE_MAX);
+		snprintf(why, whylen, _("a case code is 1-%d letters, digits, '-', '_', "
+		    "'.' or '/': a code number, never a name"), CASE_CODE_MAX);
 		return -EINVAL;
 	}
 	if ((rc = case_code_allowed(d, code, why, whylen)) != 0)
 		return rc;
 	if (profile_len > 0 && (pf = homeward__referral__profile__unpack(
 	    &pbwipe_allocator, profile_len, profile)) == NULL) {
-		snprintf(why, whylen, "the profile does not decode");
+		snprintf(why, whylen, _("the profile does not decode"));
 		return -EINVAL;
 	}
 	if (pf != NULL)
@@ -92,7 +92,7 @@ case_open(struct daemon *d, const struct case_actor *a, const char *code,
 	    "opened", c.opened_at)) != 0) {
 		store_rollback(d->store);
 		if (rc == -EEXIST)
-			snprintf(why, whylen, "case %s exists already", code);
+			snprintf(why, whylen, _("case %s exists already"), code);
 		return rc;
 	}
 	if ((rc = store_commit(d->store)) != 0)
@@ -111,22 +111,22 @@ update_refused(const struct store_case *c, char *why, size_t whylen)
 	if (c->state == CASE_OPEN)
 		return 0;
 	if (c->state == CASE_CLOSED)
-		snprintf(why, whylen, "case %s is closed: its profile no longer "
+		snprintf(why, whylen, _("case %s is closed: its profile no longer "
 		    "changes, and it is erased when retention ends; if the person "
-		    "is referred again, open a new case", c->code);
+		    "is referred again, open a new case"), c->code);
 	else if (c->state == CASE_ERASED)
-		snprintf(why, whylen, "case %s is erased: nothing of its profile "
-		    "remains; if the person is referred again, open a new case",
+		snprintf(why, whylen, _("case %s is erased: nothing of its profile "
+		    "remains; if the person is referred again, open a new case"),
 		    c->code);
 	else if (c->state == CASE_RESTRICTED && c->role == CASE_ROLE_DESTINATION)
-		snprintf(why, whylen, "case %s is restricted (consent withdrawn): "
+		snprintf(why, whylen, _("case %s is restricted (consent withdrawn): "
 		    "nothing more is done with its data; if the person consents "
 		    "again, `homeward consent record %s ...` reopens it, then "
-		    "correct it", c->code, c->code);
+		    "correct it"), c->code, c->code);
 	else
-		snprintf(why, whylen, "case %s is %s (consent withdrawn): nothing "
+		snprintf(why, whylen, _("case %s is %s (consent withdrawn): nothing "
 		    "more is done with its data; if the person is referred again, "
-		    "it is a new case", c->code, store_case_state_name(c->state));
+		    "it is a new case"), c->code, store_case_state_name(c->state));
 	return -EPERM;
 }
 
@@ -143,7 +143,7 @@ update_profile(struct daemon *d, const struct store_case *c, const uint8_t *upd,
 
 	if ((u = homeward__referral__profile__unpack(&pbwipe_allocator, upd_len,
 	    upd)) == NULL) {
-		snprintf(why, whylen, "the profile does not decode");
+		snprintf(why, whylen, _("the profile does not decode"));
 		return -EINVAL;
 	}
 	if ((rc = store_case_profile(d->store, c, &raw, &len)) == 0 &&
@@ -172,10 +172,10 @@ update_note(struct daemon *d, const struct store_case *c, char *note,
 	if (case_profile_get(d, c, &rec, &docs, &rules) != 0 ||
 	    case_profile_compare(&rec, &docs, c->code, diff, sizeof(diff)) == 0)
 		return;
-	snprintf(note, notelen, "the latest request for assistance in case %s "
+	snprintf(note, notelen, _("the latest request for assistance in case %s "
 	    "states another profile: the travel rules take the more protective "
-	    "of the two (%s%s%s) until a document states otherwise", c->code,
-	    rules.minor ? "a minor" : "not a minor", rules.sex != 0 ? ", " : "",
+	    "of the two (%s%s%s) until a document states otherwise"), c->code,
+	    rules.minor ? _("a minor") : _("not a minor"), rules.sex != 0 ? ", " : "",
 	    rules.sex != 0 ? case_profile_sex_name(rules.sex) : "");
 }
 
@@ -235,7 +235,7 @@ case_close(struct daemon *d, const struct case_actor *a, const struct store_case
 
 	if (c->state == CASE_CLOSED || c->state == CASE_ERASED ||
 	    c->state == CASE_ERASING) {
-		snprintf(why, whylen, "case %s is %s already", c->code,
+		snprintf(why, whylen, _("case %s is %s already"), c->code,
 		    store_case_state_name(c->state));
 		return -EPERM;
 	}

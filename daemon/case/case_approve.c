@@ -27,26 +27,26 @@ approve_check(const struct case_actor *a, const struct store_held *h,
 
 	if (h->state == HELD_CONSENT) {
 		if (reason == NULL || *reason == '\0') {
-			snprintf(why, whylen, "%s is held for consent; to send it under "
-			    "the safety exception give the reason (--reason)", hex);
+			snprintf(why, whylen, _("%s is held for consent; to send it under "
+			    "the safety exception give the reason (--reason)"), hex);
 			return -EINVAL;
 		}
 	} else if (h->state != HELD_APPROVAL) {
-		snprintf(why, whylen, "%s is %s: nothing to approve", hex,
+		snprintf(why, whylen, _("%s is %s: nothing to approve"), hex,
 		    store_held_state_name(h->state));
 		return -EPERM;
 	} else if (strcmp(h->approved_by, a->name) == 0) {
-		snprintf(why, whylen, "%s approved it already: the safety exception "
-		    "needs a second, different supervisor", a->name);
+		snprintf(why, whylen, _("%s approved it already: the safety exception "
+		    "needs a second, different supervisor"), a->name);
 		return -EPERM;
 	} else if (reason == NULL || *reason == '\0') {
-		snprintf(why, whylen, "an approval needs its reason (--reason): "
+		snprintf(why, whylen, _("an approval needs its reason (--reason): "
 		    "read the document and the safety reason first with `homeward "
-		    "held show %s`", hex);
+		    "held show %s`"), hex);
 		return -EINVAL;
 	}
 	if (c->state != CASE_OPEN) {
-		snprintf(why, whylen, "case %s is %s", c->code,
+		snprintf(why, whylen, _("case %s is %s"), c->code,
 		    store_case_state_name(c->state));
 		return -EPERM;
 	}
@@ -133,13 +133,13 @@ case_approve(struct daemon *d, const struct case_actor *a,
 
 	memset(res, 0, sizeof(*res));
 	if ((a->roles & ROLE_SUPERVISOR) == 0) {
-		snprintf(why, whylen, "only supervisors approve");
+		snprintf(why, whylen, _("only supervisors approve"));
 		return -EACCES;
 	}
 	if ((rc = store_held_get(d->store, held_id, &h)) != 0) {
 		if (rc == -ENOENT)
-			snprintf(why, whylen, "no held document %s; `homeward held` "
-			    "lists them", log_hex(held_id, ENV1_ID_LEN));
+			snprintf(why, whylen, _("no held document %s; `homeward held` "
+			    "lists them"), log_hex(held_id, ENV1_ID_LEN));
 		return rc;
 	}
 	if ((rc = store_case_get_id(d->store, h.case_id, &c)) != 0)
@@ -151,9 +151,9 @@ case_approve(struct daemon *d, const struct case_actor *a,
 	if ((rc = approve_check(a, &h, &c, reason, why, whylen)) != 0)
 		return rc;
 	if (!case_may_approve(a)) {
-		snprintf(why, whylen, "uid %u is homewardd's own account, not a "
+		snprintf(why, whylen, _("uid %u is homewardd's own account, not a "
 		    "person: it never counts as a supervisor. Approve as your own "
-		    "user, named under [roles]", (unsigned)a->uid);
+		    "user, named under [roles]"), (unsigned)a->uid);
 		return -EACCES;
 	}
 	if ((rc = store_begin(d->store)) != 0)

@@ -79,9 +79,9 @@ case_travelling(struct daemon *d, const struct store_case *c, char *why,
 		return rc;
 	if (!h.found)
 		return 0;
-	snprintf(why, whylen, "case %s: she is travelling and her arrival is not "
+	snprintf(why, whylen, _("case %s: she is travelling and her arrival is not "
 	    "settled: confirm her arrival, or a supervisor records what became of "
-	    "her (`homeward case outcome %s`), before the case is closed",
+	    "her (`homeward case outcome %s`), before the case is closed"),
 	    c->code, c->code);
 	return -EPERM;
 }
@@ -141,21 +141,22 @@ outcome_thread(struct daemon *d, const struct store_case *c, const char *agency,
 		if ((rc = store_ct_each(d->store, c->case_id, only_thread_cb, &o)) != 0)
 			return rc;
 		if (o.n != 1) {
-			snprintf(why, whylen, "case %s has %s partner agency: name it "
-			    "with --to AGENCY", c->code, o.n == 0 ? "no" :
-			    "more than one");
+			snprintf(why, whylen, o.n == 0 ? _("case %s has no partner "
+			    "agency: name it with --to AGENCY") : _("case %s has more "
+			    "than one partner agency: name it with --to AGENCY"),
+			    c->code);
 			return o.n == 0 ? -ENOENT : -EINVAL;
 		}
 		*ct = o.ct;
 		return 0;
 	}
 	if ((p = peers_by_agency(d, agency)) == NULL) {
-		snprintf(why, whylen, "no partner %.64s; `homeward peers` lists them",
+		snprintf(why, whylen, _("no partner %.64s; `homeward peers` lists them"),
 		    agency);
 		return -ENOENT;
 	}
 	if ((rc = store_ct_find(d->store, c->case_id, p->rec.rik, ct)) == -ENOENT)
-		snprintf(why, whylen, "case %s has no thread with %.64s", c->code,
+		snprintf(why, whylen, _("case %s has no thread with %.64s"), c->code,
 		    agency);
 	return rc;
 }
@@ -171,26 +172,26 @@ case_record_outcome(struct daemon *d, const struct case_actor *a,
 
 	/* A person decides: not the daemon's own account. */
 	if (!case_may_approve(a)) {
-		snprintf(why, whylen, "only a supervisor (a person, not homewardd's "
+		snprintf(why, whylen, _("only a supervisor (a person, not homewardd's "
 		    "own account) records what became of a person who did not "
-		    "arrive");
+		    "arrive"));
 		return -EACCES;
 	}
 	if (c->state == CASE_ERASED || c->state == CASE_ERASING) {
-		snprintf(why, whylen, "case %s is %s", c->code,
+		snprintf(why, whylen, _("case %s is %s"), c->code,
 		    store_case_state_name(c->state));
 		return -EPERM;
 	}
 	if ((outcome = case_outcome_parse(name ? name : "")) == 0) {
-		snprintf(why, whylen, "the outcome is one of located, "
-		    "with_authorities, reported_missing, did_not_travel");
+		snprintf(why, whylen, _("the outcome is one of located, "
+		    "with_authorities, reported_missing, did_not_travel"));
 		return -EINVAL;
 	}
 	if ((rc = outcome_thread(d, c, agency, &ct, why, whylen)) != 0)
 		return rc;
 	if (!case_awaits_outcome(&ct)) {
-		snprintf(why, whylen, "case %s awaits no outcome: she was not "
-		    "reported missing and her arrival is not overdue%s", c->code,
+		snprintf(why, whylen, _("case %s awaits no outcome: she was not "
+		    "reported missing and her arrival is not overdue%s"), c->code,
 		    ct.outcome ? " (an outcome is recorded already)" : "");
 		return -EPERM;
 	}
@@ -234,8 +235,8 @@ case_handover_check(struct daemon *d, const struct store_case *c,
 		return rc;
 	if (case_profile_minor(&rules) != 1)
 		return 0;
-	snprintf(why, whylen, "case %s is a minor's: say to whom she was handed "
+	snprintf(why, whylen, _("case %s is a minor's: say to whom she was handed "
 	    "over on arrival (--handed-over-to parent, family, child-protection "
-	    "or shelter)", c->code);
+	    "or shelter)"), c->code);
 	return -EPERM;
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/base/lang.h"
 #include "daemon/case/case.h"
 #include "daemon/core/core.h"
 
@@ -48,15 +49,15 @@ case_code_allowed(const struct daemon *d, const char *code, char *why,
 	if (pattern[0] == '\0') {
 		if (strpbrk(code, "0123456789") != NULL && word_runs(code) < 2)
 			return 0;
-		snprintf(why, whylen, "that case code looks like a name: a case "
+		snprintf(why, whylen, _("that case code looks like a name: a case "
 		    "code is a code number, with at least one digit and at most one "
-		    "word (for example CI-ABJ-2026-0042); never the person's name");
+		    "word (for example CI-ABJ-2026-0042); never the person's name"));
 		return -EINVAL;
 	}
 	/* Checked when the configuration was read; compiled here, where it
 	 * is used, so that no compiled pattern lives in struct config. */
 	if (regcomp(&re, pattern, REG_EXTENDED) != 0) {
-		snprintf(why, whylen, "case_code_pattern in %s does not compile",
+		snprintf(why, whylen, _("case_code_pattern in %s does not compile"),
 		    d->cfg.path);
 		return -EINVAL;
 	}
@@ -65,8 +66,8 @@ case_code_allowed(const struct daemon *d, const char *code, char *why,
 	regfree(&re);
 	if (rc == 0 && m.rm_so == 0 && (size_t)m.rm_eo == strlen(code))
 		return 0;
-	snprintf(why, whylen, "that case code does not follow this office's "
+	snprintf(why, whylen, _("that case code does not follow this office's "
 	    "pattern %.120s (case_code_pattern in %.120s): a case code is a code "
-	    "number, never the person's name", pattern, d->cfg.path);
+	    "number, never the person's name"), pattern, d->cfg.path);
 	return -EINVAL;
 }

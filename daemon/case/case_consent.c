@@ -29,13 +29,14 @@ scope_to_consent(const Homeward__Referral__ConsentScope *s, struct consent *c,
 {
 	memset(c, 0, sizeof(*c));
 	if (s->n_recipients == 0 || s->n_recipients > CONSENT_MAX_RECIPIENTS) {
-		snprintf(why, whylen, "a consent names 1-%d recipient agencies",
+		snprintf(why, whylen, _("a consent names 1-%d recipient agencies"),
 		    CONSENT_MAX_RECIPIENTS);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < s->n_recipients; i++) {
 		if (bundle_agency_id_problem(s->recipients[i]) != NULL) {
-			snprintf(why, whylen, "recipient %zu is not an agency id", i + 1);
+			snprintf(why, whylen, _("recipient %zu is not an agency id"),
+			    i + 1);
 			return -EINVAL;
 		}
 		snprintf(c->recipients[i], sizeof(c->recipients[i]), "%s",
@@ -44,7 +45,7 @@ scope_to_consent(const Homeward__Referral__ConsentScope *s, struct consent *c,
 	c->nrecipients = s->n_recipients;
 	for (size_t i = 0; i < s->n_steps; i++) {
 		if (s->steps[i] < 1 || s->steps[i] > 7) {
-			snprintf(why, whylen, "steps are 1-7");
+			snprintf(why, whylen, _("steps are 1-7"));
 			return -EINVAL;
 		}
 		c->steps |= 1u << s->steps[i];
@@ -52,34 +53,34 @@ scope_to_consent(const Homeward__Referral__ConsentScope *s, struct consent *c,
 	for (size_t i = 0; i < s->n_categories; i++) {
 		if (s->categories[i] < HOMEWARD__REFERRAL__DATA_CATEGORY__CATEGORY_IDENTITY ||
 		    s->categories[i] > HOMEWARD__REFERRAL__DATA_CATEGORY__CATEGORY_REINTEGRATION) {
-			snprintf(why, whylen, "categories are identity, profile, health, "
-			    "security, travel, reintegration");
+			snprintf(why, whylen, _("categories are identity, profile, health, "
+			    "security, travel, reintegration"));
 			return -EINVAL;
 		}
 		c->categories |= 1u << s->categories[i];
 	}
 	if (c->steps == 0) {
-		snprintf(why, whylen, "a consent names the steps it covers");
+		snprintf(why, whylen, _("a consent names the steps it covers"));
 		return -EINVAL;
 	}
 	if (s->method == HOMEWARD__REFERRAL__CONSENT_METHOD__METHOD_UNSPECIFIED) {
-		snprintf(why, whylen, "say how the consent was given (written, oral, "
-		    "oral with an interpreter)");
+		snprintf(why, whylen, _("say how the consent was given (written, oral, "
+		    "oral with an interpreter)"));
 		return -EINVAL;
 	}
 	if (s->method == HOMEWARD__REFERRAL__CONSENT_METHOD__METHOD_WRITTEN &&
 	    s->form_hash.len != 32) {
-		snprintf(why, whylen, "a written consent records the SHA-256 of the "
-		    "signed form (--form FILE)");
+		snprintf(why, whylen, _("a written consent records the SHA-256 of the "
+		    "signed form (--form FILE)"));
 		return -EINVAL;
 	}
 	if (s->method == HOMEWARD__REFERRAL__CONSENT_METHOD__METHOD_ORAL_INTERPRETED &&
 	    (s->language == NULL || *s->language == '\0')) {
-		snprintf(why, whylen, "an interpreted consent names the language");
+		snprintf(why, whylen, _("an interpreted consent names the language"));
 		return -EINVAL;
 	}
 	if (s->expires_at != 0 && s->expires_at <= now) {
-		snprintf(why, whylen, "the consent's expiry is in the past");
+		snprintf(why, whylen, _("the consent's expiry is in the past"));
 		return -EINVAL;
 	}
 	memcpy(c->id, s->consent_id.data, ENV1_ID_LEN);
@@ -121,7 +122,7 @@ consent_commit(struct daemon *d, const struct case_actor *a,
 	if ((rc = store_begin(d->store)) != 0)
 		return rc;
 	if ((rc = store_consent_insert(d->store, sc, enc, enc_len)) == -EEXIST)
-		snprintf(why, whylen, "consent %s is recorded already",
+		snprintf(why, whylen, _("consent %s is recorded already"),
 		    log_hex(sc->c.id, 8));
 	/* Her new consent after a withdrawal reopens the case. */
 	if (rc == 0 && c->state == CASE_RESTRICTED &&
@@ -159,14 +160,14 @@ case_consent_record(struct daemon *d, const struct case_actor *a,
 	 * us is restricted by its partner's withdrawal, which we cannot undo. */
 	if (c->state != CASE_OPEN && !(c->state == CASE_RESTRICTED &&
 	    c->role == CASE_ROLE_DESTINATION)) {
-		snprintf(why, whylen, "case %s is %s: a consent can no longer be "
-		    "recorded for it%s", c->code, store_case_state_name(c->state),
-		    c->state == CASE_CLOSED ? "; open a new case" : "");
+		snprintf(why, whylen, _("case %s is %s: a consent can no longer be "
+		    "recorded for it%s"), c->code, store_case_state_name(c->state),
+		    c->state == CASE_CLOSED ? _("; open a new case") : "");
 		return -EPERM;
 	}
 	if ((s = homeward__referral__consent_scope__unpack(&pbwipe_allocator,
 	    raw_len, raw)) == NULL) {
-		snprintf(why, whylen, "the consent scope does not decode");
+		snprintf(why, whylen, _("the consent scope does not decode"));
 		return -EINVAL;
 	}
 	if (s->consent_id.len == 0) {
@@ -174,7 +175,7 @@ case_consent_record(struct daemon *d, const struct case_actor *a,
 		s->consent_id.data = id;        /* ours; put back before freeing */
 		s->consent_id.len = sizeof(id);
 	} else if (s->consent_id.len != ENV1_ID_LEN) {
-		snprintf(why, whylen, "a consent id is 16 bytes");
+		snprintf(why, whylen, _("a consent id is 16 bytes"));
 		rc = -EINVAL;
 		goto out;
 	} else {
@@ -188,8 +189,8 @@ case_consent_record(struct daemon *d, const struct case_actor *a,
 	if ((rc = case_minor(d, c, &minor)) != 0)
 		goto out;
 	if (minor && !s->by_guardian) {
-		snprintf(why, whylen, "case %s is a minor's: the consent is given by a "
-		    "guardian (--guardian), saying whether the child was consulted",
+		snprintf(why, whylen, _("case %s is a minor's: the consent is given by a "
+		    "guardian (--guardian), saying whether the child was consulted"),
 		    c->code);
 		rc = -EINVAL;
 		goto out;

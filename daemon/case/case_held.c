@@ -114,9 +114,13 @@ case_release_one(struct daemon *d, const struct store_case *c,
 		    &pbwipe_allocator);
 		*slot = NULL;
 	}
-	if (flow_check(&ct.flow, &(struct flow_config){ d->cfg.require_reintegration },
+	/* Its reason is stored with the row and the audit entry: English. */
+	lang_pause();
+	rc = flow_check(&ct.flow, &(struct flow_config){ d->cfg.require_reintegration },
 	    c->role == CASE_ROLE_DESTINATION ? FLOW_DESTINATION : FLOW_ORIGIN,
-	    h->msg_type, doc, why, sizeof(why)) != 0) {
+	    h->msg_type, doc, why, sizeof(why));
+	lang_resume();
+	if (rc != 0) {
 		h->state = HELD_CANCELLED;
 		snprintf(h->missing, sizeof(h->missing), "cancelled: %.300s", why);
 		if ((rc = store_held_update(d->store, h)) == 0)
@@ -307,8 +311,8 @@ held_find(struct daemon *d, const uint8_t held_id[ENV1_ID_LEN],
 		rc = -ENOENT;
 	if (rc != 0) {
 		if (rc == -ENOENT)
-			snprintf(why, whylen, "no held document %s; `homeward held` "
-			    "lists them", log_hex(held_id, ENV1_ID_LEN));
+			snprintf(why, whylen, _("no held document %s; `homeward held` "
+			    "lists them"), log_hex(held_id, ENV1_ID_LEN));
 		return rc;
 	}
 	return store_case_get_id(d->store, h->case_id, c);
@@ -338,8 +342,8 @@ case_held_show(struct daemon *d, const struct case_actor *a,
 	if ((rc = held_find(d, held_id, &v->h, &v->c, why, whylen)) != 0)
 		return rc;
 	if (v->c.state != CASE_OPEN) {
-		snprintf(why, whylen, "case %s is %s: its held documents are no "
-		    "longer shown%s", v->c.code, store_case_state_name(v->c.state),
+		snprintf(why, whylen, _("case %s is %s: its held documents are no "
+		    "longer shown%s"), v->c.code, store_case_state_name(v->c.state),
 		    v->c.state == CASE_CLOSED ? " (closing cancelled them)" :
 		    " (consent was withdrawn or the case erased)");
 		return -EPERM;
@@ -373,7 +377,7 @@ case_held_cancel(struct daemon *d, const struct case_actor *a,
 	if ((rc = held_find(d, held_id, &h, &c, why, whylen)) != 0)
 		return rc;
 	if (h.state != HELD_CONSENT && h.state != HELD_APPROVAL) {
-		snprintf(why, whylen, "%s is %s already: nothing to cancel",
+		snprintf(why, whylen, _("%s is %s already: nothing to cancel"),
 		    log_hex(held_id, ENV1_ID_LEN), store_held_state_name(h.state));
 		return -EPERM;
 	}

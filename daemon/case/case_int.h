@@ -7,6 +7,7 @@
 #define HOMEWARD_DAEMON_CASE_CASE_INT_H
 
 #include "daemon/base/config.h"
+#include "daemon/base/lang.h"
 #include "daemon/case/case.h"
 #include "daemon/case/case_profile.h"    /* the profile a step states */
 #include "proto/referral.pb-c.h"
@@ -72,6 +73,10 @@ int case_consents(struct daemon *, const uint8_t case_id[ENV1_ID_LEN],
 int case_gate(struct daemon *, const struct store_case *, const struct peer *,
     uint16_t msg_type, uint32_t categories, struct consent_verdict *,
     char *missing, size_t missinglen, uint8_t **scope, size_t *scope_len);
+/* What case_gate's missing says (in English, as it is kept), in the
+ * request's language, for an answer. */
+void case_gate_say(const struct peer *, uint16_t msg_type, uint32_t categories,
+    const struct consent_verdict *, char *out, size_t outlen);
 
 /* The threads of a case (case_id NULL: of every case not erased) that
  * keep accepts (keep NULL: all), copied into *out (malloc'ed, the

@@ -64,6 +64,17 @@ gate_safety_hold(struct daemon *d, const struct store_case *c,
 	return 0;
 }
 
+/* Why no consent covers it, without the state ("held: "): whoever shows
+ * it says the state. */
+static void
+gate_explain(const struct consent_verdict *v, const struct consent_need *need,
+    char *missing, size_t missinglen)
+{
+	consent_explain(v, need, missing, missinglen);
+	if (strncmp(missing, "held: ", 6) == 0)
+		memmove(missing, missing + 6, strlen(missing + 6) + 1);
+}
+
 /* Decide for one document; on release, *scope is the covering consent's
  * encoded scope (secret_free). */
 int
@@ -99,15 +110,28 @@ case_gate(struct daemon *d, const struct store_case *c, const struct peer *p,
 		if (rc == 0 && *scope == NULL)
 			rc = -ENOENT;
 	} else {
-		consent_explain(v, &need, missing, missinglen);
-		/* The state is said by whoever shows it: keep the what. */
-		if (strncmp(missing, "held: ", 6) == 0)
-			memmove(missing, missing + 6, strlen(missing + 6) + 1);
+		/* Kept with the held row: English (case_gate_say answers). */
+		lang_pause();
+		gate_explain(v, &need, missing, missinglen);
+		lang_resume();
 	}
 out:
 	free(rows);
 	free(plain);
 	return rc;
+}
+
+void
+case_gate_say(const struct peer *p, uint16_t msg_type, uint32_t categories,
+    const struct consent_verdict *v, char *out, size_t outlen)
+{
+	struct consent_need     need;
+
+	need.recipient = p->rec.agency_id;
+	need.step = msg_type;
+	need.categories = categories;
+	need.now = clock_now();
+	gate_explain(v, &need, out, outlen);
 }
 
 /* --- sending ------------------------------------------------------------------ */

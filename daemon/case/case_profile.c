@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/base/lang.h"
 #include "daemon/case/case_profile.h"
 #include "daemon/core/core.h"
 #include "keys/secret.h"
@@ -138,19 +139,21 @@ describe(const struct case_profile *p, unsigned fields, char *buf, size_t len)
 	int         m = case_profile_minor(p);
 
 	buf[0] = '\0';
-	who = m == 1 ? "a minor" : m == 0 ? "an adult" : "age not stated";
+	who = m == 1 ? _("a minor") : m == 0 ? _("an adult") :
+	    _("age not stated");
 	if (fields & (CASE_PF_AGE | CASE_PF_MINOR)) {
 		if (p->age > 0)
-			off = cat(buf, len, off, "age %u (%s)", p->age, who);
+			off = cat(buf, len, off, _("age %u (%s)"), p->age, who);
 		else if (band_name(p->age_band) != NULL)
-			off = cat(buf, len, off, "age %s (%s)",
+			off = cat(buf, len, off, _("age %s (%s)"),
 			    band_name(p->age_band), who);
 		else
 			off = cat(buf, len, off, "%s", who);
 	}
-	if (fields & CASE_PF_SEX)
-		cat(buf, len, off, "%ssex %s", off > 0 ? ", " : "",
-		    case_profile_sex_name(p->sex));
+	if (fields & CASE_PF_SEX) {
+		off = cat(buf, len, off, "%s", off > 0 ? ", " : "");
+		cat(buf, len, off, _("sex %s"), case_profile_sex_name(p->sex));
+	}
 }
 
 /* The options of `homeward case update` that make the case say what the
@@ -198,13 +201,13 @@ case_profile_compare(const struct case_profile *rec,
 	describe(doc, fields, said, sizeof(said));
 	describe(rec, fields, recs, sizeof(recs));
 	if (fix_options(rec, doc, fields, fix, sizeof(fix)) != 0)
-		snprintf(why, whylen, "the document says %s; case %s says %s: "
-		    "correct the document", said, code, recs);
+		snprintf(why, whylen, _("the document says %s; case %s says %s: "
+		    "correct the document"), said, code, recs);
 	else
-		snprintf(why, whylen, "the document says %s; case %s says %s: "
+		snprintf(why, whylen, _("the document says %s; case %s says %s: "
 		    "correct the case with `homeward case update %s%s`%s, or the "
-		    "document", said, code, recs, code, fix,
-		    strstr(fix, " N") != NULL ? " (N: the person's age)" : "");
+		    "document"), said, code, recs, code, fix,
+		    strstr(fix, " N") != NULL ? _(" (N: the person's age)") : "");
 	return -EPERM;
 }
 
@@ -275,8 +278,8 @@ case_profile_apply(Homeward__Referral__Profile *pf,
 	if (fields & CASE_PF_MINOR)
 		n.minor = upd->minor;
 	if (n.minor && n.age >= CASE_ADULT_AGE) {
-		snprintf(why, whylen, "the case says age %u: a minor is under %d; "
-		    "give the age with --age too", n.age, CASE_ADULT_AGE);
+		snprintf(why, whylen, _("the case says age %u: a minor is under %d; "
+		    "give the age with --age too"), n.age, CASE_ADULT_AGE);
 		return -EINVAL;
 	}
 	if (!n.minor && case_profile_minor(&(struct case_profile){ .age = n.age,
@@ -287,8 +290,8 @@ case_profile_apply(Homeward__Referral__Profile *pf,
 			snprintf(age, sizeof(age), "%u", n.age);
 		else
 			snprintf(age, sizeof(age), "%s", band_name(n.age_band));
-		snprintf(why, whylen, "the case says age %s: an adult is %d or "
-		    "over; give the age with --age too", age, CASE_ADULT_AGE);
+		snprintf(why, whylen, _("the case says age %s: an adult is %d or "
+		    "over; give the age with --age too"), age, CASE_ADULT_AGE);
 		return -EINVAL;
 	}
 	if (n.sex != pf->sex)
@@ -326,15 +329,15 @@ case_profile_fields(char *const *names, size_t n, unsigned *fields, char *why,
 			if (names[i] != NULL && strcmp(names[i], field_names[k].name) == 0)
 				break;
 		if (k == NFIELDS) {
-			snprintf(why, whylen, "a profile's fields are sex, age and "
-			    "minor");
+			snprintf(why, whylen, _("a profile's fields are sex, age and "
+			    "minor"));
 			return -EINVAL;
 		}
 		*fields |= field_names[k].bit;
 	}
 	if (*fields == 0) {
-		snprintf(why, whylen, "name what changes: --sex, --age, --minor or "
-		    "--adult");
+		snprintf(why, whylen, _("name what changes: --sex, --age, --minor or "
+		    "--adult"));
 		return -EINVAL;
 	}
 	return 0;

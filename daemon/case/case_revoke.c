@@ -211,8 +211,8 @@ revoke_in_tx(struct revoke *r, char *detail, size_t detaillen, char *why,
 	    r->now, r->in_error, &r->res->withdrawn)) != 0)
 		return rc;
 	if (r->res->withdrawn == 0) {
-		snprintf(why, whylen, "case %s has no such consent in force; "
-		    "`homeward consent list %s` shows its consents", r->c->code,
+		snprintf(why, whylen, _("case %s has no such consent in force; "
+		    "`homeward consent list %s` shows its consents"), r->c->code,
 		    r->c->code);
 		return -ENOENT;
 	}
@@ -250,7 +250,7 @@ case_consent_withdraw(struct daemon *d, const struct case_actor *a,
 
 	memset(res, 0, sizeof(*res));
 	if (c->state == CASE_ERASED || c->state == CASE_ERASING) {
-		snprintf(why, whylen, "case %s is %s: it has no consent left",
+		snprintf(why, whylen, _("case %s is %s: it has no consent left"),
 		    c->code, store_case_state_name(c->state));
 		return -EPERM;
 	}

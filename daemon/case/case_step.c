@@ -49,23 +49,24 @@ resolve_peer(struct daemon *d, const struct store_case *c, const char *agency,
 
 	if (agency != NULL && *agency != '\0') {
 		if ((p = peers_by_agency(d, agency)) == NULL)
-			snprintf(why, whylen, "no peer %s; `homeward peers` lists them",
+			snprintf(why, whylen, _("no peer %s; `homeward peers` lists them"),
 			    agency);
 		return p;
 	}
 	if (c->role == CASE_ROLE_ORIGIN) {
 		if ((p = peers_by_agency(d, c->home)) == NULL)
-			snprintf(why, whylen, "the agency of case %s, %s, is no longer "
-			    "a peer", c->code, c->home);
+			snprintf(why, whylen, _("the agency of case %s, %s, is no longer "
+			    "a peer"), c->code, c->home);
 		return p;
 	}
 	if (store_ct_each(d->store, c->case_id, only_peer_cb, &o) != 0 || o.n != 1) {
-		snprintf(why, whylen, "case %s has %s partner agency: name the "
-		    "recipient with --to AGENCY", c->code, o.n == 0 ? "no" : "more than one");
+		snprintf(why, whylen, o.n == 0 ? _("case %s has no partner agency: "
+		    "name the recipient with --to AGENCY") : _("case %s has more than "
+		    "one partner agency: name the recipient with --to AGENCY"), c->code);
 		return NULL;
 	}
 	if ((p = peers_by_rik(d, o.rik)) == NULL)
-		snprintf(why, whylen, "the partner of case %s is no longer a peer",
+		snprintf(why, whylen, _("the partner of case %s is no longer a peer"),
 		    c->code);
 	return p;
 }
@@ -116,13 +117,13 @@ check_travel(struct daemon *d, const struct case_actor *a,
 
 	for (size_t i = 0; i < nwaive; i++)
 		if (travel_rule_parse(waive[i]) == 0) {
-			snprintf(why, whylen, "unknown travel rule %s", waive[i]);
+			snprintf(why, whylen, _("unknown travel rule %s"), waive[i]);
 			return -EINVAL;
 		}
 	if (nwaive > 0 && ((a->roles & ROLE_SUPERVISOR) == 0 ||
 	    waiver_reason == NULL || *waiver_reason == '\0')) {
-		snprintf(why, whylen, "waiving a travel rule needs a supervisor and "
-		    "a reason (--waiver-reason)");
+		snprintf(why, whylen, _("waiving a travel rule needs a supervisor and "
+		    "a reason (--waiver-reason)"));
 		return (a->roles & ROLE_SUPERVISOR) == 0 ? -EACCES : -EINVAL;
 	}
 	/* The receiving partner's rules: its [travel "AGENCY"], else [travel]. */
@@ -144,7 +145,7 @@ check_travel(struct daemon *d, const struct case_actor *a,
 	tc.provisional_sent = ct->flow.departure >= FLOW_DEP_PROVISIONAL;
 	tc.now = clock_now();
 	if ((rc = travel_check(dn, &tc, f, sizeof(f) / sizeof(f[0]), &n)) != 0) {
-		snprintf(why, whylen, "the travel plan could not be checked");
+		snprintf(why, whylen, _("the travel plan could not be checked"));
 		return -EINVAL;
 	}
 	if (n > sizeof(f) / sizeof(f[0]))
@@ -154,8 +155,8 @@ check_travel(struct daemon *d, const struct case_actor *a,
 		if (waived(waive, nwaive, travel_rule_name(f[i].rule)))
 			continue;
 		if (refused++ == 0)
-			off += (size_t)snprintf(why, whylen, "the travel plan breaks "
-			    "the rules: ");
+			off += (size_t)snprintf(why, whylen, _("the travel plan breaks "
+			    "the rules: "));
 		if (off < whylen)
 			off += (size_t)snprintf(why + off, whylen - off, "%s%s (%s)",
 			    refused > 1 ? "; " : "", f[i].detail,
@@ -203,22 +204,22 @@ step_check_request(struct daemon *d, const struct case_step_request *rq,
 
 	if (rq->msg_type < ENV1_MSG_ASSISTANCE_REQUEST ||
 	    rq->msg_type > ENV1_MSG_FOLLOW_UP_REPORT) {
-		snprintf(why, whylen, "steps are types 1-7; withdrawals and erasure "
-		    "confirmations are sent by the daemon");
+		snprintf(why, whylen, _("steps are types 1-7; withdrawals and erasure "
+		    "confirmations are sent by the daemon"));
 		return -EINVAL;
 	}
 	/* Her arrival is still confirmed after a withdrawal (the order rules
 	 * and the gate allow it only while she travels). */
 	if (c->state != CASE_OPEN && !(c->state == CASE_RESTRICTED &&
 	    rq->msg_type == ENV1_MSG_ARRIVAL_CONFIRMATION)) {
-		snprintf(why, whylen, "case %s is %s: nothing more is sent", c->code,
+		snprintf(why, whylen, _("case %s is %s: nothing more is sent"), c->code,
 		    store_case_state_name(c->state));
 		return -EPERM;
 	}
 	if ((s->p = resolve_peer(d, c, rq->peer_agency, why, whylen)) == NULL)
 		return -ENOENT;
 	if (!peer_active(s->p)) {
-		snprintf(why, whylen, "peer %s is suspended or unverified",
+		snprintf(why, whylen, _("peer %s is suspended or unverified"),
 		    s->p->rec.agency_id);
 		return -EPERM;
 	}
@@ -233,14 +234,14 @@ step_open_document(const struct case_step_request *rq, struct step *s,
 	if ((s->doc = case_doc_unpack(rq->msg_type, rq->doc, rq->doc_len)) == NULL ||
 	    refcat_of_body(rq->msg_type, rq->doc, rq->doc_len,
 	    &res->categories) != 0) {
-		snprintf(why, whylen, "the document does not decode as a %s",
+		snprintf(why, whylen, _("the document does not decode as a %s"),
 		    flow_step_name(rq->msg_type));
 		return -EINVAL;
 	}
 	s->slot = case_doc_header(s->doc);
 	if (*s->slot != NULL) {
-		snprintf(why, whylen, "leave the document's header empty: the daemon "
-		    "fills it");
+		snprintf(why, whylen, _("leave the document's header empty: the daemon "
+		    "fills it"));
 		return -EINVAL;
 	}
 	return 0;
@@ -258,7 +259,7 @@ step_check_times(uint16_t msg_type, const ProtobufCMessage *doc, char *why,
 	if (header_time_check(msg_type, doc, NULL, clock_now(), t, sizeof(t)) ==
 	    HEADER_OK)
 		return 0;
-	snprintf(why, whylen, "%.300s: %s", t, msg_type ==
+	snprintf(why, whylen, _("%.300s: %s"), t, msg_type ==
 	    ENV1_MSG_DEPARTURE_NOTIFICATION ? "send the final notice once she "
 	    "has departed (until then, `homeward departure plan`)" :
 	    "give the time she arrived (--at)");
@@ -274,7 +275,7 @@ step_check_rules(struct daemon *d, const struct case_step_request *rq,
 
 	if ((rc = case_thread_for(d, c, s->p, &s->ct, &s->is_new)) != 0) {
 		if (rc == -ENOENT)
-			snprintf(why, whylen, "case %s has no thread with %s", c->code,
+			snprintf(why, whylen, _("case %s has no thread with %s"), c->code,
 			    s->p->rec.agency_id);
 		return rc;
 	}
@@ -286,8 +287,8 @@ step_check_rules(struct daemon *d, const struct case_step_request *rq,
 	    !(rq->msg_type == ENV1_MSG_DEPARTURE_NOTIFICATION &&
 	    ((Homeward__Referral__DepartureNotification *)s->doc)->kind ==
 	    HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL)) {
-		snprintf(why, whylen, "consent for %s was withdrawn in case %s: "
-		    "nothing more goes to it", s->p->rec.agency_id, c->code);
+		snprintf(why, whylen, _("consent for %s was withdrawn in case %s: "
+		    "nothing more goes to it"), s->p->rec.agency_id, c->code);
 		return -EPERM;
 	}
 	fill_defaults(d, rq->msg_type, s->doc);
@@ -300,8 +301,8 @@ step_check_rules(struct daemon *d, const struct case_step_request *rq,
 
 		if (dn->n_rules_waived > 0 || *dn->waiver_reason != '\0' ||
 		    *dn->waived_by != '\0') {
-			snprintf(why, whylen, "waivers are given with --waive and "
-			    "--waiver-reason, not in the document");
+			snprintf(why, whylen, _("waivers are given with --waive and "
+			    "--waiver-reason, not in the document"));
 			return -EINVAL;
 		}
 		s->saved_waive = dn->rules_waived;
@@ -312,7 +313,7 @@ step_check_rules(struct daemon *d, const struct case_step_request *rq,
 		    rq->nwaive, rq->waiver_reason, why, whylen);
 	}
 	if (rq->nwaive > 0) {
-		snprintf(why, whylen, "travel rules apply to departures only");
+		snprintf(why, whylen, _("travel rules apply to departures only"));
 		return -EINVAL;
 	}
 	/* What the document must say (21.7), once its form is right. */
@@ -378,6 +379,13 @@ step_hold(struct daemon *d, const struct case_step_request *rq, struct step *s,
 		rc = audit_append(d->store, a->name, h.state == HELD_APPROVAL ?
 		    AUDIT_HOLD_APPROVAL : AUDIT_HOLD, rq->c->code, NULL, detail,
 		    clock_now());
+	/* Stored and audited in English; the answer in the operator's. */
+	if (lang_active() && h.state == HELD_APPROVAL)
+		snprintf(res->missing, sizeof(res->missing), _("safety exception: "
+		    "two different supervisors must approve (`homeward approve`)"));
+	else if (lang_active())
+		case_gate_say(s->p, rq->msg_type, res->categories, &s->v,
+		    res->missing, sizeof(res->missing));
 	memcpy(res->held_id, h.held_id, ENV1_ID_LEN);
 	res->state = h.state == HELD_APPROVAL ? CASE_STEP_APPROVAL : CASE_STEP_HELD;
 	secret_free(body);

@@ -26,6 +26,7 @@
 
 #include "daemon/ctl/control.h"
 #include "daemon/base/log.h"
+#include "daemon/base/lang.h"
 #include "proto/control.h"
 #include "proto/frame.h"
 
@@ -296,8 +297,8 @@ client_request(struct control_client *c, const uint8_t *pl, size_t len)
 		log_warnx("control: uid %u speaks another control protocol version",
 		    (unsigned)c->uid);
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_VERSION,
-		    "control protocol version mismatch: homewardd %s speaks "
-		    "version %d; use the homeward installed with it",
+		    _("control protocol version mismatch: homewardd %s speaks "
+		    "version %d; use the homeward installed with it"),
 		    HOMEWARD_VERSION, CONTROL_PROTOCOL_VERSION);
 		return;
 	}
@@ -305,21 +306,28 @@ client_request(struct control_client *c, const uint8_t *pl, size_t len)
 		log_warnx("control: uid %u: malformed request, closing",
 		    (unsigned)c->uid);
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
-		    "malformed control request");
+		    _("malformed control request"));
 		c->close_when_flushed = 1;
 		if (!c->closing && c->pending == 0)
 			client_close(c);
 		return;
 	}
 	kind = (int)req->kind_case;
+	/* The answer in the operator's language, and only the answer:
+	 * English again before anything else runs (lang.h). */
+	if (lang_begin(req->language) != 0)
+		log_debug("control: uid %u: language value refused (%zu bytes); "
+		    "answering in English", (unsigned)c->uid,
+		    strnlen(req->language, LANG_REQUEST_MAX + 1));
 	ctl->handler(c, c->uid, req, ctl->arg);
+	lang_end();
 	control_request_free(req);
 	if (c->in_request) {
 		/* The handler broke its contract (control.h). */
 		log_warnx("control: request kind %d left unanswered", kind);
 		assert(!"control handler returned without control_result");
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_INTERNAL,
-		    "internal error: the request was not answered");
+		    _("internal error: the request was not answered"));
 	}
 }
 

@@ -16,7 +16,8 @@
 #define ANY_ROLE        ROLE_ALL
 
 /* One kind of request: the roles of which the operator needs one, the
- * words of the denial ("WHAT needs the role ..."), the handler. */
+ * words of the denial ("WHAT needs the role ...", translated when the
+ * denial is written), the handler. */
 struct ctl_route {
 	Homeward__Control__Request__KindCase    kind;
 	unsigned                                roles;
@@ -33,66 +34,66 @@ static const struct ctl_route routes[] = {
 	{ K(PEERS_LIST),        ANY_ROLE,
 	    NULL, ctl_peers_list },
 	{ K(PEER_IMPORT),       ROLE_SUPERVISOR,
-	    "importing a peer", ctl_peer_import },
+	    N_("importing a peer"), ctl_peer_import },
 	{ K(PEER_ACTION),       ROLE_SUPERVISOR,
-	    "changing a peer", ctl_peer_action },
+	    N_("changing a peer"), ctl_peer_action },
 	{ K(LOG_LEVEL),         ROLE_SUPERVISOR,
-	    "changing the log level", ctl_log_level },
+	    N_("changing the log level"), ctl_log_level },
 	/* messages (ctl_msgs.c); showing a document checks its own role */
 	{ K(MESSAGE_LIST),      ANY_ROLE,
 	    NULL, ctl_message_list },
 	{ K(MESSAGE_SHOW),      ANY_ROLE,
 	    NULL, ctl_message_show },
 	{ K(EVIDENCE_EXPORT),   ROLE_SUPERVISOR | ROLE_AUDITOR,
-	    "exporting evidence", ctl_evidence_export },
+	    N_("exporting evidence"), ctl_evidence_export },
 	{ K(SEND),              CTL_ROLE_WORK,
-	    "sending", ctl_send_document },
+	    N_("sending"), ctl_send_document },
 	/* cases (ctl_case.c) */
 	{ K(CASE_OPEN),         CTL_ROLE_WORK,
-	    "opening a case", ctl_case_open },
+	    N_("opening a case"), ctl_case_open },
 	{ K(CASE_LIST),         CTL_ROLE_READ,
-	    "listing cases", ctl_case_list },
+	    N_("listing cases"), ctl_case_list },
 	{ K(CASE_SHOW),         CTL_ROLE_READ,
-	    "showing a case", ctl_case_show },
+	    N_("showing a case"), ctl_case_show },
 	{ K(CASE_CLOSE),        ROLE_SUPERVISOR,
-	    "closing a case", ctl_case_close },
+	    N_("closing a case"), ctl_case_close },
 	{ K(CASE_UPDATE),       CTL_ROLE_WORK,
-	    "correcting a case", ctl_case_update },
+	    N_("correcting a case"), ctl_case_update },
 	/* arrivals (ctl_arrival.c) */
 	{ K(CASE_OUTCOME),      ROLE_SUPERVISOR,
-	    "recording what became of a person who did not arrive",
+	    N_("recording what became of a person who did not arrive"),
 	    ctl_case_outcome },
 	/* consent (ctl_consent.c) */
 	{ K(CONSENT_RECORD),    CTL_ROLE_WORK,
-	    "recording consent", ctl_consent_record },
+	    N_("recording consent"), ctl_consent_record },
 	{ K(CONSENT_LIST),      CTL_ROLE_READ,
-	    "listing consents", ctl_consent_list },
+	    N_("listing consents"), ctl_consent_list },
 	{ K(CONSENT_WITHDRAW),  CTL_ROLE_WORK,
-	    "withdrawing consent", ctl_consent_withdraw },
+	    N_("withdrawing consent"), ctl_consent_withdraw },
 	/* the procedure's documents (ctl_step.c) */
 	{ K(STEP_SEND),         CTL_ROLE_WORK,
-	    "sending a document", ctl_step_send },
+	    N_("sending a document"), ctl_step_send },
 	{ K(HELD_LIST),         CTL_ROLE_READ,
-	    "listing held documents", ctl_held_list },
+	    N_("listing held documents"), ctl_held_list },
 	{ K(HELD_SHOW),         CTL_ROLE_WORK,
-	    "reading a held document (case data: need to know)", ctl_held_show },
+	    N_("reading a held document (case data: need to know)"), ctl_held_show },
 	{ K(HELD_CANCEL),       CTL_ROLE_WORK,
-	    "cancelling a held document", ctl_held_cancel },
+	    N_("cancelling a held document"), ctl_held_cancel },
 	{ K(APPROVE),           ROLE_SUPERVISOR,
-	    "approving", ctl_approve },
+	    N_("approving"), ctl_approve },
 	{ K(DOCUMENT_SHOW),     CTL_ROLE_WORK,
-	    "reading a document", ctl_document_show },
+	    N_("reading a document"), ctl_document_show },
 	/* alerts, the audit log, the worklist (ctl_alert.c) */
 	{ K(ALERT_LIST),        CTL_ROLE_READ,
-	    "listing alerts", ctl_alert_list },
+	    N_("listing alerts"), ctl_alert_list },
 	{ K(ALERT_ACK),         CTL_ROLE_WORK,
-	    "acknowledging an alert", ctl_alert_ack },
+	    N_("acknowledging an alert"), ctl_alert_ack },
 	{ K(AUDIT_VERIFY),      ROLE_SUPERVISOR | ROLE_AUDITOR,
-	    "verifying the audit log", ctl_audit_verify },
+	    N_("verifying the audit log"), ctl_audit_verify },
 	{ K(AUDIT_LIST),        ROLE_SUPERVISOR | ROLE_AUDITOR,
-	    "reading the audit log", ctl_audit_list },
+	    N_("reading the audit log"), ctl_audit_list },
 	{ K(WORKLIST),          CTL_ROLE_READ,
-	    "the worklist", ctl_worklist },
+	    N_("the worklist"), ctl_worklist },
 };
 
 #undef K
@@ -104,7 +105,7 @@ ctl_admit(uid_t uid, void *arg, char *why, size_t whylen)
 
 	if (config_roles(&d->cfg, uid) != ROLE_NONE)
 		return 0;
-	snprintf(why, whylen, "uid %u has no role in %s", (unsigned)uid,
+	snprintf(why, whylen, _("uid %u has no role in %s"), (unsigned)uid,
 	    d->cfg.path);
 	return -1;
 }
@@ -118,7 +119,7 @@ ctl_handle(struct control_client *c, uid_t uid, const Request *req, void *arg)
 
 	if (config_roles(&d->cfg, uid) == ROLE_NONE) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_DENIED,
-		    "uid %u has no role in %s", (unsigned)uid, d->cfg.path);
+		    _("uid %u has no role in %s"), (unsigned)uid, d->cfg.path);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
@@ -128,11 +129,11 @@ ctl_handle(struct control_client *c, uid_t uid, const Request *req, void *arg)
 		}
 	if (rt == NULL) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
-		    "unknown request; is homeward newer than homewardd?");
+		    _("unknown request; is homeward newer than homewardd?"));
 		return;
 	}
 	if (rt->roles != ANY_ROLE &&
-	    ctl_need_role(c, d, uid, rt->roles, rt->what) != 0)
+	    ctl_need_role(c, d, uid, rt->roles, _(rt->what)) != 0)
 		return;
 	call.c = c;
 	call.d = d;

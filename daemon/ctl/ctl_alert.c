@@ -19,6 +19,7 @@ alert_cb(const struct store_alert *al, void *arg)
 	struct ctl_walk                *w = arg;
 	Response                        r = HOMEWARD__CONTROL__RESPONSE__INIT;
 	Homeward__Control__AlertInfo    ai = HOMEWARD__CONTROL__ALERT_INFO__INIT;
+	char                            text[1024];
 
 	ai.id = (uint64_t)al->id;
 	ai.at = al->at;
@@ -30,7 +31,8 @@ alert_cb(const struct store_alert *al, void *arg)
 		ai.message_id.data = (uint8_t *)al->message_id;
 		ai.message_id.len = ENV1_ID_LEN;
 	}
-	ai.detail = (char *)al->detail;
+	ai.detail = (char *)ctl_alert_text(al->kind, al->detail, text,
+	    sizeof(text));
 	ai.acked_at = al->acked_at;
 	ai.acked_by = (char *)al->acked_by;
 	ai.count = al->count;
@@ -58,7 +60,7 @@ ctl_alert_list(const struct ctl_call *call, const Request *rq)
 	if (rc != 0)
 		ctl_store_result(cl, rc, "alerts");
 	else
-		control_result(cl, R(OK), "ok");
+		control_result(cl, R(OK), _("ok"));
 }
 
 static int
@@ -84,7 +86,7 @@ ctl_alert_ack(const struct ctl_call *call, const Request *rq)
 	int                     rc;
 
 	if (req->id == 0 || req->id > INT64_MAX) {
-		control_result(cl, R(USAGE), "name the alert by its number");
+		control_result(cl, R(USAGE), _("name the alert by its number"));
 		return;
 	}
 	/* Which alert was acknowledged, for the audit entry: its number and
@@ -100,8 +102,8 @@ ctl_alert_ack(const struct ctl_call *call, const Request *rq)
 	    (unsigned long long)req->id, al.kind[0] != '\0' ? al.kind : "unknown");
 	rc = store_alert_ack(d->store, (int64_t)req->id, a->name, clock_now());
 	if (rc == -ENOENT) {
-		control_result(cl, R(NOT_FOUND), "no unacknowledged alert %llu; "
-		    "`homeward alerts` lists them", (unsigned long long)req->id);
+		control_result(cl, R(NOT_FOUND), _("no unacknowledged alert %llu; "
+		    "`homeward alerts` lists them"), (unsigned long long)req->id);
 		return;
 	}
 	if (rc == 0)
@@ -112,7 +114,7 @@ ctl_alert_ack(const struct ctl_call *call, const Request *rq)
 		return;
 	}
 	audit_anchor_sync(d->store);
-	control_result(cl, R(OK), "alert %llu acknowledged",
+	control_result(cl, R(OK), _("alert %llu acknowledged"),
 	    (unsigned long long)req->id);
 }
 
@@ -141,11 +143,11 @@ ctl_audit_verify(const struct ctl_call *call, const Request *rq)
 	r.audit_report = &ar;
 	control_send(cl, &r);
 	if (rc == 0)
-		control_result(cl, R(OK), "the audit log is intact: %llu entries",
+		control_result(cl, R(OK), _("the audit log is intact: %llu entries"),
 		    (unsigned long long)checked);
 	else
-		control_result(cl, R(REFUSED), "the audit log is broken at entry %llu: "
-		    "%s", (unsigned long long)first_bad, ar.why);
+		control_result(cl, R(REFUSED), _("the audit log is broken at entry %llu: "
+		    "%s"), (unsigned long long)first_bad, ar.why);
 }
 
 void
@@ -167,7 +169,7 @@ ctl_audit_list(const struct ctl_call *call, const Request *rq)
 		ctl_store_result(cl, rc, "audit list");
 		return;
 	}
-	control_result(cl, R(OK), "ok");
+	control_result(cl, R(OK), _("ok"));
 }
 
 /* --- the worklist ------------------------------------------------------------------ */
@@ -226,7 +228,7 @@ work_out_cb(const struct store_out *m, void *arg)
 		return 0;
 	return send_work(w->cl, "queued", c.code, c.home, ctl_agency_of(w->d, m->peer_rik),
 	    m->msg_type, 0, m->message_id, m->state == OUT_WAITING ?
-	    "waiting for the partner's prekey" : "sent, no receipt yet");
+	    _("waiting for the partner's prekey") : _("sent, no receipt yet"));
 }
 
 /* Her arrival, while it is not settled: awaited, overdue, or a no-show
@@ -243,9 +245,9 @@ work_arrival(struct ctl_walk *w, const struct store_case_thread *ct,
 	int                      ours = c->role == CASE_ROLE_ORIGIN;
 
 	if (f->arrival == FLOW_ARR_NOT_ARRIVED && ct->outcome == 0) {
-		snprintf(what, sizeof(what), "she did not arrive: a supervisor "
+		snprintf(what, sizeof(what), _("she did not arrive: a supervisor "
 		    "records what became of her (homeward case outcome %s "
-		    "--outcome ...)", c->code);
+		    "--outcome ...)"), c->code);
 		return send_work(w->cl, "no_show", c->code, c->home, peer,
 		    ENV1_MSG_ARRIVAL_CONFIRMATION, 0, NULL, what);
 	}
@@ -253,18 +255,18 @@ work_arrival(struct ctl_walk *w, const struct store_case_thread *ct,
 		return 0;
 	due = f->scheduled_arrival + w->d->cfg.arrival_grace_ms;
 	if (now >= due && ct->outcome == 0)
-		snprintf(what, sizeof(what), "her arrival is overdue: call %s%s%.64s%s; "
+		snprintf(what, sizeof(what), _("her arrival is overdue: call %s%s%.64s%s; "
 		    "if she is missing a supervisor records what became of her "
-		    "(homeward case outcome %s)%s", peer, duty[0] ? " (" : "", duty,
+		    "(homeward case outcome %s)%s"), peer, duty[0] ? " (" : "", duty,
 		    duty[0] ? ")" : "", c->code, f->withdrawn ?
-		    "; consent was withdrawn while she travels" : "");
+		    _("; consent was withdrawn while she travels") : "");
 	else if (now >= due)
 		return 0;
 	else
-		snprintf(what, sizeof(what), "%s%s", ours ? "meet the person and "
-		    "confirm the arrival" : "the arrival awaits its confirmation",
-		    f->withdrawn ? "; consent was withdrawn while she travels: "
-		    "her arrival is still awaited" : "");
+		snprintf(what, sizeof(what), "%s%s", ours ? _("meet the person and "
+		    "confirm the arrival") : _("the arrival awaits its confirmation"),
+		    f->withdrawn ? _("; consent was withdrawn while she travels: "
+		    "her arrival is still awaited") : "");
 	return send_work(w->cl, now >= due ? "arrival_overdue" : "unanswered",
 	    c->code, c->home, peer, ENV1_MSG_DEPARTURE_NOTIFICATION, due, NULL, what);
 }
@@ -279,13 +281,13 @@ work_decision(struct ctl_walk *w, const struct store_case_thread *ct,
 		return 0;
 	if (ct->flow.request == FLOW_REQ_DECLINED)
 		return send_work(w->cl, "declined", c->code, c->home, peer,
-		    ENV1_MSG_ASSISTANCE_CONFIRMATION, 0, NULL, "the partner declined "
+		    ENV1_MSG_ASSISTANCE_CONFIRMATION, 0, NULL, _("the partner declined "
 		    "the request for assistance: read its reasons, then refer her "
-		    "elsewhere or close the case");
+		    "elsewhere or close the case"));
 	if (ct->flow.request == FLOW_REQ_MORE_INFO)
 		return send_work(w->cl, "more_information", c->code, c->home, peer,
-		    ENV1_MSG_ASSISTANCE_CONFIRMATION, 0, NULL, "the partner asks for "
-		    "more information: send the request for assistance again with it");
+		    ENV1_MSG_ASSISTANCE_CONFIRMATION, 0, NULL, _("the partner asks for "
+		    "more information: send the request for assistance again with it"));
 	return 0;
 }
 
@@ -313,13 +315,13 @@ work_ct_cb(const struct store_case_thread *ct, void *arg)
 	if (f->request == FLOW_REQ_PENDING)
 		rc = send_work(w->cl, now >= f->request_reply_by ? "overdue" :
 		    "unanswered", c.code, c.home, peer, ENV1_MSG_ASSISTANCE_REQUEST,
-		    f->request_reply_by, NULL, ours ? "we must answer the request "
-		    "for assistance" : "the request for assistance awaits its answer");
+		    f->request_reply_by, NULL, ours ? _("we must answer the request "
+		    "for assistance") : _("the request for assistance awaits its answer"));
 	if (rc == 0 && f->reintegration == FLOW_REINT_PENDING)
 		rc = send_work(w->cl, now >= f->reint_reply_by ? "overdue" :
 		    "unanswered", c.code, c.home, peer, ENV1_MSG_REINTEGRATION_REQUEST,
-		    f->reint_reply_by, NULL, ours ? "we must confirm the reintegration "
-		    "request" : "the reintegration request awaits its confirmation");
+		    f->reint_reply_by, NULL, ours ? _("we must confirm the reintegration "
+		    "request") : _("the reintegration request awaits its confirmation"));
 	return rc;
 }
 
@@ -342,5 +344,5 @@ ctl_worklist(const struct ctl_call *call, const Request *rq)
 	if (rc != 0)
 		ctl_store_result(cl, rc, "worklist");
 	else
-		control_result(cl, R(OK), "ok");
+		control_result(cl, R(OK), _("ok"));
 }

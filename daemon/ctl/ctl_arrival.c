@@ -24,7 +24,7 @@ ctl_case_outcome(const struct ctl_call *call, const Request *rq)
 		ctl_case_result(cl, rc, why, "case outcome");
 		return;
 	}
-	control_result(cl, R(OK), "case %s: outcome %s recorded; the urgent alert "
-	    "stops repeating%s", c.code, req->outcome, c.state == CASE_RESTRICTED ?
-	    "; the partner's withdrawal is now carried out" : "");
+	control_result(cl, R(OK), _("case %s: outcome %s recorded; the urgent alert "
+	    "stops repeating%s"), c.code, req->outcome, c.state == CASE_RESTRICTED ?
+	    _("; the partner's withdrawal is now carried out") : "");
 }

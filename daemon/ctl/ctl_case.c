@@ -183,7 +183,7 @@ ctl_case_open(const struct ctl_call *call, const Request *rq)
 		return;
 	}
 	send_case(cl, d, &c, INFO_NO_PROFILE);
-	control_result(cl, R(OK), "case %s opened", c.code);
+	control_result(cl, R(OK), _("case %s opened"), c.code);
 }
 
 static int
@@ -205,8 +205,8 @@ ctl_case_list(const struct ctl_call *call, const Request *rq)
 
 	if (req->state != NULL && *req->state != '\0' &&
 	    (state = store_case_state_parse(req->state)) == 0) {
-		control_result(cl, R(USAGE), "a case state is open, restricted, "
-		    "closed, erasing or erased");
+		control_result(cl, R(USAGE), _("a case state is open, restricted, "
+		    "closed, erasing or erased"));
 		return;
 	}
 	rc = store_case_each(d->store, state, case_list_cb, &w);
@@ -214,7 +214,7 @@ ctl_case_list(const struct ctl_call *call, const Request *rq)
 		ctl_store_result(cl, rc, "case list");
 		return;
 	}
-	control_result(cl, R(OK), "ok");
+	control_result(cl, R(OK), _("ok"));
 }
 
 void
@@ -258,7 +258,7 @@ ctl_case_show(const struct ctl_call *call, const Request *rq)
 	/* The timeline is the case's audit trail: ids and codes only. */
 	if ((rc = audit_list(d->store, c.code, 0, CTL_LIST_MAX, ctl_audit_send_cb, cl)) != 0)
 		goto fail;
-	control_result(cl, R(OK), "ok");
+	control_result(cl, R(OK), _("ok"));
 	return;
 fail:
 	if (rc == -EPIPE || w.rc != 0)
@@ -283,7 +283,7 @@ ctl_case_close(const struct ctl_call *call, const Request *rq)
 		ctl_case_result(cl, rc, why, "case close");
 		return;
 	}
-	control_result(cl, R(OK), "case %s closed; it is erased when retention ends",
+	control_result(cl, R(OK), _("case %s closed; it is erased when retention ends"),
 	    c.code);
 }
 
@@ -313,11 +313,11 @@ ctl_case_update(const struct ctl_call *call, const Request *rq)
 	if (send_case(cl, d, &c, INFO_PROFILE) == -EPIPE)
 		return;
 	if (changed == 0) {
-		control_result(cl, R(OK), "case %s says that already; nothing "
-		    "changed", c.code);
+		control_result(cl, R(OK), _("case %s says that already; nothing "
+		    "changed"), c.code);
 		return;
 	}
 	case_profile_fields_format(changed, names, sizeof(names));
-	control_result(cl, R(OK), "case %s corrected: %s%s%s", c.code, names,
+	control_result(cl, R(OK), _("case %s corrected: %s%s%s"), c.code, names,
 	    note[0] != '\0' ? "; " : "", note);
 }

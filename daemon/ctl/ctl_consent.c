@@ -37,7 +37,7 @@ ctl_consent_record(const struct ctl_call *call, const Request *rq)
 			if (memcmp(rows[i].c.id, id, ENV1_ID_LEN) == 0)
 				ctl_send_consent(cl, d, &rows[i], released, 1);
 	free(rows);
-	control_result(cl, R(OK), "consent recorded; %u held document(s) released",
+	control_result(cl, R(OK), _("consent recorded; %u held document(s) released"),
 	    released);
 }
 
@@ -67,7 +67,7 @@ ctl_consent_list(const struct ctl_call *call, const Request *rq)
 			    (a->roles & CTL_ROLE_WORK) != 0);
 	free(rows);
 	if (rc == 0)
-		control_result(cl, R(OK), "ok");
+		control_result(cl, R(OK), _("ok"));
 	else if (rc != -EPIPE)
 		ctl_store_result(cl, rc, "consent list");
 }
@@ -87,7 +87,7 @@ ctl_consent_withdraw(const struct ctl_call *call, const Request *rq)
 	if (ctl_find_case(cl, d, req->ref, &c) != 0)
 		return;
 	if (req->consent_id.len != 0 && req->consent_id.len != ENV1_ID_LEN) {
-		control_result(cl, R(USAGE), "a consent id is 32 hexadecimal digits");
+		control_result(cl, R(USAGE), _("a consent id is 32 hexadecimal digits"));
 		return;
 	}
 	if ((rc = case_consent_withdraw(d, a, &c, req->consent_id.len ?
@@ -96,12 +96,12 @@ ctl_consent_withdraw(const struct ctl_call *call, const Request *rq)
 		ctl_case_result(cl, rc, why, "consent withdraw");
 		return;
 	}
-	control_result(cl, R(OK), "%u consent(s) %s; %u partner agenc%s told to "
-	    "restrict and erase the case; %u queued document(s) cancelled%s%s",
-	    res.withdrawn, req->recorded_in_error ? "revoked as recorded in error" :
-	    "withdrawn", res.notified, res.notified == 1 ? "y" : "ies",
-	    res.cancelled, res.travelling ? "; URGENT: she is travelling: her "
-	    "arrival deadline stays armed and the partner keeps what it needs to "
-	    "meet her" : "", res.restricted ? "; the case is restricted (a new "
-	    "consent reopens it)" : "");
+	control_result(cl, R(OK), _("%u consent(s) %s; %u partner agenc%s told to "
+	    "restrict and erase the case; %u queued document(s) cancelled%s%s"),
+	    res.withdrawn, req->recorded_in_error ?
+	    _("revoked as recorded in error") : _("withdrawn"), res.notified,
+	    res.notified == 1 ? "y" : "ies", res.cancelled, res.travelling ?
+	    _("; URGENT: she is travelling: her arrival deadline stays armed and "
+	    "the partner keeps what it needs to meet her") : "", res.restricted ?
+	    _("; the case is restricted (a new consent reopens it)") : "");
 }

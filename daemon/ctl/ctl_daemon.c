@@ -63,7 +63,7 @@ ctl_status(const struct ctl_call *call, const Request *rq)
 	r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_STATUS;
 	r.status = &s;
 	control_send(c, &r);
-	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
+	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, _("ok"));
 }
 
 void
@@ -113,7 +113,7 @@ ctl_peers_list(const struct ctl_call *call, const Request *rq)
 		if (control_send(c, &r) != 0)
 			break;
 	}
-	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
+	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, _("ok"));
 }
 
 /* What refuses a parsed bundle: a fingerprint the operator did not
@@ -132,32 +132,32 @@ import_check(struct control_client *c, struct daemon *d,
 	fp_display(b->keys.rik, fp);
 	if (req->fingerprint == NULL || strcmp(req->fingerprint, fp) != 0) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "the confirmed fingerprint is not this bundle's (%s): compare it "
-		    "with the partner again, out of band", fp);
+		    _("the confirmed fingerprint is not this bundle's (%s): compare it "
+		    "with the partner again, out of band"), fp);
 		return -1;
 	}
 	if (sodium_memcmp(b->keys.rik, d->keys.id.rik_pub, ENV1_KEY_LEN) == 0) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "this is our own agency's bundle");
+		    _("this is our own agency's bundle"));
 		return -1;
 	}
 	if (req->endpoint != NULL && req->endpoint[0] != '\0' &&
 	    (config_split_hostport(req->endpoint, host, sizeof(host), &port) != 0 ||
 	    port == 0)) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
-		    "endpoint must be host:port");
+		    _("endpoint must be host:port"));
 		return -1;
 	}
 	if ((existing = peers_by_agency(d, b->info.agency_id)) != NULL &&
 	    memcmp(existing->rec.rik, b->keys.rik, ENV1_KEY_LEN) != 0) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "agency %s is already pinned to another identity; a new root key "
-		    "needs a transition, or remove the peer first", b->info.agency_id);
+		    _("agency %s is already pinned to another identity; a new root key "
+		    "needs a transition, or remove the peer first"), b->info.agency_id);
 		return -1;
 	}
 	if (peers_spki_owner(d, b->info.tls_spki_sha256, b->keys.rik) != NULL) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "this bundle's TLS key is pinned for another peer: refused");
+		    _("this bundle's TLS key is pinned for another peer: refused"));
 		return -1;
 	}
 	/* Re-importing a known agency (same root key) updates its bundle: it
@@ -165,8 +165,8 @@ import_check(struct control_client *c, struct daemon *d,
 	*known = peers_by_rik(d, b->keys.rik);
 	if (*known != NULL && !peer_bundle_keeps_revocations(&(*known)->b, b)) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "this bundle of %s lacks a revocation already recorded: it is "
-		    "older than what we hold, or was altered", b->info.agency_id);
+		    _("this bundle of %s lacks a revocation already recorded: it is "
+		    "older than what we hold, or was altered"), b->info.agency_id);
 		return -1;
 	}
 	return 0;
@@ -186,7 +186,7 @@ ctl_peer_import(const struct ctl_call *call, const Request *rq)
 
 	if (bundle_parse(req->bundle.data, req->bundle.len, &b, why) != ENV1_OK) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "bundle refused: %s", why);
+		    _("bundle refused: %s"), why);
 		return;
 	}
 	if (import_check(c, d, req, &b, &existing) != 0)
@@ -217,7 +217,7 @@ ctl_peer_import(const struct ctl_call *call, const Request *rq)
 	    b.info.agency_id);
 	peers_dial_all(d);
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK,
-	    "peer %s imported", b.info.agency_id);
+	    _("peer %s imported"), b.info.agency_id);
 out:
 	bundle_free(&b);
 }
@@ -236,7 +236,7 @@ ctl_peer_action(const struct ctl_call *call, const Request *rq)
 
 	if (req->agency_id == NULL || (p = peers_by_agency(d, req->agency_id)) == NULL) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_NOT_FOUND,
-		    "no peer %s; `homeward peers` lists them",
+		    _("no peer %s; `homeward peers` lists them"),
 		    req->agency_id ? req->agency_id : "");
 		return;
 	}
@@ -246,7 +246,8 @@ ctl_peer_action(const struct ctl_call *call, const Request *rq)
 		fp_display(p->rec.rik, fp);
 		if (req->fingerprint == NULL || strcmp(req->fingerprint, fp) != 0) {
 			control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-			    "the confirmed fingerprint does not match %s's", p->rec.agency_id);
+			    _("the confirmed fingerprint does not match %s's"),
+			    p->rec.agency_id);
 			return;
 		}
 		row.verified = 1;
@@ -260,15 +261,15 @@ ctl_peer_action(const struct ctl_call *call, const Request *rq)
 	case HOMEWARD__CONTROL__PEER_ACTION__ACTION__ACTION_REMOVE:
 		if (store_peer_unacked(d->store, p->rec.rik, &unacked) == 0 && unacked) {
 			control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-			    "%s has %llu message(s) without a receipt; suspend it instead",
-			    p->rec.agency_id, (unsigned long long)unacked);
+			    _("%s has %llu message(s) without a receipt; suspend it "
+			    "instead"), p->rec.agency_id, (unsigned long long)unacked);
 			return;
 		}
 		rc = store_peer_delete(d->store, p->rec.rik);
 		goto reload;
 	default:
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
-		    "unknown peer action");
+		    _("unknown peer action"));
 		return;
 	}
 	rc = store_peer_put(d->store, &row);
@@ -283,7 +284,7 @@ reload:
 	}
 	peers_dial_all(d);
 	log_info("peer %s: operator action %d", req->agency_id, (int)req->action);
-	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
+	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, _("ok"));
 }
 
 void
@@ -295,10 +296,10 @@ ctl_log_level(const struct ctl_call *call, const Request *rq)
 	if (rq->log_level->level == NULL ||
 	    log_level_parse(rq->log_level->level, &lvl) != 0) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
-		    "log level must be warn, info or debug");
+		    _("log level must be warn, info or debug"));
 		return;
 	}
 	log_setlevel(lvl);
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK,
-	    "log level %s", rq->log_level->level);
+	    _("log level %s"), rq->log_level->level);
 }

@@ -34,11 +34,11 @@ void
 ctl_doc_refuse(struct control_client *cl, const struct store_case *c,
     const struct store_case_thread *ct)
 {
-	control_result(cl, R(REFUSED), "case %s is %s: its documents are no "
-	    "longer shown%s", c->code, ct->flow.withdrawn && c->state ==
-	    CASE_OPEN ? "open, but consent was withdrawn in this thread" :
-	    store_case_state_name(c->state), case_safety_hold(ct) ? " (while "
-	    "she travels, only her departure and arrival documents are)" : "");
+	control_result(cl, R(REFUSED), _("case %s is %s: its documents are no "
+	    "longer shown%s"), c->code, ct->flow.withdrawn && c->state ==
+	    CASE_OPEN ? _("open, but consent was withdrawn in this thread") :
+	    store_case_state_name(c->state), case_safety_hold(ct) ? _(" (while "
+	    "she travels, only her departure and arrival documents are)") : "");
 }
 
 int
@@ -56,8 +56,8 @@ ctl_doc_gate(struct control_client *cl, struct daemon *d,
 	if (rc == 0 && (rc = store_case_get_id(d->store, ct.case_id, &c)) ==
 	    -ENOENT) {
 		/* Its thread was a case's: nothing says it may be shown. */
-		control_result(cl, R(REFUSED), "message %s belongs to a case that "
-		    "no longer exists: its document is not shown",
+		control_result(cl, R(REFUSED), _("message %s belongs to a case that "
+		    "no longer exists: its document is not shown"),
 		    log_hex(message_id, ENV1_ID_LEN));
 		return -1;
 	}

@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 
+#include "daemon/base/lang.h"
 #include "daemon/case/case.h"
 #include "daemon/core/core.h"
 #include "daemon/ctl/ctl.h"
@@ -29,6 +30,12 @@ struct audit_entry;
 #define CTL_ROLE_READ           (ROLE_CASEWORKER | ROLE_SUPERVISOR | ROLE_AUDITOR)
 
 #define R(x)    HOMEWARD__CONTROL__RESULT_CODE__RESULT_##x
+
+/* An alert's text for the listing (ctl_alert_text.c): detail itself in
+ * English, else the kind said in the request's language then detail,
+ * in buf. */
+const char *ctl_alert_text(const char *kind, const char *detail, char *buf,
+    size_t len);
 
 typedef Homeward__Control__Request  Request;
 typedef Homeward__Control__Response Response;

@@ -131,7 +131,7 @@ ctl_message_list(const struct ctl_call *call, const Request *rq)
 		limit = CTL_LIST_MAX;
 	if (parse_state(out, req->state, &state) != 0) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
-		    "unknown state %s; %s", req->state, out ?
+		    _("unknown state %s; %s"), req->state, out ?
 		    "outbox states: waiting, sealed, delivered, receipt" :
 		    "inbox states: accepted, gap_held");
 		return;
@@ -141,7 +141,7 @@ ctl_message_list(const struct ctl_call *call, const Request *rq)
 
 		if (p == NULL) {
 			control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_NOT_FOUND,
-			    "no peer %s", req->peer);
+			    _("no peer %s"), req->peer);
 			return;
 		}
 		rik = p->rec.rik;
@@ -153,7 +153,7 @@ ctl_message_list(const struct ctl_call *call, const Request *rq)
 		ctl_store_result(c, rc, "list");
 		return;
 	}
-	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
+	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, _("ok"));
 }
 
 void
@@ -172,7 +172,7 @@ ctl_message_show(const struct ctl_call *call, const Request *rq)
 
 	if (req->message_id.len != ENV1_ID_LEN) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
-		    "a message id is 32 hexadecimal digits");
+		    _("a message id is 32 hexadecimal digits"));
 		return;
 	}
 	if (req->with_body && ctl_need_role(c, d, uid, CTL_ROLE_WORK,
@@ -201,7 +201,7 @@ ctl_message_show(const struct ctl_call *call, const Request *rq)
 	}
 	if (!found) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_NOT_FOUND,
-		    "no message %s", log_hex(req->message_id.data, ENV1_ID_LEN));
+		    _("no message %s"), log_hex(req->message_id.data, ENV1_ID_LEN));
 		return;
 	}
 	if (req->with_body) {
@@ -219,7 +219,7 @@ ctl_message_show(const struct ctl_call *call, const Request *rq)
 	mi.body.data = body;
 	send_info(c, &mi);
 	secret_free(body);
-	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
+	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, _("ok"));
 	return;
 fail:
 	secret_free(body);
@@ -265,11 +265,11 @@ ctl_evidence_export(const struct ctl_call *call, const Request *rq)
 	int             rc, body = (call->actor.roles & ROLE_SUPERVISOR) != 0;
 
 	if (req->message_id.len != ENV1_ID_LEN) {
-		control_result(c, R(USAGE), "a message id is 32 hexadecimal digits");
+		control_result(c, R(USAGE), _("a message id is 32 hexadecimal digits"));
 		return;
 	}
 	if (message_of(d, id, tid, &type) != 0) {
-		control_result(c, R(NOT_FOUND), "no message %s",
+		control_result(c, R(NOT_FOUND), _("no message %s"),
 		    log_hex(id, ENV1_ID_LEN));
 		return;
 	}
@@ -278,9 +278,9 @@ ctl_evidence_export(const struct ctl_call *call, const Request *rq)
 	rc = body ? deliver_evidence(d, id, &ev, &len) :
 	    deliver_evidence_withheld(d, id, &ev, &len);
 	if (rc == -EAGAIN) {
-		control_result(c, R(REFUSED), "message %s is not sealed yet: no "
+		control_result(c, R(REFUSED), _("message %s is not sealed yet: no "
 		    "evidence exists; export it once `homeward outbox` shows it "
-		    "sealed", log_hex(id, ENV1_ID_LEN));
+		    "sealed"), log_hex(id, ENV1_ID_LEN));
 		return;
 	}
 	/* The read is recorded before anything is shown. */
@@ -302,15 +302,15 @@ ctl_evidence_export(const struct ctl_call *call, const Request *rq)
 	sodium_memzero(ev, len);
 	free(ev);
 	if (rc != 0) {
-		control_result(c, R(REFUSED), "the evidence of message %s (%zu "
+		control_result(c, R(REFUSED), _("the evidence of message %s (%zu "
 		    "bytes) does not fit one control frame; this version cannot "
-		    "export it", log_hex(id, ENV1_ID_LEN), len);
+		    "export it"), log_hex(id, ENV1_ID_LEN), len);
 		return;
 	}
 	log_info("evidence of message %s exported %s the document",
 	    log_hex(id, ENV1_ID_LEN), body ? "with" : "without");
-	control_result(c, R(OK), body ? "ok" : "ok: without the document "
-	    "(an auditor's evidence)");
+	control_result(c, R(OK), "%s", body ? _("ok") : _("ok: without the "
+	    "document (an auditor's evidence)"));
 }
 
 /* Whether a test document may go as asked: only opaque test documents,
@@ -324,29 +324,29 @@ send_check(struct control_client *c, struct daemon *d,
 	 * travel: nothing here may carry personal data unchecked by consent. */
 	if (req->msg_type != ENV1_MSG_TEST_DOCUMENT) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "send carries only opaque test documents (type 0x7f00); the "
+		    _("send carries only opaque test documents (type 0x7f00); the "
 		    "procedure's documents go with `homeward request send` and the "
-		    "other step commands, through the consent gate");
+		    "other step commands, through the consent gate"));
 		return -1;
 	}
 	/* Opaque bytes are classified by nothing: off unless a test system
 	 * says otherwise. */
 	if (!d->cfg.test_documents) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "test documents are off: they bypass the consent gate. Set "
-		    "test_documents = yes in [daemon] of %s on a test system only",
+		    _("test documents are off: they bypass the consent gate. Set "
+		    "test_documents = yes in [daemon] of %s on a test system only"),
 		    d->cfg.path);
 		return -1;
 	}
 	if ((req->thread_id.len != 0 && req->thread_id.len != ENV1_ID_LEN) ||
 	    (req->in_reply_to.len != 0 && req->in_reply_to.len != ENV1_ID_LEN)) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
-		    "thread and reply-to ids are 32 hexadecimal digits");
+		    _("thread and reply-to ids are 32 hexadecimal digits"));
 		return -1;
 	}
 	if (req->body.len > ENV1_MAX_INLINE) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_USAGE,
-		    "a document is at most %u bytes", ENV1_MAX_INLINE);
+		    _("a document is at most %u bytes"), ENV1_MAX_INLINE);
 		return -1;
 	}
 	return 0;
@@ -367,7 +367,8 @@ ctl_send_document(const struct ctl_call *call, const Request *rq)
 
 	if (req->peer == NULL || (p = peers_by_agency(d, req->peer)) == NULL) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_NOT_FOUND,
-		    "no peer %s; `homeward peers` lists them", req->peer ? req->peer : "");
+		    _("no peer %s; `homeward peers` lists them"),
+		    req->peer ? req->peer : "");
 		return;
 	}
 	if (send_check(c, d, req) != 0)
@@ -377,13 +378,13 @@ ctl_send_document(const struct ctl_call *call, const Request *rq)
 	    req->in_reply_to.len ? req->in_reply_to.data : zero, id, tid);
 	if (rc == -EPERM) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_REFUSED,
-		    "peer %s is suspended or unverified, or the thread is another "
-		    "peer's", p->rec.agency_id);
+		    _("peer %s is suspended or unverified, or the thread is another "
+		    "peer's"), p->rec.agency_id);
 		return;
 	}
 	if (rc == -ENOENT) {
 		control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_NOT_FOUND,
-		    "no such thread");
+		    _("no such thread"));
 		return;
 	}
 	if (rc != 0) {
@@ -407,5 +408,5 @@ ctl_send_document(const struct ctl_call *call, const Request *rq)
 	r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_MESSAGE;
 	r.message = &mi;
 	control_send(c, &r);
-	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "queued");
+	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, _("queued"));
 }

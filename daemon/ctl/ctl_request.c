@@ -96,8 +96,8 @@ replay(struct control_client *cl, struct daemon *d, const struct store_request *
 			return;
 	gmtime_r(&t, &tm);
 	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	control_result(cl, R(OK), "already done at %s (the answer was lost): "
-	    "%zu message(s) queued, %zu document(s) held, nothing sent again",
+	control_result(cl, R(OK), _("already done at %s (the answer was lost): "
+	    "%zu message(s) queued, %zu document(s) held, nothing sent again"),
 	    at, sr->nout, sr->nheld);
 }
 
@@ -110,8 +110,8 @@ ctl_request_begin(const struct ctl_call *call, const Request *req)
 	if (req->request_id.len == 0)
 		return 0;
 	if (req->request_id.len != STORE_REQUEST_ID_LEN) {
-		control_result(call->c, R(USAGE), "a request id is %d bytes; is "
-		    "homeward another version than homewardd?", STORE_REQUEST_ID_LEN);
+		control_result(call->c, R(USAGE), _("a request id is %d bytes; is "
+		    "homeward another version than homewardd?"), STORE_REQUEST_ID_LEN);
 		return -1;
 	}
 	rc = store_request_get(call->d->store, req->request_id.data, &sr);
@@ -125,8 +125,8 @@ ctl_request_begin(const struct ctl_call *call, const Request *req)
 		return -1;
 	}
 	if (sr.kind != (uint32_t)req->kind_case)
-		control_result(call->c, R(USAGE), "request id %s was used for "
-		    "another request: run the command again (a new id)",
+		control_result(call->c, R(USAGE), _("request id %s was used for "
+		    "another request: run the command again (a new id)"),
 		    log_hex(req->request_id.data, STORE_REQUEST_ID_LEN));
 	else {
 		log_info("request %s carried out before: answered again, nothing "

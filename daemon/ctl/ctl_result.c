@@ -18,10 +18,10 @@ ctl_store_result(struct control_client *c, int rc, const char *what)
 {
 	if (rc == -ENOSPC)
 		return control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_STORE,
-		    "%s: the disk is full; nothing was changed. Free space and retry",
+		    _("%s: the disk is full; nothing was changed. Free space and retry"),
 		    what);
 	return control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_STORE,
-	    "%s: the store failed (%s); nothing was changed. See the daemon's log",
+	    _("%s: the store failed (%s); nothing was changed. See the daemon's log"),
 	    what, strerror(-rc));
 }
 
@@ -32,8 +32,8 @@ ctl_need_role(struct control_client *c, struct daemon *d, uid_t uid, unsigned ro
 	if ((config_roles(&d->cfg, uid) & roles) != 0)
 		return 0;
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_DENIED,
-	    "%s needs the role %s; ask an administrator to add you under [roles] "
-	    "in %s", what, roles & ROLE_SUPERVISOR ? (roles & ROLE_CASEWORKER ?
+	    _("%s needs the role %s; ask an administrator to add you under [roles] "
+	    "in %s"), what, roles & ROLE_SUPERVISOR ? (roles & ROLE_CASEWORKER ?
 	    "caseworker or supervisor" : roles & ROLE_AUDITOR ? "supervisor or "
 	    "auditor" : "supervisor") : "auditor", d->cfg.path);
 	return -1;
@@ -71,7 +71,7 @@ ctl_find_case(struct control_client *c, struct daemon *d,
 	int  rc;
 
 	if (ref == NULL || ref->code == NULL) {
-		control_result(c, R(USAGE), "name the case by its code");
+		control_result(c, R(USAGE), _("name the case by its code"));
 		return -1;
 	}
 	if ((rc = case_find(d, ref->code, ref->home, out, why, sizeof(why))) != 0) {

@@ -56,8 +56,8 @@ ctl_step_send(const struct ctl_call *call, const Request *rq)
 	if (ctl_find_case(cl, d, req->ref, &c) != 0)
 		return;
 	if (req->msg_type > UINT16_MAX || req->document.len > ENV1_MAX_INLINE) {
-		control_result(cl, R(USAGE), "a step is a type 1-7 and a document of "
-		    "at most %u bytes", ENV1_MAX_INLINE);
+		control_result(cl, R(USAGE), _("a step is a type 1-7 and a document of "
+		    "at most %u bytes"), ENV1_MAX_INLINE);
 		return;
 	}
 	rc = case_step_send(d, &(struct case_step_request){
@@ -76,14 +76,16 @@ ctl_step_send(const struct ctl_call *call, const Request *rq)
 	    ctl_send_held(cl, d, &h, NULL) != 0)
 		return;
 	if (res.state == CASE_STEP_QUEUED && res.partner_safety)
+		/* Not translated: homeward recognises these words (cmd_step.c)
+		 * and says them itself. */
 		control_result(cl, R(OK), "queued for %s under the partner's safety "
 		    "exception: no consent covers it", res.peer);
 	else if (res.state == CASE_STEP_QUEUED)
-		control_result(cl, R(OK), "queued for %s", res.peer);
+		control_result(cl, R(OK), _("queued for %s"), res.peer);
 	else if (res.state == CASE_STEP_HELD)
-		control_result(cl, R(OK), "held: %s", res.missing);
+		control_result(cl, R(OK), _("held: %s"), res.missing);
 	else
-		control_result(cl, R(OK), "held for the safety exception: %s",
+		control_result(cl, R(OK), _("held for the safety exception: %s"),
 		    res.missing);
 }
 
@@ -110,7 +112,7 @@ ctl_held_list(const struct ctl_call *call, const Request *rq)
 	if (rc != 0)
 		ctl_store_result(cl, rc, "held");
 	else
-		control_result(cl, R(OK), "ok");
+		control_result(cl, R(OK), _("ok"));
 }
 
 void
@@ -125,7 +127,7 @@ ctl_held_show(const struct ctl_call *call, const Request *rq)
 	int                             rc;
 
 	if (req->held_id.len != ENV1_ID_LEN) {
-		control_result(cl, R(USAGE), "a held id is 32 hexadecimal digits");
+		control_result(cl, R(USAGE), _("a held id is 32 hexadecimal digits"));
 		return;
 	}
 	if ((rc = case_held_show(d, &call->actor, req->held_id.data, &v, why,
@@ -144,7 +146,7 @@ ctl_held_show(const struct ctl_call *call, const Request *rq)
 	rc = ctl_send_held(cl, d, &v.h, &hi);
 	case_held_view_free(&v);
 	if (rc == 0)
-		control_result(cl, R(OK), "ok");
+		control_result(cl, R(OK), _("ok"));
 }
 
 void
@@ -158,7 +160,7 @@ ctl_held_cancel(const struct ctl_call *call, const Request *rq)
 	int                     rc;
 
 	if (req->held_id.len != ENV1_ID_LEN) {
-		control_result(cl, R(USAGE), "a held id is 32 hexadecimal digits");
+		control_result(cl, R(USAGE), _("a held id is 32 hexadecimal digits"));
 		return;
 	}
 	if ((rc = case_held_cancel(d, &call->actor, req->held_id.data, req->reason,
@@ -169,8 +171,8 @@ ctl_held_cancel(const struct ctl_call *call, const Request *rq)
 	if (store_held_get(d->store, req->held_id.data, &h) == 0 &&
 	    ctl_send_held(cl, d, &h, NULL) != 0)
 		return;
-	control_result(cl, R(OK), "held document %s cancelled: it will not be "
-	    "sent", log_hex(req->held_id.data, ENV1_ID_LEN));
+	control_result(cl, R(OK), _("held document %s cancelled: it will not be "
+	    "sent"), log_hex(req->held_id.data, ENV1_ID_LEN));
 }
 
 void
@@ -187,7 +189,7 @@ ctl_approve(const struct ctl_call *call, const Request *rq)
 	int                     rc, read = 0;
 
 	if (req->held_id.len != ENV1_ID_LEN) {
-		control_result(cl, R(USAGE), "a held id is 32 hexadecimal digits");
+		control_result(cl, R(USAGE), _("a held id is 32 hexadecimal digits"));
 		return;
 	}
 	if ((rc = case_approve(d, a, req->held_id.data, req->reason, &res, why,
@@ -202,16 +204,16 @@ ctl_approve(const struct ctl_call *call, const Request *rq)
 	if (store_case_get_id(d->store, h.case_id, &c) != 0 ||
 	    case_held_was_read(d, &c, h.held_id, a->name, &read) != 0 || read)
 		hint[0] = '\0';
-	else
+	else    /* English: homeward finds " (you approved" (cmd_work.c) */
 		snprintf(hint, sizeof(hint), " (you approved without reading it: "
 		    "`homeward held show %s` shows the document and the reason)",
 		    log_hex(h.held_id, ENV1_ID_LEN));
 	if (res.state == CASE_STEP_QUEUED)
-		control_result(cl, R(OK), "second approval: sent under the safety "
-		    "exception%s", hint);
+		control_result(cl, R(OK), _("second approval: sent under the safety "
+		    "exception%s"), hint);
 	else
-		control_result(cl, R(OK), "first approval recorded; a second, "
-		    "different supervisor must approve%s", hint);
+		control_result(cl, R(OK), _("first approval recorded; a second, "
+		    "different supervisor must approve%s"), hint);
 }
 
 void
@@ -233,7 +235,7 @@ ctl_document_show(const struct ctl_call *call, const Request *rq)
 	int                             rc, out;
 
 	if (req->message_id.len != ENV1_ID_LEN) {
-		control_result(cl, R(USAGE), "a message id is 32 hexadecimal digits");
+		control_result(cl, R(USAGE), _("a message id is 32 hexadecimal digits"));
 		return;
 	}
 	if (store_out_get(d->store, req->message_id.data, &m) == 0) {
@@ -249,14 +251,14 @@ ctl_document_show(const struct ctl_call *call, const Request *rq)
 		doc.msg_type = in.msg_type;
 		doc.at = in.committed_at;
 	} else {
-		control_result(cl, R(NOT_FOUND), "no message %s",
+		control_result(cl, R(NOT_FOUND), _("no message %s"),
 		    log_hex(req->message_id.data, ENV1_ID_LEN));
 		return;
 	}
 	if (store_ct_get(d->store, thread_id, &ct) != 0 ||
 	    store_case_get_id(d->store, ct.case_id, &c) != 0) {
-		control_result(cl, R(NOT_FOUND), "message %s is not a document of a "
-		    "case", log_hex(req->message_id.data, ENV1_ID_LEN));
+		control_result(cl, R(NOT_FOUND), _("message %s is not a document of a "
+		    "case"), log_hex(req->message_id.data, ENV1_ID_LEN));
 		return;
 	}
 	if (!ctl_doc_shown(&c, &ct, doc.msg_type)) {
@@ -285,5 +287,5 @@ ctl_document_show(const struct ctl_call *call, const Request *rq)
 	r.document = &doc;
 	control_send(cl, &r);
 	secret_free(body);
-	control_result(cl, R(OK), "ok");
+	control_result(cl, R(OK), _("ok"));
 }

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/base/lang.h"
 #include "daemon/rules/consent.h"
 #include "daemon/rules/flow.h"
 
@@ -187,16 +188,19 @@ consent_explain(const struct consent_verdict *v,
     const struct consent_need *need, char *buf, size_t len)
 {
 	struct line l = { buf, len, 0, 0 };
+	char cats[512], lacking[640];
+	struct line c = { cats, sizeof(cats), 0, 0 };
+	struct line k = { lacking, sizeof(lacking), 0, 0 };
 	const char *r = need->recipient != NULL && need->recipient[0] != '\0' ?
 	    need->recipient : "(none)";
 	uint32_t what;
-	int lacks;
 
 	if (len == 0)
 		return -ENOSPC;
 	buf[0] = '\0';
+	cats[0] = lacking[0] = '\0';
 	if (v->covered) {
-		line_add(&l, "released under consent ");
+		line_add(&l, "%s", _("released under consent "));
 		for (size_t i = 0; i < sizeof(v->consent_id); i++)
 			line_add(&l, "%02x", v->consent_id[i]);
 		return l.truncated ? -ENOSPC : 0;
@@ -205,48 +209,57 @@ consent_explain(const struct consent_verdict *v,
 	/* What the message carries that no consent covers, or all of it. */
 	what = v->categories_missing != 0 ? v->categories_missing :
 	    need->categories & ~CAT_CASE_BIT;
-	line_add(&l, "held: no consent covers ");
 	if (what != 0)
-		add_categories(&l, what);
+		add_categories(&c, what);
 	else
-		line_add(&l, "this message");
-	line_add(&l, " for agency %s at step %u (%s)", r, need->step,
-	    step_name(need->step));
+		line_add(&c, "%s", _("this message"));
+	/* "held: " is the state, said by whoever shows it (case_gate takes
+	 * it off): never translated. */
+	line_add(&l, "held: ");
+	/* TRANSLATORS: why a document is held: the categories it carries
+	 * (identity, health, ... as the protocol names them), the agency,
+	 * the step's number and name. */
+	line_add(&l, _("no consent covers %s for agency %s at step %u (%s)"),
+	    cats, r, need->step, step_name(need->step));
 
 	if (!v->named) {
-		line_add(&l, "; the case has no consent; record one that "
-		    "includes them");
-		return l.truncated ? -ENOSPC : 0;
+		line_add(&l, "%s", _("; the case has no consent; record one that "
+		    "includes them"));
+		return l.truncated || c.truncated ? -ENOSPC : 0;
 	}
 
-	line_add(&l, "; consent %02x%02x%02x%02x", v->consent_id[0],
+	line_add(&l, _("; consent %02x%02x%02x%02x"), v->consent_id[0],
 	    v->consent_id[1], v->consent_id[2], v->consent_id[3]);
-	if (v->withdrawn)
-		line_add(&l, " was withdrawn");
-	if (v->expired)
-		line_add(&l, "%s expired", v->withdrawn ? " and" : "");
-	lacks = v->recipient_missing || v->step_missing ||
-	    v->categories_missing != 0;
-	if (lacks) {
-		line_add(&l, "%s lacks ", v->withdrawn || v->expired ? " and" : "");
-		if (v->recipient_missing)
-			line_add(&l, "agency %s%s", r, v->step_missing ||
-			    v->categories_missing != 0 ? ", " : "");
-		if (v->step_missing)
-			line_add(&l, "step %u%s", need->step,
-			    v->categories_missing != 0 ? ", " : "");
-		add_categories(&l, v->categories_missing);
+	if (v->withdrawn && v->expired)
+		line_add(&l, "%s", _(" was withdrawn and expired"));
+	else if (v->withdrawn)
+		line_add(&l, "%s", _(" was withdrawn"));
+	else if (v->expired)
+		line_add(&l, "%s", _(" expired"));
+	/* What the consent lacks: "agency X, step N, health". */
+	if (v->recipient_missing)
+		line_add(&k, _("agency %s"), r);
+	if (v->step_missing) {
+		line_add(&k, "%s", k.pos > 0 ? ", " : "");
+		line_add(&k, _("step %u"), need->step);
 	}
+	if (v->categories_missing != 0) {
+		line_add(&k, "%s", k.pos > 0 ? ", " : "");
+		add_categories(&k, v->categories_missing);
+	}
+	if (k.pos > 0)
+		line_add(&l, v->withdrawn || v->expired ? _(" and lacks %s") :
+		    _(" lacks %s"), lacking);
 
 	if (v->no_consent && v->withdrawn)
-		line_add(&l, "; the case has no consent in force: only a new "
-		    "consent the person gives can release it");
+		line_add(&l, "%s", _("; the case has no consent in force: only a "
+		    "new consent the person gives can release it"));
 	else if (v->no_consent)
-		line_add(&l, "; the case has no consent in force: record a new "
-		    "one that includes them");
+		line_add(&l, "%s", _("; the case has no consent in force: record a "
+		    "new one that includes them"));
 	else
-		line_add(&l, "; record a consent that includes them");
-	return l.truncated ? -ENOSPC : 0;
+		line_add(&l, "%s", _("; record a consent that includes them"));
+	return l.truncated || c.truncated || k.truncated ? -ENOSPC : 0;
 }
 
 static int
@@ -275,15 +288,15 @@ consent_safety_check(const char *approver_a, const char *approver_b,
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
 	if (approver_a == NULL || approver_a[0] == '\0')
-		return refuse(why, whylen, "a safety exception needs two "
-		    "supervisors: the first approval is missing");
+		return refuse(why, whylen, _("a safety exception needs two "
+		    "supervisors: the first approval is missing"));
 	if (approver_b == NULL || approver_b[0] == '\0')
-		return refuse(why, whylen, "a safety exception needs two "
-		    "supervisors: the second approval is missing");
+		return refuse(why, whylen, _("a safety exception needs two "
+		    "supervisors: the second approval is missing"));
 	if (strcmp(approver_a, approver_b) == 0)
-		return refuse(why, whylen, "a safety exception needs two "
-		    "different supervisors: the same one approved twice");
+		return refuse(why, whylen, _("a safety exception needs two "
+		    "different supervisors: the same one approved twice"));
 	if (blank(reason))
-		return refuse(why, whylen, "a safety exception needs a reason");
+		return refuse(why, whylen, _("a safety exception needs a reason"));
 	return 0;
 }

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/base/lang.h"
 #include "daemon/base/log.h"
 #include "daemon/rules/flow.h"
 #include "keys/env1.h"
@@ -168,21 +169,21 @@ need_accepted(const struct flow_state *st, const char *what, char *why,
 	case FLOW_REQ_ACCEPTED:
 		return 0;
 	case FLOW_REQ_NONE:
-		return refuse(-EPROTO, why, whylen, "step 1 (request for "
+		return refuse(-EPROTO, why, whylen, _("step 1 (request for "
 		    "assistance) is missing: %s needs an accepted request for "
-		    "assistance", what);
+		    "assistance"), what);
 	case FLOW_REQ_PENDING:
-		return refuse(-EPROTO, why, whylen, "step 2 (assistance "
+		return refuse(-EPROTO, why, whylen, _("step 2 (assistance "
 		    "confirmation) is missing: %s needs an accepted request "
-		    "for assistance", what);
+		    "for assistance"), what);
 	case FLOW_REQ_DECLINED:
-		return refuse(-EPROTO, why, whylen, "step 2 (assistance "
+		return refuse(-EPROTO, why, whylen, _("step 2 (assistance "
 		    "confirmation) declined the request: %s needs an accepted "
-		    "request for assistance", what);
+		    "request for assistance"), what);
 	default:
-		return refuse(-EPROTO, why, whylen, "step 2 (assistance "
+		return refuse(-EPROTO, why, whylen, _("step 2 (assistance "
 		    "confirmation) asked for more information: %s needs an "
-		    "accepted request for assistance; send the request again",
+		    "accepted request for assistance; send the request again"),
 		    what);
 	}
 }
@@ -191,13 +192,13 @@ static int
 check_assistance_request(const struct flow_state *st, char *why, size_t whylen)
 {
 	if (st->request == FLOW_REQ_PENDING)
-		return refuse(-EPROTO, why, whylen, "step 2 (assistance "
+		return refuse(-EPROTO, why, whylen, _("step 2 (assistance "
 		    "confirmation) is missing: the request for assistance sent "
-		    "earlier is still unanswered");
+		    "earlier is still unanswered"));
 	if (st->request == FLOW_REQ_ACCEPTED)
-		return refuse(-EPROTO, why, whylen, "the request for "
+		return refuse(-EPROTO, why, whylen, _("the request for "
 		    "assistance was already accepted (step 2): a new one is not "
-		    "needed");
+		    "needed"));
 	return 0;
 }
 
@@ -213,20 +214,20 @@ check_assistance_confirmation(const struct flow_state *st,
 	};
 
 	if (st->request == FLOW_REQ_NONE)
-		return refuse(-EPROTO, why, whylen, "step 1 (request for "
+		return refuse(-EPROTO, why, whylen, _("step 1 (request for "
 		    "assistance) is missing: an assistance confirmation answers "
-		    "a pending request for assistance");
+		    "a pending request for assistance"));
 	if (st->request != FLOW_REQ_PENDING)
-		return refuse(-EPROTO, why, whylen, "step 1 (request for "
+		return refuse(-EPROTO, why, whylen, _("step 1 (request for "
 		    "assistance) is missing: the last request for assistance "
-		    "was already answered (%s)", answered[st->request]);
+		    "was already answered (%s)"), answered[st->request]);
 	if (doc != NULL &&
 	    doc->decision != HOMEWARD__REFERRAL__DECISION__DECISION_ACCEPT &&
 	    doc->decision != HOMEWARD__REFERRAL__DECISION__DECISION_DECLINE &&
 	    doc->decision != HOMEWARD__REFERRAL__DECISION__DECISION_MORE_INFORMATION)
-		return refuse(-EPROTO, why, whylen, "an assistance "
+		return refuse(-EPROTO, why, whylen, _("an assistance "
 		    "confirmation must accept, decline or ask for more "
-		    "information");
+		    "information"));
 	return 0;
 }
 
@@ -240,9 +241,9 @@ check_reintegration_request(const struct flow_state *st, char *why,
 	    whylen)) != 0)
 		return rc;
 	if (st->reintegration == FLOW_REINT_PENDING)
-		return refuse(-EPROTO, why, whylen, "step 4 (reintegration "
+		return refuse(-EPROTO, why, whylen, _("step 4 (reintegration "
 		    "confirmation) is missing: the reintegration request sent "
-		    "earlier is still unanswered");
+		    "earlier is still unanswered"));
 	return 0;
 }
 
@@ -251,13 +252,13 @@ check_reintegration_confirmation(const struct flow_state *st, char *why,
     size_t whylen)
 {
 	if (st->reintegration == FLOW_REINT_NONE)
-		return refuse(-EPROTO, why, whylen, "step 3 (reintegration "
+		return refuse(-EPROTO, why, whylen, _("step 3 (reintegration "
 		    "request) is missing: a reintegration confirmation answers "
-		    "a pending reintegration request");
+		    "a pending reintegration request"));
 	if (st->reintegration == FLOW_REINT_CONFIRMED)
-		return refuse(-EPROTO, why, whylen, "step 3 (reintegration "
+		return refuse(-EPROTO, why, whylen, _("step 3 (reintegration "
 		    "request) is missing: the last reintegration request was "
-		    "already confirmed");
+		    "already confirmed"));
 	return 0;
 }
 
@@ -285,15 +286,15 @@ check_departure(const struct flow_state *st, const struct flow_config *cfg,
 		return rc;
 	if (cfg != NULL && cfg->require_reintegration) {
 		if (st->reintegration == FLOW_REINT_NONE)
-			return refuse(-EPROTO, why, whylen, "step 3 "
+			return refuse(-EPROTO, why, whylen, _("step 3 "
 			    "(reintegration request) is missing: a departure "
 			    "notification needs a confirmed reintegration (this "
-			    "agency requires one)");
+			    "agency requires one)"));
 		if (st->reintegration == FLOW_REINT_PENDING)
-			return refuse(-EPROTO, why, whylen, "step 4 "
+			return refuse(-EPROTO, why, whylen, _("step 4 "
 			    "(reintegration confirmation) is missing: a departure "
 			    "notification needs a confirmed reintegration (this "
-			    "agency requires one)");
+			    "agency requires one)"));
 	}
 	if (doc != NULL)
 		kind = doc->kind;
@@ -304,28 +305,28 @@ check_departure(const struct flow_state *st, const struct flow_config *cfg,
 
 	if (kind == HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_PROVISIONAL) {
 		if (st->departure == FLOW_DEP_FINAL)
-			return refuse(-EPROTO, why, whylen, "the final "
+			return refuse(-EPROTO, why, whylen, _("the final "
 			    "departure notification (step 5) was already sent: "
-			    "advance notice comes before departure");
+			    "advance notice comes before departure"));
 		return 0;
 	}
 	if (kind != HOMEWARD__REFERRAL__DEPARTURE_KIND__DEPARTURE_FINAL)
-		return refuse(-EPROTO, why, whylen, "a departure notification "
-		    "must be provisional (advance notice) or final (departed)");
+		return refuse(-EPROTO, why, whylen, _("a departure notification "
+		    "must be provisional (advance notice) or final (departed)"));
 	if (st->departure == FLOW_DEP_NONE)
-		return refuse(-EPROTO, why, whylen, "step 5 (provisional "
+		return refuse(-EPROTO, why, whylen, _("step 5 (provisional "
 		    "departure notification) is missing: a final departure "
-		    "notification needs advance notice first");
+		    "notification needs advance notice first"));
 	if (st->departure == FLOW_DEP_FINAL && st->arrival == FLOW_ARR_NONE)
-		return refuse(-EPROTO, why, whylen, "step 6 (arrival "
+		return refuse(-EPROTO, why, whylen, _("step 6 (arrival "
 		    "confirmation) is missing: a final departure notification "
-		    "was already sent and its arrival is not confirmed");
+		    "was already sent and its arrival is not confirmed"));
 	if (st->departure == FLOW_DEP_FINAL && st->arrival == FLOW_ARR_MET)
-		return refuse(-EPROTO, why, whylen, "the person arrived and "
-		    "was met (step 6): there is no new departure");
+		return refuse(-EPROTO, why, whylen, _("the person arrived and "
+		    "was met (step 6): there is no new departure"));
 	if (doc != NULL && last_arrival(doc) == 0)
-		return refuse(-EPROTO, why, whylen, "a final departure "
-		    "notification needs its legs with their arrival times");
+		return refuse(-EPROTO, why, whylen, _("a final departure "
+		    "notification needs its legs with their arrival times"));
 	return 0;
 }
 
@@ -339,13 +340,13 @@ need_departed(const struct flow_state *st, const char *what, char *why,
 	if ((rc = need_accepted(st, what, why, whylen)) != 0)
 		return rc;
 	if (st->departure == FLOW_DEP_NONE)
-		return refuse(-EPROTO, why, whylen, "step 5 (departure "
+		return refuse(-EPROTO, why, whylen, _("step 5 (departure "
 		    "notification) is missing: %s needs a final departure "
-		    "notification", what);
+		    "notification"), what);
 	if (st->departure == FLOW_DEP_PROVISIONAL)
-		return refuse(-EPROTO, why, whylen, "step 5 (final departure "
+		return refuse(-EPROTO, why, whylen, _("step 5 (final departure "
 		    "notification) is missing: %s needs a final departure "
-		    "notification; only advance notice was given", what);
+		    "notification; only advance notice was given"), what);
 	return 0;
 }
 
@@ -360,27 +361,27 @@ check_arrival(const struct flow_state *st,
 	    whylen)) != 0)
 		return rc;
 	if (st->arrival == FLOW_ARR_MET)
-		return refuse(-EPROTO, why, whylen, "the arrival was already "
-		    "confirmed as met (step 6): there is nothing more to confirm");
+		return refuse(-EPROTO, why, whylen, _("the arrival was already "
+		    "confirmed as met (step 6): there is nothing more to confirm"));
 	if (doc != NULL &&
 	    doc->outcome != HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_MET &&
 	    doc->outcome != HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_NOT_ARRIVED &&
 	    doc->outcome != HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_DELAYED)
-		return refuse(-EPROTO, why, whylen, "an arrival confirmation "
-		    "must say met, not arrived or delayed");
+		return refuse(-EPROTO, why, whylen, _("an arrival confirmation "
+		    "must say met, not arrived or delayed"));
 	if (doc != NULL &&
 	    doc->outcome == HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_DELAYED &&
 	    doc->expected_at == 0)
-		return refuse(-EPROTO, why, whylen, "a delayed arrival "
+		return refuse(-EPROTO, why, whylen, _("a delayed arrival "
 		    "confirmation says when the person is now expected "
-		    "(expected_at)");
+		    "(expected_at)"));
 	/* A unit or year typo must not move her deadline out of sight. */
 	if (doc != NULL &&
 	    doc->outcome == HOMEWARD__REFERRAL__ARRIVAL_OUTCOME__ARRIVAL_DELAYED &&
 	    st->scheduled_arrival != 0 &&
 	    doc->expected_at > st->scheduled_arrival + FLOW_DELAY_MAX_MS)
-		return refuse(-EPROTO, why, whylen, "a delayed arrival is expected "
-		    "at most %u days after the arrival it delays",
+		return refuse(-EPROTO, why, whylen, _("a delayed arrival is expected "
+		    "at most %u days after the arrival it delays"),
 		    (unsigned)(FLOW_DELAY_MAX_MS / 86400000));
 	return 0;
 }
@@ -393,14 +394,14 @@ check_follow_up(const struct flow_state *st, char *why, size_t whylen)
 	if ((rc = need_departed(st, "a follow-up report", why, whylen)) != 0)
 		return rc;
 	if (st->arrival == FLOW_ARR_NONE)
-		return refuse(-EPROTO, why, whylen, "step 6 (arrival "
+		return refuse(-EPROTO, why, whylen, _("step 6 (arrival "
 		    "confirmation) is missing: a follow-up report needs the "
-		    "person's arrival confirmed as met");
+		    "person's arrival confirmed as met"));
 	if (st->arrival != FLOW_ARR_MET)
-		return refuse(-EPROTO, why, whylen, "step 6 (arrival "
+		return refuse(-EPROTO, why, whylen, _("step 6 (arrival "
 		    "confirmation) is missing: a follow-up report needs the "
 		    "person's arrival confirmed as met; the last confirmation "
-		    "said %s", st->arrival == FLOW_ARR_DELAYED ? "delayed" :
+		    "said %s"), st->arrival == FLOW_ARR_DELAYED ? "delayed" :
 		    "not arrived");
 	return 0;
 }
@@ -410,16 +411,16 @@ check_erasure(const struct flow_state *st, enum flow_role sender, char *why,
     size_t whylen)
 {
 	if (st->withdrawn == 0)
-		return refuse(-EPROTO, why, whylen, "no consent withdrawal to "
+		return refuse(-EPROTO, why, whylen, _("no consent withdrawal to "
 		    "answer: an erasure confirmation answers a consent "
-		    "withdrawal");
+		    "withdrawal"));
 	if (st->withdrawn == (int)sender)
-		return refuse(-EPROTO, why, whylen, "the erasure confirmation "
+		return refuse(-EPROTO, why, whylen, _("the erasure confirmation "
 		    "comes from the agency that received the withdrawal, not "
-		    "from the %s agency that sent it", role_name(sender));
+		    "from the %s agency that sent it"), role_name(sender));
 	if (st->erasure_confirmed)
-		return refuse(-EPROTO, why, whylen, "the erasure was already "
-		    "confirmed");
+		return refuse(-EPROTO, why, whylen, _("the erasure was already "
+		    "confirmed"));
 	return 0;
 }
 
@@ -433,28 +434,28 @@ flow_check(const struct flow_state *st, const struct flow_config *cfg,
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
 	if (sender != FLOW_DESTINATION && sender != FLOW_ORIGIN)
-		return refuse(-EINVAL, why, whylen, "the sender's role %d is "
-		    "neither destination nor origin", (int)sender);
+		return refuse(-EINVAL, why, whylen, _("the sender's role %d is "
+		    "neither destination nor origin"), (int)sender);
 	if (!state_valid(st))
-		return refuse(-EINVAL, why, whylen, "the thread's stored state "
-		    "is not valid (%d %d %d %d %d %d)", st->request,
+		return refuse(-EINVAL, why, whylen, _("the thread's stored state "
+		    "is not valid (%d %d %d %d %d %d)"), st->request,
 		    st->reintegration, st->departure, st->arrival,
 		    st->withdrawn, st->erasure_confirmed);
 	if ((r = rule_find(msg_type)) == NULL)
-		return refuse(-EPROTO, why, whylen, "document type 0x%04x is "
-		    "not a step of the referral procedure", msg_type);
+		return refuse(-EPROTO, why, whylen, _("document type 0x%04x is "
+		    "not a step of the referral procedure"), msg_type);
 	if (r->sender != SENDER_EITHER && r->sender != (int)sender)
-		return refuse(-EPROTO, why, whylen, "%s is sent by the %s "
-		    "agency, not by the %s", r->a_name, role_name(r->sender),
+		return refuse(-EPROTO, why, whylen, _("%s is sent by the %s "
+		    "agency, not by the %s"), r->a_name, role_name(r->sender),
 		    role_name(sender));
 	if (doc != NULL && doc->descriptor != r->desc)
-		return refuse(-EPROTO, why, whylen, "the document is not %s",
+		return refuse(-EPROTO, why, whylen, _("the document is not %s"),
 		    r->a_name);
 	if (st->withdrawn && msg_type != ENV1_MSG_ERASURE_CONFIRMATION &&
 	    !(msg_type == ENV1_MSG_ARRIVAL_CONFIRMATION && flow_awaits_met(st)) &&
 	    !final_after_withdrawal(st, sender, doc))
-		return refuse(-EPROTO, why, whylen, "consent was withdrawn: "
-		    "the thread is restricted");
+		return refuse(-EPROTO, why, whylen, _("consent was withdrawn: "
+		    "the thread is restricted"));
 
 	switch (msg_type) {
 	case ENV1_MSG_ASSISTANCE_REQUEST:

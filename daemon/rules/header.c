@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/base/lang.h"
 #include "daemon/rules/flow.h"
 #include "daemon/rules/header.h"
 #include "keys/bundle.h"
@@ -81,25 +82,25 @@ static enum header_breach
 scope_lists(const Homeward__Referral__ConsentScope *s, char *why, size_t whylen)
 {
 	if (s->n_recipients == 0 || s->n_recipients > CONSENT_MAX_RECIPIENTS)
-		return breach(HEADER_SCOPE, why, whylen, "its consent scope names "
-		    "%zu recipients, not 1-%d", s->n_recipients,
+		return breach(HEADER_SCOPE, why, whylen, _("its consent scope names "
+		    "%zu recipients, not 1-%d"), s->n_recipients,
 		    CONSENT_MAX_RECIPIENTS);
 	for (size_t i = 0; i < s->n_recipients; i++)
 		if (bundle_agency_id_problem(s->recipients[i]) != NULL)
-			return breach(HEADER_SCOPE, why, whylen, "recipient %zu of "
-			    "its consent scope is not an agency id", i + 1);
+			return breach(HEADER_SCOPE, why, whylen, _("recipient %zu of "
+			    "its consent scope is not an agency id"), i + 1);
 	if (s->n_steps == 0)
-		return breach(HEADER_SCOPE, why, whylen, "its consent scope names "
-		    "no step");
+		return breach(HEADER_SCOPE, why, whylen, _("its consent scope names "
+		    "no step"));
 	for (size_t i = 0; i < s->n_steps; i++)
 		if (s->steps[i] < 1 || s->steps[i] > 7)
-			return breach(HEADER_SCOPE, why, whylen, "step %zu of its "
-			    "consent scope is not 1-7", i + 1);
+			return breach(HEADER_SCOPE, why, whylen, _("step %zu of its "
+			    "consent scope is not 1-7"), i + 1);
 	for (size_t i = 0; i < s->n_categories; i++)
 		if (s->categories[i] < CAT(IDENTITY) ||
 		    s->categories[i] > CAT(REINTEGRATION))
-			return breach(HEADER_SCOPE, why, whylen, "category %zu of "
-			    "its consent scope is not identity-reintegration (2-7)",
+			return breach(HEADER_SCOPE, why, whylen, _("category %zu of "
+			    "its consent scope is not identity-reintegration (2-7)"),
 			    i + 1);
 	return HEADER_OK;
 }
@@ -111,27 +112,27 @@ header_scope_check(const Homeward__Referral__ConsentScope *s, uint64_t now,
 	enum header_breach b;
 
 	if (s->consent_id.len != 16)
-		return breach(HEADER_SCOPE, why, whylen, "its consent scope's "
-		    "consent_id is %zu bytes, not 16", s->consent_id.len);
+		return breach(HEADER_SCOPE, why, whylen, _("its consent scope's "
+		    "consent_id is %zu bytes, not 16"), s->consent_id.len);
 	if ((b = scope_lists(s, why, whylen)) != HEADER_OK)
 		return b;
 	if (s->method == METHOD(UNSPECIFIED))
-		return breach(HEADER_SCOPE, why, whylen, "its consent scope does "
-		    "not say how consent was given (method)");
+		return breach(HEADER_SCOPE, why, whylen, _("its consent scope does "
+		    "not say how consent was given (method)"));
 	if (s->method == METHOD(WRITTEN) && s->form_hash.len != 32)
-		return breach(HEADER_SCOPE, why, whylen, "its written consent's "
-		    "form_hash is %zu bytes, not 32", s->form_hash.len);
+		return breach(HEADER_SCOPE, why, whylen, _("its written consent's "
+		    "form_hash is %zu bytes, not 32"), s->form_hash.len);
 	if (s->method == METHOD(ORAL_INTERPRETED) &&
 	    (s->language == NULL || s->language[0] == '\0'))
-		return breach(HEADER_SCOPE, why, whylen, "its interpreted consent "
-		    "names no language");
+		return breach(HEADER_SCOPE, why, whylen, _("its interpreted consent "
+		    "names no language"));
 	if (s->given_at == 0 || s->given_at > now + HEADER_SKEW_MS)
-		return breach(HEADER_SCOPE, why, whylen, "its consent scope's "
-		    "given_at is %s", s->given_at == 0 ? "missing" :
+		return breach(HEADER_SCOPE, why, whylen, _("its consent scope's "
+		    "given_at is %s"), s->given_at == 0 ? "missing" :
 		    "after the document was sent");
 	if (s->expires_at != 0 && s->expires_at <= s->given_at)
-		return breach(HEADER_SCOPE, why, whylen, "its consent scope "
-		    "expires (expires_at) before it was given (given_at)");
+		return breach(HEADER_SCOPE, why, whylen, _("its consent scope "
+		    "expires (expires_at) before it was given (given_at)"));
 	return HEADER_OK;
 }
 
@@ -190,23 +191,23 @@ basis_is_ours(const struct header_ctx *ctx, const Homeward__Referral__ConsentSco
 	    s->n_recipients, ctx->self))
 		return HEADER_OK;
 	if (c == NULL)
-		return breach(HEADER_UNKNOWN_CONSENT, why, whylen, "its consent_id "
+		return breach(HEADER_UNKNOWN_CONSENT, why, whylen, _("its consent_id "
 		    "is none this agency recorded for the case and its sender, "
 		    "and its scope does not name this agency: an answer goes "
-		    "under the scope it answers or one naming its recipient");
+		    "under the scope it answers or one naming its recipient"));
 	if (s->n_recipients != c->nrecipients)
-		return breach(HEADER_RECIPIENTS, why, whylen, "its consent scope "
-		    "names %zu recipients; the consent recorded here names %zu",
+		return breach(HEADER_RECIPIENTS, why, whylen, _("its consent scope "
+		    "names %zu recipients; the consent recorded here names %zu"),
 		    s->n_recipients, c->nrecipients);
 	for (size_t i = 0; i < s->n_recipients; i++)
 		if (!consent_names(c, s->recipients[i]))
-			return breach(HEADER_RECIPIENTS, why, whylen, "recipient %zu "
+			return breach(HEADER_RECIPIENTS, why, whylen, _("recipient %zu "
 			    "of its consent scope is not in the consent recorded "
-			    "here", i + 1);
+			    "here"), i + 1);
 	if ((scope_steps(s) & ~c->steps) != 0 ||
 	    (scope_categories(s) & ~c->categories) != 0)
-		return breach(HEADER_BASIS, why, whylen, "its consent scope is "
-		    "wider than the consent recorded here (%s)",
+		return breach(HEADER_BASIS, why, whylen, _("its consent scope is "
+		    "wider than the consent recorded here (%s)"),
 		    (scope_steps(s) & ~c->steps) != 0 ? "steps" : "categories");
 	return HEADER_OK;
 }
@@ -226,18 +227,18 @@ basis_consent(const struct header_ctx *ctx, const Homeward__Referral__ConsentSco
 			return b;
 	} else if (!names((const char *const *)s->recipients, s->n_recipients,
 	    ctx->self))
-		return breach(HEADER_RECIPIENTS, why, whylen, "its consent scope "
-		    "does not name this agency (%s) among its recipients",
+		return breach(HEADER_RECIPIENTS, why, whylen, _("its consent scope "
+		    "does not name this agency (%s) among its recipients"),
 		    ctx->self);
 	if ((scope_steps(s) & (1u << ctx->msg_type)) == 0)
-		return breach(HEADER_BASIS, why, whylen, "its consent scope does "
-		    "not cover step %u (%s)", ctx->msg_type,
+		return breach(HEADER_BASIS, why, whylen, _("its consent scope does "
+		    "not cover step %u (%s)"), ctx->msg_type,
 		    flow_step_name(ctx->msg_type));
 	lack = ctx->categories & REFCAT_PERSONAL & ~scope_categories(s);
 	if (lack != 0) {
 		cat_list(lack, list, sizeof(list));
-		return breach(HEADER_CATEGORIES, why, whylen, "it carries %s, which "
-		    "its consent scope does not cover", list);
+		return breach(HEADER_CATEGORIES, why, whylen, _("it carries %s, which "
+		    "its consent scope does not cover"), list);
 	}
 	return HEADER_OK;
 }
@@ -259,16 +260,16 @@ basis_safety(const Homeward__Referral__SafetyException *x, char *why,
 {
 	if (!blank(x->approved_by) && !blank(x->second_approved_by) &&
 	    strcmp(x->approved_by, x->second_approved_by) == 0)
-		return breach(HEADER_SAME_APPROVER, why, whylen, "its safety "
+		return breach(HEADER_SAME_APPROVER, why, whylen, _("its safety "
 		    "exception was approved twice by the same supervisor "
-		    "(approved_by equals second_approved_by): it needs two");
+		    "(approved_by equals second_approved_by): it needs two"));
 	if (blank(x->approved_by) || blank(x->second_approved_by))
-		return breach(HEADER_SAFETY, why, whylen, "its safety exception "
-		    "lacks %s", blank(x->approved_by) ? "approved_by" :
+		return breach(HEADER_SAFETY, why, whylen, _("its safety exception "
+		    "lacks %s"), blank(x->approved_by) ? "approved_by" :
 		    "second_approved_by");
 	if (blank(x->reason))
-		return breach(HEADER_SAFETY, why, whylen, "its safety exception "
-		    "gives no reason");
+		return breach(HEADER_SAFETY, why, whylen, _("its safety exception "
+		    "gives no reason"));
 	return HEADER_OK;
 }
 
@@ -307,13 +308,13 @@ header_reply_check(uint16_t msg_type, const struct header_reply *r, char *why,
 	if (want == 0)
 		return HEADER_OK;
 	if (r->zero)
-		return breach(HEADER_IN_REPLY_TO, why, whylen, "an answer names the "
-		    "%s%s it answers in in_reply_to; it is all zeros",
+		return breach(HEADER_IN_REPLY_TO, why, whylen, _("an answer names the "
+		    "%s%s it answers in in_reply_to; it is all zeros"),
 		    want == 5 ? "final " : "", flow_step_name(want));
 	if (!r->ours || r->msg_type != want ||
 	    (want == 5 && r->kind != DEP(FINAL)))
-		return breach(HEADER_IN_REPLY_TO, why, whylen, "its in_reply_to "
-		    "names no %s%s this agency sent in the thread",
+		return breach(HEADER_IN_REPLY_TO, why, whylen, _("its in_reply_to "
+		    "names no %s%s this agency sent in the thread"),
 		    want == 5 ? "final " : "", flow_step_name(want));
 	return HEADER_OK;
 }
@@ -328,18 +329,18 @@ met_times(const Homeward__Referral__ArrivalConfirmation *a,
 	uint64_t first, last;
 
 	if (a->arrived_at > sent + HEADER_SKEW_MS)
-		return breach(HEADER_TIME, why, whylen, "its arrived_at is after "
-		    "the document was sent");
+		return breach(HEADER_TIME, why, whylen, _("its arrived_at is after "
+		    "the document was sent"));
 	if (final == NULL || final->n_legs == 0)
 		return HEADER_OK;
 	first = final->legs[0]->departure;
 	last = final->legs[final->n_legs - 1]->arrival;
 	if (first != 0 && a->arrived_at < first)
-		return breach(HEADER_TIME, why, whylen, "its arrived_at is before "
-		    "the first leg of the final departure departs");
+		return breach(HEADER_TIME, why, whylen, _("its arrived_at is before "
+		    "the first leg of the final departure departs"));
 	if (last > a->arrived_at + HEADER_MET_EARLY_MS)
-		return breach(HEADER_TIME, why, whylen, "its arrived_at is more "
-		    "than %llu h before the last leg's scheduled arrival",
+		return breach(HEADER_TIME, why, whylen, _("its arrived_at is more "
+		    "than %llu h before the last leg's scheduled arrival"),
 		    (unsigned long long)(HEADER_MET_EARLY_MS / 3600000));
 	return HEADER_OK;
 }
@@ -358,9 +359,9 @@ header_time_check(uint16_t msg_type, const ProtobufCMessage *doc,
 	    &homeward__referral__departure_notification__descriptor &&
 	    dn->kind == DEP(FINAL) && dn->n_legs > 0 &&
 	    dn->legs[0]->departure > sent + HEADER_FINAL_AHEAD_MS)
-		return breach(HEADER_TIME, why, whylen, "a final departure notice "
+		return breach(HEADER_TIME, why, whylen, _("a final departure notice "
 		    "says she departed, but its first leg departs more than "
-		    "%llu h after it was sent",
+		    "%llu h after it was sent"),
 		    (unsigned long long)(HEADER_FINAL_AHEAD_MS / 3600000));
 	if (msg_type == 6 && doc->descriptor ==
 	    &homeward__referral__arrival_confirmation__descriptor &&

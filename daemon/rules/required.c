@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/base/lang.h"
 #include "common/msgtype.h"
 #include "daemon/rules/required.h"
 #include "proto/refcat.h"
@@ -301,8 +302,8 @@ required_check(uint16_t msg_type, const ProtobufCMessage *doc, char *why,
 		return -EINVAL;
 	why[0] = '\0';
 	if ((rc = required_find(msg_type, doc, g, GAPS_SHOWN, &n)) != 0) {
-		snprintf(why, whylen, "the document is not a step of the "
-		    "procedure");
+		snprintf(why, whylen, _("the document is not a step of the "
+		    "procedure"));
 		return rc;
 	}
 	if (n == 0)
