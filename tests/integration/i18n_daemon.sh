@@ -11,8 +11,7 @@
 #   - its log stays English while it answers in French;
 #   - hostile language values (a path, 4 KiB, bytes outside the allowed
 #     set), sent raw with ctlraw, are answered in English and harm nothing.
-# The catalogues are po-daemon/*.po compiled here (msgfmt -c), unless the
-# build's own ($BUILD/locale) already holds the daemon's strings.
+# The catalogues are the build's own ($BUILD/locale, from po/*.po).
 # Synthetic data only.
 set -eu
 LC_ALL=C
@@ -33,19 +32,10 @@ mkdir -p "$IN"
 chmod 755 "$T"
 
 step "the catalogues"
-LOCALES=$T/locale
-if [ -f "$BUILD/locale/fr/LC_MESSAGES/homeward.mo" ] &&
-    grep -qF "seuls les superviseurs approuvent" \
-    "$BUILD/locale/fr/LC_MESSAGES/homeward.mo"; then
-	LOCALES=$BUILD/locale
-else
-	for po in po-daemon/*.po; do
-		lang=$(basename "$po" .po)
-		mkdir -p "$LOCALES/$lang/LC_MESSAGES"
-		msgfmt -c -o "$LOCALES/$lang/LC_MESSAGES/homeward.mo" "$po" ||
-		    fail "msgfmt -c $po"
-	done
-fi
+LOCALES=$BUILD/locale
+grep -qF "seuls les superviseurs approuvent" \
+    "$LOCALES/fr/LC_MESSAGES/homeward.mo" ||
+    fail "$LOCALES/fr/LC_MESSAGES/homeward.mo lacks the daemon's answers (make all)"
 HOMEWARD_LOCALEDIR=$LOCALES
 export HOMEWARD_LOCALEDIR
 
