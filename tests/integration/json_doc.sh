@@ -6,9 +6,10 @@
 # JSON object, and every key on every path of it (jq paths; the decoded
 # document under "document" is proto/referral.proto's and documented
 # there) must be named by a .Va of the JSON OUTPUT section of homeward.1,
-# or homeward-keys.1.  A command missing from the runs below fails too:
-# a new command is one more line `j AGENCY COMMAND ARGS...` (or
-# `k COMMAND ARGS...` for homeward-keys).  Synthetic data only.
+# or homeward-keys.1, where each command has its item.  A command missing
+# from the runs below fails too: a new command is one more line
+# `j AGENCY COMMAND ARGS...` (or `k COMMAND ARGS...` for homeward-keys),
+# and its item and keys in the man page.  Synthetic data only.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -78,6 +79,22 @@ last() { jq -r "$1" "$T/out/$N.homeward"; }
     >"$T/cmds.homeward-keys"
 [ "$(wc -l <"$T/cmds.homeward")" -ge 40 ] || fail "homeward --help lists too few commands"
 [ "$(wc -l <"$T/cmds.homeward-keys")" -ge 8 ] || fail "homeward-keys --help lists too few"
+
+# Each command has its item in the JSON OUTPUT section: an .It line with
+# every word of the command ("outbox list" in ".It Cm outbox list | Cm
+# inbox list", "peers list" in ".It Cm peers Op Cm list").
+step "every command has its item in the JSON OUTPUT section"
+for prog in homeward homeward-keys; do
+	sed -n '/^\.Sh JSON OUTPUT$/,/^\.Sh /p' "docs/man/$prog.1" | grep '^\.It ' >"$T/items"
+	while read -r cmd; do
+		cp "$T/items" "$T/found"
+		for word in $cmd; do
+			grep -w -- "$word" "$T/found" >"$T/found.next" || true
+			mv "$T/found.next" "$T/found"
+		done
+		[ -s "$T/found" ] || fail "$prog.1: JSON OUTPUT has no item for '$cmd'"
+	done <"$T/cmds.$prog"
+done
 
 PROC="[procedure]
 deadline_check_ms = 200
