@@ -30,7 +30,8 @@
  * files call one way (core_int.h): deliver.c -> deliver_in.c -> quota.c ->
  * deliver_give.c -> deliver_out.c -> deliver_pace.c -> link.c -> peer.c,
  * flight.c below them all; link.c hands what arrives to delivery through
- * struct link_events.
+ * struct link_events.  metrics.c -> figures.c -> expiry.c, keyring.c,
+ * peer.c: nothing in the room calls them.
  *
  * One libuv loop, one thread.  struct daemon has one instance, owned by
  * main.c; the parts receive it explicitly.
