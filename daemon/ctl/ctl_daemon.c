@@ -64,6 +64,43 @@ ctl_status(const struct ctl_call *call, const Request *rq)
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
 }
 
+/* One peer as the CLI shows it: the directory's row and bundle, and the
+ * figures monitoring reads (core/figures.c).  control_send's result. */
+static int
+peer_send(struct control_client *c, struct daemon *d, const struct peer *p,
+    uint64_t now)
+{
+	Response                        r = HOMEWARD__CONTROL__RESPONSE__INIT;
+	Homeward__Control__PeerInfo     pi = HOMEWARD__CONTROL__PEER_INFO__INIT;
+	char                            fp[FP_DISPLAY_BUFLEN];
+	struct peer_figures             f;
+
+	figures_peer(d, p, now, &f);
+	fp_display(p->rec.rik, fp);
+	pi.agency_id = (char *)p->rec.agency_id;
+	pi.name = (char *)p->b.info.name;
+	pi.country = (char *)p->b.info.country;
+	pi.time_zone = (char *)p->b.info.time_zone;
+	pi.duty_contact = (char *)peer_duty_contact(p);
+	pi.endpoint = (char *)p->endpoint;
+	pi.fingerprint = fp;
+	pi.rik.data = (uint8_t *)p->rec.rik;
+	pi.rik.len = ENV1_KEY_LEN;
+	pi.verified = p->rec.verified;
+	pi.suspended = f.suspended;
+	pi.connected = f.connected;
+	pi.imported_at = p->rec.imported_at;
+	pi.last_seen_at = p->rec.last_seen_at;
+	pi.outbox_unacked = f.outbox_unacked;
+	pi.valid_prekeys = f.valid_prekeys;
+	pi.prekey_not_after = f.prekey_not_after;
+	pi.dsk_not_after = f.dsk_not_after;
+	pi.unreachable_since = f.unreachable_since;
+	r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_PEER;
+	r.peer = &pi;
+	return control_send(c, &r);
+}
+
 void
 ctl_peers_list(const struct ctl_call *call, const Request *rq)
 {
@@ -72,39 +109,9 @@ ctl_peers_list(const struct ctl_call *call, const Request *rq)
 	uint64_t                now = clock_now();
 
 	(void)rq;
-	for (size_t i = 0; i < d->npeers; i++) {
-		struct peer                    *p = d->peers[i];
-		Response                        r = HOMEWARD__CONTROL__RESPONSE__INIT;
-		Homeward__Control__PeerInfo     pi = HOMEWARD__CONTROL__PEER_INFO__INIT;
-		char                            fp[FP_DISPLAY_BUFLEN];
-		struct peer_figures             f;
-
-		figures_peer(d, p, now, &f);
-		fp_display(p->rec.rik, fp);
-		pi.agency_id = p->rec.agency_id;
-		pi.name = p->b.info.name;
-		pi.country = p->b.info.country;
-		pi.time_zone = p->b.info.time_zone;
-		pi.duty_contact = (char *)peer_duty_contact(p);
-		pi.endpoint = p->endpoint;
-		pi.fingerprint = fp;
-		pi.rik.data = p->rec.rik;
-		pi.rik.len = ENV1_KEY_LEN;
-		pi.verified = p->rec.verified;
-		pi.suspended = f.suspended;
-		pi.connected = f.connected;
-		pi.imported_at = p->rec.imported_at;
-		pi.last_seen_at = p->rec.last_seen_at;
-		pi.outbox_unacked = f.outbox_unacked;
-		pi.valid_prekeys = f.valid_prekeys;
-		pi.prekey_not_after = f.prekey_not_after;
-		pi.dsk_not_after = f.dsk_not_after;
-		pi.unreachable_since = f.unreachable_since;
-		r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_PEER;
-		r.peer = &pi;
-		if (control_send(c, &r) != 0)
+	for (size_t i = 0; i < d->npeers; i++)
+		if (peer_send(c, d, d->peers[i], now) != 0)
 			break;
-	}
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
 }
 
@@ -172,7 +179,7 @@ ctl_peer_import(const struct ctl_call *call, const Request *rq)
 	const Homeward__Control__PeerImport *req = rq->peer_import;
 	struct bundle           b;
 	struct store_peer       row;
-	struct peer            *existing = NULL;
+	struct peer            *existing = NULL, *p;
 	char                    why[BUNDLE_WHY_LEN];
 	int                     rc;
 
@@ -208,6 +215,9 @@ ctl_peer_import(const struct ctl_call *call, const Request *rq)
 	log_info("peer %s imported (fingerprint verified by the operator)",
 	    b.info.agency_id);
 	peers_dial_all(d);
+	/* The peer as imported: `homeward peers import` shows it. */
+	if ((p = peers_by_agency(d, b.info.agency_id)) != NULL)
+		(void)peer_send(c, d, p, clock_now());
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK,
 	    "peer %s imported", b.info.agency_id);
 out:
@@ -275,6 +285,10 @@ reload:
 	}
 	peers_dial_all(d);
 	log_info("peer %s: operator action %d", req->agency_id, (int)req->action);
+	/* The peer afterwards (the table was reloaded: look it up again);
+	 * none after remove. */
+	if ((p = peers_by_agency(d, req->agency_id)) != NULL)
+		(void)peer_send(c, d, p, clock_now());
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, "ok");
 }
 

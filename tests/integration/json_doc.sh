@@ -181,10 +181,13 @@ k inspect "$SN/prekeys.dat"
 "$KEYS" export --dir "$SN" -o "$T/sn-dakar.bundle" --force >/dev/null 2>&1
 FP=$(fingerprint_of sn-dakar)
 j $DEST peers import "$T/sn-dakar.bundle" --fingerprint "$FP"
+[ "$(last .peer.agency_id)" = sn-dakar ] || fail "import: no peer in $(last .)"
 j $DEST peers verify sn-dakar --fingerprint "$FP"
+[ "$(last .peer.verified)" = true ] || fail "verify: no peer in $(last .)"
 j $DEST peers suspend sn-dakar
 j $DEST peers resume sn-dakar
 j $DEST peers remove sn-dakar
+[ "$(last .peer)" = null ] || fail "remove: a peer in $(last .)"
 
 step "a case through every step"
 j $DEST case open JSON-0001 --sex female --age 30
