@@ -107,6 +107,7 @@ shutdown_daemon(struct daemon *d)
 	uv_timer_stop(&d->heartbeat);
 	uv_timer_stop(&d->prekeys);
 	uv_timer_stop(&d->deadlines);
+	metrics_stop(d);
 	close_handle((uv_handle_t *)&d->deadlines);
 	close_handle((uv_handle_t *)&d->tick);
 	close_handle((uv_handle_t *)&d->heartbeat);
@@ -133,8 +134,8 @@ warn_travel_partners(struct daemon *d)
 }
 
 /* SIGHUP: roles, endpoints, timings, the caps on strangers and log level
- * from the file; the peer directory and prekeys.dat again.  Paths and the
- * listen address need a restart. */
+ * from the file; the peer directory and prekeys.dat again; metrics_file.
+ * Other paths and the listen address need a restart. */
 static void limit_descriptors(struct config *);
 
 static void
@@ -184,6 +185,7 @@ reload(struct daemon *d)
 		log_warnx("reload: peer directory not reloaded");
 	warn_travel_partners(d);
 	peers_dial_all(d);
+	metrics_start(d);           /* metrics_file may have changed: written now */
 	log_info("configuration reloaded");
 	service_ready("running");
 }
@@ -374,6 +376,7 @@ setup(struct daemon *d)
 	uv_signal_start(&d->sig_int, signal_cb, SIGINT);
 	uv_signal_start(&d->sig_hup, signal_cb, SIGHUP);
 	peers_dial_all(d);
+	metrics_start(d);
 	daemon_wake(d);
 }
 

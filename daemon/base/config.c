@@ -238,6 +238,19 @@ handle_daemon(struct parse_state *st, const char *name, const char *value)
 		return set_str(cfg->state_dir, sizeof(cfg->state_dir), value);
 	if (strcmp(name, "control_socket") == 0)
 		return set_str(cfg->control_socket, sizeof(cfg->control_socket), value);
+	if (strcmp(name, "metrics_file") == 0) {
+		/* Empty: no metrics file. */
+		if (value[0] == '\0') {
+			cfg->metrics_file[0] = '\0';
+			return 0;
+		}
+		if (value[0] != '/') {
+			snprintf(st->err, CONFIG_WHY_LEN, "metrics_file must be an "
+			    "absolute path (or empty: none)");
+			return -1;
+		}
+		return set_str(cfg->metrics_file, sizeof(cfg->metrics_file), value);
+	}
 	if (strcmp(name, "control_group") == 0) {
 		struct group *g = getgrnam(value);
 		if (g == NULL) {

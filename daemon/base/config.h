@@ -11,6 +11,8 @@
  *   state_dir = /var/lib/homeward/state   ; data.db, keystore.db
  *   control_socket = /run/homeward/control.sock
  *   control_group = homeward              ; optional
+ *   metrics_file = /var/lib/prometheus/node-exporter/homeward.prom
+ *                                         ; optional: figures for node exporter
  *   listen = 0.0.0.0:7400                 ; omit: dial out only
  *   log = stderr | syslog
  *   log_level = warn | info | debug
@@ -123,6 +125,7 @@ struct config {
 	char            state_dir[PATH_MAX];
 	char            control_socket[PATH_MAX];
 	gid_t           control_group;          /* (gid_t)-1: unchanged */
+	char            metrics_file[PATH_MAX]; /* empty: none (core/metrics.c) */
 	char            listen_host[64];        /* empty: no listener */
 	uint16_t        listen_port;
 	int             log_syslog;

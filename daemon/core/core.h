@@ -19,6 +19,8 @@
  *   keyring.c  the daemon's private keys: one owner, signs and opens on
  *              request
  *   expiry.c   warnings before a certificate of ours or a partner's expires
+ *   figures.c  the figures for monitoring: status, peers, the metrics file
+ *   metrics.c  the metrics file for Prometheus' node exporter (metrics_file)
  *
  * May call: net/ (connections), store/ (ledger, peers, audit), rules/,
  * base/ (log, clock, config), and keys/ proto/ common/.  Never case/ or
@@ -28,7 +30,8 @@
  * files call one way (core_int.h): deliver.c -> deliver_in.c -> quota.c ->
  * deliver_give.c -> deliver_out.c -> deliver_pace.c -> link.c -> peer.c,
  * flight.c below them all; link.c hands what arrives to delivery through
- * struct link_events.
+ * struct link_events.  metrics.c -> figures.c -> expiry.c, keyring.c,
+ * peer.c: nothing in the room calls them.
  *
  * One libuv loop, one thread.  struct daemon has one instance, owned by
  * main.c; the parts receive it explicitly.
@@ -148,6 +151,8 @@ struct daemon {
 	uv_timer_t              heartbeat;
 	uv_timer_t              prekeys;
 	uv_timer_t              deadlines;      /* events.due */
+	uv_timer_t              metrics;        /* metrics.c: every minute */
+	uint64_t                metrics_warned_at;      /* last write failure logged */
 	int                     case_due;       /* run events.due after this pump */
 	uv_signal_t             sig_term, sig_int, sig_hup;
 	uint64_t                started_at;
@@ -240,5 +245,39 @@ void expiry_check(struct daemon *, uint64_t now);
 /* The latest not_after of the peer's message-signing certificates valid
  * at now (not revoked); 0 when it has none. */
 uint64_t peer_sign_not_after(const struct peer *, uint64_t now);
+
+/* figures.c: what monitoring reads, gathered once for the control
+ * socket's status and peer list and for the metrics file. */
+struct daemon_figures {
+	uint64_t                now;            /* ms */
+	uint64_t                started_at;     /* ms */
+	uint32_t                peers_total;
+	uint32_t                peers_connected;
+	struct store_counts     counts;         /* outbox, inbox, alerts */
+	struct store_health     health;         /* open alerts, data.db, disk */
+	uint64_t                tls_not_after;  /* ms: our TLS certificate */
+	uint64_t                dsk_not_after;  /* ms: our signing certificate */
+};
+struct peer_figures {
+	uint64_t                outbox_unacked;
+	uint32_t                valid_prekeys;
+	uint64_t                prekey_not_after;       /* ms; 0 = none usable */
+	uint64_t                dsk_not_after;  /* ms; 0 = no valid certificate */
+	uint64_t                unreachable_since;      /* ms; 0 while connected */
+	int                     connected;
+	int                     suspended;
+};
+/* 0 or a store error. */
+int figures_daemon(struct daemon *, struct daemon_figures *);
+void figures_peer(struct daemon *, const struct peer *, uint64_t now,
+    struct peer_figures *);
+
+/* metrics.c: when metrics_file is set, the figures are written there, in
+ * Prometheus' text format, at start and every minute, atomically; a
+ * failure is logged once an hour and never stops the daemon.
+ * metrics_start at start and after a reload (the file may have changed),
+ * metrics_stop at shutdown. */
+void metrics_start(struct daemon *);
+void metrics_stop(struct daemon *);
 
 #endif

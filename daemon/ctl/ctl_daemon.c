@@ -19,43 +19,41 @@ ctl_status(const struct ctl_call *call, const Request *rq)
 	struct daemon                  *d = call->d;
 	Response                        r = HOMEWARD__CONTROL__RESPONSE__INIT;
 	Homeward__Control__Status       s = HOMEWARD__CONTROL__STATUS__INIT;
-	struct store_counts             n;
-	struct store_health             h;
+	struct daemon_figures           f;
 	char                            listen[128] = "";
 	int                             rc;
 
 	(void)rq;
-	if ((rc = store_counts(d->store, &n)) != 0 ||
-	    (rc = store_health(d->store, &h)) != 0) {
+	/* The same figures as the metrics file's (core/figures.c). */
+	if ((rc = figures_daemon(d, &f)) != 0) {
 		ctl_store_result(c, rc, "status");
 		return;
 	}
 	s.agency_id = d->keys.agency_id;
 	s.fingerprint = d->keys.fingerprint;
 	s.software = (char *)"homewardd " HOMEWARD_VERSION;
-	s.started_at = d->started_at;
-	s.now = clock_now();
-	s.peers_total = (uint32_t)d->npeers;
-	for (size_t i = 0; i < d->npeers; i++)
-		s.peers_connected += peer_is_connected(d->peers[i]);
-	s.outbox_unacked = n.out_unacked;
-	s.outbox_waiting = n.out_waiting;
-	s.oldest_unacked_at = n.oldest_unacked_at;
-	if (n.oldest_unacked_at != 0) {
-		s.oldest_unacked_id.data = n.oldest_unacked_id;
+	s.started_at = f.started_at;
+	s.now = f.now;
+	s.peers_total = f.peers_total;
+	s.peers_connected = f.peers_connected;
+	s.outbox_unacked = f.counts.out_unacked;
+	s.outbox_waiting = f.counts.out_waiting;
+	s.oldest_unacked_at = f.counts.oldest_unacked_at;
+	if (f.counts.oldest_unacked_at != 0) {
+		s.oldest_unacked_id.data = f.counts.oldest_unacked_id;
 		s.oldest_unacked_id.len = ENV1_ID_LEN;
 	}
-	s.inbox_total = n.in_total;
-	s.inbox_gap_held = n.in_gap_held;
-	s.alerts = n.alerts;
-	s.open_alerts = h.open_alerts;
-	s.urgent_alerts = h.urgent_alerts;
-	s.oldest_urgent_at = h.oldest_urgent_at;
-	s.data_bytes = h.data_bytes;
-	s.data_max_bytes = h.data_max_bytes;
-	s.disk_free_bytes = h.disk_free_bytes;
-	s.tls_not_after = keyring_tls_not_after(&d->keys);
-	s.dsk_not_after = d->keys.id.cert.not_after;
+	s.inbox_total = f.counts.in_total;
+	s.inbox_gap_held = f.counts.in_gap_held;
+	s.alerts = f.counts.alerts;
+	s.open_alerts = f.health.open_alerts;
+	s.urgent_alerts = f.health.urgent_alerts;
+	s.oldest_urgent_at = f.health.oldest_urgent_at;
+	s.data_bytes = f.health.data_bytes;
+	s.data_max_bytes = f.health.data_max_bytes;
+	s.disk_free_bytes = f.health.disk_free_bytes;
+	s.tls_not_after = f.tls_not_after;
+	s.dsk_not_after = f.dsk_not_after;
 	if (d->listener != NULL)
 		snprintf(listen, sizeof(listen), "%s:%u", d->cfg.listen_host,
 		    conn_listener_port(d->listener));
@@ -66,53 +64,54 @@ ctl_status(const struct ctl_call *call, const Request *rq)
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, _("ok"));
 }
 
+/* One peer as the CLI shows it: the directory's row and bundle, and the
+ * figures monitoring reads (core/figures.c).  control_send's result. */
+static int
+peer_send(struct control_client *c, struct daemon *d, const struct peer *p,
+    uint64_t now)
+{
+	Response                        r = HOMEWARD__CONTROL__RESPONSE__INIT;
+	Homeward__Control__PeerInfo     pi = HOMEWARD__CONTROL__PEER_INFO__INIT;
+	char                            fp[FP_DISPLAY_BUFLEN];
+	struct peer_figures             f;
+
+	figures_peer(d, p, now, &f);
+	fp_display(p->rec.rik, fp);
+	pi.agency_id = (char *)p->rec.agency_id;
+	pi.name = (char *)p->b.info.name;
+	pi.country = (char *)p->b.info.country;
+	pi.time_zone = (char *)p->b.info.time_zone;
+	pi.duty_contact = (char *)peer_duty_contact(p);
+	pi.endpoint = (char *)p->endpoint;
+	pi.fingerprint = fp;
+	pi.rik.data = (uint8_t *)p->rec.rik;
+	pi.rik.len = ENV1_KEY_LEN;
+	pi.verified = p->rec.verified;
+	pi.suspended = f.suspended;
+	pi.connected = f.connected;
+	pi.imported_at = p->rec.imported_at;
+	pi.last_seen_at = p->rec.last_seen_at;
+	pi.outbox_unacked = f.outbox_unacked;
+	pi.valid_prekeys = f.valid_prekeys;
+	pi.prekey_not_after = f.prekey_not_after;
+	pi.dsk_not_after = f.dsk_not_after;
+	pi.unreachable_since = f.unreachable_since;
+	r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_PEER;
+	r.peer = &pi;
+	return control_send(c, &r);
+}
+
 void
 ctl_peers_list(const struct ctl_call *call, const Request *rq)
 {
 	struct control_client  *c = call->c;
 	struct daemon          *d = call->d;
+	uint64_t                now = clock_now();
 
 	(void)rq;
-	for (size_t i = 0; i < d->npeers; i++) {
-		struct peer                    *p = d->peers[i];
-		Response                        r = HOMEWARD__CONTROL__RESPONSE__INIT;
-		Homeward__Control__PeerInfo     pi = HOMEWARD__CONTROL__PEER_INFO__INIT;
-		char                            fp[FP_DISPLAY_BUFLEN];
-		const struct stmt_spk          *spk;
-		uint64_t                        unacked = 0, now = clock_now();
-
-		fp_display(p->rec.rik, fp);
-		store_peer_unacked(d->store, p->rec.rik, &unacked);
-		pi.agency_id = p->rec.agency_id;
-		pi.name = p->b.info.name;
-		pi.country = p->b.info.country;
-		pi.time_zone = p->b.info.time_zone;
-		pi.duty_contact = (char *)peer_duty_contact(p);
-		pi.endpoint = p->endpoint;
-		pi.fingerprint = fp;
-		pi.rik.data = p->rec.rik;
-		pi.rik.len = ENV1_KEY_LEN;
-		pi.verified = p->rec.verified;
-		pi.suspended = p->rec.suspended || p->b.keys.suspended;
-		pi.connected = peer_is_connected(p);
-		pi.imported_at = p->rec.imported_at;
-		pi.last_seen_at = p->rec.last_seen_at;
-		pi.outbox_unacked = unacked;
-		for (size_t k = 0; k < p->b.keys.nprekeys; k++) {
-			spk = &p->b.keys.prekeys[k];
-			if (peerkeys_validate_prekey(&p->b.keys, spk, now) != ENV1_OK)
-				continue;
-			pi.valid_prekeys++;
-			if (spk->not_after > pi.prekey_not_after)
-				pi.prekey_not_after = spk->not_after;
-		}
-		pi.dsk_not_after = peer_sign_not_after(p, now);
-		pi.unreachable_since = pi.connected ? 0 : p->down_since;
-		r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_PEER;
-		r.peer = &pi;
-		if (control_send(c, &r) != 0)
+	for (size_t i = 0; i < d->npeers; i++)
+		if (peer_send(c, d, d->peers[i], now) != 0)
 			break;
-	}
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, _("ok"));
 }
 
@@ -180,7 +179,7 @@ ctl_peer_import(const struct ctl_call *call, const Request *rq)
 	const Homeward__Control__PeerImport *req = rq->peer_import;
 	struct bundle           b;
 	struct store_peer       row;
-	struct peer            *existing = NULL;
+	struct peer            *existing = NULL, *p;
 	char                    why[BUNDLE_WHY_LEN];
 	int                     rc;
 
@@ -216,6 +215,9 @@ ctl_peer_import(const struct ctl_call *call, const Request *rq)
 	log_info("peer %s imported (fingerprint verified by the operator)",
 	    b.info.agency_id);
 	peers_dial_all(d);
+	/* The peer as imported: `homeward peers import` shows it. */
+	if ((p = peers_by_agency(d, b.info.agency_id)) != NULL)
+		(void)peer_send(c, d, p, clock_now());
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK,
 	    _("peer %s imported"), b.info.agency_id);
 out:
@@ -284,6 +286,10 @@ reload:
 	}
 	peers_dial_all(d);
 	log_info("peer %s: operator action %d", req->agency_id, (int)req->action);
+	/* The peer afterwards (the table was reloaded: look it up again);
+	 * none after remove. */
+	if ((p = peers_by_agency(d, req->agency_id)) != NULL)
+		(void)peer_send(c, d, p, clock_now());
 	control_result(c, HOMEWARD__CONTROL__RESULT_CODE__RESULT_OK, _("ok"));
 }
 

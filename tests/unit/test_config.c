@@ -74,6 +74,7 @@ test_minimal_defaults(void **state)
 	assert_string_equal(c.state_dir, "/tmp/state");
 	assert_int_equal(c.passphrase_fd, -1);
 	assert_string_equal(c.listen_host, "");
+	assert_string_equal(c.metrics_file, "");        /* none */
 	assert_int_equal(c.retry_min_ms, 2000);
 	assert_int_equal(c.log_level, LOG_LEVEL_INFO);
 	config_free(&c);
@@ -93,6 +94,7 @@ test_everything(void **state)
 	    "[agency]\ndir = /a\npassphrase_fd = 3\n"
 	    "[daemon]\nstate_dir = /s\ncontrol_socket = /s/c.sock\n"
 	    "listen = [::1]:7400\nlog = syslog\nlog_level = debug\n"
+	    "metrics_file = /var/lib/node/homeward.prom\n"
 	    "[delivery]\nretry_min_ms = 100\nretry_max_ms = 900\n"
 	    "[roles]\n%s = caseworker, auditor\n"
 	    "[peers]\nbeta = 192.0.2.7:7401\n", pw->pw_name);
@@ -103,6 +105,7 @@ test_everything(void **state)
 	assert_int_equal(c.listen_port, 7400);
 	assert_int_equal(c.log_syslog, 1);
 	assert_int_equal(c.log_level, LOG_LEVEL_DEBUG);
+	assert_string_equal(c.metrics_file, "/var/lib/node/homeward.prom");
 	assert_int_equal(c.retry_min_ms, 100);
 	assert_int_equal(c.nusers, 1);
 	assert_int_equal(c.users[0].roles, ROLE_CASEWORKER | ROLE_AUDITOR);
@@ -225,6 +228,8 @@ test_bad_value_of_every_key(void **state)
 		/* [daemon] */
 		{ "daemon", "state_dir =", "7: bad value for state_dir" },
 		{ "daemon", "control_socket =", "7: bad value for control_socket" },
+		{ "daemon", "metrics_file = node/homeward.prom",
+		  "7: metrics_file must be an absolute path" },
 		{ "daemon", "control_group = hw-no-such-group",
 		  "7: no such group: hw-no-such-group" },
 		{ "daemon", "listen = 7400", "7: listen must be host:port" },
