@@ -93,6 +93,9 @@ static const struct ctl_route routes[] = {
 	    "reading the audit log", ctl_audit_list },
 	{ K(WORKLIST),          CTL_ROLE_READ,
 	    "the worklist", ctl_worklist },
+	/* backups (ctl_backup.c) */
+	{ K(BACKUP),            ROLE_SUPERVISOR,
+	    "a backup of the databases", ctl_backup },
 };
 
 #undef K

@@ -420,7 +420,8 @@ int store_spk_expire(struct store *, uint64_t now, unsigned *deleted);
 
 /* Destroy a case's key (crypto-shredding, crypto-env1.md 4.3): the row is
  * deleted, the WAL truncated, the cached key wiped; every read of the case
- * fails afterwards. */
+ * fails afterwards.  The erasure journal records it first (one thread's
+ * key: a restore must not bring it back; store_backup.h). */
 int store_case_shred(struct store *, const uint8_t case_id[ENV1_ID_LEN],
     const char *operator_name, const char *reason, uint64_t now);
 

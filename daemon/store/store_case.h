@@ -122,6 +122,9 @@ int store_thread_unacked_drop(struct store *, const uint8_t thread_id[ENV1_ID_LE
  * mark it erased.  Runs its own transactions: keystore first. */
 int store_case_erase(struct store *, const uint8_t case_id[ENV1_ID_LEN],
     const char *operator_name, const char *reason, uint64_t now);
+/* 1 when a key of the case or of one of its threads is still in
+ * keystore.db, 0 when none is, or an errno. */
+int store_case_keys_left(struct store *, const uint8_t case_id[ENV1_ID_LEN]);
 
 /* --- case threads ------------------------------------------------------ */
 
