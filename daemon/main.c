@@ -348,6 +348,27 @@ restore_finish(struct daemon *d, const struct store_backup_info *info,
 	return 0;
 }
 
+/* Run as root (the unit's passphrase file is root's), the restore must
+ * leave the files to the state directory's owner, the daemon's user. */
+static void
+restore_owner(const char *dir)
+{
+	static const char *const names[] = { "data.db", "keystore.db",
+	    "data.db.pre-restore", "keystore.db.pre-restore",
+	    "erasures.journal" };
+	struct stat     sb;
+	char            path[PATH_MAX];
+
+	if (geteuid() != 0 || stat(dir, &sb) != 0 || sb.st_uid == 0)
+		return;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names[i]) <
+		    sizeof(path) && lchown(path, sb.st_uid, sb.st_gid) != 0 &&
+		    errno != ENOENT)
+			fprintf(stderr, "homewardd: cannot give %s to uid %u: %s\n",
+			    path, (unsigned)sb.st_uid, strerror(errno));
+}
+
 /* homewardd --restore FILE: with the daemon stopped (its control socket
  * is taken here, so none starts meanwhile). */
 static int
@@ -383,7 +404,11 @@ restore(struct daemon *d, const char *file)
 		fprintf(stderr, "homewardd: %s\n", cause ? cause : strerror(-rc));
 		goto out;
 	}
-	if ((rc = restore_finish(d, &info, &erased)) == 0)
+	rc = restore_finish(d, &info, &erased);
+	store_close(d->store);
+	d->store = NULL;
+	restore_owner(d->cfg.state_dir);
+	if (rc == 0)
 		printf("homewardd: %s restored into %s (%llu bytes); %u erasure(s) "
 		    "applied again from the erasure journal; every partner is "
 		    "resynchronised when homewardd starts\n", file,
