@@ -87,6 +87,10 @@ store_open(const char *dir, const uint8_t ksk[ATREST_KEY_LEN], struct store **ou
 		rc = -ENOMEM;
 		goto fail;
 	}
+	if ((rc = open_db(st, dir, "data.db", 0, &st->data, cause)) != 0 ||
+	    (rc = open_db(st, dir, "keystore.db", 1, &st->keys, cause)) != 0 ||
+	    (rc = store_migrate(st, dir, cause)) != 0)
+		goto fail;
 	/* Before anything can erase: no erasure goes unrecorded. */
 	if ((rc = store_journal_open(dir, &st->journal_fd)) != 0) {
 		if (asprintf(cause, "%s/" STORE_JOURNAL_NAME ": %s", dir,
@@ -94,10 +98,6 @@ store_open(const char *dir, const uint8_t ksk[ATREST_KEY_LEN], struct store **ou
 			*cause = NULL;
 		goto fail;
 	}
-	if ((rc = open_db(st, dir, "data.db", 0, &st->data, cause)) != 0 ||
-	    (rc = open_db(st, dir, "keystore.db", 1, &st->keys, cause)) != 0 ||
-	    (rc = store_migrate(st, dir, cause)) != 0)
-		goto fail;
 	store_premigrate_prune(dir, clock_now());
 	/* Not fatal: a damaged file is reported by what reads it, and
 	 * nothing is deleted unless both files answered. */
