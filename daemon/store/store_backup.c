@@ -267,8 +267,9 @@ bk_read(struct bk_reader *r, uint8_t *b, size_t len)
 	return 1;
 }
 
-/* The next piece into r->pt: 0, or -EBADMSG (cut short, damaged, or not
- * under this key), or an errno. */
+/* The next piece into r->pt: 0, -EBADMSG (cut short, a length out of
+ * bounds), -EACCES (it does not authenticate: damaged, or not under this
+ * key), or an errno. */
 static int
 bk_pull(struct bk_reader *r, size_t *ptlen, uint8_t *tag, const uint8_t *ad,
     size_t adlen)
@@ -286,7 +287,7 @@ bk_pull(struct bk_reader *r, size_t *ptlen, uint8_t *tag, const uint8_t *ad,
 		return rc == 0 ? -EBADMSG : rc;
 	if (crypto_secretstream_xchacha20poly1305_pull(&r->ss, r->pt, &n, tag,
 	    r->in, clen, ad, adlen) != 0)
-		return -EBADMSG;
+		return -EACCES;
 	*ptlen = (size_t)n;
 	return 0;
 }
@@ -331,8 +332,10 @@ bk_open(struct bk_reader *r, const uint8_t *key, uint64_t len[BK_PARTS],
 	if (crypto_secretstream_xchacha20poly1305_init_pull(&r->ss, hdr + 12,
 	    key) != 0)
 		return -EKEYREJECTED;
+	/* The first piece is the first under the key: when it does not
+	 * authenticate, the key is the likelier culprit. */
 	if ((rc = bk_pull(r, &n, &tag, hdr, sizeof(hdr))) != 0)
-		return rc == -EBADMSG ? -EKEYREJECTED : rc;
+		return rc == -EACCES ? -EKEYREJECTED : rc;
 	if (tag != crypto_secretstream_xchacha20poly1305_TAG_MESSAGE ||
 	    n != BK_INDEX_LEN || r->pt[8] != BK_PARTS)
 		return -EBADMSG;
@@ -358,7 +361,7 @@ bk_body(struct bk_reader *r, const int fd[BK_PARTS], const uint64_t len[BK_PARTS
 	memcpy(left, len, sizeof(left));
 	for (;;) {
 		if ((rc = bk_pull(r, &n, &tag, NULL, 0)) != 0)
-			return rc;
+			return rc == -EACCES ? -EBADMSG : rc;
 		if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)
 			break;
 		if (tag != crypto_secretstream_xchacha20poly1305_TAG_MESSAGE)
@@ -441,6 +444,22 @@ out:
 	return rc;
 }
 
+/* A database SQLite cannot copy (the damage a restore is for) is kept
+ * as it was found: renamed, its WAL with it. */
+static int
+bk_keep_as_found(const char *cur, const char *pre)
+{
+	char from[PATH_MAX + 8], to[PATH_MAX + 16];
+
+	if (rename(cur, pre) != 0)
+		return -errno;
+	snprintf(from, sizeof(from), "%s-wal", cur);
+	snprintf(to, sizeof(to), "%s-wal", pre);
+	if (rename(from, to) != 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
 /* The database at dir/NAME, if any, copied to dir/NAME.pre-restore (its
  * WAL with it), then the restored file renamed in its place. */
 static int
@@ -461,8 +480,12 @@ bk_install(const char *dir, int part, const char *tmp)
 			rc = store_copy_db(db, pre);
 		if (sqlite3_close(db) != SQLITE_OK && rc == 0)
 			rc = -EIO;
-		if (rc != 0)
-			return rc;
+		if (rc != 0) {
+			log_warnx("store: %s cannot be copied; kept as it was, "
+			    "as %s", cur, pre);
+			if ((rc = bk_keep_as_found(cur, pre)) != 0)
+				return rc;
+		}
 	}
 	/* The old WAL must not be replayed into the restored file. */
 	snprintf(side, sizeof(side), "%s-wal", cur);

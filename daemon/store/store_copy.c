@@ -104,7 +104,8 @@ store_premigrate_copy(struct store *st, const char *dir, int data_v, int keys_v,
 static int
 is_kept_copy(const char *name)
 {
-	static const char *const sfx[] = { PREMIGRATE_SUFFIX, PRERESTORE_SUFFIX };
+	static const char *const sfx[] = { PREMIGRATE_SUFFIX, PRERESTORE_SUFFIX,
+	    PRERESTORE_SUFFIX "-wal" };
 	size_t n = strlen(name), sl;
 
 	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)

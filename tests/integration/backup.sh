@@ -110,6 +110,8 @@ wait_for 30 erased CI-BAK-1 || fail "CI-BAK-1 was not erased"
 [ "$(stat -c %a "$ST/erasures.journal")" = 600 ] || fail "the journal is not 0600"
 [ $(($(stat -c %s "$ST/erasures.journal") % 64)) = 0 ] || fail "a torn journal"
 
+expect 0 hw $ORIG backup -o "$T/other.hwbak"
+
 step "restore is refused while the daemon runs"
 expect 1 "$HWD" -f "$T/$DEST.conf" --restore "$T/one.hwbak"
 says "another homewardd"
@@ -135,6 +137,8 @@ says "nothing was changed"
 { cat "$T/one.hwbak"; printf 'x'; } >"$T/long.hwbak"
 expect 1 "$HWD" -f "$T/$DEST.conf" --restore "$T/long.hwbak"
 says "nothing was changed"
+expect 1 "$HWD" -f "$T/$DEST.conf" --restore "$T/other.hwbak"
+says "does not open with this agency's daemon.key"
 printf 'not a backup at all, synthetic\n' >"$T/junk.hwbak"
 expect 1 "$HWD" -f "$T/$DEST.conf" --restore "$T/junk.hwbak"
 says "is not a homeward backup file"
@@ -161,6 +165,18 @@ hw $DEST audit list --limit 10000 --json | jq -e '[.audit[] |
     select(.action == "restore")] | length == 1' >/dev/null ||
     fail "the restore is not in the audit log"
 expect 0 hw $DEST audit verify
+
+step "a damaged data.db is replaced, kept as it was found"
+agency_stop $DEST
+head -c 8192 /dev/zero | tr '\0' 'x' >"$ST/data.db"
+rm -f "$ST/data.db-wal" "$ST/data.db-shm"
+expect 0 "$HWD" -f "$T/$DEST.conf" --restore "$T/two.hwbak"
+cmp -s "$ST/data.db.pre-restore" /dev/null && fail "nothing kept"
+[ "$(head -c 4 "$ST/data.db.pre-restore")" = xxxx ] ||
+    fail "the damaged data.db was not kept as found"
+agency_start $DEST
+[ "$(state_of CI-BAK-1)" = erased ] || fail "CI-BAK-1 came back from the second backup"
+[ "$(state_of CI-BAK-2)" = open ] || fail "CI-BAK-2 is $(state_of CI-BAK-2)"
 
 step "a plain copy from before the erasure put back: erased again at start"
 agency_stop $DEST
