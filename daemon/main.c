@@ -380,13 +380,24 @@ restore(struct daemon *d, const char *file)
 	unsigned        erased = 0;
 	int             rc = -1;
 
-	if (control_open(d->loop, d->cfg.control_socket, d->cfg.control_group,
-	    ctl_handle, d, &d->control, &cause) != 0) {
-		fprintf(stderr, "homewardd: cannot restore: %s; stop it first "
-		    "(systemctl stop homewardd), then run the restore again\n",
-		    cause ? cause : d->cfg.control_socket);
+	/* A daemon that runs answers there.  Where the socket's directory
+	 * is gone (systemd removes /run/homeward when the unit stops) none
+	 * can run: go on without holding the socket. */
+	if ((rc = control_open(d->loop, d->cfg.control_socket,
+	    d->cfg.control_group, ctl_handle, d, &d->control, &cause)) != 0 &&
+	    rc != -ENOENT) {
+		if (rc == -EADDRINUSE)
+			fprintf(stderr, "homewardd: cannot restore: %s; stop it "
+			    "first (systemctl stop homewardd), then run the "
+			    "restore again\n", cause ? cause : "homewardd runs");
+		else
+			fprintf(stderr, "homewardd: cannot restore: %s; nothing "
+			    "was changed\n", cause ? cause : "control socket");
 		goto out;
 	}
+	free(cause);
+	cause = NULL;
+	rc = -1;
 	if (get_passphrase(&d->cfg, &pass, &passlen) != 0 ||
 	    keyring_load(&d->keys, d->cfg.agency_dir, pass, passlen, &cause) != 0) {
 		fprintf(stderr, "homewardd: %s\n", cause ? cause :
