@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +27,31 @@ static const struct option backup_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* The file being written, removed if the operator interrupts. */
+static const char *volatile writing;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (writing != NULL)
+		(void)unlink(writing);
+	_exit(CLI_EXIT_FAIL);
+}
+
+static void
+catch_signals(void (*h)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = h;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+}
 
 static void
 hex(const uint8_t *b, size_t len, char *out)
@@ -144,15 +170,20 @@ cmd_backup(const struct cli_cmd *cmd, const struct cli_env *env, int argc,
 			cli_warn_errno(errno, _("cannot create %s"), out);
 		return CLI_EXIT_FAIL;
 	}
+	/* Ours from here: an interrupted backup leaves no file behind. */
+	writing = out;
+	catch_signals(on_signal);
 	rc = fetch(env, fd, out, &bytes, sha);
 	if (close(fd) != 0 && rc == CLI_EXIT_OK) {
 		cli_warn_errno(errno, _("cannot write %s"), out);
 		rc = CLI_EXIT_FAIL;
 	}
-	if (rc != CLI_EXIT_OK) {
+	if (rc != CLI_EXIT_OK)
 		(void)unlink(out);
+	catch_signals(SIG_DFL);
+	writing = NULL;
+	if (rc != CLI_EXIT_OK)
 		return rc;
-	}
 	if (json)
 		return cli_json_print(json_pack("{s:s, s:I, s:s}", "file", out,
 		    "bytes", (json_int_t)bytes, "sha256", sha));
