@@ -236,6 +236,7 @@ int cmd_worklist(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_alerts_list(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_alerts_ack(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_audit_verify(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_backup(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_audit_list(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_document_show(const struct cli_cmd *, const struct cli_env *, int, char **);
 

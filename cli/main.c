@@ -410,6 +410,16 @@ static const struct cli_cmd commands[] = {
 	  N_("Decodes the document a message carries (sent or received) and prints\n"
 	  "it as JSON, the form '--file' takes; --json wraps it with the message\n"
 	  "id, type and direction.  homewardd records the read: it is case data.\n") },
+	{ "backup", NULL, 0, cmd_backup, 0, 0,
+	  N_("write an encrypted backup of homewardd's databases"),
+	  "-o FILE [--json]",
+	  N_("Supervisors only; homewardd keeps running.  Both databases are copied\n"
+	  "at one moment, encrypted under a key derived from daemon.key, and\n"
+	  "written to FILE, a new file (mode 0600; an existing FILE is refused).\n"
+	  "Prints its length and SHA-256; on any failure FILE is removed.  Keep\n"
+	  "backups off this machine and a copy of daemon.key offline: a backup is\n"
+	  "useless without it.  Restore with 'homewardd --restore FILE' with the\n"
+	  "daemon stopped (homewardd(8)).  The audit log records the backup.\n") },
 	{ "log-level", NULL, 0, cmd_log_level, 0, 0,
 	  N_("change the daemon's log verbosity"),
 	  "warn|info|debug [--json]", "" },

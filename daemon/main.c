@@ -24,6 +24,9 @@
 #include "daemon/case/case.h"
 #include "daemon/core/core.h"
 #include "daemon/ctl/ctl.h"
+#include "daemon/store/audit.h"
+#include "daemon/store/store_backup.h"
+#include "daemon/store/store_resync.h"
 #include "keys/passphrase.h"
 #include "keys/secret.h"
 
@@ -205,9 +208,12 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: homewardd [-n] [-f config]\n"
+	    "usage: homewardd [-n] [-f config] [--restore file]\n"
 	    "  -f config   configuration file (default " CONFIG_DEFAULT_PATH ")\n"
 	    "  -n          check the configuration and exit\n"
+	    "  --restore file\n"
+	    "              with the daemon stopped: put the backup file in place\n"
+	    "              of the databases, and exit (homewardd(8))\n"
 	    "  --version   print the version and exit\n"
 	    "  --help      this text\n");
 }
@@ -298,6 +304,139 @@ get_passphrase(const struct config *cfg, char **pass, size_t *len)
 	return passphrase_get(&src, "daemon key file", 0, pass, len);
 }
 
+/* At every start: a copy of an old state directory put back must not
+ * bring an erased case back either. */
+static void
+replay_erasures(struct store *st)
+{
+	unsigned        n;
+	int             rc;
+
+	if ((rc = store_erasures_replay(st, clock_now(), &n)) != 0)
+		fatalx("store: cannot replay the erasure journal (%s): free some "
+		    "space in the state directory and start again", strerror(-rc));
+	if (n > 0)
+		log_warnx("store: %u erasure(s) of the erasure journal applied "
+		    "again (the databases were older than the journal)", n);
+}
+
+/* The restored store: the journal replayed, every peer marked for resync,
+ * the restore audited.  0 or a negative errno. */
+static int
+restore_finish(struct daemon *d, const struct store_backup_info *info,
+    unsigned *erased)
+{
+	char    detail[96], *cause = NULL;
+	int     rc;
+
+	if ((rc = store_open(d->cfg.state_dir, d->keys.ksk, &d->store,
+	    &cause)) != 0) {
+		fprintf(stderr, "homewardd: the restored store does not open: %s\n",
+		    cause ? cause : strerror(-rc));
+		free(cause);
+		return rc;
+	}
+	if ((rc = store_erasures_replay(d->store, clock_now(), erased)) != 0 ||
+	    (rc = store_resync_mark_all(d->store)) != 0) {
+		fprintf(stderr, "homewardd: the backup is in place but the "
+		    "erasure journal or the resync marks failed (%s): free some "
+		    "space and run the restore again\n", strerror(-rc));
+		return rc;
+	}
+	snprintf(detail, sizeof(detail), "%llu bytes restored; %u erasure(s) "
+	    "applied again", (unsigned long long)info->bytes, *erased);
+	if (audit_append(d->store, CASE_ACTOR_DAEMON, AUDIT_RESTORE, NULL, NULL,
+	    detail, clock_now()) == 0)
+		audit_anchor_sync(d->store);
+	return 0;
+}
+
+/* Run as root (the unit's passphrase file is root's), the restore must
+ * leave the files to the state directory's owner, the daemon's user. */
+static void
+restore_owner(const char *dir)
+{
+	static const char *const names[] = { "data.db", "keystore.db",
+	    "data.db.pre-restore", "keystore.db.pre-restore",
+	    "erasures.journal" };
+	struct stat     sb;
+	char            path[PATH_MAX];
+
+	if (geteuid() != 0 || stat(dir, &sb) != 0 || sb.st_uid == 0)
+		return;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names[i]) <
+		    sizeof(path) && lchown(path, sb.st_uid, sb.st_gid) != 0 &&
+		    errno != ENOENT)
+			fprintf(stderr, "homewardd: cannot give %s to uid %u: %s\n",
+			    path, (unsigned)sb.st_uid, strerror(errno));
+}
+
+/* homewardd --restore FILE: with the daemon stopped (its control socket
+ * is taken here, so none starts meanwhile). */
+static int
+restore(struct daemon *d, const char *file)
+{
+	struct store_backup_info info;
+	char            *cause = NULL, *pass = NULL;
+	size_t          passlen;
+	unsigned        erased = 0;
+	int             rc = -1;
+
+	/* A daemon that runs answers there.  Where the socket's directory
+	 * is gone (systemd removes /run/homeward when the unit stops) none
+	 * can run: go on without holding the socket. */
+	if ((rc = control_open(d->loop, d->cfg.control_socket,
+	    d->cfg.control_group, ctl_handle, d, &d->control, &cause)) != 0 &&
+	    rc != -ENOENT) {
+		if (rc == -EADDRINUSE)
+			fprintf(stderr, "homewardd: cannot restore: %s; stop it "
+			    "first (systemctl stop homewardd), then run the "
+			    "restore again\n", cause ? cause : "homewardd runs");
+		else
+			fprintf(stderr, "homewardd: cannot restore: %s; nothing "
+			    "was changed\n", cause ? cause : "control socket");
+		goto out;
+	}
+	free(cause);
+	cause = NULL;
+	rc = -1;
+	if (get_passphrase(&d->cfg, &pass, &passlen) != 0 ||
+	    keyring_load(&d->keys, d->cfg.agency_dir, pass, passlen, &cause) != 0) {
+		fprintf(stderr, "homewardd: %s\n", cause ? cause :
+		    "cannot read the daemon key: a backup opens only with it");
+		goto out;
+	}
+	if (mkdir(d->cfg.state_dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "homewardd: %s: %s\n", d->cfg.state_dir,
+		    strerror(errno));
+		goto out;
+	}
+	store_backup_clean(d->cfg.state_dir);
+	if ((rc = store_restore(d->cfg.state_dir, d->keys.ksk, file, &info,
+	    &cause)) != 0) {
+		fprintf(stderr, "homewardd: %s\n", cause ? cause : strerror(-rc));
+		goto out;
+	}
+	rc = restore_finish(d, &info, &erased);
+	store_close(d->store);
+	d->store = NULL;
+	restore_owner(d->cfg.state_dir);
+	if (rc == 0)
+		printf("homewardd: %s restored into %s (%llu bytes); %u erasure(s) "
+		    "applied again from the erasure journal; every partner is "
+		    "resynchronised when homewardd starts\n", file,
+		    d->cfg.state_dir, (unsigned long long)info.bytes, erased);
+out:
+	secret_free(pass);
+	free(cause);
+	store_close(d->store);
+	keyring_free(&d->keys);
+	control_close(d->control);
+	uv_run(d->loop, UV_RUN_DEFAULT);
+	return rc == 0 ? 0 : 1;
+}
+
 static void
 setup(struct daemon *d)
 {
@@ -327,8 +466,10 @@ setup(struct daemon *d)
 	secret_free(pass);
 	if (mkdir(d->cfg.state_dir, 0700) != 0 && errno != EEXIST)
 		fatal("%s", d->cfg.state_dir);
+	store_backup_clean(d->cfg.state_dir);   /* copies a crash left */
 	if ((rc = store_open(d->cfg.state_dir, d->keys.ksk, &d->store, &cause)) != 0)
 		fatalx("store: %s", cause ? cause : strerror(-rc));
+	replay_erasures(d->store);
 	if ((rc = store_set_max_mb(d->store, d->cfg.max_data_mb)) != 0)
 		fatalx("store: cannot set max_data_mb");
 	if ((rc = store_set_max_keys_mb(d->store, d->cfg.max_keys_mb)) != 0)
@@ -386,10 +527,11 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "restore", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon   d;
-	const char     *path = CONFIG_DEFAULT_PATH;
+	const char     *path = CONFIG_DEFAULT_PATH, *restore_file = NULL;
 	char            err[CONFIG_ERR_LEN];
 	int             ch, check = 0;
 
@@ -400,6 +542,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			check = 1;
+			break;
+		case 'R':
+			restore_file = optarg;
 			break;
 		case 'V':
 			printf("homewardd %s\n", HOMEWARD_VERSION);
@@ -412,7 +557,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (check && restore_file != NULL)) {
 		usage(stderr);
 		return 2;
 	}
@@ -445,12 +590,20 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (secret_init() != 0)
 		fatalx("libsodium did not initialise");
-	log_init(d.cfg.log_syslog, d.cfg.log_level, "homewardd");
+	/* A restore talks to the administrator at the terminal. */
+	log_init(restore_file == NULL && d.cfg.log_syslog, d.cfg.log_level,
+	    "homewardd");
 	/* The operator's language for answers; the log stays English. */
 	lang_init();
 	report_set_sink(report_to_log);
 	d.loop = uv_default_loop();
 	d.started_at = clock_now();
+	if (restore_file != NULL) {
+		ch = restore(&d, restore_file);
+		config_free(&d.cfg);
+		uv_loop_close(d.loop);
+		return ch;
+	}
 	limit_descriptors(&d.cfg);
 	setup(&d);
 	log_info("homewardd %s started: agency %s, fingerprint %s", HOMEWARD_VERSION,

@@ -127,13 +127,17 @@ control_response_encode(Homeward__Control__Response *r, uint8_t **out,
 	*outlen = 0;
 	if (r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND__NOT_SET)
 		return -EINVAL;
-	/* The message kinds share one pointer in the union; evidence is
-	 * bytes, where a NULL data with length 0 is fine. */
-	if (r->kind_case != HOMEWARD__CONTROL__RESPONSE__KIND_EVIDENCE &&
-	    r->result == NULL)
-		return -EINVAL;
-	if (r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_EVIDENCE &&
-	    r->evidence.data == NULL && r->evidence.len > 0)
+	/* The message kinds share one pointer in the union; evidence and
+	 * backup chunks are bytes, where a NULL data with length 0 is fine. */
+	if (r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_EVIDENCE ||
+	    r->kind_case == HOMEWARD__CONTROL__RESPONSE__KIND_BACKUP_CHUNK) {
+		const ProtobufCBinaryData *b = r->kind_case ==
+		    HOMEWARD__CONTROL__RESPONSE__KIND_EVIDENCE ? &r->evidence :
+		    &r->backup_chunk;
+
+		if (b->data == NULL && b->len > 0)
+			return -EINVAL;
+	} else if (r->result == NULL)
 		return -EINVAL;
 	r->version = CONTROL_PROTOCOL_VERSION;
 	return pack_frame(&r->base, out, outlen);

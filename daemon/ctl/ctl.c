@@ -94,6 +94,9 @@ static const struct ctl_route routes[] = {
 	    N_("reading the audit log"), ctl_audit_list },
 	{ K(WORKLIST),          CTL_ROLE_READ,
 	    N_("the worklist"), ctl_worklist },
+	/* backups (ctl_backup.c) */
+	{ K(BACKUP),            ROLE_SUPERVISOR,
+	    N_("a backup of the databases"), ctl_backup },
 };
 
 #undef K

@@ -7,7 +7,8 @@
  *                that do not read their answers held back
  *   ctl.c        the dispatch table: request kind -> roles -> handler
  *   ctl_daemon.c ctl_msgs.c ctl_case.c ctl_consent.c ctl_step.c
- *   ctl_alert.c  the handlers, one file per subject
+ *   ctl_alert.c ctl_backup.c
+ *                the handlers, one file per subject
  *   ctl_request.c request ids: a submission sent again is answered from
  *                what it did the first time
  *   ctl_docgate.c which documents may be shown, by every request that

@@ -5,7 +5,7 @@
  *
  *   ctl.c  ->  ctl_request.c, and
  *   ctl.c  ->  ctl_daemon.c ctl_msgs.c ctl_case.c ctl_consent.c
- *              ctl_step.c ctl_alert.c  ->  ctl_docgate.c  ->  ctl_reply.c
+ *              ctl_step.c ctl_alert.c ctl_backup.c  ->  ctl_docgate.c  ->  ctl_reply.c
  *              ->  ctl_result.c
  *
  * (ctl.c and every handler file may call ctl_result.c directly.)
@@ -145,5 +145,7 @@ ctl_handler ctl_step_send, ctl_held_list, ctl_held_show, ctl_held_cancel,
 /* ctl_alert.c: alerts, the audit log, the worklist */
 ctl_handler ctl_alert_list, ctl_alert_ack, ctl_audit_verify, ctl_audit_list,
     ctl_worklist;
+/* ctl_backup.c: a backup of both databases, sent as it is made */
+ctl_handler ctl_backup;
 
 #endif

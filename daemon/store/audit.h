@@ -48,6 +48,8 @@ struct store;
 #define AUDIT_OUTCOME           "arrival.outcome"
 #define AUDIT_CASE_REOPEN       "case.reopen"
 #define AUDIT_PEER_QUOTA        "peer.quota"    /* suspended: a quota breached */
+#define AUDIT_BACKUP            "backup"        /* detail: bytes and sha256 */
+#define AUDIT_RESTORE           "restore"       /* detail: bytes; erased again */
 
 #define AUDIT_MAC_LEN           32
 #define AUDIT_ID_LEN            16

@@ -8,7 +8,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -68,15 +70,20 @@ store_open(const char *dir, const uint8_t ksk[ATREST_KEY_LEN], struct store **ou
 	*cause = NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return -ENOMEM;
+	st->journal_fd = -1;
 	st->k_spkwrap = secret_alloc(ATREST_KEY_LEN);
 	st->k_dekwrap = secret_alloc(ATREST_KEY_LEN);
 	st->k_audit = secret_alloc(STORE_AUDIT_KEY_LEN);
+	st->k_backup = secret_alloc(STORE_BACKUP_KEY_LEN);
 	/* The audit MAC key has its own label: whoever holds data.db alone
 	 * can neither forge an entry nor re-hash an edited chain. */
 	if (st->k_spkwrap == NULL || st->k_dekwrap == NULL || st->k_audit == NULL ||
+	    st->k_backup == NULL || (st->dir = strdup(dir)) == NULL ||
 	    atrest_derive_keys(ksk, st->k_spkwrap, st->k_dekwrap) != ENV1_OK ||
 	    crypto_kdf_derive_from_key(st->k_audit, STORE_AUDIT_KEY_LEN, 1,
-	    STORE_AUDIT_KDF_CTX, ksk) != 0) {
+	    STORE_AUDIT_KDF_CTX, ksk) != 0 ||
+	    crypto_kdf_derive_from_key(st->k_backup, STORE_BACKUP_KEY_LEN, 1,
+	    STORE_BACKUP_KDF_CTX, ksk) != 0) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -84,6 +91,13 @@ store_open(const char *dir, const uint8_t ksk[ATREST_KEY_LEN], struct store **ou
 	    (rc = open_db(st, dir, "keystore.db", 1, &st->keys, cause)) != 0 ||
 	    (rc = store_migrate(st, dir, cause)) != 0)
 		goto fail;
+	/* Before anything can erase: no erasure goes unrecorded. */
+	if ((rc = store_journal_open(dir, &st->journal_fd)) != 0) {
+		if (asprintf(cause, "%s/" STORE_JOURNAL_NAME ": %s", dir,
+		    strerror(-rc)) < 0)
+			*cause = NULL;
+		goto fail;
+	}
 	store_premigrate_prune(dir, clock_now());
 	/* Not fatal: a damaged file is reported by what reads it, and
 	 * nothing is deleted unless both files answered. */
@@ -115,6 +129,10 @@ store_close(struct store *st)
 	secret_free(st->k_spkwrap);
 	secret_free(st->k_dekwrap);
 	secret_free(st->k_audit);
+	secret_free(st->k_backup);
+	if (st->journal_fd >= 0)
+		close(st->journal_fd);
+	free(st->dir);
 	free(st);
 }
 

@@ -10,8 +10,12 @@
  * daemon/ctl call into it; daemon/net does not know it).
  *
  * Its files, each calling only those listed after it:
+ *   store_erasures.c the erasure journal replayed (store_backup.h)
  *   audit.c          the audit chain: its mac, appending, the anchor,
  *                    verification (audit.h)
+ *   store_backup.c   backup files and their restore (store_backup.h)
+ *   store_resync.c   peers marked for resync after a restore
+ *                    (store_resync.h)
  *   store_cases.c    cases, erasure, case threads (store_case.h)
  *   store_consents.c consent records (store_case.h)
  *   store_held.c     held documents (store_case.h)
@@ -24,6 +28,8 @@
  *   store_request.c  control request ids, written by store.c's commit
  *   store_schema.c   the migrations of both databases
  *   store_keys.c     keystore.db: case keys, shredding, prekey secrets
+ *   store_journal.c  the erasure journal's file: a record before each
+ *                    erasure (store_int.h)
  *   store_sql.c      statement cache, errors, column readers (store_int.h)
  */
 /*
@@ -420,7 +426,8 @@ int store_spk_expire(struct store *, uint64_t now, unsigned *deleted);
 
 /* Destroy a case's key (crypto-shredding, crypto-env1.md 4.3): the row is
  * deleted, the WAL truncated, the cached key wiped; every read of the case
- * fails afterwards. */
+ * fails afterwards.  The erasure journal records it first (one thread's
+ * key: a restore must not bring it back; store_backup.h). */
 int store_case_shred(struct store *, const uint8_t case_id[ENV1_ID_LEN],
     const char *operator_name, const char *reason, uint64_t now);
 

@@ -119,9 +119,13 @@ int store_thread_unacked(struct store *, const uint8_t thread_id[ENV1_ID_LEN],
 int store_thread_unacked_drop(struct store *, const uint8_t thread_id[ENV1_ID_LEN]);
 /* Erase: destroy the case key and every thread key of the case
  * (crypto-shredding), delete its held documents and consent scopes, and
- * mark it erased.  Runs its own transactions: keystore first. */
+ * mark it erased.  Runs its own transactions: the erasure journal's
+ * record first (store_backup.h), then keystore.db, then data.db. */
 int store_case_erase(struct store *, const uint8_t case_id[ENV1_ID_LEN],
     const char *operator_name, const char *reason, uint64_t now);
+/* 1 when a key of the case or of one of its threads is still in
+ * keystore.db, 0 when none is, or an errno. */
+int store_case_keys_left(struct store *, const uint8_t case_id[ENV1_ID_LEN]);
 
 /* --- case threads ------------------------------------------------------ */
 

@@ -379,10 +379,10 @@ case_keys_shred(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
 
 	if ((rc = case_thread_ids(st, case_id, &tids, &n)) != 0)
 		return rc;
-	rc = store_case_shred(st, case_id, operator_name, reason, now);
+	rc = store_key_shred(st, case_id, operator_name, reason, now);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		if (memcmp(tids[i], case_id, ENV1_ID_LEN) != 0)
-			rc = store_case_shred(st, tids[i], operator_name, reason, now);
+			rc = store_key_shred(st, tids[i], operator_name, reason, now);
 	free(tids);
 	return rc;
 }
@@ -424,11 +424,31 @@ store_case_erase(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
 {
 	int rc;
 
-	/* Keys first: once they are gone the ciphertext left in data.db is
+	/* The journal first, so that no restore brings the case back; then
+	 * the keys: once they are gone the ciphertext left in data.db is
 	 * noise, whatever happens to the rows below. */
-	if ((rc = case_keys_shred(st, case_id, operator_name, reason, now)) != 0)
+	if ((rc = store_journal_note(st, STORE_ERASURE_CASE, case_id, NULL,
+	    now)) != 0 ||
+	    (rc = case_keys_shred(st, case_id, operator_name, reason, now)) != 0)
 		return rc;
 	return case_rows_erase(st, case_id, now);
+}
+
+int
+store_case_keys_left(struct store *st, const uint8_t case_id[ENV1_ID_LEN])
+{
+	uint8_t       (*tids)[ENV1_ID_LEN];
+	size_t          n;
+	int             rc;
+
+	if ((rc = store_key_present(st, case_id)) != 0)
+		return rc;
+	if ((rc = case_thread_ids(st, case_id, &tids, &n)) != 0)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = store_key_present(st, tids[i]);
+	free(tids);
+	return rc;
 }
 
 /* --- case threads ---------------------------------------------------------- */

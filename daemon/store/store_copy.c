@@ -1,7 +1,8 @@
 /*
  * Copies of the databases: SQLite's online backup of one database into a
  * new file (written aside, synced, renamed), and the copies taken before a
- * schema migration, kept STORE_PREMIGRATE_KEEP_MS and then deleted.
+ * schema migration (and those a restore keeps, store_backup.c), kept
+ * STORE_PREMIGRATE_KEEP_MS and then deleted.
  *
  * Why they are deleted: keystore.db holds the keys of the cases; a copy
  * would bring back a case erased after it was taken.  A copy exists to
@@ -21,6 +22,7 @@
 #include "daemon/store/store_int.h"
 
 #define PREMIGRATE_SUFFIX       ".pre-migration"
+#define PRERESTORE_SUFFIX       ".pre-restore"  /* store_backup.c's */
 
 int
 store_copy_db(sqlite3 *src, const char *path)
@@ -98,6 +100,20 @@ store_premigrate_copy(struct store *st, const char *dir, int data_v, int keys_v,
 	return 0;
 }
 
+/* Whether name is a copy kept before a migration or a restore. */
+static int
+is_kept_copy(const char *name)
+{
+	static const char *const sfx[] = { PREMIGRATE_SUFFIX, PRERESTORE_SUFFIX,
+	    PRERESTORE_SUFFIX "-wal" };
+	size_t n = strlen(name), sl;
+
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
+		if (n > (sl = strlen(sfx[i])) && strcmp(name + n - sl, sfx[i]) == 0)
+			return 1;
+	return 0;
+}
+
 void
 store_premigrate_prune(const char *dir, uint64_t now_ms)
 {
@@ -105,13 +121,11 @@ store_premigrate_prune(const char *dir, uint64_t now_ms)
 	struct dirent  *e;
 	struct stat     sb;
 	char            path[PATH_MAX];
-	size_t          n, sl = strlen(PREMIGRATE_SUFFIX);
 
 	if ((dp = opendir(dir)) == NULL)
 		return;
 	while ((e = readdir(dp)) != NULL) {
-		n = strlen(e->d_name);
-		if (n <= sl || strcmp(e->d_name + n - sl, PREMIGRATE_SUFFIX) != 0 ||
+		if (!is_kept_copy(e->d_name) ||
 		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
 		    sizeof(path) || lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
 			continue;

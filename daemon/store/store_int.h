@@ -11,12 +11,14 @@
 #include <sqlite3.h>
 
 #include "daemon/store/store.h"
+#include "daemon/store/store_backup.h"
 
 #define STORE_STMT_CACHE        96
 #define STORE_DEK_CACHE         32
 #define STORE_KEY_VERSION       1
 #define STORE_AUDIT_KEY_LEN     32
 #define STORE_AUDIT_KDF_CTX     "HWAUDIT1"      /* kdf(1, ctx, KSK) */
+#define STORE_BACKUP_KDF_CTX    "HWBACKUP"      /* kdf(1, ctx, KSK): backups */
 
 struct store_stmt {
 	const char     *sql;            /* a string literal: cached by address */
@@ -55,6 +57,10 @@ struct store {
 	uint8_t                *k_spkwrap;     /* secret */
 	uint8_t                *k_dekwrap;     /* secret */
 	uint8_t                *k_audit;       /* secret: audit log MAC key */
+	uint8_t                *k_backup;      /* secret: backup file key */
+	char                   *dir;           /* the state directory */
+	int                     journal_fd;    /* erasures.journal; -1: none */
+	int                     journal_quiet; /* replaying it: append nothing */
 	struct store_stmt       stmts[STORE_STMT_CACHE];
 	size_t                  nstmts;
 	struct store_dek        deks[STORE_DEK_CACHE];
@@ -118,7 +124,36 @@ int store_premigrate_copy(struct store *, const char *dir, int data_v,
 /* Delete the copies older than STORE_PREMIGRATE_KEEP_MS. */
 void store_premigrate_prune(const char *dir, uint64_t now_ms);
 
+/* --- store_journal.c: the erasure journal (calls no file of the room) --- */
+
+#define STORE_JOURNAL_NAME      "erasures.journal"
+#define STORE_JOURNAL_RECLEN    64
+
+/* Open (creating, mode 0600) dir/erasures.journal for appending; a torn
+ * record at its end is cut off.  0 or a negative errno. */
+int store_journal_open(const char *dir, int *fd);
+void store_journal_encode(const struct store_erasure *,
+    uint8_t out[STORE_JOURNAL_RECLEN]);
+/* -EBADMSG: not a record (torn, damaged, another version). */
+int store_journal_decode(const uint8_t in[STORE_JOURNAL_RECLEN],
+    struct store_erasure *);
+/* Append one record and fdatasync it. */
+int store_journal_append_fd(int fd, const struct store_erasure *);
+/* Before an erasure of kind (STORE_ERASURE_*) is committed: its record,
+ * synced.  The erasure must not go ahead unless this returned 0.  Nothing
+ * is written while the journal is being replayed. */
+int store_journal_note(struct store *, int kind,
+    const uint8_t case_id[ENV1_ID_LEN], const uint8_t thread_id[ENV1_ID_LEN],
+    uint64_t now);
+
 /* --- store_keys.c ------------------------------------------------------ */
+
+/* Destroy one case or thread key (store_case_shred without its journal
+ * record: the caller wrote one). */
+int store_key_shred(struct store *, const uint8_t id[ENV1_ID_LEN],
+    const char *operator_name, const char *reason, uint64_t now);
+/* 1 when keystore.db holds a key for id, 0 when not, or an errno. */
+int store_key_present(struct store *, const uint8_t id[ENV1_ID_LEN]);
 
 /* Column blobs under the case key of case_id (created when create). */
 int store_seal_col(struct store *, const char *table, const char *column,

@@ -233,6 +233,41 @@ int
 store_case_shred(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
     const char *operator_name, const char *reason, uint64_t now)
 {
+	int rc;
+
+	/* Journal first: a key destroyed must stay destroyed whatever copy
+	 * of keystore.db comes back later. */
+	if ((rc = store_journal_note(st, STORE_ERASURE_THREAD, NULL, case_id,
+	    now)) != 0)
+		return rc;
+	return store_key_shred(st, case_id, operator_name, reason, now);
+}
+
+static const char sql_dek_present[] =
+    "SELECT 1 FROM case_keys WHERE case_id = ?";
+
+int
+store_key_present(struct store *st, const uint8_t id[ENV1_ID_LEN])
+{
+	sqlite3_stmt   *s;
+	int             rc;
+
+	if ((s = store_prep(st, st->keys, sql_dek_present)) == NULL)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, id, ENV1_ID_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_err(st, st->keys, rc, "key present");
+}
+
+int
+store_key_shred(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
+    const char *operator_name, const char *reason, uint64_t now)
+{
 	struct store_dek       *d;
 	sqlite3_stmt           *s;
 	int                     rc;
