@@ -77,15 +77,39 @@ struct deliver_events {
 
 /* What a connection tells the post office (set by main.c to deliver.c's
  * functions), so that link.c never calls into its caller. */
+struct Homeward__Wire__ResyncRequest;
+struct Homeward__Wire__ResyncState;
+
 struct link_events {
 	/* An envelope arrived from the peer whose RIK is from (copy it). */
 	void  (*envelope)(struct daemon *, const uint8_t from[ENV1_KEY_LEN],
 	          const uint8_t *env, size_t len);
 	/* A connection to p opened: resend what is unacknowledged. */
 	void  (*peer_up)(struct daemon *, struct peer *);
+	/* Re-synchronisation frames (PROTOCOL.md 9.5); a request that is
+	 * not 0 closes the connection. */
+	int   (*resync_request)(struct daemon *, struct peer *,
+	          const struct Homeward__Wire__ResyncRequest *);
+	void  (*resync_state)(struct daemon *, struct peer *,
+	          const struct Homeward__Wire__ResyncState *);
 };
 
 /* One pinned peer agency. */
+/* A peer's re-synchronisation after a restore (resync.c, PROTOCOL.md
+ * 9.5): as the restored side that asks, and as the partner that answers. */
+struct resync_peer {
+	int             loaded;         /* pending was read from the store */
+	int             pending;        /* our chains may be behind the peer's */
+	int             asked;          /* a request is out on this link */
+	int             again;          /* an answer was cut: ask once more */
+	int             last_page;      /* the request out is the last page */
+	uint8_t         nonce[16];      /* the request's; answers echo it */
+	uint8_t         upto[16];       /* the request's last thread */
+	uint64_t        tolerate_until; /* ms: unmatched receipts are positions */
+	uint64_t        window_at;      /* ms: start of the answering minute */
+	unsigned        answered;       /* requests answered in that minute */
+};
+
 struct peer {
 	struct daemon          *d;
 	struct store_peer       rec;            /* the directory row */
@@ -103,6 +127,7 @@ struct peer {
 	uint64_t                down_since;     /* ms: no connection since; 0 while connected */
 	int                     window_full;    /* flushing waits for room (flight) */
 	struct flight           fl;             /* sent on the link, unacknowledged */
+	struct resync_peer      rs;             /* after a restore (resync.c) */
 };
 
 /* One connection's link to the daemon.  It names its peer by RIK, not by
@@ -202,6 +227,13 @@ void deliver_pump(struct daemon *);
 int deliver_has_work(const struct daemon *);
 /* A connection to p opened: resend everything unacknowledged. */
 void deliver_peer_up(struct daemon *, struct peer *);
+/* resync.c (PROTOCOL.md 9.5): link_events.peer_up (asks first when the
+ * peer is "resync pending", then deliver_peer_up), and the frames. */
+void resync_peer_up(struct daemon *, struct peer *);
+int resync_on_request(struct daemon *, struct peer *,
+    const struct Homeward__Wire__ResyncRequest *);
+void resync_on_state(struct daemon *, struct peer *,
+    const struct Homeward__Wire__ResyncState *);
 /* Retransmit what is due, seal what waits. */
 void deliver_tick(struct daemon *);
 /* Alert the gaps held longer than gap_alert_ms (each once). */

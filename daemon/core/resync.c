@@ -1,0 +1,462 @@
+/*
+ * Re-synchronisation after a restore (PROTOCOL.md 9.5).  An agency whose
+ * databases came back from an older copy may have sealed positions of its
+ * chains that it no longer knows, and lost what its partners sent since.
+ * While a peer is "resync pending" nothing is sealed for it; on each new
+ * link we ask (ResyncRequest, pages of at most RESYNC_CLAIMS claims) and
+ * the partner answers per thread (ResyncState): what it holds of our
+ * chain, which we skip to; what it sent us beyond what we hold, which it
+ * sends again.  The partner is authenticated, not trusted: what it says
+ * moves only our chains with it, and a lie only makes our next messages
+ * ones it refuses itself.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "common/msgtype.h"
+#include "daemon/base/clock.h"
+#include "daemon/base/log.h"
+#include "daemon/core/core.h"
+#include "daemon/core/core_int.h"
+#include "daemon/store/store_case.h"
+#include "daemon/store/store_resync.h"
+
+#define RESYNC_CLAIMS           256     /* claims in one request */
+#define RESYNC_HELD             256     /* held positions in one state */
+#define RESYNC_THREADS          1024    /* states answering one request */
+#define RESYNC_RECEIPTS         256     /* our receipts re-sent per thread */
+#define RESYNC_PER_MIN          64      /* requests answered a minute */
+#define RESYNC_AHEAD_MAX        1000000 /* positions a state may skip */
+#define RESYNC_TOLERATE_MS      (3600ull * 1000)
+#define RESYNC_NONCE            16
+#define RESYNC_CODE_MAX         64
+
+/* --- the restored side: asking ---------------------------------------- */
+
+/* One page of claims: our threads with p above after (NULL: from the
+ * first), by id. */
+static int
+send_page(struct daemon *d, struct peer *p, const uint8_t *after)
+{
+	Homeward__Wire__Frame           f = HOMEWARD__WIRE__FRAME__INIT;
+	Homeward__Wire__ResyncRequest   rq = HOMEWARD__WIRE__RESYNC_REQUEST__INIT;
+	Homeward__Wire__ResyncClaim     cl[RESYNC_CLAIMS], *clp[RESYNC_CLAIMS];
+	struct store_resync_claim      *v;
+	uint8_t                         a[ENV1_ID_LEN];
+	size_t                          n;
+	int                             rc;
+
+	if ((v = calloc(RESYNC_CLAIMS, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	if (after != NULL)
+		memcpy(a, after, ENV1_ID_LEN);
+	if ((rc = store_resync_claims(d->store, p->rec.rik, after != NULL ? a : NULL,
+	    v, RESYNC_CLAIMS, &n)) != 0) {
+		free(v);
+		return rc;
+	}
+	for (size_t i = 0; i < n; i++) {
+		homeward__wire__resync_claim__init(&cl[i]);
+		cl[i].thread_id.data = v[i].thread_id;
+		cl[i].thread_id.len = ENV1_ID_LEN;
+		cl[i].sent_seq = v[i].sent_seq;
+		cl[i].received_seq = v[i].received_seq;
+		clp[i] = &cl[i];
+	}
+	rq.nonce.data = p->rs.nonce;
+	rq.nonce.len = RESYNC_NONCE;
+	rq.n_claims = n;
+	rq.claims = clp;
+	if (after != NULL) {
+		rq.after.data = a;
+		rq.after.len = ENV1_ID_LEN;
+	}
+	/* A full page ends at its last thread; a short one covers the rest. */
+	p->rs.last_page = n < RESYNC_CLAIMS;
+	if (!p->rs.last_page) {
+		memcpy(p->rs.upto, v[n - 1].thread_id, ENV1_ID_LEN);
+		rq.upto.data = p->rs.upto;
+		rq.upto.len = ENV1_ID_LEN;
+	}
+	f.kind_case = HOMEWARD__WIRE__FRAME__KIND_RESYNC_REQUEST;
+	f.resync_request = &rq;
+	rc = peer_send_frame(p, &f);
+	free(v);
+	p->rs.asked = rc == 0;
+	return rc;
+}
+
+static void
+ask(struct daemon *d, struct peer *p)
+{
+	randombytes_buf(p->rs.nonce, RESYNC_NONCE);
+	p->rs.again = 0;
+	if (send_page(d, p, NULL) != 0)
+		log_warnx("peer %s: cannot ask for re-synchronisation; asking at "
+		    "the next connection", p->rec.agency_id);
+	else
+		log_info("peer %s: restored from a backup: asking what it holds "
+		    "of our threads", p->rec.agency_id);
+}
+
+void
+resync_peer_up(struct daemon *d, struct peer *p)
+{
+	deliver_peer_up(d, p);
+	p->rs.asked = 0;
+	if (resync_holds(d, p) && p->link != NULL)
+		ask(d, p);
+}
+
+/* The answer to our last page came: the next page, or the end. */
+static void
+answered(struct daemon *d, struct peer *p)
+{
+	if (!p->rs.last_page) {
+		if (send_page(d, p, p->rs.upto) != 0)
+			p->rs.asked = 0;
+		return;
+	}
+	p->rs.asked = 0;
+	if (p->rs.again) {
+		/* A thread was further ahead than one answer lists. */
+		ask(d, p);
+		return;
+	}
+	if (store_resync_clear(d->store, p->rec.rik) != 0) {
+		log_warnx("peer %s: re-synchronised, but the flag is not cleared; "
+		    "it runs again at the next connection", p->rec.agency_id);
+		return;
+	}
+	p->rs.pending = 0;
+	p->rs.tolerate_until = clock_now() + RESYNC_TOLERATE_MS;
+	log_info("peer %s: re-synchronised after the restore", p->rec.agency_id);
+	p->seal_pending = 1;            /* what waited for it is sealed now */
+	daemon_wake(d);
+}
+
+/* The case code to name: ours, else the partner's (printable only). */
+static void
+case_code(struct daemon *d, const Homeward__Wire__ResyncState *st,
+    const uint8_t tid[ENV1_ID_LEN], char code[RESYNC_CODE_MAX + 1])
+{
+	size_t i;
+
+	if (store_resync_case_code(d->store, tid, code, RESYNC_CODE_MAX + 1) == 0 &&
+	    code[0] != '\0')
+		return;
+	for (i = 0; st->case_code != NULL && st->case_code[i] != '\0' &&
+	    i < RESYNC_CODE_MAX; i++)
+		code[i] = st->case_code[i] > 0x20 && st->case_code[i] < 0x7f ?
+		    st->case_code[i] : '?';
+	code[i] = '\0';
+}
+
+/* Documents of ours the partner holds and we lost: a person decides. */
+static int
+alert_lost(struct daemon *d, struct peer *p, const Homeward__Wire__ResyncState *st,
+    const uint8_t tid[ENV1_ID_LEN], unsigned lost, int departure)
+{
+	char    code[RESYNC_CODE_MAX + 1], detail[512];
+
+	case_code(d, st, tid, code);
+	snprintf(detail, sizeof(detail), "%u document(s) sent to %s in case %s "
+	    "after the backup this agency was restored from are held by %s but "
+	    "lost here%s; ask %s for copies and bring the case up to date",
+	    lost, p->rec.agency_id, code[0] ? code : "(unknown)", p->rec.agency_id,
+	    departure ? ": a departure notification among them, so her "
+	    "arrival deadline is not known here" : "", p->rec.agency_id);
+	log_warnx("ALERT resync_lost: thread %s: %s", log_hex(tid, ENV1_ID_LEN),
+	    detail);
+	return store_alert_case(d->store, "resync_lost", departure, p->rec.rik,
+	    tid, code, detail, clock_now());
+}
+
+/* The held list as the store's rows; 0, or -EBADMSG when malformed. */
+static int
+held_rows(const Homeward__Wire__ResyncState *st, struct store_resync_held *h)
+{
+	for (size_t i = 0; i < st->n_held; i++) {
+		const Homeward__Wire__ResyncHeld *e = st->held[i];
+
+		if (e->message_id.len != ENV1_ID_LEN || e->h_env.len != ENV1_HASH_LEN ||
+		    e->h_inner.len != ENV1_HASH_LEN || e->msg_type > 0xffff)
+			return -EBADMSG;
+		memcpy(h[i].message_id, e->message_id.data, ENV1_ID_LEN);
+		h[i].msg_type = (uint16_t)e->msg_type;
+		memcpy(h[i].h_env, e->h_env.data, ENV1_HASH_LEN);
+		memcpy(h[i].h_inner, e->h_inner.data, ENV1_HASH_LEN);
+	}
+	return 0;
+}
+
+/*
+ * One thread's state, in one transaction: our waiting rows it holds are
+ * delivered, the ones we lost are counted, and our chain skips to the
+ * last position it holds (or the last listed one, when the list was cut).
+ */
+static int
+apply_state(struct daemon *d, struct peer *p, const Homeward__Wire__ResyncState *st,
+    const struct store_resync_held *h, unsigned *lost, int *departure)
+{
+	struct store_thread     t;
+	uint64_t                sent = 0, to;
+	const uint8_t          *tid = st->thread_id.data, *hash;
+	int                     rc, found;
+
+	rc = store_thread_get(d->store, tid, &t);
+	if (rc == 0 && memcmp(t.peer_rik, p->rec.rik, ENV1_KEY_LEN) != 0)
+		return -EPERM;
+	if (rc == 0)
+		sent = t.sealed_seq;
+	else if (rc != -ENOENT)
+		return rc;
+	if (st->held_seq <= sent)
+		return 0;               /* it is not ahead of us */
+	if (st->held_seq - sent > RESYNC_AHEAD_MAX ||
+	    st->n_held != (st->more ? RESYNC_HELD : st->held_seq - sent) ||
+	    st->held_h_inner.len != ENV1_HASH_LEN)
+		return -EBADMSG;
+	for (size_t i = 0; i < st->n_held; i++) {
+		if ((rc = store_resync_mark_held(d->store, p->rec.rik, tid, &h[i],
+		    clock_now(), &found)) != 0)
+			return rc;
+		if (found == 0 && h[i].msg_type != ENV1_MSG_DELIVERY_RECEIPT) {
+			(*lost)++;
+			*departure |= h[i].msg_type == ENV1_MSG_DEPARTURE_NOTIFICATION;
+		}
+	}
+	to = st->more ? sent + RESYNC_HELD : st->held_seq;
+	hash = st->more ? h[RESYNC_HELD - 1].h_inner : st->held_h_inner.data;
+	if ((rc = store_resync_forward(d->store, p->rec.rik, tid, to, hash,
+	    clock_now())) != 0)
+		return rc;
+	log_info("peer %s: thread %s: our chain moves from position %llu to %llu "
+	    "(sealed before the restore)", p->rec.agency_id, log_hex(tid,
+	    ENV1_ID_LEN), (unsigned long long)sent, (unsigned long long)to);
+	return 0;
+}
+
+static void
+on_thread(struct daemon *d, struct peer *p, const Homeward__Wire__ResyncState *st)
+{
+	struct store_resync_held       *h;
+	unsigned                        lost = 0;
+	int                             departure = 0, rc;
+
+	if (st->thread_id.len != ENV1_ID_LEN || st->n_held > RESYNC_HELD) {
+		log_warnx("peer %s: malformed re-synchronisation state ignored",
+		    p->rec.agency_id);
+		return;
+	}
+	if ((h = calloc(st->n_held + 1, sizeof(*h))) == NULL)
+		return;
+	if ((rc = held_rows(st, h)) == 0 && (rc = store_begin(d->store)) == 0) {
+		rc = apply_state(d, p, st, h, &lost, &departure);
+		if (rc == 0 && lost > 0)
+			rc = alert_lost(d, p, st, st->thread_id.data, lost, departure);
+		if (rc == 0)
+			rc = store_commit(d->store);
+		else
+			store_rollback(d->store);
+	}
+	free(h);
+	if (rc == 0 && st->more)
+		p->rs.again = 1;
+	if (rc != 0)
+		log_warnx("peer %s: thread %s: re-synchronisation state not applied "
+		    "(%s)", p->rec.agency_id, log_hex(st->thread_id.data,
+		    ENV1_ID_LEN), strerror(-rc));
+}
+
+void
+resync_on_state(struct daemon *d, struct peer *p, const Homeward__Wire__ResyncState *st)
+{
+	/* Only an answer to our request counts: anything else is ignored
+	 * (a partner cannot move our chains unasked). */
+	if (!p->rs.asked || st->nonce.len != RESYNC_NONCE ||
+	    sodium_memcmp(st->nonce.data, p->rs.nonce, RESYNC_NONCE) != 0) {
+		log_debug("peer %s: unasked re-synchronisation state ignored",
+		    p->rec.agency_id);
+		return;
+	}
+	if (st->done)
+		answered(d, p);
+	else
+		on_thread(d, p, st);
+}
+
+/* --- the partner's side: answering ------------------------------------ */
+
+static int
+request_valid(const Homeward__Wire__ResyncRequest *rq)
+{
+	if (rq->nonce.len != RESYNC_NONCE || rq->n_claims > RESYNC_CLAIMS ||
+	    (rq->after.len != 0 && rq->after.len != ENV1_ID_LEN) ||
+	    (rq->upto.len != 0 && rq->upto.len != ENV1_ID_LEN))
+		return 0;
+	for (size_t i = 0; i < rq->n_claims; i++)
+		if (rq->claims[i]->thread_id.len != ENV1_ID_LEN)
+			return 0;
+	return 1;
+}
+
+static const Homeward__Wire__ResyncClaim *
+claim_of(const Homeward__Wire__ResyncRequest *rq, const uint8_t tid[ENV1_ID_LEN])
+{
+	for (size_t i = 0; i < rq->n_claims; i++)
+		if (memcmp(rq->claims[i]->thread_id.data, tid, ENV1_ID_LEN) == 0)
+			return rq->claims[i];
+	return NULL;
+}
+
+/* What we sent in the thread beyond what the requester holds: documents
+ * go again through the flush (unacknowledged again, receipted anew),
+ * receipts are sent now (nothing acknowledges them).  *n: how many. */
+static int
+resend(struct daemon *d, struct peer *p, const uint8_t tid[ENV1_ID_LEN],
+    uint64_t from, uint64_t *n)
+{
+	uint8_t                 (*ids)[ENV1_ID_LEN];
+	struct store_out        m;
+	uint8_t                *env;
+	size_t                  k, len;
+	int                     rc;
+
+	if ((ids = calloc(RESYNC_RECEIPTS, ENV1_ID_LEN)) == NULL)
+		return -ENOMEM;
+	if ((rc = store_begin(d->store)) != 0)
+		goto out;
+	if ((rc = store_resync_requeue(d->store, p->rec.rik, tid, from, n)) != 0 ||
+	    (rc = store_commit(d->store)) != 0) {
+		store_rollback(d->store);
+		goto out;
+	}
+	if ((rc = store_resync_receipts(d->store, p->rec.rik, tid, from, ids,
+	    RESYNC_RECEIPTS, &k)) != 0)
+		goto out;
+	for (size_t i = 0; i < k; i++) {
+		if (store_out_get(d->store, ids[i], &m) != 0 ||
+		    store_out_envelope(d->store, &m, &env, &len) != 0)
+			continue;
+		if (peer_send_envelope(p, env, len) == 0)
+			(*n)++;
+		free(env);
+	}
+out:
+	free(ids);
+	return rc;
+}
+
+static int
+send_state(struct daemon *d, struct peer *p, const Homeward__Wire__ResyncRequest *rq,
+    const struct store_resync_thread *t, struct store_resync_held *h)
+{
+	Homeward__Wire__Frame           f = HOMEWARD__WIRE__FRAME__INIT;
+	Homeward__Wire__ResyncState     st = HOMEWARD__WIRE__RESYNC_STATE__INIT;
+	Homeward__Wire__ResyncHeld      e[RESYNC_HELD], *ep[RESYNC_HELD];
+	const Homeward__Wire__ResyncClaim *c = claim_of(rq, t->thread_id);
+	char                            code[RESYNC_CODE_MAX + 1];
+	size_t                          n;
+	int                             more, rc;
+
+	if ((rc = store_resync_held_list(d->store, p->rec.rik, t->thread_id,
+	    c != NULL ? c->sent_seq : 0, h, RESYNC_HELD, &n, &more)) != 0 ||
+	    (rc = resend(d, p, t->thread_id, c != NULL ? c->received_seq : 0,
+	    &st.resent)) != 0 ||
+	    (rc = store_resync_case_code(d->store, t->thread_id, code,
+	    sizeof(code))) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		homeward__wire__resync_held__init(&e[i]);
+		e[i].message_id.data = h[i].message_id;
+		e[i].message_id.len = ENV1_ID_LEN;
+		e[i].msg_type = h[i].msg_type;
+		e[i].h_env.data = h[i].h_env;
+		e[i].h_env.len = ENV1_HASH_LEN;
+		e[i].h_inner.data = h[i].h_inner;
+		e[i].h_inner.len = ENV1_HASH_LEN;
+		ep[i] = &e[i];
+	}
+	st.nonce = rq->nonce;
+	st.thread_id.data = (uint8_t *)t->thread_id;
+	st.thread_id.len = ENV1_ID_LEN;
+	st.held_seq = t->in_seq;
+	st.held_h_inner.data = (uint8_t *)t->in_last_h_inner;
+	st.held_h_inner.len = ENV1_HASH_LEN;
+	st.n_held = n;
+	st.held = ep;
+	st.more = more;
+	st.own_seq = t->own_seq;
+	st.case_code = code;
+	f.kind_case = HOMEWARD__WIRE__FRAME__KIND_RESYNC_STATE;
+	f.resync_state = &st;
+	return peer_send_frame(p, &f);
+}
+
+/* Rate: at most RESYNC_PER_MIN requests of one peer a minute are
+ * answered; the others are ignored (its own loss: it asks again later). */
+static int
+rate_ok(struct peer *p)
+{
+	uint64_t now = clock_now();
+
+	if (now - p->rs.window_at >= 60000) {
+		p->rs.window_at = now;
+		p->rs.answered = 0;
+	}
+	if (p->rs.answered == RESYNC_PER_MIN) {
+		log_warnx("peer %s: more than %d re-synchronisation requests a "
+		    "minute; the others are ignored", p->rec.agency_id, RESYNC_PER_MIN);
+	}
+	return p->rs.answered++ < RESYNC_PER_MIN;
+}
+
+int
+resync_on_request(struct daemon *d, struct peer *p,
+    const Homeward__Wire__ResyncRequest *rq)
+{
+	Homeward__Wire__Frame           f = HOMEWARD__WIRE__FRAME__INIT;
+	Homeward__Wire__ResyncState     done = HOMEWARD__WIRE__RESYNC_STATE__INIT;
+	struct store_resync_thread     *v;
+	struct store_resync_held       *h;
+	size_t                          n = 0;
+	int                             rc;
+
+	if (!request_valid(rq)) {
+		log_warnx("peer %s: malformed re-synchronisation request; closing",
+		    p->rec.agency_id);
+		return -EBADMSG;
+	}
+	if (!rate_ok(p))
+		return 0;
+	v = calloc(RESYNC_THREADS, sizeof(*v));
+	h = calloc(RESYNC_HELD, sizeof(*h));
+	rc = v == NULL || h == NULL ? -ENOMEM : store_resync_threads(d->store,
+	    p->rec.rik, rq->after.len ? rq->after.data : NULL, rq->upto.len ?
+	    rq->upto.data : NULL, v, RESYNC_THREADS, &n);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = send_state(d, p, rq, &v[i], h);
+	free(v);
+	free(h);
+	if (rc != 0) {
+		/* No `done`: the requester asks again at its next connection. */
+		log_warnx("peer %s: re-synchronisation answer incomplete (%s)",
+		    p->rec.agency_id, strerror(-rc));
+		return 0;
+	}
+	done.nonce = rq->nonce;
+	done.done = 1;
+	f.kind_case = HOMEWARD__WIRE__FRAME__KIND_RESYNC_STATE;
+	f.resync_state = &done;
+	if (peer_send_frame(p, &f) == 0)
+		log_info("peer %s: told it what we hold of %zu thread(s) (it was "
+		    "restored from a backup)", p->rec.agency_id, n);
+	deliver_rewalk(p);              /* the documents sent again */
+	daemon_wake(d);
+	return 0;
+}
