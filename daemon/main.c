@@ -54,6 +54,7 @@ tick_cb(uv_timer_t *h)
 	struct daemon *d = h->data;
 
 	deliver_tick(d);
+	resync_tick(d);
 	peers_dial_all(d);
 }
 

@@ -105,6 +105,7 @@ struct resync_peer {
 	int             last_page;      /* the request out is the last page */
 	uint8_t         nonce[16];      /* the request's; answers echo it */
 	uint8_t         upto[16];       /* the request's last thread */
+	uint64_t        asked_at;       /* ms: when it went */
 	uint64_t        tolerate_until; /* ms: unmatched receipts are positions */
 	uint64_t        window_at;      /* ms: start of the answering minute */
 	unsigned        answered;       /* requests answered in that minute */
@@ -234,6 +235,8 @@ int resync_on_request(struct daemon *, struct peer *,
     const struct Homeward__Wire__ResyncRequest *);
 void resync_on_state(struct daemon *, struct peer *,
     const struct Homeward__Wire__ResyncState *);
+/* Ask again where an answer is overdue (main.c's tick). */
+void resync_tick(struct daemon *);
 /* Retransmit what is due, seal what waits. */
 void deliver_tick(struct daemon *);
 /* Alert the gaps held longer than gap_alert_ms (each once). */

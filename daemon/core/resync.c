@@ -27,9 +27,11 @@
 
 #define RESYNC_CLAIMS           256     /* claims in one request */
 #define RESYNC_HELD             256     /* held positions in one state */
-#define RESYNC_THREADS          1024    /* states answering one request */
+#define RESYNC_THREADS          256     /* states answering one request */
+#define RESYNC_ANSWER_BYTES     (1u << 20)      /* then cut: asked on */
+#define RESYNC_ANSWER_MS        30000   /* an answer not done: ask again */
 #define RESYNC_RECEIPTS         256     /* our receipts re-sent per thread */
-#define RESYNC_PER_MIN          64      /* requests answered a minute */
+#define RESYNC_PER_MIN          32      /* requests answered a minute */
 #define RESYNC_AHEAD_MAX        1000000 /* positions a state may skip */
 #define RESYNC_TOLERATE_MS      (3600ull * 1000)
 #define RESYNC_NONCE            16
@@ -87,6 +89,7 @@ send_page(struct daemon *d, struct peer *p, const uint8_t *after)
 	rc = peer_send_frame(p, &f);
 	free(v);
 	p->rs.asked = rc == 0;
+	p->rs.asked_at = clock_now();
 	return rc;
 }
 
@@ -112,12 +115,24 @@ resync_peer_up(struct daemon *d, struct peer *p)
 		ask(d, p);
 }
 
-/* The answer to our last page came: the next page, or the end. */
+/* The answer to our last page came: the rest of a cut answer, the next
+ * page, or the end. */
 static void
-answered(struct daemon *d, struct peer *p)
+answered(struct daemon *d, struct peer *p, const Homeward__Wire__ResyncState *st)
 {
+	uint8_t after[ENV1_ID_LEN];
+
+	if (st->more && st->thread_id.len == ENV1_ID_LEN) {
+		/* The partner cut its answer after this thread: ask on from
+		 * there (it names a thread it answered, so we move forward). */
+		memcpy(after, st->thread_id.data, ENV1_ID_LEN);
+		if (send_page(d, p, after) != 0)
+			p->rs.asked = 0;
+		return;
+	}
 	if (!p->rs.last_page) {
-		if (send_page(d, p, p->rs.upto) != 0)
+		memcpy(after, p->rs.upto, ENV1_ID_LEN);
+		if (send_page(d, p, after) != 0)
 			p->rs.asked = 0;
 		return;
 	}
@@ -137,6 +152,26 @@ answered(struct daemon *d, struct peer *p)
 	log_info("peer %s: re-synchronised after the restore", p->rec.agency_id);
 	p->seal_pending = 1;            /* what waited for it is sealed now */
 	daemon_wake(d);
+}
+
+void
+resync_tick(struct daemon *d)
+{
+	uint64_t now = clock_now();
+
+	for (size_t i = 0; i < d->npeers; i++) {
+		struct peer *p = d->peers[i];
+
+		if (!p->rs.pending || p->link == NULL)
+			continue;
+		if (!p->rs.asked || now - p->rs.asked_at >= RESYNC_ANSWER_MS) {
+			if (p->rs.asked)
+				log_warnx("peer %s: no complete answer to our "
+				    "re-synchronisation request; asking again",
+				    p->rec.agency_id);
+			ask(d, p);
+		}
+	}
 }
 
 /* The case code to name: ours, else the partner's (printable only). */
@@ -285,7 +320,7 @@ resync_on_state(struct daemon *d, struct peer *p, const Homeward__Wire__ResyncSt
 		return;
 	}
 	if (st->done)
-		answered(d, p);
+		answered(d, p, st);
 	else
 		on_thread(d, p, st);
 }
@@ -314,12 +349,12 @@ claim_of(const Homeward__Wire__ResyncRequest *rq, const uint8_t tid[ENV1_ID_LEN]
 	return NULL;
 }
 
-/* What we sent in the thread beyond what the requester holds: documents
- * go again through the flush (unacknowledged again, receipted anew),
- * receipts are sent now (nothing acknowledges them).  *n: how many. */
+/* Our receipts in the thread beyond what the requester holds, sent now
+ * (nothing acknowledges them, so no flush sends them again); *n and
+ * *bytes grow by what went. */
 static int
-resend(struct daemon *d, struct peer *p, const uint8_t tid[ENV1_ID_LEN],
-    uint64_t from, uint64_t *n)
+resend_receipts(struct daemon *d, struct peer *p, const uint8_t tid[ENV1_ID_LEN],
+    uint64_t from, uint64_t *n, size_t *bytes)
 {
 	uint8_t                 (*ids)[ENV1_ID_LEN];
 	struct store_out        m;
@@ -329,32 +364,26 @@ resend(struct daemon *d, struct peer *p, const uint8_t tid[ENV1_ID_LEN],
 
 	if ((ids = calloc(RESYNC_RECEIPTS, ENV1_ID_LEN)) == NULL)
 		return -ENOMEM;
-	if ((rc = store_begin(d->store)) != 0)
-		goto out;
-	if ((rc = store_resync_requeue(d->store, p->rec.rik, tid, from, n)) != 0 ||
-	    (rc = store_commit(d->store)) != 0) {
-		store_rollback(d->store);
-		goto out;
-	}
-	if ((rc = store_resync_receipts(d->store, p->rec.rik, tid, from, ids,
-	    RESYNC_RECEIPTS, &k)) != 0)
-		goto out;
-	for (size_t i = 0; i < k; i++) {
+	rc = store_resync_receipts(d->store, p->rec.rik, tid, from, ids,
+	    RESYNC_RECEIPTS, &k);
+	for (size_t i = 0; i < k && rc == 0; i++) {
 		if (store_out_get(d->store, ids[i], &m) != 0 ||
 		    store_out_envelope(d->store, &m, &env, &len) != 0)
-			continue;
-		if (peer_send_envelope(p, env, len) == 0)
+			continue;       /* an erased case's: not readable */
+		if ((rc = peer_send_envelope(p, env, len)) == 0) {
 			(*n)++;
+			*bytes += len;
+		}
 		free(env);
 	}
-out:
 	free(ids);
 	return rc;
 }
 
 static int
 send_state(struct daemon *d, struct peer *p, const Homeward__Wire__ResyncRequest *rq,
-    const struct store_resync_thread *t, struct store_resync_held *h)
+    const struct store_resync_thread *t, struct store_resync_held *h,
+    size_t *bytes)
 {
 	Homeward__Wire__Frame           f = HOMEWARD__WIRE__FRAME__INIT;
 	Homeward__Wire__ResyncState     st = HOMEWARD__WIRE__RESYNC_STATE__INIT;
@@ -366,8 +395,8 @@ send_state(struct daemon *d, struct peer *p, const Homeward__Wire__ResyncRequest
 
 	if ((rc = store_resync_held_list(d->store, p->rec.rik, t->thread_id,
 	    c != NULL ? c->sent_seq : 0, h, RESYNC_HELD, &n, &more)) != 0 ||
-	    (rc = resend(d, p, t->thread_id, c != NULL ? c->received_seq : 0,
-	    &st.resent)) != 0 ||
+	    (rc = resend_receipts(d, p, t->thread_id, c != NULL ?
+	    c->received_seq : 0, &st.resent, bytes)) != 0 ||
 	    (rc = store_resync_case_code(d->store, t->thread_id, code,
 	    sizeof(code))) != 0)
 		return rc;
@@ -395,11 +424,39 @@ send_state(struct daemon *d, struct peer *p, const Homeward__Wire__ResyncRequest
 	st.case_code = code;
 	f.kind_case = HOMEWARD__WIRE__FRAME__KIND_RESYNC_STATE;
 	f.resync_state = &st;
+	*bytes += homeward__wire__resync_state__get_packed_size(&st);
 	return peer_send_frame(p, &f);
 }
 
+/* Our delivered documents beyond what the requester holds, in every
+ * thread answered, are unacknowledged again (one transaction): the flush
+ * sends them and the requester receipts them anew. */
+static int
+requeue_all(struct daemon *d, struct peer *p, const Homeward__Wire__ResyncRequest *rq,
+    const struct store_resync_thread *v, size_t n, uint64_t *docs)
+{
+	const Homeward__Wire__ResyncClaim *c;
+	uint64_t                        k;
+	int                             rc;
+
+	*docs = 0;
+	if ((rc = store_begin(d->store)) != 0)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		c = claim_of(rq, v[i].thread_id);
+		rc = store_resync_requeue(d->store, p->rec.rik, v[i].thread_id,
+		    c != NULL ? c->received_seq : 0, &k);
+		*docs += k;
+	}
+	if (rc == 0)
+		return store_commit(d->store);
+	store_rollback(d->store);
+	return rc;
+}
+
 /* Rate: at most RESYNC_PER_MIN requests of one peer a minute are
- * answered; the others are ignored (its own loss: it asks again later). */
+ * answered; the others are ignored (the requester asks again when its
+ * answer is overdue). */
 static int
 rate_ok(struct peer *p)
 {
@@ -409,11 +466,37 @@ rate_ok(struct peer *p)
 		p->rs.window_at = now;
 		p->rs.answered = 0;
 	}
-	if (p->rs.answered == RESYNC_PER_MIN) {
+	if (p->rs.answered == RESYNC_PER_MIN)
 		log_warnx("peer %s: more than %d re-synchronisation requests a "
 		    "minute; the others are ignored", p->rec.agency_id, RESYNC_PER_MIN);
-	}
 	return p->rs.answered++ < RESYNC_PER_MIN;
+}
+
+/* The thread states, at most RESYNC_ANSWER_BYTES of them (and of the
+ * receipts sent again); *cut: the last thread answered when cut short. */
+static int
+answer(struct daemon *d, struct peer *p, const Homeward__Wire__ResyncRequest *rq,
+    const struct store_resync_thread *v, size_t n, const uint8_t **cut)
+{
+	struct store_resync_held       *h;
+	size_t                          bytes = 0;
+	int                             rc = 0;
+
+	*cut = NULL;
+	if ((h = calloc(RESYNC_HELD, sizeof(*h))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (bytes >= RESYNC_ANSWER_BYTES) {
+			*cut = v[i - 1].thread_id;
+			break;
+		}
+		rc = send_state(d, p, rq, &v[i], h, &bytes);
+	}
+	free(h);
+	/* A full page of threads may not be all the range holds. */
+	if (rc == 0 && *cut == NULL && n == RESYNC_THREADS)
+		*cut = v[n - 1].thread_id;
+	return rc;
 }
 
 int
@@ -423,7 +506,8 @@ resync_on_request(struct daemon *d, struct peer *p,
 	Homeward__Wire__Frame           f = HOMEWARD__WIRE__FRAME__INIT;
 	Homeward__Wire__ResyncState     done = HOMEWARD__WIRE__RESYNC_STATE__INIT;
 	struct store_resync_thread     *v;
-	struct store_resync_held       *h;
+	const uint8_t                  *cut = NULL;
+	uint64_t                        docs = 0;
 	size_t                          n = 0;
 	int                             rc;
 
@@ -434,28 +518,36 @@ resync_on_request(struct daemon *d, struct peer *p,
 	}
 	if (!rate_ok(p))
 		return 0;
-	v = calloc(RESYNC_THREADS, sizeof(*v));
-	h = calloc(RESYNC_HELD, sizeof(*h));
-	rc = v == NULL || h == NULL ? -ENOMEM : store_resync_threads(d->store,
-	    p->rec.rik, rq->after.len ? rq->after.data : NULL, rq->upto.len ?
-	    rq->upto.data : NULL, v, RESYNC_THREADS, &n);
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = send_state(d, p, rq, &v[i], h);
-	free(v);
-	free(h);
-	if (rc != 0) {
-		/* No `done`: the requester asks again at its next connection. */
+	if ((v = calloc(RESYNC_THREADS, sizeof(*v))) == NULL)
+		return 0;
+	rc = store_resync_threads(d->store, p->rec.rik, rq->after.len ?
+	    rq->after.data : NULL, rq->upto.len ? rq->upto.data : NULL, v,
+	    RESYNC_THREADS, &n);
+	if (rc == 0)
+		rc = requeue_all(d, p, rq, v, n, &docs);
+	if (rc == 0)
+		rc = answer(d, p, rq, v, n, &cut);
+	if (rc == 0) {
+		done.nonce = rq->nonce;
+		done.done = 1;
+		if (cut != NULL) {
+			done.more = 1;
+			done.thread_id.data = (uint8_t *)cut;
+			done.thread_id.len = ENV1_ID_LEN;
+		}
+		f.kind_case = HOMEWARD__WIRE__FRAME__KIND_RESYNC_STATE;
+		f.resync_state = &done;
+		rc = peer_send_frame(p, &f);
+	}
+	if (rc != 0)
+		/* No `done`: the requester asks again when it is overdue. */
 		log_warnx("peer %s: re-synchronisation answer incomplete (%s)",
 		    p->rec.agency_id, strerror(-rc));
-		return 0;
-	}
-	done.nonce = rq->nonce;
-	done.done = 1;
-	f.kind_case = HOMEWARD__WIRE__FRAME__KIND_RESYNC_STATE;
-	f.resync_state = &done;
-	if (peer_send_frame(p, &f) == 0)
-		log_info("peer %s: told it what we hold of %zu thread(s) (it was "
-		    "restored from a backup)", p->rec.agency_id, n);
+	else
+		log_info("peer %s: restored from a backup: told it what we hold "
+		    "of %zu thread(s), %llu document(s) to send again",
+		    p->rec.agency_id, n, (unsigned long long)docs);
+	free(v);
 	deliver_rewalk(p);              /* the documents sent again */
 	daemon_wake(d);
 	return 0;
