@@ -167,6 +167,36 @@ agency_start $DEST
 wait_for 20 peer_connected $DEST $ORIG || fail "not connected again"
 [ "$(grep -c "re-synchronised after the restore" "$T/$DEST.log")" = 1 ] ||
     fail "a needless re-synchronisation"
-agency_stop $DEST
+
+step "a hostile partner: unasked states ignored, a malformed request closes, a flood is cut"
 agency_stop $ORIG
+RP=$BUILD/tests/tools/resyncpoke
+[ -x "$RP" ] || fail "$RP not built"
+thread_before=$(sqlite3 "$T/$DEST.state/data.db" \
+    "SELECT group_concat(sealed_seq) FROM (SELECT sealed_seq FROM threads ORDER BY thread_id)")
+"$RP" 127.0.0.1 "$(port_of $DEST)" "$T/$ORIG" unasked >"$T/poke.out" 2>&1 ||
+    fail "unasked: $(cat "$T/poke.out")"
+grep -q "unasked: heartbeat answered" "$T/poke.out" || fail "unasked: $(cat "$T/poke.out")"
+"$RP" 127.0.0.1 "$(port_of $DEST)" "$T/$ORIG" malformed >"$T/poke.out" 2>&1 ||
+    fail "malformed: $(cat "$T/poke.out")"
+grep -q "malformed: closed by peer" "$T/poke.out" || fail "malformed: $(cat "$T/poke.out")"
+grep -q "peer $ORIG: malformed re-synchronisation request; closing" "$T/$DEST.log" ||
+    fail "the malformed request is not logged"
+"$RP" 127.0.0.1 "$(port_of $DEST)" "$T/$ORIG" request >"$T/poke.out" 2>&1 ||
+    fail "request: $(cat "$T/poke.out")"
+grep -q "request: done" "$T/poke.out" || fail "request: $(cat "$T/poke.out")"
+[ "$(grep -c "request: state" "$T/poke.out")" = 4 ] ||
+    fail "request: not one state per thread: $(cat "$T/poke.out")"
+"$RP" 127.0.0.1 "$(port_of $DEST)" "$T/$ORIG" flood 40 >"$T/poke.out" 2>&1 ||
+    fail "flood: $(cat "$T/poke.out")"
+answered=$(sed -n 's/^flood: \([0-9]*\) answered$/\1/p' "$T/poke.out")
+[ -n "$answered" ] && [ "$answered" -le 32 ] || fail "flood: $(cat "$T/poke.out")"
+grep -q "more than 32 re-synchronisation requests a minute" "$T/$DEST.log" ||
+    fail "the flood is not logged"
+# Nothing a partner said unasked moved our chains.
+[ "$(sqlite3 "$T/$DEST.state/data.db" \
+    "SELECT group_concat(sealed_seq) FROM (SELECT sealed_seq FROM threads ORDER BY thread_id)")" = \
+    "$thread_before" ] || fail "our chains moved"
+hw $DEST status >/dev/null || fail "$DEST did not survive"
+agency_stop $DEST
 echo "resync: ok"
