@@ -174,9 +174,13 @@ store_resync_claims(struct store *st, const uint8_t rik[ENV1_KEY_LEN],
 
 static const char sql_row_state[] =
     "SELECT state FROM outbox WHERE message_id = ? AND peer_rik = ? AND thread_id = ?";
+/* The partner's receipt may have come already (it re-sends them before
+ * its state): its id is then in our ledger. */
 static const char sql_mark_held[] =
-    "UPDATE outbox SET state = 2, h_env = ?, h_inner = ?, delivered_at = ? "
-    "WHERE message_id = ? AND peer_rik = ? AND thread_id = ? AND state = 0";
+    "UPDATE outbox SET state = 2, h_env = ?1, h_inner = ?2, delivered_at = ?3, "
+    "receipt_id = (SELECT i.message_id FROM inbox i WHERE i.sender_rik = ?5 AND "
+    "i.thread_id = ?6 AND i.in_reply_to = ?4 AND i.msg_type = 256) "
+    "WHERE message_id = ?4 AND peer_rik = ?5 AND thread_id = ?6 AND state = 0";
 
 int
 store_resync_mark_held(struct store *st, const uint8_t rik[ENV1_KEY_LEN],
@@ -369,7 +373,8 @@ store_resync_held_list(struct store *st, const uint8_t rik[ENV1_KEY_LEN],
 
 static const char sql_requeue[] =
     "UPDATE outbox SET state = 1, next_attempt_at = 0 WHERE peer_rik = ? AND "
-    "thread_id = ? AND seq > ? AND state = 2 AND msg_type <> 256";
+    "thread_id = ? AND seq > ? AND state = 2 AND msg_type <> 256 AND "
+    "envelope IS NOT NULL";
 
 int
 store_resync_requeue(struct store *st, const uint8_t rik[ENV1_KEY_LEN],

@@ -53,8 +53,9 @@ struct store_resync_held {
 };
 
 /* A waiting (never sealed here) outbox row of peer in thread with this id
- * becomes delivered, with the hashes the peer holds and no receipt id yet
- * (the peer's receipt, when it comes again, fills it).  *found: 1 it was
+ * becomes delivered, with the hashes the peer holds and the id of its
+ * receipt if our ledger has it already (else none yet: the receipt, when
+ * it comes again, fills it).  *found: 1 it was
  * waiting and is marked, 2 it exists in another state (its receipt will
  * come), 0 no such row (lost here).  In the open transaction. */
 int store_resync_mark_held(struct store *, const uint8_t rik[ENV1_KEY_LEN],
@@ -90,9 +91,10 @@ int store_resync_threads(struct store *, const uint8_t rik[ENV1_KEY_LEN],
 int store_resync_held_list(struct store *, const uint8_t rik[ENV1_KEY_LEN],
     const uint8_t thread_id[ENV1_ID_LEN], uint64_t from,
     struct store_resync_held *v, size_t max, size_t *n, int *more);
-/* Our delivered documents of thread for peer above position from are
- * unacknowledged again (the peer lost them: they are retransmitted and
- * receipted anew); *n how many.  In the open transaction. */
+/* Our delivered documents of thread for peer above position from whose
+ * envelope we hold are unacknowledged again (the peer lost them: they are
+ * retransmitted and receipted anew); *n how many.  In the open
+ * transaction. */
 int store_resync_requeue(struct store *, const uint8_t rik[ENV1_KEY_LEN],
     const uint8_t thread_id[ENV1_ID_LEN], uint64_t from, uint64_t *n);
 /* Our receipts of thread for peer above position from, by position, at

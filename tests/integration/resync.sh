@@ -73,15 +73,26 @@ tid=$(hw $DEST outbox show "$id" --json | jq -r .thread_id)
 hw $ORIG send --to $DEST --type 0x7f00 --file "$IN/doc" --thread "$tid" >/dev/null
 wait_for 30 acked_both || fail "not receipted before the copy"
 
-step "a message sealed, not receipted, when the copy is taken"
+step "two messages not receipted when the copy is taken: one sealed, one still queued"
 agency_stop $ORIG
 hw $DEST send --to $ORIG --type 0x7f00 --file "$IN/doc" --thread "$tid" >/dev/null
-[ "$(status_of $DEST outbox_unacked)" = 1 ] || fail "the message is not waiting"
+x2=$(hw $DEST send --to $ORIG --type 0x7f00 --file "$IN/doc" --thread "$tid" --json |
+    jq -r .message_id)
+[ "$(status_of $DEST outbox_unacked)" = 2 ] || fail "the messages are not waiting"
 agency_stop $DEST
 mkdir "$T/copy"
 for f in data.db data.db-wal data.db-shm keystore.db keystore.db-wal keystore.db-shm; do
 	[ ! -f "$T/$DEST.state/$f" ] || cp "$T/$DEST.state/$f" "$T/copy/"
 done
+# In the copy, the second is as a message queued before the copy and
+# sealed after it: waiting, its position kept, the chain one short.
+sqlite3 "$T/copy/data.db" "
+UPDATE threads SET sealed_seq = sealed_seq - 1, out_last_h_inner =
+    (SELECT p.h_inner FROM outbox p, outbox x WHERE x.message_id = x'$x2'
+     AND p.thread_id = x.thread_id AND p.seq = x.seq - 1)
+  WHERE thread_id = x'$tid';
+UPDATE outbox SET state = 0, envelope = NULL, signed = NULL, h_env = NULL,
+    h_inner = NULL WHERE message_id = x'$x2';" || fail "cannot edit the copy"
 agency_start $DEST
 agency_start $ORIG
 wait_for 30 acked_both || fail "the waiting message was not receipted"
@@ -136,6 +147,16 @@ ids $DEST "$tid" | cmp -s - "$T/dest-ids.before" || fail "$DEST's thread differs
 [ "$(docs $ORIG $DEST)" = "$orig_docs" ] || fail "$ORIG holds $(docs $ORIG $DEST), not $orig_docs"
 ids $ORIG "$tid" | cmp -s - "$T/orig-ids.before" || fail "$ORIG's thread differs"
 [ "$(status_of $ORIG inbox_gap_held)" = 0 ] || fail "$ORIG holds a gap"
+# The message queued before the copy was not sealed again: delivered, by
+# the receipt ml-bamako had given it.
+[ "$(hw $DEST outbox show "$x2" --json | jq -r .state)" = delivered ] ||
+    fail "the queued message: $(hw $DEST outbox show "$x2" --json)"
+! grep -q "ALERT equivocation" "$T/$ORIG.log" || fail "$ORIG saw an equivocation"
+x2_receipt() {
+	sqlite3 "$T/$DEST.state/data.db" \
+	    "SELECT hex(receipt_id) FROM outbox WHERE message_id = x'$x2'"
+}
+x2_receipt | grep -q '[1-9A-F]' || fail "the queued message has no receipt id"
 [ "$(status_of $DEST inbox_gap_held)" = 0 ] || fail "$DEST holds a gap"
 
 step "new messages both ways, in the old thread and a new one"
@@ -198,5 +219,8 @@ grep -q "more than 32 re-synchronisation requests a minute" "$T/$DEST.log" ||
     "SELECT group_concat(sealed_seq) FROM (SELECT sealed_seq FROM threads ORDER BY thread_id)")" = \
     "$thread_before" ] || fail "our chains moved"
 hw $DEST status >/dev/null || fail "$DEST did not survive"
+# What we hold no envelope of is not sent again, whatever a partner claims.
+[ "$(hw $DEST outbox show "$x2" --json | jq -r .state)" = delivered ] ||
+    fail "a message without its envelope was queued again"
 agency_stop $DEST
 echo "resync: ok"

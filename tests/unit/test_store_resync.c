@@ -160,6 +160,20 @@ test_forward(void **state)
 	assert_true(sodium_is_zero(got.receipt_id, ENV1_ID_LEN));
 	assert_int_equal(store_out_find_h_inner(fx->st, h2.h_inner, &got), 0);
 	assert_memory_equal(got.message_id, m2.message_id, ENV1_ID_LEN);
+	/* Its receipt, when it comes, fills the receipt id, once. */
+	{
+		uint8_t rid[ENV1_ID_LEN];
+
+		randombytes_buf(rid, sizeof(rid));
+		assert_int_equal(store_begin(fx->st), 0);
+		assert_int_equal(store_out_delivered(fx->st, m2.message_id, rid, 80), 0);
+		assert_int_equal(store_out_delivered(fx->st, m2.message_id, rid, 81),
+		    -ENOENT);
+		assert_int_equal(store_commit(fx->st), 0);
+		assert_int_equal(store_out_get(fx->st, m2.message_id, &got), 0);
+		assert_memory_equal(got.receipt_id, rid, ENV1_ID_LEN);
+		assert_int_equal(got.state, OUT_DELIVERED);
+	}
 	assert_int_equal(store_out_get(fx->st, m3.message_id, &got), 0);
 	assert_int_equal(got.state, OUT_WAITING);
 	assert_int_equal(got.seq, 4);
