@@ -29,7 +29,7 @@
 #define RESYNC_HELD             256     /* held positions in one state */
 #define RESYNC_THREADS          256     /* states answering one request */
 #define RESYNC_ANSWER_BYTES     (1u << 20)      /* then cut: asked on */
-#define RESYNC_ANSWER_MS        30000   /* an answer not done: ask again */
+#define RESYNC_ANSWER_MS        30000   /* an answer silent so long: ask again */
 #define RESYNC_RECEIPTS         256     /* our receipts re-sent per thread */
 #define RESYNC_PER_MIN          32      /* requests answered a minute */
 #define RESYNC_AHEAD_MAX        1000000 /* positions a state may skip */
@@ -319,6 +319,7 @@ resync_on_state(struct daemon *d, struct peer *p, const Homeward__Wire__ResyncSt
 		    p->rec.agency_id);
 		return;
 	}
+	p->rs.asked_at = clock_now();   /* it progresses: not overdue */
 	if (st->done)
 		answered(d, p, st);
 	else
