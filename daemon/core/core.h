@@ -19,6 +19,10 @@
  *   keyring.c  the daemon's private keys: one owner, signs and opens on
  *              request
  *   expiry.c   warnings before a certificate of ours or a partner's expires
+ *   resync.c   after a restore: asking a partner what it holds of our
+ *              chains, and answering a restored partner (PROTOCOL.md 9.5)
+ *   resync_hold.c  what delivery asks of it: sealing waits, a receipt
+ *              for a message we lost is still a position
  *
  * May call: net/ (connections), store/ (ledger, peers, audit), rules/,
  * base/ (log, clock, config), and keys/ proto/ common/.  Never case/ or
@@ -28,7 +32,9 @@
  * files call one way (core_int.h): deliver.c -> deliver_in.c -> quota.c ->
  * deliver_give.c -> deliver_out.c -> deliver_pace.c -> link.c -> peer.c,
  * flight.c below them all; link.c hands what arrives to delivery through
- * struct link_events.
+ * struct link_events.  resync.c (link_events' peer_up and resync frames)
+ * calls deliver_pace.c and link.c; deliver_in.c and deliver_out.c call
+ * resync_hold.c, which calls only the store.
  *
  * One libuv loop, one thread.  struct daemon has one instance, owned by
  * main.c; the parts receive it explicitly.
