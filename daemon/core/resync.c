@@ -52,6 +52,7 @@ send_page(struct daemon *d, struct peer *p, const uint8_t *after)
 	size_t                          n;
 	int                             rc;
 
+	p->rs.asked_at = clock_now();   /* a failure is retried from then too */
 	if ((v = calloc(RESYNC_CLAIMS, sizeof(*v))) == NULL)
 		return -ENOMEM;
 	if (after != NULL)
@@ -89,7 +90,6 @@ send_page(struct daemon *d, struct peer *p, const uint8_t *after)
 	rc = peer_send_frame(p, &f);
 	free(v);
 	p->rs.asked = rc == 0;
-	p->rs.asked_at = clock_now();
 	return rc;
 }
 
@@ -99,8 +99,8 @@ ask(struct daemon *d, struct peer *p)
 	randombytes_buf(p->rs.nonce, RESYNC_NONCE);
 	p->rs.again = 0;
 	if (send_page(d, p, NULL) != 0)
-		log_warnx("peer %s: cannot ask for re-synchronisation; asking at "
-		    "the next connection", p->rec.agency_id);
+		log_warnx("peer %s: cannot ask for re-synchronisation now; asking "
+		    "again in %d s", p->rec.agency_id, RESYNC_ANSWER_MS / 1000);
 	else
 		log_info("peer %s: restored from a backup: asking what it holds "
 		    "of our threads", p->rec.agency_id);
@@ -164,7 +164,7 @@ resync_tick(struct daemon *d)
 
 		if (!p->rs.pending || p->link == NULL)
 			continue;
-		if (!p->rs.asked || now - p->rs.asked_at >= RESYNC_ANSWER_MS) {
+		if (now - p->rs.asked_at >= RESYNC_ANSWER_MS) {
 			if (p->rs.asked)
 				log_warnx("peer %s: no complete answer to our "
 				    "re-synchronisation request; asking again",
