@@ -57,6 +57,7 @@ tick_cb(uv_timer_t *h)
 	struct daemon *d = h->data;
 
 	deliver_tick(d);
+	resync_tick(d);
 	peers_dial_all(d);
 }
 
@@ -451,7 +452,9 @@ setup(struct daemon *d)
 	d->events.delivered = case_on_delivered;
 	d->events.due = case_tick;
 	d->link_events.envelope = deliver_enqueue;
-	d->link_events.peer_up = deliver_peer_up;
+	d->link_events.peer_up = resync_peer_up;        /* then deliver_peer_up */
+	d->link_events.resync_request = resync_on_request;
+	d->link_events.resync_state = resync_on_state;
 
 	/* First: a live daemon on this socket means this one must not run
 	 * (no request is served before the loop starts). */
@@ -470,6 +473,11 @@ setup(struct daemon *d)
 	if ((rc = store_open(d->cfg.state_dir, d->keys.ksk, &d->store, &cause)) != 0)
 		fatalx("store: %s", cause ? cause : strerror(-rc));
 	replay_erasures(d->store);
+	if ((rc = store_resync_instance(d->store, d->cfg.state_dir, &changed)) != 0)
+		log_warnx("store: cannot renew the instance nonce (%s)", strerror(-rc));
+	else if (changed)
+		log_warnx("store: data.db was put back from an older copy: every "
+		    "partner is asked what it holds of our threads (PROTOCOL.md 9.5)");
 	if ((rc = store_set_max_mb(d->store, d->cfg.max_data_mb)) != 0)
 		fatalx("store: cannot set max_data_mb");
 	if ((rc = store_set_max_keys_mb(d->store, d->cfg.max_keys_mb)) != 0)

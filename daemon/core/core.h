@@ -21,6 +21,10 @@
  *   expiry.c   warnings before a certificate of ours or a partner's expires
  *   figures.c  the figures for monitoring: status, peers, the metrics file
  *   metrics.c  the metrics file for Prometheus' node exporter (metrics_file)
+ *   resync.c   after a restore: asking a partner what it holds of our
+ *              chains, and answering a restored partner (PROTOCOL.md 9.5)
+ *   resync_hold.c  what delivery asks of it: sealing waits, a receipt
+ *              for a message we lost is still a position
  *
  * May call: net/ (connections), store/ (ledger, peers, audit), rules/,
  * base/ (log, clock, config), and keys/ proto/ common/.  Never case/ or
@@ -31,7 +35,10 @@
  * deliver_give.c -> deliver_out.c -> deliver_pace.c -> link.c -> peer.c,
  * flight.c below them all; link.c hands what arrives to delivery through
  * struct link_events.  metrics.c -> figures.c -> expiry.c, keyring.c,
- * peer.c: nothing in the room calls them.
+ * peer.c: nothing in the room calls them.  resync.c (link_events' peer_up and
+ * resync frames)
+ * calls deliver_pace.c and link.c; deliver_in.c and deliver_out.c call
+ * resync_hold.c, which calls only the store.
  *
  * One libuv loop, one thread.  struct daemon has one instance, owned by
  * main.c; the parts receive it explicitly.
@@ -80,15 +87,40 @@ struct deliver_events {
 
 /* What a connection tells the post office (set by main.c to deliver.c's
  * functions), so that link.c never calls into its caller. */
+struct Homeward__Wire__ResyncRequest;
+struct Homeward__Wire__ResyncState;
+
 struct link_events {
 	/* An envelope arrived from the peer whose RIK is from (copy it). */
 	void  (*envelope)(struct daemon *, const uint8_t from[ENV1_KEY_LEN],
 	          const uint8_t *env, size_t len);
 	/* A connection to p opened: resend what is unacknowledged. */
 	void  (*peer_up)(struct daemon *, struct peer *);
+	/* Re-synchronisation frames (PROTOCOL.md 9.5); a request that is
+	 * not 0 closes the connection. */
+	int   (*resync_request)(struct daemon *, struct peer *,
+	          const struct Homeward__Wire__ResyncRequest *);
+	void  (*resync_state)(struct daemon *, struct peer *,
+	          const struct Homeward__Wire__ResyncState *);
 };
 
 /* One pinned peer agency. */
+/* A peer's re-synchronisation after a restore (resync.c, PROTOCOL.md
+ * 9.5): as the restored side that asks, and as the partner that answers. */
+struct resync_peer {
+	int             loaded;         /* pending was read from the store */
+	int             pending;        /* our chains may be behind the peer's */
+	int             asked;          /* a request is out on this link */
+	int             again;          /* an answer was cut: ask once more */
+	int             last_page;      /* the request out is the last page */
+	uint8_t         nonce[16];      /* the request's; answers echo it */
+	uint8_t         upto[16];       /* the request's last thread */
+	uint64_t        asked_at;       /* ms: when it went */
+	uint64_t        tolerate_until; /* ms: unmatched receipts are positions */
+	uint64_t        window_at;      /* ms: start of the answering minute */
+	unsigned        answered;       /* requests answered in that minute */
+};
+
 struct peer {
 	struct daemon          *d;
 	struct store_peer       rec;            /* the directory row */
@@ -106,6 +138,7 @@ struct peer {
 	uint64_t                down_since;     /* ms: no connection since; 0 while connected */
 	int                     window_full;    /* flushing waits for room (flight) */
 	struct flight           fl;             /* sent on the link, unacknowledged */
+	struct resync_peer      rs;             /* after a restore (resync.c) */
 };
 
 /* One connection's link to the daemon.  It names its peer by RIK, not by
@@ -207,6 +240,15 @@ void deliver_pump(struct daemon *);
 int deliver_has_work(const struct daemon *);
 /* A connection to p opened: resend everything unacknowledged. */
 void deliver_peer_up(struct daemon *, struct peer *);
+/* resync.c (PROTOCOL.md 9.5): link_events.peer_up (asks first when the
+ * peer is "resync pending", then deliver_peer_up), and the frames. */
+void resync_peer_up(struct daemon *, struct peer *);
+int resync_on_request(struct daemon *, struct peer *,
+    const struct Homeward__Wire__ResyncRequest *);
+void resync_on_state(struct daemon *, struct peer *,
+    const struct Homeward__Wire__ResyncState *);
+/* Ask again where an answer is overdue (main.c's tick). */
+void resync_tick(struct daemon *);
 /* Retransmit what is due, seal what waits. */
 void deliver_tick(struct daemon *);
 /* Alert the gaps held longer than gap_alert_ms (each once). */

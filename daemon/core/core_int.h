@@ -10,6 +10,7 @@
 #define HOMEWARD_DAEMON_CORE_CORE_INT_H
 
 #include "daemon/core/core.h"
+#include "proto/envelope.pb-c.h"
 
 /* peer.c */
 /* The peer of a link, if it still exists. */
@@ -90,5 +91,10 @@ int deliver_give_receipt(struct daemon *, const uint8_t rik[ENV1_KEY_LEN],
 /* deliver_in.c */
 /* Open, order and commit everything that arrived, then receipt it. */
 void deliver_inbound_batch(struct daemon *);
+
+/* resync.c: re-synchronisation after a restore (PROTOCOL.md 9.5). */
+int peer_send_frame(struct peer *, Homeward__Wire__Frame *);
+int resync_holds(struct daemon *, struct peer *);
+int resync_tolerates(struct daemon *, struct peer *);
 
 #endif

@@ -213,7 +213,10 @@ check_receipt(struct daemon *d, const struct env1_opened *o, struct store_out *m
 		return ENV1_R_RECEIPT_UNMATCHED;
 	if (msg->msg_type == ENV1_MSG_DELIVERY_RECEIPT)
 		return ENV1_R_RECEIPT_FOR_RECEIPT;
-	if (msg->state == OUT_DELIVERED)
+	/* A row marked delivered by a resync (9.5) has no receipt id yet:
+	 * this is its first receipt here. */
+	if (msg->state == OUT_DELIVERED && !sodium_is_zero(msg->receipt_id,
+	    ENV1_ID_LEN))
 		return RECEIPT_SECOND;
 	return ENV1_OK;
 }
@@ -519,6 +522,7 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 	struct store_out        acked;
 	int                     rc, reason, done;
 	int                     is_receipt = o->tbs.msg_type == ENV1_MSG_DELIVERY_RECEIPT;
+	int                     unmatched = 0;
 
 	if ((rc = ledger_seen(d, p, in, o, rl, &done)) != 0 || done)
 		return rc;
@@ -526,8 +530,14 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 	if (is_receipt && (reason = check_receipt(d, o, &acked)) != ENV1_OK) {
 		if (reason == RECEIPT_SECOND)
 			return refuse_second_receipt(d, p, in, o, &acked);
-		refuse(p, o->hdr.message_id, env1_reason_name(reason));
-		return 0;
+		/* After our restore, the peer's receipt for a message we lost
+		 * is still a position of its chain (9.5): kept, matched to
+		 * nothing. */
+		if (reason != ENV1_R_RECEIPT_UNMATCHED || !resync_tolerates(d, p)) {
+			refuse(p, o->hdr.message_id, env1_reason_name(reason));
+			return 0;
+		}
+		unmatched = 1;
 	}
 	if ((rc = ledger_admit(d, p, in, o, rl, &done)) != 0 || done)
 		return rc;
@@ -540,6 +550,8 @@ ledger_one(struct daemon *d, struct peer *p, struct inbound *in,
 	    ledger_gap(d, &t, &row);
 	if (rc != 0)
 		return rc;
+	if (is_receipt && unmatched)
+		return 0;
 	if (is_receipt) {
 		rc = store_out_delivered(d->store, acked.message_id, row.message_id,
 		    clock_now());

@@ -116,6 +116,8 @@ deliver_seal_one(struct daemon *d, struct peer *p, const struct store_out *m,
 		return rc;
 	if (t.sealed_seq + 1 != m->seq)
 		return 0;               /* an earlier one waits */
+	if (resync_holds(d, p))
+		return 0;               /* our chain may be behind the peer's (9.5) */
 	if (peerkeys_choose_prekey(&p->b.keys, now, &spk) != ENV1_OK) {
 		log_debug("peer %s: no valid prekey; message %s waits",
 		    p->rec.agency_id, log_hex(m->message_id, ENV1_ID_LEN));

@@ -83,6 +83,12 @@ peer_send_envelope(struct peer *p, const uint8_t *env, size_t len)
 	return rc;
 }
 
+int
+peer_send_frame(struct peer *p, Homeward__Wire__Frame *f)
+{
+	return p->link != NULL ? link_send(p->link, f) : -ENOTCONN;
+}
+
 uint64_t
 peer_send_mark(const struct peer *p)
 {
@@ -353,6 +359,15 @@ cb_frame(struct conn *c, const uint8_t *payload, size_t len, void *arg)
 		if (f->refused->message_id.len == ENV1_ID_LEN)
 			log_warnx("peer %s refused message %s", p->rec.agency_id,
 			    log_hex(f->refused->message_id.data, ENV1_ID_LEN));
+		break;
+	case HOMEWARD__WIRE__FRAME__KIND_RESYNC_REQUEST:
+		if (l->d->link_events.resync_request != NULL &&
+		    l->d->link_events.resync_request(l->d, p, f->resync_request) != 0)
+			conn_close(c);          /* malformed: as a bad frame */
+		break;
+	case HOMEWARD__WIRE__FRAME__KIND_RESYNC_STATE:
+		if (l->d->link_events.resync_state != NULL)
+			l->d->link_events.resync_state(l->d, p, f->resync_state);
 		break;
 	default:
 		break;

@@ -217,6 +217,7 @@ peers_load(struct daemon *d)
 			np[j]->window_full = old->window_full;
 			np[j]->link = old->link;
 			np[j]->down_since = old->down_since;
+			np[j]->rs = old->rs;
 			/* The table moves: the old record's is emptied. */
 			flight_free(&np[j]->fl);
 			np[j]->fl = old->fl;

@@ -23,6 +23,8 @@
  *   store_msgs.c     outbox, inbox, counts
  *   store_peers.c    peers, thread chains
  *   store_unacked.c  a case's messages no receipt confirmed (erasure)
+ *   store_resync.c   after a restore: the per-peer flag, the instance
+ *                    nonce, both sides' rows (store_resync.h)
  *   store_audit.c    the audit table's rows and anchor (store_audit.h)
  *   store.c          open, close, size limit, transactions
  *   store_request.c  control request ids, written by store.c's commit

@@ -353,9 +353,11 @@ store_out_transmitted(struct store *st, const uint8_t message_id[ENV1_ID_LEN],
 	return store_exec_stmt(st, st->data, s, "outbox transmitted");
 }
 
+/* A row a resync marked delivered (store_resync.h) waits for its
+ * receipt's id as well. */
 static const char sql_out_delivered[] =
     "UPDATE outbox SET state = 2, delivered_at = ?, receipt_id = ? "
-    "WHERE message_id = ? AND state = 1";
+    "WHERE message_id = ? AND (state = 1 OR (state = 2 AND receipt_id IS NULL))";
 
 int
 store_out_delivered(struct store *st, const uint8_t message_id[ENV1_ID_LEN],

@@ -215,6 +215,14 @@ static const char *const data_migrations[] = {
 	"CREATE INDEX alerts_by_peer ON alerts (peer_rik, last_at);"
 	"CREATE INDEX cases_by_opener ON cases (opened_by, opened_at);"
 	"ALTER TABLE peers ADD COLUMN quota_from INTEGER NOT NULL DEFAULT 0;",
+	/* 6: issue 12, after a restore (store_resync.h, PROTOCOL.md 9.5):
+	 * which partners our chains must be re-synchronised with, and this
+	 * store's instance nonce (also kept in a file beside it, so that a
+	 * data.db put back from an older copy is told). */
+	"ALTER TABLE peers ADD COLUMN resync INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE instance ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  nonce BLOB NOT NULL);",
 };
 
 static const char *const keys_migrations[] = {

@@ -67,7 +67,7 @@ expect_refused(struct storefix *fx, int rc, const char *want)
 }
 
 /* The newest schema of each file. */
-#define DATA_VERSION    5
+#define DATA_VERSION    6
 #define KEYS_VERSION    2
 
 static long long
@@ -103,6 +103,8 @@ test_fresh_directory(void **state)
 /* Back to what migration 1 made: the tables, columns and row of
  * migration 2 removed and the version set to 1. */
 static const char data_v1[] =
+    /* migration 6 */
+    "ALTER TABLE peers DROP COLUMN resync; DROP TABLE instance;"
     /* migration 5 */
     "DROP INDEX threads_by_peer; DROP INDEX alerts_by_peer;"
     "DROP INDEX cases_by_opener; ALTER TABLE peers DROP COLUMN quota_from;"
@@ -239,6 +241,7 @@ test_v3_migrated(void **state)
 	    "CI-V3-1", "overdue", 5), 0);
 	storefix_close(fx);
 	assert_int_equal(storefix_sql(fx, "data.db",
+	    "ALTER TABLE peers DROP COLUMN resync; DROP TABLE instance;"
 	    "DROP INDEX threads_by_peer; DROP INDEX alerts_by_peer;"
 	    "DROP INDEX cases_by_opener; ALTER TABLE peers DROP COLUMN quota_from;"
 	    "DROP TABLE requests; PRAGMA user_version = 3;"), 0);
