@@ -116,6 +116,9 @@ struct link {
 	int                     outbound;
 	int                     open;           /* TLS done, pin accepted */
 	int                     hello;          /* the peer's Hello was received */
+	int                     following;      /* its Hello named new_rik with a valid
+	                                           transition: its bundle is awaited */
+	uint8_t                 new_rik[ENV1_KEY_LEN];
 };
 
 /* An envelope received, waiting for the next batch. */

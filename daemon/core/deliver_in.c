@@ -574,6 +574,7 @@ inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.own_rik = d->keys.id.rik_pub;
 	ctx.now = clock_now();
+	ctx.old_rik = keyring_old_rik(&d->keys, ctx.now);
 	ctx.find_peer = ctx_find_peer;
 	ctx.find_prekey = ctx_find_prekey;
 	ctx.is_replay = ctx_is_replay;

@@ -163,6 +163,25 @@ keyring_free(struct keyring *k)
 	memset(k, 0, sizeof(*k));
 }
 
+const struct stmt_transition *
+keyring_transition(const struct keyring *k)
+{
+	/* agency.pub as rotate-rik writes it carries one, to our RIK
+	 * (bundle_parse checked new_rik == rik and both signatures). */
+	return k->dir.pub.ntransitions > 0 ?
+	    &k->dir.pub.transitions[k->dir.pub.ntransitions - 1] : NULL;
+}
+
+const uint8_t *
+keyring_old_rik(const struct keyring *k, uint64_t now)
+{
+	const struct stmt_transition *t = keyring_transition(k);
+
+	if (t == NULL || now > t->effective_at + ENV1_MAX_AGE_MS)
+		return NULL;
+	return t->old_rik;
+}
+
 const struct env1_prekey *
 keyring_find_prekey(const struct keyring *k, uint64_t spk_id)
 {

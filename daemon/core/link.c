@@ -38,9 +38,18 @@ link_send_hello(struct link *l)
 {
 	Homeward__Wire__Frame   f = HOMEWARD__WIRE__FRAME__INIT;
 	Homeward__Wire__Hello   h = HOMEWARD__WIRE__HELLO__INIT;
+	const struct stmt_transition *t = keyring_transition(&l->d->keys);
+	uint8_t                 tr[STMT_TRANSITION_LEN];
 
 	h.rik.data = l->d->keys.id.rik_pub;
 	h.rik.len = ENV1_KEY_LEN;
+	if (t != NULL) {
+		/* A partner still pinned to the old RIK identifies us by it
+		 * (PROTOCOL.md 16.4): it follows on this connection. */
+		stmt_transition_encode(t, tr);
+		h.transition.data = tr;
+		h.transition.len = sizeof(tr);
+	}
 	h.software = (char *)"homewardd " HOMEWARD_VERSION;
 	f.kind_case = HOMEWARD__WIRE__FRAME__KIND_HELLO;
 	f.hello = &h;
@@ -186,16 +195,79 @@ on_bundle(struct link *l, struct peer *p, const Homeward__Keys__Bundle *pb)
 	daemon_wake(d);
 }
 
+static void hello_accepted(struct link *, struct peer *);
+
+/* The bundle that follows a Hello under a new RIK (PROTOCOL.md 16.4): the
+ * peer follows its transition, or the connection closes. */
+static void
+on_follow_bundle(struct link *l, struct peer *p, const Homeward__Keys__Bundle *pb)
+{
+	uint8_t        *buf;
+	size_t          len;
+	int             rc;
+
+	len = homeward__keys__bundle__get_packed_size(pb);
+	if (len > BUNDLE_MAX_LEN || (buf = malloc(len)) == NULL) {
+		conn_close(l->conn);
+		return;
+	}
+	homeward__keys__bundle__pack(pb, buf);
+	rc = peer_follow(l->d, p, l->new_rik, buf, len);
+	free(buf);
+	l->following = 0;
+	if (rc != 0 || (p = peers_of_link(l)) == NULL) {
+		conn_close(l->conn);
+		return;
+	}
+	hello_accepted(l, p);
+	daemon_wake(l->d);
+}
+
+/* A Hello under another RIK is admitted only with a transition to it from
+ * the pinned RIK; the peer follows once its bundle has come. */
+static int
+hello_transition(struct link *l, struct peer *p, const Homeward__Wire__Hello *h)
+{
+	int r;
+
+	if (h->rik.len != ENV1_KEY_LEN || h->transition.len == 0)
+		return -1;
+	r = bundle_check_transition(h->transition.data, h->transition.len,
+	    p->rec.rik, &p->b.keys, h->rik.data);
+	if (r != ENV1_OK) {
+		log_warnx("peer %s: Hello under a new RIK with a transition refused "
+		    "(%s); closing", p->rec.agency_id, env1_reason_name(r));
+		return -1;
+	}
+	memcpy(l->new_rik, h->rik.data, ENV1_KEY_LEN);
+	l->following = 1;
+	l->hello = 1;
+	log_info("peer %s: Hello under a new RIK %s with a valid transition; "
+	    "awaiting its bundle", p->rec.agency_id, log_hex(h->rik.data, 8));
+	return 0;
+}
+
 static void
 on_hello(struct link *l, struct peer *p, const Homeward__Wire__Hello *h)
 {
 	if (h->rik.len != ENV1_KEY_LEN ||
 	    sodium_memcmp(h->rik.data, p->rec.rik, ENV1_KEY_LEN) != 0) {
+		if (h->transition.len > 0) {
+			if (hello_transition(l, p, h) != 0)
+				conn_close(l->conn);
+			return;
+		}
 		log_warnx("peer %s: Hello names another agency; closing",
 		    p->rec.agency_id);
 		conn_close(l->conn);
 		return;
 	}
+	hello_accepted(l, p);
+}
+
+static void
+hello_accepted(struct link *l, struct peer *p)
+{
 	l->hello = 1;
 	p->down_since = 0;
 	p->link = l;            /* the newest open connection carries our sends */
@@ -334,6 +406,14 @@ cb_frame(struct conn *c, const uint8_t *payload, size_t len, void *arg)
 		conn_close(c);
 		goto out;
 	}
+	if (l->following && f->kind_case != HOMEWARD__WIRE__FRAME__KIND_BUNDLE &&
+	    f->kind_case != HOMEWARD__WIRE__FRAME__KIND_HEARTBEAT) {
+		/* Nothing else until the peer has followed its new RIK. */
+		log_warnx("peer %s: frame before the new RIK's bundle; closing",
+		    p->rec.agency_id);
+		conn_close(c);
+		goto out;
+	}
 	switch (f->kind_case) {
 	case HOMEWARD__WIRE__FRAME__KIND_HELLO:
 		on_hello(l, p, f->hello);
@@ -344,7 +424,10 @@ cb_frame(struct conn *c, const uint8_t *payload, size_t len, void *arg)
 			    f->envelope.data, f->envelope.len);
 		break;
 	case HOMEWARD__WIRE__FRAME__KIND_BUNDLE:
-		on_bundle(l, p, f->bundle);
+		if (l->following)
+			on_follow_bundle(l, p, f->bundle);
+		else
+			on_bundle(l, p, f->bundle);
 		break;
 	case HOMEWARD__WIRE__FRAME__KIND_HEARTBEAT:
 		on_heartbeat(l, f->heartbeat);
