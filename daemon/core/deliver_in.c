@@ -79,7 +79,9 @@ rcptlist_add(struct rcptlist *rl, const uint8_t rik[ENV1_KEY_LEN],
 static const struct peerkeys *
 ctx_find_peer(void *arg, const uint8_t rik[ENV1_KEY_LEN])
 {
-	struct peer *p = peers_by_rik(arg, rik);
+	/* A partner's previous RIK too, for what it sealed before its RIK
+	 * transition (PROTOCOL.md 4.4): its DSK is certified under both. */
+	struct peer *p = peers_by_sender(arg, rik, clock_now());
 
 	return p != NULL && peer_active(p) ? &p->b.keys : NULL;
 }
@@ -201,7 +203,14 @@ check_receipt(struct daemon *d, const struct env1_opened *o, struct store_out *m
 	struct receipt  r;
 	int             reason;
 
-	if ((reason = receipt_check(o, d->keys.id.rik_pub, &r)) != ENV1_OK)
+	const uint8_t  *old;
+
+	/* A receipt made for our previous RIK before the partner followed
+	 * our transition (4.4) still acknowledges. */
+	if ((reason = receipt_check(o, d->keys.id.rik_pub, &r)) != ENV1_OK &&
+	    (old = keyring_old_rik(&d->keys, clock_now())) != NULL)
+		reason = receipt_check(o, old, &r);
+	if (reason != ENV1_OK)
 		return reason;
 	/* We seal a message once (9.4): its receipt names that envelope's
 	 * H_env as well as its H_inner (section 10). */
@@ -591,6 +600,11 @@ inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
 		refuse(p, refusable_id(in->env, in->len), env1_reason_name(r));
 		return 0;
 	}
+	/* Sealed under the peer's previous RIK (4.4): its rows are the
+	 * peer's, under the RIK it has now. */
+	if (memcmp(o.hdr.sender_rik, in->from, ENV1_KEY_LEN) != 0 &&
+	    peers_by_sender(d, o.hdr.sender_rik, ctx.now) == p)
+		memcpy(o.hdr.sender_rik, p->rec.rik, ENV1_KEY_LEN);
 	if (memcmp(o.hdr.sender_rik, in->from, ENV1_KEY_LEN) != 0) {
 		refuse(p, o.hdr.message_id, "sent by another agency than the "
 		    "connection's");

@@ -116,6 +116,28 @@ peers_by_rik(struct daemon *d, const uint8_t rik[ENV1_KEY_LEN])
 }
 
 struct peer *
+peers_by_sender(struct daemon *d, const uint8_t rik[ENV1_KEY_LEN], uint64_t now)
+{
+	struct peer *p;
+
+	if ((p = peers_by_rik(d, rik)) != NULL)
+		return p;
+	for (size_t i = 0; i < d->npeers; i++) {
+		p = d->peers[i];
+		for (size_t j = 0; j < p->b.ntransitions; j++) {
+			const struct stmt_transition *t = &p->b.transitions[j];
+
+			/* bundle_parse checked new_rik == the bundle's rik and
+			 * both signatures. */
+			if (memcmp(t->old_rik, rik, ENV1_KEY_LEN) == 0 &&
+			    now <= t->effective_at + ENV1_MAX_AGE_MS)
+				return p;
+		}
+	}
+	return NULL;
+}
+
+struct peer *
 peers_by_agency(struct daemon *d, const char *agency_id)
 {
 	for (size_t i = 0; i < d->npeers; i++)
@@ -281,12 +303,13 @@ static int
 follow_commit(struct daemon *d, struct peer *p, const uint8_t new_rik[ENV1_KEY_LEN],
     const uint8_t *bundle, size_t len)
 {
-	char detail[160], fp[FP_DISPLAY_BUFLEN];
+	char detail[384], fp[FP_DISPLAY_BUFLEN];
 	int rc;
 
 	fp_display(new_rik, fp);
-	snprintf(detail, sizeof(detail), "new root identity %s: verify this "
-	    "fingerprint with the partner out of band", fp);
+	snprintf(detail, sizeof(detail), "%s moved to a new root identity %s: "
+	    "verify this fingerprint with the partner out of band; if it differs, "
+	    "run 'homeward peers suspend %s'", p->rec.agency_id, fp, p->rec.agency_id);
 	if ((rc = store_begin(d->store)) != 0)
 		return rc;
 	if ((rc = store_peer_rekey(d->store, p->rec.rik, new_rik, bundle, len)) != 0 ||

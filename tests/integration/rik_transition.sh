@@ -4,8 +4,9 @@
 # and restarts; beta, which pinned alpha's old RIK, follows on the next
 # connection without importing anything: the same threads go on both
 # ways, a message beta sealed to alpha's old identity while alpha was down
-# is delivered after, one alert asks beta's operator to verify the new
-# fingerprint, and `homeward peers` shows it.  A Hello whose transition is
+# is delivered after, and so is one alpha sealed under its old RIK; one
+# alert asks beta's operator to verify the new fingerprint, and
+# `homeward peers` shows it.  A Hello whose transition is
 # signed only by the new key is refused and the pin stays.
 set -eu
 LC_ALL=C
@@ -55,8 +56,13 @@ wait_for 30 all_acked beta || fail "beta's first message not receipted"
 wait_for 30 all_acked alpha || fail "alpha's first message not receipted"
 [ "$(peer_fp beta alpha)" = "$OLD_FP" ] || fail "beta does not show alpha's fingerprint"
 
-step "alpha stops; beta seals a message to alpha's old identity meanwhile"
+step "in flight across the rotation: alpha seals one under its old RIK while beta is down, beta one to alpha's old RIK while alpha is down"
+agency_stop beta
+send alpha beta "$A_THREAD" >/dev/null
+wait_for 10 sh -c "[ \"\$($HWCLI -s $T/alpha.sock outbox --peer beta --state sealed --json | jq '.messages | length')\" = 1 ]" ||
+    fail "alpha did not seal its message under its old RIK"
 agency_stop alpha
+agency_start beta
 send beta alpha "$B_THREAD" >/dev/null
 wait_for 10 sh -c "[ \"\$($HWCLI -s $T/beta.sock outbox --peer alpha --state sealed --json | jq '.messages | length')\" = 1 ]" ||
     fail "beta did not seal its message to alpha's old identity"
@@ -88,9 +94,11 @@ grep -q "peer alpha: followed its RIK transition" "$T/beta.log" ||
 hw beta alerts --json | jq -r '.alerts[] | select(.kind == "rik_transition") | .detail' |
     grep -q "$NEW_FP" || fail "the alert does not name the new fingerprint"
 
-step "the message sealed before the rotation is delivered after"
+step "the messages sealed before the rotation are delivered after, both ways"
 wait_for 30 all_acked beta || fail "beta's pre-rotation message not receipted"
+wait_for 30 all_acked alpha || fail "alpha's message sealed under its old RIK not receipted"
 inbox_is alpha 2 || fail "alpha holds $(inbox_total alpha) messages, not 2"
+inbox_is beta 2 || fail "beta holds $(inbox_total beta) messages, not 2"
 
 step "the same threads go on, both ways"
 send beta alpha "$B_THREAD" >/dev/null
@@ -99,7 +107,7 @@ set -- $(send alpha beta)
 wait_for 30 all_acked beta || fail "beta's message after the rotation not receipted"
 wait_for 30 all_acked alpha || fail "alpha's messages after the rotation not receipted"
 inbox_is alpha 3 || fail "alpha holds $(inbox_total alpha) messages, not 3"
-inbox_is beta 3 || fail "beta holds $(inbox_total beta) messages, not 3"
+inbox_is beta 4 || fail "beta holds $(inbox_total beta) messages, not 4"
 
 step "a restart of either side raises no second alert"
 agency_stop alpha
