@@ -18,6 +18,14 @@ struct peer *peers_of_link(struct link *);
  * directory is reloaded); links whose peer is gone or inactive close. */
 void peers_relink(struct daemon *);
 /*
+ * A Hello under rik, not p's pinned RIK, carrying transition (PROTOCOL.md
+ * 16.4): 0 when it is a valid transition from p's RIK to rik (l then
+ * awaits the bundle under rik: l->following), or -1, logged, when the
+ * connection must close.
+ */
+int peer_hello_transition(struct link *l, struct peer *p, const uint8_t *rik,
+    size_t riklen, const uint8_t *transition, size_t tlen);
+/*
  * p follows a RIK transition (PROTOCOL.md 4.4, 16.4): bundle (len bytes)
  * must verify, be under new_rik, carry a valid transition from p's
  * pinned RIK that it has not revoked, keep p's agency id and claim no

@@ -206,6 +206,13 @@ on_follow_bundle(struct link *l, struct peer *p, const Homeward__Keys__Bundle *p
 	size_t          len;
 	int             rc;
 
+	if (sodium_memcmp(p->rec.rik, l->new_rik, ENV1_KEY_LEN) == 0) {
+		/* Followed already, on another connection. */
+		l->following = 0;
+		hello_accepted(l, p);
+		on_bundle(l, p, pb);
+		return;
+	}
 	len = homeward__keys__bundle__get_packed_size(pb);
 	if (len > BUNDLE_MAX_LEN || (buf = malloc(len)) == NULL) {
 		conn_close(l->conn);
@@ -223,37 +230,14 @@ on_follow_bundle(struct link *l, struct peer *p, const Homeward__Keys__Bundle *p
 	daemon_wake(l->d);
 }
 
-/* A Hello under another RIK is admitted only with a transition to it from
- * the pinned RIK; the peer follows once its bundle has come. */
-static int
-hello_transition(struct link *l, struct peer *p, const Homeward__Wire__Hello *h)
-{
-	int r;
-
-	if (h->rik.len != ENV1_KEY_LEN || h->transition.len == 0)
-		return -1;
-	r = bundle_check_transition(h->transition.data, h->transition.len,
-	    p->rec.rik, &p->b.keys, h->rik.data);
-	if (r != ENV1_OK) {
-		log_warnx("peer %s: Hello under a new RIK with a transition refused "
-		    "(%s); closing", p->rec.agency_id, env1_reason_name(r));
-		return -1;
-	}
-	memcpy(l->new_rik, h->rik.data, ENV1_KEY_LEN);
-	l->following = 1;
-	l->hello = 1;
-	log_info("peer %s: Hello under a new RIK %s with a valid transition; "
-	    "awaiting its bundle", p->rec.agency_id, log_hex(h->rik.data, 8));
-	return 0;
-}
-
 static void
 on_hello(struct link *l, struct peer *p, const Homeward__Wire__Hello *h)
 {
 	if (h->rik.len != ENV1_KEY_LEN ||
 	    sodium_memcmp(h->rik.data, p->rec.rik, ENV1_KEY_LEN) != 0) {
 		if (h->transition.len > 0) {
-			if (hello_transition(l, p, h) != 0)
+			if (peer_hello_transition(l, p, h->rik.data, h->rik.len,
+			    h->transition.data, h->transition.len) != 0)
 				conn_close(l->conn);
 			return;
 		}

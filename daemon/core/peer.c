@@ -266,6 +266,28 @@ peers_free(struct daemon *d)
 
 /* --- RIK transitions ----------------------------------------------------- */
 
+int
+peer_hello_transition(struct link *l, struct peer *p, const uint8_t *rik,
+    size_t riklen, const uint8_t *transition, size_t tlen)
+{
+	int r = ENV1_R_MALFORMED;
+
+	if (riklen == ENV1_KEY_LEN)
+		r = bundle_check_transition(transition, tlen, p->rec.rik, &p->b.keys,
+		    rik);
+	if (r != ENV1_OK) {
+		log_warnx("peer %s: Hello under a new RIK with a transition refused "
+		    "(%s); closing", p->rec.agency_id, env1_reason_name(r));
+		return -1;
+	}
+	memcpy(l->new_rik, rik, ENV1_KEY_LEN);
+	l->following = 1;
+	l->hello = 1;
+	log_info("peer %s: Hello under a new RIK %s with a valid transition; "
+	    "awaiting its bundle", p->rec.agency_id, log_hex(rik, 8));
+	return 0;
+}
+
 /* Whether nb may replace p's bundle under its new RIK; the reason logged. */
 static int
 follow_allowed(struct daemon *d, struct peer *p, const uint8_t new_rik[ENV1_KEY_LEN],
