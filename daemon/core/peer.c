@@ -270,8 +270,15 @@ int
 peer_hello_transition(struct link *l, struct peer *p, const uint8_t *rik,
     size_t riklen, const uint8_t *transition, size_t tlen)
 {
+	struct peer *owner;
 	int r = ENV1_R_MALFORMED;
 
+	/* One partner cannot take another's identity, however it is signed. */
+	if (riklen == ENV1_KEY_LEN && (owner = peers_by_rik(l->d, rik)) != NULL) {
+		log_warnx("peer %s: Hello with a transition to the RIK of peer %s "
+		    "refused; closing", p->rec.agency_id, owner->rec.agency_id);
+		return -1;
+	}
 	if (riklen == ENV1_KEY_LEN)
 		r = bundle_check_transition(transition, tlen, p->rec.rik, &p->b.keys,
 		    rik);

@@ -6,8 +6,9 @@
 # ways, a message beta sealed to alpha's old identity while alpha was down
 # is delivered after, and so is one alpha sealed under its old RIK; one
 # alert asks beta's operator to verify the new fingerprint, and
-# `homeward peers` shows it.  A Hello whose transition is
-# signed only by the new key is refused and the pin stays.
+# `homeward peers` shows it.  A Hello whose transition is signed only by
+# the new key, or names another pinned peer's RIK, is refused and the pins
+# stay.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -42,9 +43,12 @@ inbox_is() { [ "$(inbox_total "$1")" = "$2" ]; }
 head -c 512 /dev/urandom >"$T/doc"
 agency_new alpha listen
 agency_new beta listen
+agency_new gamma
 agency_start alpha
 agency_start beta
+agency_start gamma
 pair alpha beta
+pair beta gamma
 OLD_FP=$(fingerprint_of alpha)
 
 step "paired: one thread each way"
@@ -128,9 +132,20 @@ grep -q "^hello-forged: closed by peer" "$T/forged.out" ||
 wait_for 10 grep -q "Hello under a new RIK with a transition refused (stmt_signature)" \
     "$T/beta.log" || fail "beta did not log the forged transition"
 [ "$(peer_fp beta alpha)" = "$NEW_FP" ] || fail "the forged transition moved the pin"
+
+step "a transition to another pinned peer's RIK is refused; the pin stays"
+"$WP" frame 127.0.0.1 "$(port_of beta)" --as "$T/alpha" --kind hello-hijack \
+    --other "$T/gamma" >"$T/hijack.out" 2>&1 || { cat "$T/hijack.out" >&2; fail "wirepoke"; }
+grep -q "^hello-hijack: closed by peer" "$T/hijack.out" ||
+    { cat "$T/hijack.out" >&2; fail "beta did not close the hijacking Hello"; }
+wait_for 10 grep -q "peer alpha: Hello with a transition to the RIK of peer gamma refused" \
+    "$T/beta.log" || fail "beta did not log the hijack"
+[ "$(peer_fp beta alpha)" = "$NEW_FP" ] || fail "the hijack moved alpha's pin"
+[ "$(peer_fp beta gamma)" = "$(fingerprint_of gamma)" ] || fail "the hijack moved gamma's pin"
 send beta alpha "$B_THREAD" >/dev/null
-wait_for 30 all_acked beta || fail "the link does not work after the forged Hello"
+wait_for 30 all_acked beta || fail "the link does not work after the refused Hellos"
 
 agency_stop alpha
 agency_stop beta
+agency_stop gamma
 echo "rik_transition: ok"
