@@ -60,6 +60,16 @@ wait_for 30 all_acked beta || fail "beta's first message not receipted"
 wait_for 30 all_acked alpha || fail "alpha's first message not receipted"
 [ "$(peer_fp beta alpha)" = "$OLD_FP" ] || fail "beta does not show alpha's fingerprint"
 
+step "alpha certifies a new DSK first: its prekeys stay those of the older one"
+agency_stop alpha
+"$KEYS" certify --dir "$T/alpha" --rik-passphrase-file "$T/alpha.rik" \
+    --passphrase-file "$T/alpha.pass" >"$T/certify.out" 2>&1 ||
+    { cat "$T/certify.out" >&2; fail "certify"; }
+agency_start alpha
+wait_for 30 peer_connected beta alpha || fail "beta did not reconnect to alpha"
+set -- $(send alpha beta "$A_THREAD")
+wait_for 30 all_acked alpha || fail "alpha's message under its new DSK not receipted"
+
 step "in flight across the rotation: alpha seals one under its old RIK while beta is down, beta one to alpha's old RIK while alpha is down"
 agency_stop beta
 send alpha beta "$A_THREAD" >/dev/null
@@ -80,6 +90,8 @@ printf 'synthetic new root passphrase of alpha\n' >"$T/alpha.rik2"
 NEW_FP=$(jq -r .fingerprint "$T/rotate.json")
 [ "$NEW_FP" = "$(fingerprint_of alpha)" ] || fail "agency.pub does not carry the new RIK"
 [ "$NEW_FP" != "$OLD_FP" ] || fail "the fingerprint did not change"
+[ "$(jq -r .prekeys_dropped "$T/rotate.json")" -gt 0 ] ||
+    fail "rotate-rik kept prekeys of the older DSK"
 ASIDE=$(jq -r .previous_rik_key "$T/rotate.json")
 [ -f "$ASIDE" ] && [ "$(stat -c %a "$ASIDE")" = 600 ] ||
     fail "the old rik.key is not kept aside with mode 0600"
@@ -102,7 +114,7 @@ step "the messages sealed before the rotation are delivered after, both ways"
 wait_for 30 all_acked beta || fail "beta's pre-rotation message not receipted"
 wait_for 30 all_acked alpha || fail "alpha's message sealed under its old RIK not receipted"
 inbox_is alpha 2 || fail "alpha holds $(inbox_total alpha) messages, not 2"
-inbox_is beta 2 || fail "beta holds $(inbox_total beta) messages, not 2"
+inbox_is beta 3 || fail "beta holds $(inbox_total beta) messages, not 3"
 
 step "the same threads go on, both ways"
 send beta alpha "$B_THREAD" >/dev/null
@@ -111,7 +123,7 @@ set -- $(send alpha beta)
 wait_for 30 all_acked beta || fail "beta's message after the rotation not receipted"
 wait_for 30 all_acked alpha || fail "alpha's messages after the rotation not receipted"
 inbox_is alpha 3 || fail "alpha holds $(inbox_total alpha) messages, not 3"
-inbox_is beta 4 || fail "beta holds $(inbox_total beta) messages, not 4"
+inbox_is beta 5 || fail "beta holds $(inbox_total beta) messages, not 5"
 
 step "a restart of either side raises no second alert"
 agency_stop alpha
