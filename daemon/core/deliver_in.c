@@ -201,9 +201,8 @@ static int
 check_receipt(struct daemon *d, const struct env1_opened *o, struct store_out *msg)
 {
 	struct receipt  r;
-	int             reason;
-
 	const uint8_t  *old;
+	int             reason;
 
 	/* A receipt made for our previous RIK before the partner followed
 	 * our transition (4.4) still acknowledges. */

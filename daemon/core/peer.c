@@ -339,6 +339,10 @@ follow_commit(struct daemon *d, struct peer *p, const uint8_t new_rik[ENV1_KEY_L
 	snprintf(detail, sizeof(detail), "%s moved to a new root identity %s: "
 	    "verify this fingerprint with the partner out of band; if it differs, "
 	    "run 'homeward peers suspend %s'", p->rec.agency_id, fp, p->rec.agency_id);
+	/* Frames arrive from the loop, never inside a batch's transaction;
+	 * if one ever did, the peer follows on its next connection. */
+	if (store_in_tx(d->store))
+		return -EBUSY;
 	if ((rc = store_begin(d->store)) != 0)
 		return rc;
 	if ((rc = store_peer_rekey(d->store, p->rec.rik, new_rik, bundle, len)) != 0 ||
