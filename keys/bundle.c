@@ -371,3 +371,21 @@ bundle_check_identity(const struct bundle *b, const uint8_t pinned_rik[ENV1_KEY_
 	}
 	return ENV1_R_RIK_TRANSITION;
 }
+
+int
+bundle_check_transition(const uint8_t *buf, size_t len,
+    const uint8_t pinned_rik[ENV1_KEY_LEN], const struct peerkeys *pinned,
+    const uint8_t new_rik[ENV1_KEY_LEN])
+{
+	struct stmt_transition t;
+
+	if (buf == NULL || stmt_transition_decode(buf, len, &t) != ENV1_OK)
+		return ENV1_R_MALFORMED;
+	if (memcmp(t.old_rik, pinned_rik, ENV1_KEY_LEN) != 0 ||
+	    memcmp(t.new_rik, new_rik, ENV1_KEY_LEN) != 0 ||
+	    memcmp(t.old_rik, t.new_rik, ENV1_KEY_LEN) == 0)
+		return ENV1_R_RIK_TRANSITION;
+	if (pinned != NULL && peerkeys_is_revoked(pinned, pinned_rik, STMT_REVOKE_RIK))
+		return ENV1_R_RIK_TRANSITION;
+	return stmt_transition_verify(&t);
+}

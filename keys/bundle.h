@@ -96,4 +96,16 @@ void bundle_free(struct bundle *);      /* NULL ok */
 int bundle_check_identity(const struct bundle *, const uint8_t pinned_rik[ENV1_KEY_LEN],
     const struct peerkeys *pinned, int *rotated);
 
+/*
+ * The transition a Hello carries (PROTOCOL.md 16.4), before any bundle:
+ * ENV1_OK when buf is exactly one RIK transition from pinned_rik to
+ * new_rik (different keys) with both signatures good, and pinned (may be
+ * NULL) holds no revocation of pinned_rik by itself; else
+ * ENV1_R_MALFORMED (not a transition), ENV1_R_RIK_TRANSITION (other keys,
+ * or the pinned RIK revoked itself) or ENV1_R_STMT_SIGNATURE.
+ */
+int bundle_check_transition(const uint8_t *buf, size_t len,
+    const uint8_t pinned_rik[ENV1_KEY_LEN], const struct peerkeys *pinned,
+    const uint8_t new_rik[ENV1_KEY_LEN]);
+
 #endif

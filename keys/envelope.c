@@ -575,7 +575,9 @@ env1_open(const struct env1_open_ctx *ctx, const uint8_t *env, size_t len,
 	if ((r = env1_header_parse(env, len, &hdr)) != ENV1_OK)
 		goto done;
 	/* 2: not for us: never try to decrypt. */
-	if (sodium_memcmp(hdr.recipient_rik, ctx->own_rik, ENV1_KEY_LEN) != 0) {
+	if (sodium_memcmp(hdr.recipient_rik, ctx->own_rik, ENV1_KEY_LEN) != 0 &&
+	    (ctx->old_rik == NULL ||
+	    sodium_memcmp(hdr.recipient_rik, ctx->old_rik, ENV1_KEY_LEN) != 0)) {
 		r = ENV1_R_WRONG_RECIPIENT;
 		goto done;
 	}

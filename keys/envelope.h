@@ -110,6 +110,10 @@ struct env1_prekey {
 /* How env1_open reaches the recipient's state; the callbacks do lookups only. */
 struct env1_open_ctx {
 	const uint8_t          *own_rik;       /* 32 bytes */
+	/* Optional: our previous RIK after a transition (PROTOCOL.md 4.4),
+	 * also accepted as the recipient while what a partner sealed to it
+	 * may still arrive; NULL when none or past that time. */
+	const uint8_t          *old_rik;
 	uint64_t                now;           /* ms */
 	/* The pinned peer with this RIK, or NULL. */
 	const struct peerkeys *(*find_peer)(void *arg, const uint8_t rik[ENV1_KEY_LEN]);

@@ -152,6 +152,9 @@ struct link {
 	int                     outbound;
 	int                     open;           /* TLS done, pin accepted */
 	int                     hello;          /* the peer's Hello was received */
+	int                     following;      /* its Hello named new_rik with a valid
+	                                           transition: its bundle is awaited */
+	uint8_t                 new_rik[ENV1_KEY_LEN];
 };
 
 /* An envelope received, waiting for the next batch. */
@@ -203,6 +206,11 @@ daemon_wake(struct daemon *d)
 int peers_load(struct daemon *);                /* from the store; replaces the table */
 void peers_free(struct daemon *);
 struct peer *peers_by_rik(struct daemon *, const uint8_t rik[ENV1_KEY_LEN]);
+/* The peer with this RIK, or the one whose bundle carries a transition
+ * from it, while envelopes sealed under that old RIK may still arrive
+ * (effective_at + ENV1_MAX_AGE_MS, PROTOCOL.md 4.4); NULL otherwise. */
+struct peer *peers_by_sender(struct daemon *, const uint8_t rik[ENV1_KEY_LEN],
+    uint64_t now);
 struct peer *peers_by_agency(struct daemon *, const char *agency_id);
 /* A peer other than except_rik pinned to this TLS key, or NULL. */
 struct peer *peers_spki_owner(struct daemon *, const uint8_t spki[32],

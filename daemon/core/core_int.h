@@ -18,6 +18,25 @@ struct peer *peers_of_link(struct link *);
 /* Re-point every peer at its newest open link (after a link closes or the
  * directory is reloaded); links whose peer is gone or inactive close. */
 void peers_relink(struct daemon *);
+/*
+ * A Hello under rik, not p's pinned RIK, carrying transition (PROTOCOL.md
+ * 16.4): 0 when it is a valid transition from p's RIK to rik (l then
+ * awaits the bundle under rik: l->following), or -1, logged, when the
+ * connection must close.
+ */
+int peer_hello_transition(struct link *l, struct peer *p, const uint8_t *rik,
+    size_t riklen, const uint8_t *transition, size_t tlen);
+/*
+ * p follows a RIK transition (PROTOCOL.md 4.4, 16.4): bundle (len bytes)
+ * must verify, be under new_rik, carry a valid transition from p's
+ * pinned RIK that it has not revoked, keep p's agency id and claim no
+ * other peer's RIK or TLS key.  Then p's rows move to new_rik and the one
+ * alert asking the operator to verify the new fingerprint is raised, in
+ * one transaction; the links and the directory follow.  0, or a negative
+ * errno with nothing changed and the reason logged.
+ */
+int peer_follow(struct daemon *, struct peer *p, const uint8_t new_rik[ENV1_KEY_LEN],
+    const uint8_t *bundle, size_t len);
 
 /* deliver_out.c */
 /* A receipt of ours to send once the transaction that made it has

@@ -79,7 +79,9 @@ rcptlist_add(struct rcptlist *rl, const uint8_t rik[ENV1_KEY_LEN],
 static const struct peerkeys *
 ctx_find_peer(void *arg, const uint8_t rik[ENV1_KEY_LEN])
 {
-	struct peer *p = peers_by_rik(arg, rik);
+	/* A partner's previous RIK too, for what it sealed before its RIK
+	 * transition (PROTOCOL.md 4.4): its DSK is certified under both. */
+	struct peer *p = peers_by_sender(arg, rik, clock_now());
 
 	return p != NULL && peer_active(p) ? &p->b.keys : NULL;
 }
@@ -199,9 +201,15 @@ static int
 check_receipt(struct daemon *d, const struct env1_opened *o, struct store_out *msg)
 {
 	struct receipt  r;
+	const uint8_t  *old;
 	int             reason;
 
-	if ((reason = receipt_check(o, d->keys.id.rik_pub, &r)) != ENV1_OK)
+	/* A receipt made for our previous RIK before the partner followed
+	 * our transition (4.4) still acknowledges. */
+	if ((reason = receipt_check(o, d->keys.id.rik_pub, &r)) != ENV1_OK &&
+	    (old = keyring_old_rik(&d->keys, clock_now())) != NULL)
+		reason = receipt_check(o, old, &r);
+	if (reason != ENV1_OK)
 		return reason;
 	/* We seal a message once (9.4): its receipt names that envelope's
 	 * H_env as well as its H_inner (section 10). */
@@ -586,6 +594,7 @@ inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.own_rik = d->keys.id.rik_pub;
 	ctx.now = clock_now();
+	ctx.old_rik = keyring_old_rik(&d->keys, ctx.now);
 	ctx.find_peer = ctx_find_peer;
 	ctx.find_prekey = ctx_find_prekey;
 	ctx.is_replay = ctx_is_replay;
@@ -602,6 +611,11 @@ inbound_one(struct daemon *d, struct inbound *in, struct rcptlist *rl)
 		refuse(p, refusable_id(in->env, in->len), env1_reason_name(r));
 		return 0;
 	}
+	/* Sealed under the peer's previous RIK (4.4): its rows are the
+	 * peer's, under the RIK it has now. */
+	if (memcmp(o.hdr.sender_rik, in->from, ENV1_KEY_LEN) != 0 &&
+	    peers_by_sender(d, o.hdr.sender_rik, ctx.now) == p)
+		memcpy(o.hdr.sender_rik, p->rec.rik, ENV1_KEY_LEN);
 	if (memcmp(o.hdr.sender_rik, in->from, ENV1_KEY_LEN) != 0) {
 		refuse(p, o.hdr.message_id, "sent by another agency than the "
 		    "connection's");

@@ -163,6 +163,25 @@ keyring_free(struct keyring *k)
 	memset(k, 0, sizeof(*k));
 }
 
+const struct stmt_transition *
+keyring_transition(const struct keyring *k)
+{
+	/* agency.pub as rotate-rik writes it carries one, to our RIK
+	 * (bundle_parse checked new_rik == rik and both signatures). */
+	return k->dir.pub.ntransitions > 0 ?
+	    &k->dir.pub.transitions[k->dir.pub.ntransitions - 1] : NULL;
+}
+
+const uint8_t *
+keyring_old_rik(const struct keyring *k, uint64_t now)
+{
+	const struct stmt_transition *t = keyring_transition(k);
+
+	if (t == NULL || now > t->effective_at + ENV1_MAX_AGE_MS)
+		return NULL;
+	return t->old_rik;
+}
+
 const struct env1_prekey *
 keyring_find_prekey(const struct keyring *k, uint64_t spk_id)
 {
@@ -211,6 +230,27 @@ out:
 	return rc;
 }
 
+/* Whether a keystore prekey is ours under the RIK we have now: after a
+ * RIK transition, those rotate-rik could not sign again (an older DSK's)
+ * keep their secrets for what was sealed to them, but are no longer
+ * published nor written to prekeys.dat (whose statements must be owned
+ * by agency.pub's RIK). */
+static int
+own_prekey(const struct keyring *k, const struct store_spk *e)
+{
+	return memcmp(e->stmt.owner_rik, k->id.rik_pub, ENV1_KEY_LEN) == 0;
+}
+
+static size_t
+own_prekeys(const struct keyring *k, const struct store_spk *v, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += own_prekey(k, &v[i]);
+	return c;
+}
+
 /* prekeys.dat := what the keystore holds, so that a secret destroyed there
  * is destroyed here too. */
 static int
@@ -223,6 +263,8 @@ rewrite_prekeys_dat(struct keyring *k, const struct store_spk *v, size_t n)
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct spkfile_entry e;
 
+		if (!own_prekey(k, &v[i]))
+			continue;
 		e.stmt = v[i].stmt;
 		memcpy(e.wrapped, v[i].wrapped, ATREST_WRAPPED_LEN);
 		rc = spkfile_add(&f, &e) == ENV1_OK ? 0 : -ENOMEM;
@@ -299,7 +341,7 @@ keyring_sync_prekeys(struct keyring *k, struct store *st, uint64_t now, int *cha
 	if ((rc = store_spk_list(st, &v, &n)) != 0)
 		return rc;
 	for (size_t i = 0; i < n; i++)
-		if (v[i].stmt.not_before > newest)
+		if (own_prekey(k, &v[i]) && v[i].stmt.not_before > newest)
 			newest = v[i].stmt.not_before;
 	/* Cover now .. now + AHEAD periods with staggered not_before. */
 	horizon = now + (KEYRING_PREKEYS_AHEAD - 1) * AGENCYDIR_PREKEY_PERIOD;
@@ -331,7 +373,7 @@ keyring_sync_prekeys(struct keyring *k, struct store *st, uint64_t now, int *cha
 	 * there must not stay usable here, whatever happens to the file. */
 	if ((rc = load_secrets(k, st, v, n)) != 0)
 		goto out;
-	if ((made > 0 || deleted > 0 || n != k->dir.spks.n) &&
+	if ((made > 0 || deleted > 0 || own_prekeys(k, v, n) != k->dir.spks.n) &&
 	    rewrite_prekeys_dat(k, v, n) != 0)
 		log_warnx("prekeys: %s/%s not rewritten; will retry", k->dir.dir,
 		    AGENCYDIR_PREKEYS);

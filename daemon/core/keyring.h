@@ -51,6 +51,16 @@ void keyring_free(struct keyring *);            /* NULL ok */
 int keyring_sync_prekeys(struct keyring *, struct store *, uint64_t now,
     int *changed);
 
+/*
+ * After a RIK transition (agency.pub carries one to our RIK, PROTOCOL.md
+ * 4.4): the previous RIK, while envelopes a partner sealed to it before it
+ * followed may still arrive, i.e. until effective_at + ENV1_MAX_AGE_MS
+ * (older ones are refused as expired anyway); else NULL.  The transition
+ * itself, for our Hello, or NULL.
+ */
+const uint8_t *keyring_old_rik(const struct keyring *, uint64_t now);
+const struct stmt_transition *keyring_transition(const struct keyring *);
+
 const struct env1_prekey *keyring_find_prekey(const struct keyring *, uint64_t spk_id);
 
 /* The notAfter of the agency directory's tls.crt as it is now on disk

@@ -38,9 +38,18 @@ link_send_hello(struct link *l)
 {
 	Homeward__Wire__Frame   f = HOMEWARD__WIRE__FRAME__INIT;
 	Homeward__Wire__Hello   h = HOMEWARD__WIRE__HELLO__INIT;
+	const struct stmt_transition *t = keyring_transition(&l->d->keys);
+	uint8_t                 tr[STMT_TRANSITION_LEN];
 
 	h.rik.data = l->d->keys.id.rik_pub;
 	h.rik.len = ENV1_KEY_LEN;
+	if (t != NULL) {
+		/* A partner still pinned to the old RIK identifies us by it
+		 * (PROTOCOL.md 16.4): it follows on this connection. */
+		stmt_transition_encode(t, tr);
+		h.transition.data = tr;
+		h.transition.len = sizeof(tr);
+	}
 	h.software = (char *)"homewardd " HOMEWARD_VERSION;
 	f.kind_case = HOMEWARD__WIRE__FRAME__KIND_HELLO;
 	f.hello = &h;
@@ -192,16 +201,63 @@ on_bundle(struct link *l, struct peer *p, const Homeward__Keys__Bundle *pb)
 	daemon_wake(d);
 }
 
+static void hello_accepted(struct link *, struct peer *);
+
+/* The bundle that follows a Hello under a new RIK (PROTOCOL.md 16.4): the
+ * peer follows its transition, or the connection closes. */
+static void
+on_follow_bundle(struct link *l, struct peer *p, const Homeward__Keys__Bundle *pb)
+{
+	uint8_t        *buf;
+	size_t          len;
+	int             rc;
+
+	if (sodium_memcmp(p->rec.rik, l->new_rik, ENV1_KEY_LEN) == 0) {
+		/* Followed already, on another connection. */
+		l->following = 0;
+		hello_accepted(l, p);
+		on_bundle(l, p, pb);
+		return;
+	}
+	len = homeward__keys__bundle__get_packed_size(pb);
+	if (len > BUNDLE_MAX_LEN || (buf = malloc(len)) == NULL) {
+		conn_close(l->conn);
+		return;
+	}
+	homeward__keys__bundle__pack(pb, buf);
+	rc = peer_follow(l->d, p, l->new_rik, buf, len);
+	free(buf);
+	l->following = 0;
+	if (rc != 0 || (p = peers_of_link(l)) == NULL) {
+		conn_close(l->conn);
+		return;
+	}
+	hello_accepted(l, p);
+	daemon_wake(l->d);
+}
+
 static void
 on_hello(struct link *l, struct peer *p, const Homeward__Wire__Hello *h)
 {
 	if (h->rik.len != ENV1_KEY_LEN ||
 	    sodium_memcmp(h->rik.data, p->rec.rik, ENV1_KEY_LEN) != 0) {
+		if (h->transition.len > 0) {
+			if (peer_hello_transition(l, p, h->rik.data, h->rik.len,
+			    h->transition.data, h->transition.len) != 0)
+				conn_close(l->conn);
+			return;
+		}
 		log_warnx("peer %s: Hello names another agency; closing",
 		    p->rec.agency_id);
 		conn_close(l->conn);
 		return;
 	}
+	hello_accepted(l, p);
+}
+
+static void
+hello_accepted(struct link *l, struct peer *p)
+{
 	l->hello = 1;
 	p->down_since = 0;
 	p->link = l;            /* the newest open connection carries our sends */
@@ -340,6 +396,14 @@ cb_frame(struct conn *c, const uint8_t *payload, size_t len, void *arg)
 		conn_close(c);
 		goto out;
 	}
+	if (l->following && f->kind_case != HOMEWARD__WIRE__FRAME__KIND_BUNDLE &&
+	    f->kind_case != HOMEWARD__WIRE__FRAME__KIND_HEARTBEAT) {
+		/* Nothing else until the peer has followed its new RIK. */
+		log_warnx("peer %s: frame before the new RIK's bundle; closing",
+		    p->rec.agency_id);
+		conn_close(c);
+		goto out;
+	}
 	switch (f->kind_case) {
 	case HOMEWARD__WIRE__FRAME__KIND_HELLO:
 		on_hello(l, p, f->hello);
@@ -350,7 +414,10 @@ cb_frame(struct conn *c, const uint8_t *payload, size_t len, void *arg)
 			    f->envelope.data, f->envelope.len);
 		break;
 	case HOMEWARD__WIRE__FRAME__KIND_BUNDLE:
-		on_bundle(l, p, f->bundle);
+		if (l->following)
+			on_follow_bundle(l, p, f->bundle);
+		else
+			on_bundle(l, p, f->bundle);
 		break;
 	case HOMEWARD__WIRE__FRAME__KIND_HEARTBEAT:
 		on_heartbeat(l, f->heartbeat);

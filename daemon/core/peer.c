@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "daemon/base/clock.h"
 #include "daemon/base/log.h"
 #include "daemon/core/core.h"
 #include "daemon/core/core_int.h"
@@ -111,6 +112,28 @@ peers_by_rik(struct daemon *d, const uint8_t rik[ENV1_KEY_LEN])
 	for (size_t i = 0; i < d->npeers; i++)
 		if (memcmp(d->peers[i]->rec.rik, rik, ENV1_KEY_LEN) == 0)
 			return d->peers[i];
+	return NULL;
+}
+
+struct peer *
+peers_by_sender(struct daemon *d, const uint8_t rik[ENV1_KEY_LEN], uint64_t now)
+{
+	struct peer *p;
+
+	if ((p = peers_by_rik(d, rik)) != NULL)
+		return p;
+	for (size_t i = 0; i < d->npeers; i++) {
+		p = d->peers[i];
+		for (size_t j = 0; j < p->b.ntransitions; j++) {
+			const struct stmt_transition *t = &p->b.transitions[j];
+
+			/* bundle_parse checked new_rik == the bundle's rik and
+			 * both signatures. */
+			if (memcmp(t->old_rik, rik, ENV1_KEY_LEN) == 0 &&
+			    now <= t->effective_at + ENV1_MAX_AGE_MS)
+				return p;
+		}
+	}
 	return NULL;
 }
 
@@ -240,6 +263,133 @@ peers_free(struct daemon *d)
 	free(d->peers);
 	d->peers = NULL;
 	d->npeers = 0;
+}
+
+/* --- RIK transitions ----------------------------------------------------- */
+
+int
+peer_hello_transition(struct link *l, struct peer *p, const uint8_t *rik,
+    size_t riklen, const uint8_t *transition, size_t tlen)
+{
+	struct peer *owner;
+	int r = ENV1_R_MALFORMED;
+
+	/* One partner cannot take another's identity, however it is signed. */
+	if (riklen == ENV1_KEY_LEN && (owner = peers_by_rik(l->d, rik)) != NULL) {
+		log_warnx("peer %s: Hello with a transition to the RIK of peer %s "
+		    "refused; closing", p->rec.agency_id, owner->rec.agency_id);
+		return -1;
+	}
+	if (riklen == ENV1_KEY_LEN)
+		r = bundle_check_transition(transition, tlen, p->rec.rik, &p->b.keys,
+		    rik);
+	if (r != ENV1_OK) {
+		log_warnx("peer %s: Hello under a new RIK with a transition refused "
+		    "(%s); closing", p->rec.agency_id, env1_reason_name(r));
+		return -1;
+	}
+	memcpy(l->new_rik, rik, ENV1_KEY_LEN);
+	l->following = 1;
+	l->hello = 1;
+	log_info("peer %s: Hello under a new RIK %s with a valid transition; "
+	    "awaiting its bundle", p->rec.agency_id, log_hex(rik, 8));
+	return 0;
+}
+
+/* Whether nb may replace p's bundle under its new RIK; the reason logged. */
+static int
+follow_allowed(struct daemon *d, struct peer *p, const uint8_t new_rik[ENV1_KEY_LEN],
+    const struct bundle *nb)
+{
+	int rotated = 0;
+
+	if (memcmp(nb->keys.rik, new_rik, ENV1_KEY_LEN) != 0 ||
+	    bundle_check_identity(nb, p->rec.rik, &p->b.keys, &rotated) != ENV1_OK ||
+	    !rotated) {
+		log_warnx("peer %s: bundle without a valid transition from the "
+		    "pinned RIK; refused", p->rec.agency_id);
+		return 0;
+	}
+	if (strcmp(nb->info.agency_id, p->rec.agency_id) != 0) {
+		log_warnx("peer %s: new RIK's bundle names agency %s; refused",
+		    p->rec.agency_id, nb->info.agency_id);
+		return 0;
+	}
+	/* One partner cannot take another's identity or TLS key. */
+	if (peers_by_rik(d, new_rik) != NULL ||
+	    peers_spki_owner(d, nb->info.tls_spki_sha256, p->rec.rik) != NULL) {
+		log_warnx("peer %s: transition to a RIK or TLS key pinned for "
+		    "another peer; refused", p->rec.agency_id);
+		store_alert_add(d->store, "identity", p->rec.rik, NULL, NULL,
+		    "RIK transition to another peer's identity refused", NULL, 0,
+		    clock_now());
+		return 0;
+	}
+	return 1;
+}
+
+/* The rows move and the alert is raised in one transaction. */
+static int
+follow_commit(struct daemon *d, struct peer *p, const uint8_t new_rik[ENV1_KEY_LEN],
+    const uint8_t *bundle, size_t len)
+{
+	char detail[384], fp[FP_DISPLAY_BUFLEN];
+	int rc;
+
+	fp_display(new_rik, fp);
+	snprintf(detail, sizeof(detail), "%s moved to a new root identity %s: "
+	    "verify this fingerprint with the partner out of band; if it differs, "
+	    "run 'homeward peers suspend %s'", p->rec.agency_id, fp, p->rec.agency_id);
+	/* Frames arrive from the loop, never inside a batch's transaction;
+	 * if one ever did, the peer follows on its next connection. */
+	if (store_in_tx(d->store))
+		return -EBUSY;
+	if ((rc = store_begin(d->store)) != 0)
+		return rc;
+	if ((rc = store_peer_rekey(d->store, p->rec.rik, new_rik, bundle, len)) != 0 ||
+	    (rc = store_alert_add(d->store, "rik_transition", new_rik, NULL, NULL,
+	    detail, NULL, 0, clock_now())) != 0) {
+		store_rollback(d->store);
+		return rc;
+	}
+	return store_commit(d->store);
+}
+
+int
+peer_follow(struct daemon *d, struct peer *p, const uint8_t new_rik[ENV1_KEY_LEN],
+    const uint8_t *bundle, size_t len)
+{
+	struct bundle   nb;
+	char            why[BUNDLE_WHY_LEN];
+	uint8_t         old[ENV1_KEY_LEN];
+	int             rc;
+
+	if (bundle_parse(bundle, len, &nb, why) != ENV1_OK) {
+		log_warnx("peer %s: new RIK's bundle refused: %s", p->rec.agency_id, why);
+		return -EBADMSG;
+	}
+	rc = follow_allowed(d, p, new_rik, &nb) ? 0 : -EPERM;
+	bundle_free(&nb);
+	if (rc != 0)
+		return rc;
+	if ((rc = follow_commit(d, p, new_rik, bundle, len)) != 0) {
+		log_warnx("peer %s: cannot store its new RIK (%s)", p->rec.agency_id,
+		    strerror(-rc));
+		return rc;
+	}
+	/* The record and its links are renamed before the reload, so that
+	 * the connection state carries over (peers_load matches by RIK). */
+	memcpy(old, p->rec.rik, ENV1_KEY_LEN);
+	memcpy(p->rec.rik, new_rik, ENV1_KEY_LEN);
+	for (struct link *l = d->links; l != NULL; l = l->next)
+		if (l->has_peer && memcmp(l->rik, old, ENV1_KEY_LEN) == 0)
+			memcpy(l->rik, new_rik, ENV1_KEY_LEN);
+	log_warnx("peer %s: followed its RIK transition to %s; the operator must "
+	    "verify the new fingerprint out of band", p->rec.agency_id,
+	    log_hex(new_rik, 8));
+	if ((rc = peers_load(d)) != 0)
+		log_warnx("peer directory reload failed");
+	return 0;
 }
 
 /* --- frames -------------------------------------------------------------- */

@@ -150,6 +150,16 @@ void store_peer_clear(struct store_peer *);     /* frees bundle; NULL ok */
  * Autocommits when no transaction is open. */
 int store_peer_put(struct store *, const struct store_peer *);
 int store_peer_delete(struct store *, const uint8_t rik[ENV1_KEY_LEN]);
+/*
+ * A peer followed a RIK transition (PROTOCOL.md 4.4, 16.4): its row and
+ * every row that names it by RIK (threads, outbox, inbox, alerts, case
+ * threads, held documents) move from old_rik to new_rik, and its bundle
+ * becomes the new one; its verified flag stays.  In the open transaction
+ * (the caller's, so that all of it commits or none).  -ENOENT when no peer
+ * has old_rik, -EEXIST when a peer already has new_rik.
+ */
+int store_peer_rekey(struct store *, const uint8_t old_rik[ENV1_KEY_LEN],
+    const uint8_t new_rik[ENV1_KEY_LEN], const uint8_t *bundle, size_t bundle_len);
 /* Every peer, ordered by agency id; *out malloc'ed array. */
 int store_peer_list(struct store *, struct store_peer **out, size_t *n);
 void store_peer_list_free(struct store_peer *, size_t n);

@@ -413,9 +413,13 @@ fail:
 
 /* --- prekey secrets ------------------------------------------------------ */
 
+/* A prekey already held keeps its secret; only its statement may change,
+ * and only for the same secret: after a RIK transition, rotate-rik signs
+ * the same prekeys again as the new RIK's (PROTOCOL.md 4.4). */
 static const char sql_spk_put[] =
-    "INSERT OR IGNORE INTO spk_secrets (spk_id, wrapped_sk, statement, retain_until) "
-    "VALUES (?, ?, ?, ?)";
+    "INSERT INTO spk_secrets (spk_id, wrapped_sk, statement, retain_until) "
+    "VALUES (?, ?, ?, ?) ON CONFLICT (spk_id) DO UPDATE SET "
+    "statement = excluded.statement WHERE spk_secrets.wrapped_sk = excluded.wrapped_sk";
 static const char sql_spk_list[] =
     "SELECT wrapped_sk, statement FROM spk_secrets ORDER BY spk_id";
 static const char sql_spk_expire[] = "DELETE FROM spk_secrets WHERE retain_until < ?";

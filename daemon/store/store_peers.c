@@ -77,6 +77,65 @@ store_peer_delete(struct store *st, const uint8_t rik[ENV1_KEY_LEN])
 	return sqlite3_changes(st->data) > 0 ? 0 : -ENOENT;
 }
 
+static const char sql_peer_has[] = "SELECT 1 FROM peers WHERE rik = ?";
+static const char sql_peer_rekey[] =
+    "UPDATE peers SET rik = ?2, bundle = ?3 WHERE rik = ?1";
+/* Every other row that names a peer by its RIK.  An internal peer id
+ * would spare this, at the price of a migration of every table and every
+ * query; a RIK changes once in years, so the rows move instead, in one
+ * transaction. */
+static const char *const sql_rekey_rows[] = {
+	"UPDATE threads SET peer_rik = ?2 WHERE peer_rik = ?1",
+	"UPDATE outbox SET peer_rik = ?2 WHERE peer_rik = ?1",
+	"UPDATE inbox SET sender_rik = ?2 WHERE sender_rik = ?1",
+	"UPDATE alerts SET peer_rik = ?2 WHERE peer_rik = ?1",
+	"UPDATE case_threads SET peer_rik = ?2 WHERE peer_rik = ?1",
+	"UPDATE held SET peer_rik = ?2 WHERE peer_rik = ?1",
+};
+
+static int
+rekey_exec(struct store *st, const char *sql, const uint8_t *old_rik,
+    const uint8_t *new_rik, const uint8_t *bundle, size_t bundle_len)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_prep(st, st->data, sql)) == NULL)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, old_rik, ENV1_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, new_rik, ENV1_KEY_LEN, SQLITE_STATIC);
+	if (bundle != NULL)
+		sqlite3_bind_blob(s, 3, bundle, (int)bundle_len, SQLITE_STATIC);
+	return store_exec_stmt(st, st->data, s, "peer rekey");
+}
+
+int
+store_peer_rekey(struct store *st, const uint8_t old_rik[ENV1_KEY_LEN],
+    const uint8_t new_rik[ENV1_KEY_LEN], const uint8_t *bundle, size_t bundle_len)
+{
+	sqlite3_stmt   *s;
+	int             rc;
+
+	if (!store_in_tx(st) || bundle == NULL || bundle_len == 0)
+		return -EINVAL;
+	if ((s = store_prep(st, st->data, sql_peer_has)) == NULL)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, new_rik, ENV1_KEY_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return -EEXIST;
+	if ((rc = rekey_exec(st, sql_peer_rekey, old_rik, new_rik, bundle,
+	    bundle_len)) != 0)
+		return rc;
+	if (sqlite3_changes(st->data) != 1)
+		return -ENOENT;
+	for (size_t i = 0; i < sizeof(sql_rekey_rows) / sizeof(sql_rekey_rows[0]); i++)
+		if ((rc = rekey_exec(st, sql_rekey_rows[i], old_rik, new_rik, NULL,
+		    0)) != 0)
+			return rc;
+	return 0;
+}
+
 static const char sql_peer_list[] =
     "SELECT rik, agency_id, endpoint, verified, suspended, imported_at, "
     "last_seen_at, bundle, quota_from FROM peers ORDER BY agency_id";

@@ -97,6 +97,19 @@ static const struct tool_cmd commands[] = {
 	  "prekey's secret from prekeys.dat.  KEYHEX is the DSK public key as\n"
 	  "inspect shows it; ID a prekey id (16 hex digits).  Partners learn of it\n"
 	  "from the next exported bundle.\n") },
+	{ "rotate-rik", cmd_rotate_rik,
+	  N_("hand the agency's identity to a new RIK (partners follow it)"),
+	  "--dir DIR [--rik-key FILE] [--new-rik-key FILE] [--days N] [--json]\n"
+	  "       [--rik-passphrase-file F | --rik-passphrase-fd N]\n"
+	  "       [--new-rik-passphrase-file F | --new-rik-passphrase-fd N]\n"
+	  "       [--passphrase-file F | --passphrase-fd N]",
+	  N_("Makes a new RIK and signs the transition old -> new with both keys\n"
+	  "(PROTOCOL.md 4.4); certifies daemon.key's DSK under the new RIK (--days,\n"
+	  "default 395), signs the prekeys again as the new RIK's (same ids and\n"
+	  "secrets) and rewrites agency.pub under the new RIK with the transition.\n"
+	  "The new RIK goes to --new-rik-key (default: where the old one was); the\n"
+	  "old one is kept aside as FILE.retired-KEYID (0600).  Then restart the\n"
+	  "daemon and tell partners the new fingerprint out of band.\n") "\n" PASS_HELP },
 	{ "rotate-prekeys", cmd_rotate_prekeys,
 	  N_("keep N future prekeys a week apart; delete secrets past retention"),
 	  "--dir DIR [--ahead N] [--passphrase-file F | --passphrase-fd N] [--json]",

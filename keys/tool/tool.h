@@ -117,6 +117,7 @@ int cmd_inspect(const struct tool_cmd *, int, char **);
 int cmd_certify(const struct tool_cmd *, int, char **);
 int cmd_revoke(const struct tool_cmd *, int, char **);
 int cmd_rotate_prekeys(const struct tool_cmd *, int, char **);
+int cmd_rotate_rik(const struct tool_cmd *, int, char **);
 int cmd_verify_evidence(const struct tool_cmd *, int, char **);
 
 #endif

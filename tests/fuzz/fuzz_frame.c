@@ -3,7 +3,8 @@
  * read twice, once in one piece and once in chunks whose sizes come from
  * the input itself; both readings must give the same frames and the same
  * outcome, and every payload goes through wire_frame_decode.  A frame that
- * decodes must survive wire_frame_encode and decode again.
+ * decodes must survive wire_frame_encode and decode again; a Hello's
+ * transition (field 3) goes through the check a daemon makes of it.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "keys/bundle.h"
 #include "proto/frame.h"
 #include "proto/wire.h"
 
@@ -37,6 +39,30 @@ check_reencode(const Homeward__Wire__Frame *f)
 	free(enc);
 }
 
+/* A Hello's transition, checked as a daemon pinned to its old_rik would
+ * (so the fuzzer reaches the signature checks, not only the length). */
+static void
+check_hello(const Homeward__Wire__Frame *f)
+{
+	static const uint8_t zero[ENV1_KEY_LEN];
+	const Homeward__Wire__Hello *h;
+	const uint8_t *pinned = zero, *rik = zero;
+	int r;
+
+	if (f->kind_case != HOMEWARD__WIRE__FRAME__KIND_HELLO ||
+	    (h = f->hello)->transition.len == 0)
+		return;
+	if (h->transition.len == STMT_TRANSITION_LEN)
+		pinned = h->transition.data + 17;       /* its old_rik */
+	if (h->rik.len == ENV1_KEY_LEN)
+		rik = h->rik.data;
+	r = bundle_check_transition(h->transition.data, h->transition.len, pinned,
+	    NULL, rik);
+	if (r != ENV1_OK && r != ENV1_R_MALFORMED && r != ENV1_R_RIK_TRANSITION &&
+	    r != ENV1_R_STMT_SIGNATURE)
+		abort();
+}
+
 /* One payload: decode it and fold it into the transcript hash. */
 static void
 take(crypto_generichash_state *st, uint8_t *pl, size_t plen)
@@ -52,6 +78,7 @@ take(crypto_generichash_state *st, uint8_t *pl, size_t plen)
 		if (err != 0)
 			abort();
 		check_reencode(f);
+		check_hello(f);
 		homeward__wire__frame__free_unpacked(f, NULL);
 	} else if (err != -EBADMSG && err != -EPROTONOSUPPORT) {
 		abort();

@@ -22,7 +22,10 @@
  *       hello-other (a Hello naming --other's RIK), malformed (a payload
  *       that is no Frame), version (a Frame of version 2), bundle-other
  *       or bundle (--other-bundle, another agency's bundle or an old one
- *       of DIR's, as DIR's own; answered by a heartbeat)
+ *       of DIR's, as DIR's own; answered by a heartbeat), hello-forged
+ *       (a Hello under a fresh RIK with a transition from DIR's signed
+ *       only by that new key: PROTOCOL.md 4.4 wants both), hello-hijack
+ *       (the same, to --other's RIK)
  *   wirepoke send HOST PORT --as DIR --pass FILE --to BUNDLE --mode M[,M..]
  *       [--other DIR --other-pass FILE --other-bundle BUNDLE] [--state FILE]
  *       [--type N --body FILE]
@@ -378,6 +381,34 @@ bundle_other(struct wclient *c, const struct wp_opts *o, const uint8_t rik[ENV1_
 		printf("%s: heartbeat answered\n", what);
 }
 
+/* Hello under a fresh RIK (or claim), "transition" from rik signed by
+ * the fresh key alone. */
+static int
+hello_forged(struct wclient *c, const uint8_t rik[ENV1_KEY_LEN], const uint8_t *claim)
+{
+	Homeward__Wire__Frame f = HOMEWARD__WIRE__FRAME__INIT;
+	Homeward__Wire__Hello h = HOMEWARD__WIRE__HELLO__INIT;
+	struct stmt_transition t;
+	uint8_t sk[64], enc[STMT_TRANSITION_LEN];
+
+	memset(&t, 0, sizeof(t));
+	crypto_sign_keypair(t.new_rik, sk);
+	memcpy(t.old_rik, rik, ENV1_KEY_LEN);
+	t.effective_at = (uint64_t)time(NULL) * 1000;
+	if (stmt_transition_sign(&t, sk, sk) != ENV1_OK)
+		envpoke_die("cannot sign");
+	if (claim != NULL)
+		memcpy(t.new_rik, claim, ENV1_KEY_LEN);
+	stmt_transition_encode(&t, enc);
+	h.rik.data = t.new_rik;
+	h.rik.len = ENV1_KEY_LEN;
+	h.transition.data = enc;
+	h.transition.len = sizeof(enc);
+	f.kind_case = HOMEWARD__WIRE__FRAME__KIND_HELLO;
+	f.hello = &h;
+	return wclient_send_frame(c, &f);
+}
+
 static int
 cmd_frame(const struct wp_opts *o)
 {
@@ -385,7 +416,7 @@ cmd_frame(const struct wp_opts *o)
 	Homeward__Wire__Heartbeat hb = HOMEWARD__WIRE__HEARTBEAT__INIT;
 	struct as_tls t;
 	struct wclient c;
-	uint8_t rik[ENV1_KEY_LEN], junk[64], *buf;
+	uint8_t rik[ENV1_KEY_LEN], other[ENV1_KEY_LEN], junk[64], *buf;
 	size_t len;
 	int rc;
 
@@ -399,6 +430,11 @@ cmd_frame(const struct wp_opts *o)
 		rc = wclient_send_envelope(&c, junk, sizeof(junk));
 	} else if (strcmp(o->kind, "hello-other") == 0) {
 		rc = wclient_send_hello(&c, rik);
+	} else if (strcmp(o->kind, "hello-forged") == 0) {
+		rc = hello_forged(&c, rik, NULL);
+	} else if (strcmp(o->kind, "hello-hijack") == 0) {
+		rik_of(o->other, other);
+		rc = hello_forged(&c, rik, other);
 	} else if (strcmp(o->kind, "bundle-other") == 0 ||
 	    strcmp(o->kind, "bundle") == 0) {
 		bundle_other(&c, o, rik, o->kind);

@@ -891,6 +891,67 @@ test_check_identity(void **state)
 	peerkeys_clear(&pinned);
 }
 
+/* The transition a Hello carries (bundle_check_transition). */
+static void
+test_hello_transition(void **state)
+{
+	struct peerkeys pinned;
+	struct stmt_revocation rv;
+	struct stmt_transition t;
+	uint8_t enc[STMT_TRANSITION_LEN];
+
+	(void)state;
+	fixture_peerkeys(&alpha, &pinned);
+	make_transition(&t);
+	stmt_transition_encode(&t, enc);
+	assert_int_equal(bundle_check_transition(enc, sizeof(enc), alpha.rik_pk,
+	    &pinned, alpha2.rik_pk), ENV1_OK);
+	assert_int_equal(bundle_check_transition(enc, sizeof(enc), alpha.rik_pk,
+	    NULL, alpha2.rik_pk), ENV1_OK);
+	/* Not exactly one transition. */
+	assert_int_equal(bundle_check_transition(NULL, 0, alpha.rik_pk, &pinned,
+	    alpha2.rik_pk), ENV1_R_MALFORMED);
+	assert_int_equal(bundle_check_transition(enc, sizeof(enc) - 1, alpha.rik_pk,
+	    &pinned, alpha2.rik_pk), ENV1_R_MALFORMED);
+	enc[0] ^= 1;
+	assert_int_equal(bundle_check_transition(enc, sizeof(enc), alpha.rik_pk,
+	    &pinned, alpha2.rik_pk), ENV1_R_MALFORMED);
+	enc[0] ^= 1;
+	/* From another pinned RIK, or to another RIK than the Hello's. */
+	assert_int_equal(bundle_check_transition(enc, sizeof(enc), beta.rik_pk,
+	    NULL, alpha2.rik_pk), ENV1_R_RIK_TRANSITION);
+	assert_int_equal(bundle_check_transition(enc, sizeof(enc), alpha.rik_pk,
+	    &pinned, beta.rik_pk), ENV1_R_RIK_TRANSITION);
+	/* Either signature bad; signed only by the new key (a forgery). */
+	enc[100] ^= 1;
+	assert_int_equal(bundle_check_transition(enc, sizeof(enc), alpha.rik_pk,
+	    &pinned, alpha2.rik_pk), ENV1_R_STMT_SIGNATURE);
+	enc[100] ^= 1;
+	enc[200] ^= 1;
+	assert_int_equal(bundle_check_transition(enc, sizeof(enc), alpha.rik_pk,
+	    &pinned, alpha2.rik_pk), ENV1_R_STMT_SIGNATURE);
+	enc[200] ^= 1;
+	t.effective_at++;
+	assert_int_equal(stmt_transition_sign(&t, alpha2.rik_sk, alpha2.rik_sk), ENV1_OK);
+	stmt_transition_encode(&t, enc);
+	assert_int_equal(bundle_check_transition(enc, sizeof(enc), alpha.rik_pk,
+	    &pinned, alpha2.rik_pk), ENV1_R_STMT_SIGNATURE);
+	/* old == new is no transition. */
+	memcpy(t.new_rik, alpha.rik_pk, 32);
+	assert_int_equal(stmt_transition_sign(&t, alpha.rik_sk, alpha.rik_sk), ENV1_OK);
+	stmt_transition_encode(&t, enc);
+	assert_int_equal(bundle_check_transition(enc, sizeof(enc), alpha.rik_pk,
+	    &pinned, alpha.rik_pk), ENV1_R_RIK_TRANSITION);
+	/* The pinned RIK revoked itself: the kill switch hands nothing on. */
+	make_transition(&t);
+	stmt_transition_encode(&t, enc);
+	revoke(&rv, &alpha, alpha.rik_pk, STMT_REVOKE_RIK);
+	assert_int_equal(peerkeys_add_revocation(&pinned, &rv), ENV1_OK);
+	assert_int_equal(bundle_check_transition(enc, sizeof(enc), alpha.rik_pk,
+	    &pinned, alpha2.rik_pk), ENV1_R_RIK_TRANSITION);
+	peerkeys_clear(&pinned);
+}
+
 static void
 test_build_caps(void **state)
 {
@@ -933,6 +994,7 @@ main(void)
 		cmocka_unit_test(test_prekeys),
 		cmocka_unit_test(test_revocations),
 		cmocka_unit_test(test_check_identity),
+		cmocka_unit_test(test_hello_transition),
 		cmocka_unit_test(test_build_caps),
 	};
 

@@ -334,6 +334,24 @@ test_05_wrong_recipient(void **state)
 	free(env);
 }
 
+/* After a RIK transition: B's previous RIK is accepted as the recipient
+ * while the daemon gives it (ctx.old_rik), and only then. */
+static void
+test_05_old_rik(void **state)
+{
+	struct world *w = *state;
+	struct env1_open_ctx ctx = w->ctx_b;
+	uint8_t other[32];
+
+	memset(other, 0x5a, sizeof(other));
+	ctx.own_rik = other;
+	expect_reject(&ctx, w->s.env, w->s.env_len, ENV1_R_WRONG_RECIPIENT, 0);
+	ctx.old_rik = w->c.rik_pk;
+	expect_reject(&ctx, w->s.env, w->s.env_len, ENV1_R_WRONG_RECIPIENT, 0);
+	ctx.old_rik = w->b.rik_pk;
+	expect_open(&ctx, w->s.env, w->s.env_len);
+}
+
 /* 24 at this layer: sender not pinned, or pinned but suspended. */
 static void
 test_24_unpinned_or_suspended_sender(void **state)
@@ -665,6 +683,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_03_truncation_extension, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_04_lying_outer_lengths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_05_wrong_recipient, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_05_old_rik, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_24_unpinned_or_suspended_sender, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_16_time_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_17_prekeys, setup, teardown),

@@ -357,6 +357,17 @@ test_prekey_expiry_leaves_no_secret(void **state)
 	assert_int_equal(store_spk_put(c->st, &old), 0);
 	assert_int_equal(store_spk_put(c->st, &cur), 0);
 	assert_int_equal(store_spk_put(c->st, &cur), 0);        /* idempotent */
+	/* The same secret signed again (a RIK transition) replaces the
+	 * statement; another secret under a held id changes nothing. */
+	cur.stmt.owner_rik[0] = 1;
+	assert_int_equal(store_spk_put(c->st, &cur), 0);
+	cur.stmt.owner_rik[0] = 2;
+	cur.wrapped[0] ^= 1;
+	assert_int_equal(store_spk_put(c->st, &cur), 0);
+	cur.wrapped[0] ^= 1;
+	assert_int_equal(store_spk_list(c->st, &v, &n), 0);
+	assert_int_equal(v[1].stmt.owner_rik[0], 1);
+	free(v);
 	assert_int_equal(store_spk_list(c->st, &v, &n), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(store_spk_unwrap(c->st, &v[0], back), 0);
@@ -403,6 +414,60 @@ test_peers(void **state)
 	assert_int_equal(store_peer_delete(c->st, p.rik), -ENOENT);
 }
 
+/* A peer's RIK transition moves its row and every row naming it. */
+static void
+test_peer_rekey(void **state)
+{
+	struct ctx             *c = *state;
+	struct store_peer       p, g, *v;
+	struct store_thread     t;
+	struct store_out        m;
+	uint8_t                 tid[ENV1_ID_LEN], nrik[ENV1_KEY_LEN];
+	static uint8_t          bundle[] = { 9, 9, 9 }, nbundle[] = { 7, 7, 7, 7 };
+	uint64_t                n;
+	size_t                  np;
+
+	memset(&p, 0, sizeof(p));
+	memcpy(p.rik, c->peer, ENV1_KEY_LEN);
+	strcpy(p.agency_id, "beta");
+	p.verified = 1;
+	p.bundle = bundle;
+	p.bundle_len = sizeof(bundle);
+	assert_int_equal(store_peer_put(c->st, &p), 0);
+	g = p;
+	strcpy(g.agency_id, "gamma");
+	randombytes_buf(g.rik, ENV1_KEY_LEN);
+	assert_int_equal(store_peer_put(c->st, &g), 0);
+	new_thread(c, tid);
+	out_message(c, tid, "synthetic", &m);
+	randombytes_buf(nrik, sizeof(nrik));
+	/* Only inside the caller's transaction. */
+	assert_int_equal(store_peer_rekey(c->st, p.rik, nrik, nbundle, sizeof(nbundle)),
+	    -EINVAL);
+	assert_int_equal(store_begin(c->st), 0);
+	/* Another peer's RIK is not taken; an unknown peer is not moved. */
+	assert_int_equal(store_peer_rekey(c->st, p.rik, g.rik, nbundle, sizeof(nbundle)),
+	    -EEXIST);
+	assert_int_equal(store_peer_rekey(c->st, nrik, nrik, nbundle, sizeof(nbundle)),
+	    -ENOENT);
+	assert_int_equal(store_peer_rekey(c->st, p.rik, nrik, nbundle, sizeof(nbundle)), 0);
+	assert_int_equal(store_commit(c->st), 0);
+	assert_int_equal(store_thread_get(c->st, tid, &t), 0);
+	assert_memory_equal(t.peer_rik, nrik, ENV1_KEY_LEN);
+	assert_int_equal(store_peer_unacked(c->st, nrik, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_peer_unacked(c->st, p.rik, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_peer_list(c->st, &v, &np), 0);
+	assert_int_equal(np, 2);
+	assert_string_equal(v[0].agency_id, "beta");
+	assert_memory_equal(v[0].rik, nrik, ENV1_KEY_LEN);
+	assert_int_equal(v[0].verified, 1);
+	assert_int_equal(v[0].bundle_len, sizeof(nbundle));
+	assert_memory_equal(v[1].rik, g.rik, ENV1_KEY_LEN);
+	store_peer_list_free(v, np);
+}
+
 int
 main(void)
 {
@@ -415,6 +480,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_shred_leaves_no_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prekey_expiry_leaves_no_secret, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_rekey, setup, teardown),
 	};
 
 	if (secret_init() != 0)
