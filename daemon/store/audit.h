@@ -48,6 +48,8 @@ struct store;
 #define AUDIT_OUTCOME           "arrival.outcome"
 #define AUDIT_CASE_REOPEN       "case.reopen"
 #define AUDIT_PEER_QUOTA        "peer.quota"    /* suspended: a quota breached */
+#define AUDIT_REPORT            "report"        /* case report or notice made:
+                                                   detail: for whom */
 
 #define AUDIT_MAC_LEN           32
 #define AUDIT_ID_LEN            16

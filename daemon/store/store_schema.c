@@ -215,6 +215,11 @@ static const char *const data_migrations[] = {
 	"CREATE INDEX alerts_by_peer ON alerts (peer_rik, last_at);"
 	"CREATE INDEX cases_by_opener ON cases (opened_by, opened_at);"
 	"ALTER TABLE peers ADD COLUMN quota_from INTEGER NOT NULL DEFAULT 0;",
+	/* 6: issue 13, what she was told.  The language and SHA-256 of the
+	 * consent notice she was given (homeward consent notice), recorded
+	 * with her consent; '' and NULL for consents recorded without one. */
+	"ALTER TABLE consents ADD COLUMN notice_language TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE consents ADD COLUMN notice_sha256 BLOB;",
 };
 
 static const char *const keys_migrations[] = {

@@ -67,7 +67,7 @@ expect_refused(struct storefix *fx, int rc, const char *want)
 }
 
 /* The newest schema of each file. */
-#define DATA_VERSION    5
+#define DATA_VERSION    6
 #define KEYS_VERSION    2
 
 static long long
