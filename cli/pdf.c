@@ -186,7 +186,7 @@ page_frame(struct pass *p)
 static void
 new_page(struct pass *p)
 {
-	if (p->draw)
+	if (p->draw && p->page > 0)
 		cairo_show_page(p->cr);
 	p->page++;
 	p->y = BODY_TOP;

@@ -256,8 +256,9 @@ thread_cb(const struct store_case_thread *ct, void *arg)
 	return 0;
 }
 
-/* A notice names the agencies it explains: each must be a pinned peer.
- * 0, 1 when refused (answered), or a negative errno. */
+/* A notice names the agencies it explains: each must be a pinned peer;
+ * sent when the case is known (c.state set), else only checked.  0, 1
+ * when refused (answered), or a negative errno. */
 static int
 notice_agencies(struct report *rp, const Homeward__Control__CaseReport *req)
 {
@@ -276,7 +277,7 @@ notice_agencies(struct report *rp, const Homeward__Control__CaseReport *req)
 			    "peers', or import its bundle first", req->agencies[i]);
 			return 1;
 		}
-		if ((rc = send_agency(rp, &p->b.info, 0)) != 0)
+		if (rp->c.state != 0 && (rc = send_agency(rp, &p->b.info, 0)) != 0)
 			return rc;
 	}
 	return 0;
@@ -329,12 +330,15 @@ ctl_case_report(const struct ctl_call *call, const Request *rq)
 		    "the file (--for person|file)");
 		return;
 	}
+	/* Nothing is read, nor audited, for a notice to a stranger. */
+	if (rp.purpose == FOR_NOTICE && notice_agencies(&rp, req) != 0)
+		return;
 	if (ctl_find_case(rp.cl, rp.d, req->ref, &rp.c) != 0)
 		return;
 	if (rp.c.state == CASE_ERASED || rp.c.state == CASE_ERASING) {
 		control_result(rp.cl, R(REFUSED), "case %s is erased: nothing of it "
 		    "is left to report or explain; its audit trail remains "
-		    "('homeward audit list --case %s')", rp.c.code, rp.c.code);
+		    "('homeward audit list %s')", rp.c.code, rp.c.code);
 		return;
 	}
 	rp.facts = (call->actor.roles & CTL_ROLE_WORK) != 0;
