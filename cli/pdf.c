@@ -122,11 +122,10 @@ oom:
 	return -1;
 }
 
-/* A layout of text in font, width w, in the document's direction (ltr:
- * always left to right: ids and fingerprints). */
+/* A layout of text in font, width w, in the document's direction: ids
+ * and fingerprints in right-to-left text are left-to-right runs of it. */
 static PangoLayout *
-layout_new(const struct pass *p, const char *text, const char *font, double w,
-    int ltr)
+layout_new(const struct pass *p, const char *text, const char *font, double w)
 {
 	PangoFontDescription *fd = pango_font_description_from_string(font);
 	PangoLayout *l = pango_cairo_create_layout(p->cr);
@@ -134,7 +133,7 @@ layout_new(const struct pass *p, const char *text, const char *font, double w,
 
 	pango_context_set_language(ctx, pango_language_from_string(
 	    p->doc->lang->tag));
-	pango_context_set_base_dir(ctx, p->doc->lang->rtl && !ltr ?
+	pango_context_set_base_dir(ctx, p->doc->lang->rtl ?
 	    PANGO_DIRECTION_RTL : PANGO_DIRECTION_LTR);
 	pango_layout_context_changed(l);
 	pango_layout_set_auto_dir(l, FALSE);
@@ -143,8 +142,7 @@ layout_new(const struct pass *p, const char *text, const char *font, double w,
 	pango_layout_set_width(l, (int)(w * PANGO_SCALE));
 	pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
 	/* Right to left, "left" is the paragraph's start: its right edge. */
-	pango_layout_set_alignment(l, ltr && p->doc->lang->rtl ?
-	    PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
+	pango_layout_set_alignment(l, PANGO_ALIGN_LEFT);
 	pango_layout_set_text(l, text, -1);
 	return l;
 }
@@ -153,7 +151,7 @@ layout_new(const struct pass *p, const char *text, const char *font, double w,
 static void
 margin_line(struct pass *p, const char *text, double y, PangoAlignment align)
 {
-	PangoLayout *l = layout_new(p, text, FONT_MARGIN, TEXT_W, 0);
+	PangoLayout *l = layout_new(p, text, FONT_MARGIN, TEXT_W);
 
 	pango_layout_set_alignment(l, align);
 	cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
@@ -227,7 +225,7 @@ run(struct pass *p)
 
 	p->page = 0;
 	new_page(p);
-	l = layout_new(p, d->title, FONT_TITLE, TEXT_W, 0);
+	l = layout_new(p, d->title, FONT_TITLE, TEXT_W);
 	place(p, l, 0);
 	g_object_unref(l);
 	p->y += 14;
@@ -242,8 +240,7 @@ run(struct pass *p)
 				p->y += 10;
 		}
 		l = layout_new(p, b->text, b->kind == PDF_HEADING ? FONT_HEADING :
-		    b->kind == PDF_SMALL ? FONT_SMALL : FONT_TEXT, TEXT_W,
-		    b->kind == PDF_SMALL);
+		    b->kind == PDF_SMALL ? FONT_SMALL : FONT_TEXT, TEXT_W);
 		place(p, l, 0);
 		g_object_unref(l);
 		p->y += b->kind == PDF_HEADING ? 4 : b->kind == PDF_SMALL ? 3 : 6;

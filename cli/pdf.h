@@ -51,6 +51,8 @@ const char *pdf_tr(const struct pdf_lang *, const char *msgid);
 int pdf_time_zone(const char *zone);
 /* The zone's name, "Europe/Paris". */
 const char *pdf_time_zone_name(void);
+/* Times set in right-to-left text (pdf_lang_load sets it). */
+void pdf_time_isolate(int on);
 /* "2026-12-06 09:30 CET" in the zone; "-" for 0. */
 void pdf_time(uint64_t ms, char out[PDF_TIME_LEN]);
 

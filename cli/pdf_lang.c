@@ -123,6 +123,7 @@ pdf_lang_load(struct pdf_lang *l, const char *tag)
 		if (strncmp(lang, rtl_langs[i], 2) == 0 &&
 		    (lang[2] == '\0' || lang[2] == '_'))
 			l->rtl = 1;
+	pdf_time_isolate(l->rtl);
 	if (strcmp(lang, "en") == 0 || strncmp(lang, "en_", 3) == 0)
 		return 0;
 	if ((rc = mo_read(l, dir, lang)) == -ENOENT && dash != NULL) {

@@ -14,6 +14,15 @@
 #include "common/i18n.h"
 
 static char zone_name[128] = "UTC";
+/* In right-to-left text a time is isolated left to right (U+2066 ...
+ * U+2069), or the bidi algorithm reorders "2026-12-06 09:30" around it. */
+static int isolate;
+
+void
+pdf_time_isolate(int on)
+{
+	isolate = on;
+}
 
 /* The system's zone from /etc/localtime -> .../zoneinfo/Area/City. */
 static void
@@ -70,6 +79,7 @@ pdf_time(uint64_t ms, char out[PDF_TIME_LEN])
 	struct tm tm;
 
 	if (ms == 0 || localtime_r(&t, &tm) == NULL ||
-	    strftime(out, PDF_TIME_LEN, "%Y-%m-%d %H:%M %Z", &tm) == 0)
+	    strftime(out, PDF_TIME_LEN, isolate ? "\xe2\x81\xa6%Y-%m-%d %H:%M "
+	    "%Z\xe2\x81\xa9" : "%Y-%m-%d %H:%M %Z", &tm) == 0)
 		snprintf(out, PDF_TIME_LEN, "-");
 }

@@ -282,7 +282,7 @@ says "exists: use --force"
 
 if [ -n "${REPORTS_IMAGES:-}" ]; then
 	for f in notice-fr notice-ar person-ar file-fr; do
-		pdftoppm -r 60 -f 1 -l 1 -png -singlefile "$OUT/$f.pdf" \
+		pdftoppm -r 60 -gray -f 1 -l 1 -png -singlefile "$OUT/$f.pdf" \
 		    "$REPORTS_IMAGES/$f" || fail "pdftoppm $f"
 	done
 fi
