@@ -241,7 +241,9 @@ test_v3_migrated(void **state)
 	assert_int_equal(storefix_sql(fx, "data.db",
 	    "DROP INDEX threads_by_peer; DROP INDEX alerts_by_peer;"
 	    "DROP INDEX cases_by_opener; ALTER TABLE peers DROP COLUMN quota_from;"
-	    "DROP TABLE requests; PRAGMA user_version = 3;"), 0);
+	    "DROP TABLE requests; ALTER TABLE consents DROP COLUMN notice_language;"
+	    "ALTER TABLE consents DROP COLUMN notice_sha256;"
+	    "PRAGMA user_version = 3;"), 0);
 
 	assert_int_equal(storefix_reopen(fx, NULL), 0);
 	assert_int_equal(version(fx, "data.db"), DATA_VERSION);
