@@ -117,6 +117,15 @@ expect 0 env LANGUAGE=ar LC_ALL=C.UTF-8 "$HWCLI" -s "$T/$D.sock" consent notice 
     --categories profile,travel,reintegration --language fr --text "$OUT/again.txt"
 grep -qF "Qui reçoit vos informations" "$OUT/again.txt" || fail "LANGUAGE changed her notice"
 
+step "Spanish, and Brazilian Portuguese from the pt catalogue"
+expect 0 hw $D consent notice $CODE --to ml-bamako --steps 1 --categories none \
+    --language es --text "$OUT/notice-es.txt"
+grep -qF "Quién recibe su información" "$OUT/notice-es.txt" || fail "the Spanish notice"
+expect 0 hw $D consent notice $CODE --to ml-bamako --steps 1 --categories none \
+    --language pt-BR --text "$OUT/notice-pt.txt"
+grep -qF "Quem recebe as suas informações" "$OUT/notice-pt.txt" || fail "pt-BR is not pt"
+grep -qF "language: pt-BR" "$OUT/notice-pt.txt" || fail "the notice's language tag"
+
 step "the notice in Arabic: right to left, shaped, with Arabic fonts"
 expect 0 hw $D consent notice $CODE --to sn-dakar --steps 1,2 --categories profile \
     --language ar -o "$OUT/notice-ar.pdf" --text "$OUT/notice-ar.txt" --json
@@ -267,7 +276,7 @@ says "a caseworker or supervisor makes it"
 
 step "every report is in the audit log; an erased case has none"
 expect 0 hw $D audit list $CODE --json
-json '[.audit[] | select(.action == "report")] | length == 8'
+json '[.audit[] | select(.action == "report")] | length == 10'
 json '[.audit[] | select(.action == "report") | .detail] | index("case report for the person") != null'
 erased() {
 	[ "$(hw sn-dakar case list --state erased --json | jq -r ".cases[] | select(.code == \"$CODE\") | .state")" = erased ]
