@@ -330,6 +330,14 @@ ctl_case_report(const struct ctl_call *call, const Request *rq)
 		    "the file (--for person|file)");
 		return;
 	}
+	rp.facts = (call->actor.roles & CTL_ROLE_WORK) != 0;
+	if (rp.purpose != FOR_FILE && !rp.facts) {
+		control_result(rp.cl, R(DENIED), "%s states what her consents cover "
+		    "and what was sent about her: a caseworker or supervisor makes "
+		    "it; an auditor may make the report for the file",
+		    rp.purpose == FOR_PERSON ? "her copy" : "a consent notice");
+		return;
+	}
 	/* Nothing is read, nor audited, for a notice to a stranger. */
 	if (rp.purpose == FOR_NOTICE && notice_agencies(&rp, req) != 0)
 		return;
@@ -339,14 +347,6 @@ ctl_case_report(const struct ctl_call *call, const Request *rq)
 		control_result(rp.cl, R(REFUSED), "case %s is erased: nothing of it "
 		    "is left to report or explain; its audit trail remains "
 		    "('homeward audit list %s')", rp.c.code, rp.c.code);
-		return;
-	}
-	rp.facts = (call->actor.roles & CTL_ROLE_WORK) != 0;
-	if (rp.purpose != FOR_FILE && !rp.facts) {
-		control_result(rp.cl, R(DENIED), "%s states what her consents cover "
-		    "and what was sent about her: a caseworker or supervisor makes "
-		    "it; an auditor may make the report for the file",
-		    rp.purpose == FOR_PERSON ? "her copy" : "a consent notice");
 		return;
 	}
 	snprintf(detail, sizeof(detail), "%s for the %s",
