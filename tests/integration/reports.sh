@@ -118,10 +118,10 @@ expect 0 env LANGUAGE=ar LC_ALL=C.UTF-8 "$HWCLI" -s "$T/$D.sock" consent notice 
 grep -qF "Qui reçoit vos informations" "$OUT/again.txt" || fail "LANGUAGE changed her notice"
 
 step "Spanish, and Brazilian Portuguese from the pt catalogue"
-expect 0 hw $D consent notice $CODE --to ml-bamako --steps 1 --categories none \
+expect 0 hw $D consent notice $CODE --to ml-bamako --steps 1 --categories travel \
     --language es --text "$OUT/notice-es.txt"
 grep -qF "Quién recibe su información" "$OUT/notice-es.txt" || fail "the Spanish notice"
-expect 0 hw $D consent notice $CODE --to ml-bamako --steps 1 --categories none \
+expect 0 hw $D consent notice $CODE --to ml-bamako --steps 1 --categories travel \
     --language pt-BR --text "$OUT/notice-pt.txt"
 grep -qF "Quem recebe as suas informações" "$OUT/notice-pt.txt" || fail "pt-BR is not pt"
 grep -qF "language: pt-BR" "$OUT/notice-pt.txt" || fail "the notice's language tag"
