@@ -35,14 +35,17 @@ VERSION  := 0.1.0
 
 PKGS     := libsodium libuv openssl libprotobuf-c sqlite3 inih jansson libsystemd
 TESTPKGS := cmocka
+# The printed notice and reports (cli/pdf*.c): homeward only, never the daemon.
+CLIPKGS  := cairo pangocairo
 
 # A fresh machine has only a compiler and make: install what is missing
 # before anything reads pkg-config (make deps does the same explicitly).
 ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
-DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TESTPKGS) 2>/dev/null && \
+DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TESTPKGS) $(CLIPKGS) 2>/dev/null && \
              command -v protoc-c >/dev/null && command -v clang >/dev/null && \
              command -v jq >/dev/null && command -v msgfmt >/dev/null && \
-             command -v xgettext >/dev/null && echo yes)
+             command -v xgettext >/dev/null && \
+             command -v pdfinfo >/dev/null && echo yes)
 ifneq ($(DEPS_OK),yes)
 $(info make: installing missing build dependencies with scripts/deps.sh)
 DEPS_RUN := $(shell ./scripts/deps.sh >&2 && echo ok)
@@ -55,6 +58,9 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_LIBS  := $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
+CLI_CFLAGS := $(shell pkg-config --cflags $(CLIPKGS) 2>/dev/null)
+CLI_LIBS   := $(shell pkg-config --libs $(CLIPKGS) 2>/dev/null)
+LOCALEDIR  ?= $(PREFIX)/share/locale
 
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
@@ -105,6 +111,11 @@ XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ \
             --add-location=file \
             --package-name=homeward --package-version=$(VERSION) \
             --msgid-bugs-address=homeward@example.org
+# The catalogues of the printed notice and reports ("homeward-notice",
+# cli/pdf_lang.c): po-notice/LANG.po into $(BUILD)/locale, where the
+# tests find them (HOMEWARD_LOCALEDIR), and $(LOCALEDIR) when installed.
+NOTICE_PO := $(wildcard po-notice/*.po)
+NOTICE_MO := $(patsubst po-notice/%.po,$(BUILD)/locale/%/LC_MESSAGES/homeward-notice.mo,$(NOTICE_PO))
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -120,7 +131,7 @@ BENCH_SRC  := $(wildcard tests/bench/*.c)
 # Generated protobuf sources are intermediate files make must keep.
 .SECONDARY:
 
-all: $(PROGS) $(MO_FILES)
+all: $(PROGS) $(MO_FILES) $(NOTICE_MO)
 
 # -c: the format conversions of every translation match its msgid's, and
 # the header (Plural-Forms) is sound.  Written aside, so a failed check
@@ -141,6 +152,12 @@ $(BUILD)/po/homeward.pot: $(POTFILES) po/POTFILES.in
 	@echo "  XGETTEXT $@"
 	@xgettext $(XGETTEXT_FLAGS) -o $@.tmp $(POTFILES) && \
 	    sed -i '/^"POT-Creation-Date:/d' $@.tmp && mv $@.tmp $@
+
+
+$(BUILD)/locale/%/LC_MESSAGES/homeward-notice.mo: po-notice/%.po
+	@mkdir -p $(dir $@)
+	@echo "  MSGFMT  $<"
+	@msgfmt -c -o $@ $<
 
 deps:
 	./scripts/deps.sh
@@ -215,8 +232,9 @@ $(LIBTOOL): $(call obj,$(TOOL_SRC))
 
 $(BUILD)/homewardd: $(call obj,daemon/main.c) $(LIBS_ALL)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(call obj,$(CLI_SRC)): ALL_CFLAGS += $(CLI_CFLAGS) -DLOCALEDIR='"$(LOCALEDIR)"'
 $(BUILD)/homeward: $(call obj,$(CLI_SRC)) $(LIBS_ALL)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CLI_LIBS)
 $(BUILD)/homeward-keys: $(call obj,keys/tool/main.c) $(LIBS_ALL)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -344,6 +362,11 @@ install: all
 	    install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
 	    install -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/homeward.mo \
 	        $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/ || exit 1; \
+	done
+	for mo in $(NOTICE_MO); do \
+		l=$${mo#$(BUILD)/locale/}; l=$${l%%/*}; \
+		install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+		install -m 0644 $$mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/ || exit 1; \
 	done
 
 # The Debian package, built from this tree as Debian builds it; the .deb

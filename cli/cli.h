@@ -227,6 +227,8 @@ int cmd_case_update(const struct cli_cmd *, const struct cli_env *, int, char **
 int cmd_consent_record(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_consent_list(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_consent_withdraw(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_consent_notice(const struct cli_cmd *, const struct cli_env *, int, char **);
+int cmd_case_report(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_step(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_held(const struct cli_cmd *, const struct cli_env *, int, char **);
 int cmd_approve(const struct cli_cmd *, const struct cli_env *, int, char **);

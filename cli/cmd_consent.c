@@ -20,6 +20,8 @@
 #include "cli/cli.h"
 #include "cli/refnames.h"
 #include "common/i18n.h"
+#include "common/fileio.h"
+#include "proto/notice.h"
 
 static const struct option record_opts[] = {
 	{ "to", required_argument, NULL, 't' },
@@ -30,6 +32,7 @@ static const struct option record_opts[] = {
 	{ "method", required_argument, NULL, 'm' },
 	{ "language", required_argument, NULL, 'l' },
 	{ "form", required_argument, NULL, 'f' },
+	{ "notice", required_argument, NULL, 'n' },
 	{ "guardian", no_argument, NULL, 'G' },
 	{ "child-consulted", no_argument, NULL, 'C' },
 	{ "home", required_argument, NULL, 'H' },
@@ -62,6 +65,7 @@ struct record_args {
 	Homeward__Referral__ConsentMethod method;
 	const char     *language;
 	const char     *form;
+	const char     *notice;                 /* consent notice --text */
 	int             guardian;
 	int             child_consulted;
 	int             json;
@@ -178,6 +182,7 @@ record_parse(const struct cli_cmd *cmd, int argc, char **argv,
 		case 'm': method = optarg; break;
 		case 'l': a->language = optarg; break;
 		case 'f': a->form = optarg; break;
+		case 'n': a->notice = optarg; break;
 		case 'G': a->guardian = 1; break;
 		case 'C': a->child_consulted = 1; break;
 		case 'H': a->home = optarg; break;
@@ -282,7 +287,8 @@ cmd_consent_record(const struct cli_cmd *cmd, const struct cli_env *env,
 	Homeward__Control__CaseRef ref;
 	struct record_args a;
 	struct cli_answer ans;
-	uint8_t hash[crypto_hash_sha256_BYTES], *enc = NULL;
+	uint8_t hash[crypto_hash_sha256_BYTES], *enc = NULL, *notice = NULL;
+	size_t notice_len = 0;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
@@ -293,6 +299,15 @@ cmd_consent_record(const struct cli_cmd *cmd, const struct cli_env *env,
 	if (rc != 0 || (rc = cli_case_ref(cmd, a.code, a.home, &ref)) != 0)
 		goto out;
 	rc = CLI_EXIT_FAIL;
+	/* The notice's text goes whole: homewardd checks its scope and
+	 * records its language and SHA-256 (proto/notice.h). */
+	if (a.notice != NULL && (rc = fileio_read(a.notice, NOTICE_MAX_BYTES, 0,
+	    &notice, &notice_len)) != 0) {
+		cli_warn_errno(-rc, "cannot read the consent notice %s (the text "
+		    "file 'homeward consent notice --text' wrote)", a.notice);
+		rc = CLI_EXIT_FAIL;
+		goto out;
+	}
 	if (a.form != NULL) {
 		if (form_hash(a.form, hash) != 0)
 			goto out;
@@ -324,6 +339,8 @@ cmd_consent_record(const struct cli_cmd *cmd, const struct cli_env *env,
 	cr.ref = &ref;
 	cr.scope.data = enc;
 	cr.scope.len = homeward__referral__consent_scope__pack(&sc, enc);
+	cr.notice.data = notice;
+	cr.notice.len = notice_len;
 	req.kind_case = HOMEWARD__CONTROL__REQUEST__KIND_CONSENT_RECORD;
 	req.consent_record = &cr;
 	if ((rc = cli_call(env, &req, &ans)) != CLI_EXIT_OK)
@@ -331,6 +348,7 @@ cmd_consent_record(const struct cli_cmd *cmd, const struct cli_env *env,
 	rc = record_output(&ans, &a);
 	cli_answer_free(&ans);
 out:
+	free(notice);
 	free(enc);
 	free(a.to_buf);
 	return rc;

@@ -211,6 +211,23 @@ static const struct cli_cmd commands[] = {
 	  "  did_not_travel     she never left\n"
 	  "--to names the partner when the case has more than one.  A withdrawal\n"
 	  "of consent held for her safety is carried out after it.\n") "\n" HOME_HELP },
+	{ "case", "report", 0, cmd_case_report, 0, 0,
+	  N_("print a case report for the person or for the paper file (PDF)"),
+	  "CODE --for person|file -o FILE.pdf [--language LANG] [--tz ZONE]\n"
+	  "    [--force] [--home AGENCY] [--json]",
+	  N_("--for person: her copy, in her language (--language; default en):\n"
+	  "what was sent about her (the kinds of information, never the\n"
+	  "information), to which agency, when and under which of her consents\n"
+	  "(and the notice she was given), and what was erased.  Caseworkers and\n"
+	  "supervisors.\n"
+	  "--for file: the office's paper file: the case, its consents, the\n"
+	  "partners, every document with its receipt and the fingerprints that\n"
+	  "prove it, the decisions and the timeline.  An auditor's report leaves\n"
+	  "out what auditors may not read (consent scopes, what documents carry).\n\n"
+	  "Times are in the reader's time zone (TZ, or --tz Africa/Abidjan), named\n"
+	  "in the report.  The daemon records the read.  An erased case has no\n"
+	  "report.  FILE is written with mode 0600; an existing FILE only with\n"
+	  "--force.\n") "\n" HOME_HELP },
 	{ "case", "close", 0, cmd_case_close, 0, 0,
 	  N_("close a case (erased after the retention period)"),
 	  "CODE [--home AGENCY] [--json]", HOME_HELP },
@@ -230,8 +247,8 @@ static const struct cli_cmd commands[] = {
 	  N_("record the person's informed consent for a case"),
 	  "CODE --to AGENCY[,AGENCY...] --steps LIST|all --categories LIST|all\n"
 	  "    --method written|oral|oral-interpreted [--form FILE] [--language L]\n"
-	  "    [--guardian] [--child-consulted] [--given TIME] [--expires TIME]\n"
-	  "    [--home AGENCY] [--json]",
+	  "    [--notice FILE] [--guardian] [--child-consulted] [--given TIME]\n"
+	  "    [--expires TIME] [--home AGENCY] [--json]",
 	  N_("Records the consent as the person gave it.  A message is released\n"
 	  "only under a consent in force that covers its recipient, its step and\n"
 	  "every category of data it carries; until then it is held.\n") "\n"
@@ -244,11 +261,29 @@ static const struct cli_cmd commands[] = {
 	  "--method   written: give --form FILE, the scan of the signed form; only\n"
 	  "           its SHA-256 leaves this computer.  oral-interpreted: give\n"
 	  "           --language, the interpreter's language (BCP 47: fr, bm).\n"
+	  "--notice   the text of the notice she was given ('consent notice\n"
+	  "           --text'): its scope must be this consent's; its language\n"
+	  "           and SHA-256 are recorded with it\n"
 	  "--guardian        given by a guardian for a minor\n"
 	  "--child-consulted and the child was consulted\n"
 	  "--given, --expires  when it was given (default now) and when it ends\n"
 	  "           (default: when withdrawn)\n") "\n"
 	  N_("Prints the consent id and how many held messages it released.\n") "\n" TIME_HELP },
+	{ "consent", "notice", 0, cmd_consent_notice, 0, 0,
+	  N_("make the consent notice she reads before she agrees (PDF and text)"),
+	  "CODE --to AGENCY[,AGENCY...] --steps LIST|all --categories LIST|all\n"
+	  "    --language LANG [-o FILE.pdf] [--text FILE.txt] [--tz ZONE]\n"
+	  "    [--force] [--home AGENCY] [--json]",
+	  N_("The notice explains, in her language and in plain words, exactly the\n"
+	  "consent you will record: which agencies (name and country, from their\n"
+	  "bundles) receive what kind of information about her, at which step,\n"
+	  "why, how long it is kept, that she may withdraw at any time and how,\n"
+	  "and what still happens for her safety if she withdraws while she\n"
+	  "travels.  Give the same --to, --steps and --categories as 'consent\n"
+	  "record'.  -o writes the PDF to print, --text the text to record:\n"
+	  "'consent record ... --notice FILE.txt' stores its language and SHA-256\n"
+	  "with her consent, and homewardd refuses it if the notice explains\n"
+	  "another scope.  Languages: en, fr, ar, es, pt.\n") "\n" HOME_HELP },
 	{ "consent", "list", 0, cmd_consent_list, 0, 0,
 	  N_("list a case's consents"),
 	  "CODE [--home AGENCY] [--json]",

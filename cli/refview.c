@@ -221,7 +221,7 @@ cli_consent_json(const Homeward__Control__ConsentInfo *c)
 
 	s = homeward__referral__consent_scope__unpack(NULL, c->scope.len,
 	    c->scope.data);
-	j = json_pack("{s:o, s:s, s:o, s:s, s:o, s:o, s:s, s:I}",
+	j = json_pack("{s:o, s:s, s:o, s:s, s:o, s:o, s:s, s:I, s:o, s:o}",
 	    "consent_id", cli_json_hex(c->consent_id),
 	    "state", consent_state(c, s),
 	    "scope", scope_json(s),
@@ -229,7 +229,9 @@ cli_consent_json(const Homeward__Control__ConsentInfo *c)
 	    "recorded_at", cli_json_rfc3339(c->recorded_at),
 	    "withdrawn_at", cli_json_rfc3339(c->withdrawn_at),
 	    "source", c->source,
-	    "released", (json_int_t)c->released);
+	    "released", (json_int_t)c->released,
+	    "notice_language", cli_json_str(c->notice_language),
+	    "notice_sha256", cli_json_hex(c->notice_sha256));
 	homeward__referral__consent_scope__free_unpacked(s, NULL);
 	return j;
 }
@@ -270,6 +272,10 @@ cli_consent_print(const Homeward__Control__ConsentInfo *c)
 		cli_kv(_("  expires"), "%s", s->expires_at != 0 ? t :
 		    _("when withdrawn"));
 	}
+	/* What she was told before she agreed (homeward consent notice). */
+	if (c->notice_sha256.len > 0)
+		cli_kv("  notice", "%s, sha256 %s", c->notice_language,
+		    cli_hex(c->notice_sha256, id));
 	cli_localtime(c->recorded_at, t);
 	cli_kv(_("  recorded"), _("%s by %s (%s)"), t, c->recorded_by, c->source);
 	if (c->withdrawn_at != 0) {

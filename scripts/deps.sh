@@ -7,7 +7,8 @@ set -eu
 PACKAGES="pkg-config make gcc clang libsodium-dev libuv1-dev libssl-dev
 libsqlite3-dev sqlite3 libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev
 libcmocka-dev libinih-dev libjansson-dev libsystemd-dev libclang-rt-14-dev lcov tzdata
-openssl procps jq man-db groff-base faketime gettext"
+openssl procps jq man-db groff-base faketime gettext libcairo2-dev
+libpango1.0-dev poppler-utils fonts-noto-core fonts-dejavu-core"
 
 missing=""
 for p in $PACKAGES; do

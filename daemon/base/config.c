@@ -464,6 +464,13 @@ handle_procedure(struct parse_state *st, const char *name, const char *value)
 		}
 		return 0;
 	}
+	if (strcmp(name, "require_notice") == 0) {
+		if (parse_bool(value, &cfg->require_notice) != 0) {
+			snprintf(st->err, CONFIG_WHY_LEN, "%s must be yes or no", name);
+			return -1;
+		}
+		return 0;
+	}
 	if (strcmp(name, "require_reintegration") == 0) {
 		if (parse_bool(value, &cfg->require_reintegration) != 0) {
 			snprintf(st->err, CONFIG_WHY_LEN, "%s must be yes or no", name);

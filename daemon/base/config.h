@@ -35,6 +35,7 @@
  *   retention_ms = 31536000000            ; closed cases are erased after this (365 days)
  *   erasure_wait_ms = 2592000000          ; erasure waits this long at most for a partner's receipts (30 days)
  *   require_reintegration = no            ; departure needs a confirmed reintegration request
+ *   require_notice = no                   ; consent record needs --notice (the notice she was given)
  *   alert_command = /usr/local/bin/page   ; run for every alert (HOMEWARD_ALERT_* in its environment)
  *   case_code_pattern = ^CI-[0-9]{4}-[0-9]{4}$ ; the codes of the cases we open (POSIX ERE)
  *   [travel]                              ; seed 004's travel rules, all optional
@@ -167,6 +168,10 @@ struct config {
 	uint64_t        retention_ms;
 	uint64_t        erasure_wait_ms;        /* for a partner's receipts, at most */
 	int             require_reintegration;
+	/* A consent is recorded only with the notice she was given (consent
+	 * record --notice); no (the default) keeps offices that record
+	 * consent on paper working. */
+	int             require_notice;
 	char            alert_command[PATH_MAX];        /* empty: none */
 	/* POSIX ERE the codes of the cases we open match; empty: at least
 	 * one digit (daemon/case/case_code.c). */

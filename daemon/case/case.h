@@ -135,8 +135,18 @@ int case_release_held(struct daemon *, const struct store_case *,
 /* case_consent.c, case_approve.c */
 /* scope: an encoded ConsentScope; consent_id and given_at filled when
  * empty.  Releases what it covers, in the same transaction. */
+/* notice: the text of the consent notice she was given (proto/notice.h),
+ * or none (len 0): checked against the scope, its language and SHA-256
+ * recorded with the consent; required when the configuration says
+ * require_notice. */
+struct case_consent_in {
+	const uint8_t  *scope;
+	size_t          scope_len;
+	const uint8_t  *notice;
+	size_t          notice_len;
+};
 int case_consent_record(struct daemon *, const struct case_actor *,
-    const struct store_case *, const uint8_t *scope, size_t scope_len,
+    const struct store_case *, const struct case_consent_in *,
     uint8_t consent_id[ENV1_ID_LEN], unsigned *released, char *why,
     size_t whylen);
 struct case_withdraw_result {

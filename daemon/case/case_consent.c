@@ -18,6 +18,7 @@
 #include "daemon/store/audit.h"
 #include "keys/bundle.h"
 #include "keys/secret.h"
+#include "proto/notice.h"
 #include "proto/pbwipe.h"
 #include "proto/refcat.h"
 
@@ -104,6 +105,44 @@ case_minor(struct daemon *d, const struct store_case *c, int *minor)
 	return 0;
 }
 
+/* The notice she was given, against the consent about to be recorded:
+ * its language and SHA-256 into sc when it explains exactly this scope. */
+static int
+notice_check(struct daemon *d, const struct store_case *c,
+    const struct case_consent_in *in, struct store_consent *sc, char *why,
+    size_t whylen)
+{
+	struct notice_head      h;
+	const char             *bad;
+
+	if (in->notice_len == 0) {
+		if (!d->cfg.require_notice)
+			return 0;
+		snprintf(why, whylen, "this office records a consent only with the "
+		    "notice she was given (require_notice): make it with 'homeward "
+		    "consent notice %s' and the same --to, --steps and --categories, "
+		    "explain it to her, and give its text with --notice FILE", c->code);
+		return -EPERM;
+	}
+	if (in->notice_len > NOTICE_MAX_BYTES) {
+		snprintf(why, whylen, "the notice is over %d bytes: give the text "
+		    "file 'homeward consent notice --text' wrote", NOTICE_MAX_BYTES);
+		return -EINVAL;
+	}
+	if (notice_head_parse((const char *)in->notice, in->notice_len, &h,
+	    &bad) != 0) {
+		snprintf(why, whylen, "the notice is not one homeward made: %s", bad);
+		return -EINVAL;
+	}
+	if (consent_notice_matches(&h, c->code, &sc->c, why, whylen) != 0)
+		return -EPERM;
+	snprintf(sc->notice_language, sizeof(sc->notice_language), "%s",
+	    h.language);
+	crypto_hash_sha256(sc->notice_sha256, in->notice, in->notice_len);
+	sc->has_notice = 1;
+	return 0;
+}
+
 /* The consent row, its audit record and what it now releases: one
  * transaction.  enc: the scope as recorded. */
 static int
@@ -117,8 +156,9 @@ consent_commit(struct daemon *d, const struct case_actor *a,
 
 	refcat_mask_format(sc->c.categories, cats, sizeof(cats));
 	snprintf(detail, sizeof(detail), "consent %s: %zu recipient(s), steps 0x%x, "
-	    "categories %s", log_hex(sc->c.id, 8), sc->c.nrecipients, sc->c.steps,
-	    cats[0] ? cats : "none");
+	    "categories %s%s%s", log_hex(sc->c.id, 8), sc->c.nrecipients,
+	    sc->c.steps, cats[0] ? cats : "none", sc->has_notice ? "; notice " :
+	    "", sc->has_notice ? log_hex(sc->notice_sha256, 8) : "");
 	if ((rc = store_begin(d->store)) != 0)
 		return rc;
 	if ((rc = store_consent_insert(d->store, sc, enc, enc_len)) == -EEXIST)
@@ -146,7 +186,7 @@ consent_commit(struct daemon *d, const struct case_actor *a,
 
 int
 case_consent_record(struct daemon *d, const struct case_actor *a,
-    const struct store_case *c, const uint8_t *raw, size_t raw_len,
+    const struct store_case *c, const struct case_consent_in *in,
     uint8_t consent_id[ENV1_ID_LEN], unsigned *released, char *why, size_t whylen)
 {
 	Homeward__Referral__ConsentScope       *s;
@@ -166,7 +206,7 @@ case_consent_record(struct daemon *d, const struct case_actor *a,
 		return -EPERM;
 	}
 	if ((s = homeward__referral__consent_scope__unpack(&pbwipe_allocator,
-	    raw_len, raw)) == NULL) {
+	    in->scope_len, in->scope)) == NULL) {
 		snprintf(why, whylen, _("the consent scope does not decode"));
 		return -EINVAL;
 	}
@@ -185,6 +225,8 @@ case_consent_record(struct daemon *d, const struct case_actor *a,
 		s->given_at = clock_now();
 	memset(&sc, 0, sizeof(sc));
 	if ((rc = scope_to_consent(s, &sc.c, clock_now(), why, whylen)) != 0)
+		goto out;
+	if ((rc = notice_check(d, c, in, &sc, why, whylen)) != 0)
 		goto out;
 	if ((rc = case_minor(d, c, &minor)) != 0)
 		goto out;

@@ -83,6 +83,10 @@ static const struct ctl_route routes[] = {
 	    N_("approving"), ctl_approve },
 	{ K(DOCUMENT_SHOW),     CTL_ROLE_WORK,
 	    N_("reading a document"), ctl_document_show },
+	/* reports and consent notices (ctl_report.c): it checks the purpose's
+	 * role itself (her copy and a notice: caseworkers, supervisors) */
+	{ K(CASE_REPORT),       CTL_ROLE_READ,
+	    N_("making a case report"), ctl_case_report },
 	/* alerts, the audit log, the worklist (ctl_alert.c) */
 	{ K(ALERT_LIST),        CTL_ROLE_READ,
 	    N_("listing alerts"), ctl_alert_list },

@@ -19,6 +19,7 @@ ctl_consent_record(const struct ctl_call *call, const Request *rq)
 	const Homeward__Control__ConsentRecord *req = rq->consent_record;
 	struct store_consent   *rows = NULL;
 	struct store_case       c;
+	struct case_consent_in  in;
 	uint8_t                 id[ENV1_ID_LEN];
 	char                    why[CASE_WHY_LEN] = "";
 	unsigned                released = 0;
@@ -27,8 +28,12 @@ ctl_consent_record(const struct ctl_call *call, const Request *rq)
 
 	if (ctl_find_case(cl, d, req->ref, &c) != 0)
 		return;
-	if ((rc = case_consent_record(d, a, &c, req->scope.data, req->scope.len, id,
-	    &released, why, sizeof(why))) != 0) {
+	in.scope = req->scope.data;
+	in.scope_len = req->scope.len;
+	in.notice = req->notice.data;
+	in.notice_len = req->notice.len;
+	if ((rc = case_consent_record(d, a, &c, &in, id, &released, why,
+	    sizeof(why))) != 0) {
 		ctl_case_result(cl, rc, why, "consent record");
 		return;
 	}

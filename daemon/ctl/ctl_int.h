@@ -5,7 +5,8 @@
  *
  *   ctl.c  ->  ctl_request.c, and
  *   ctl.c  ->  ctl_daemon.c ctl_msgs.c ctl_case.c ctl_consent.c
- *              ctl_step.c ctl_alert.c ctl_backup.c  ->  ctl_docgate.c  ->  ctl_reply.c
+ *              ctl_step.c ctl_alert.c ctl_backup.c ctl_report.c  ->
+ *              ctl_docgate.c  ->  ctl_reply.c
  *              ->  ctl_result.c
  *
  * (ctl.c and every handler file may call ctl_result.c directly.)
@@ -142,6 +143,8 @@ ctl_handler ctl_consent_record, ctl_consent_list, ctl_consent_withdraw;
 /* ctl_step.c: the procedure's documents: steps, held, approvals */
 ctl_handler ctl_step_send, ctl_held_list, ctl_held_show, ctl_held_cancel,
     ctl_approve, ctl_document_show;
+/* ctl_report.c: case reports and what a consent notice is made of */
+ctl_handler ctl_case_report;
 /* ctl_alert.c: alerts, the audit log, the worklist */
 ctl_handler ctl_alert_list, ctl_alert_ack, ctl_audit_verify, ctl_audit_list,
     ctl_worklist;

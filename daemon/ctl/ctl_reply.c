@@ -37,6 +37,12 @@ ctl_send_consent(struct control_client *cl, struct daemon *d,
 	ci.in_error = sc->in_error;
 	ci.source = (char *)(sc->source == CONSENT_RECEIVED ? "received" : "recorded");
 	ci.released = released;
+	/* What she was told: no data about her, shown to every role. */
+	ci.notice_language = (char *)sc->notice_language;
+	if (sc->has_notice) {
+		ci.notice_sha256.data = (uint8_t *)sc->notice_sha256;
+		ci.notice_sha256.len = STORE_SHA256_LEN;
+	}
 	r.kind_case = HOMEWARD__CONTROL__RESPONSE__KIND_CONSENT;
 	r.consent = &ci;
 	rc = control_send(cl, &r) != 0 ? -EPIPE : 0;

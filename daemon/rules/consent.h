@@ -74,4 +74,14 @@ int consent_explain(const struct consent_verdict *,
 int consent_safety_check(const char *approver_a, const char *approver_b,
     const char *reason, char *why, size_t whylen);
 
+/*
+ * consent_notice.c: whether the consent notice she was given (its scope
+ * block, proto/notice.h) explains exactly this consent of case code: the
+ * same case, the same agencies, steps and categories.  0, or -1 with why
+ * saying what differs and what to do.
+ */
+struct notice_head;
+int consent_notice_matches(const struct notice_head *, const char *code,
+    const struct consent *, char *why, size_t whylen);
+
 #endif

@@ -4,7 +4,8 @@
  *
  *   flow.h      the order of the six steps in one thread
  *   consent.h   the consent gate: does a consent cover this recipient,
- *               step and every kind of data the document carries
+ *               step and every kind of data the document carries; does
+ *               the notice she was given explain it (consent_notice.c)
  *   travel.h    seed 004's travel and escort rules for a departure
  *   required.h  what each document must say before it is sent
  *   header.h    what a recipient verifies of a partner's header

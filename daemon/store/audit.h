@@ -50,6 +50,8 @@ struct store;
 #define AUDIT_PEER_QUOTA        "peer.quota"    /* suspended: a quota breached */
 #define AUDIT_BACKUP            "backup"        /* detail: bytes and sha256 */
 #define AUDIT_RESTORE           "restore"       /* detail: bytes; erased again */
+#define AUDIT_REPORT            "report"        /* case report or notice made:
+                                                   detail: for whom */
 
 #define AUDIT_MAC_LEN           32
 #define AUDIT_ID_LEN            16

@@ -18,6 +18,7 @@
  *                    (store_resync.h)
  *   store_cases.c    cases, erasure, case threads (store_case.h)
  *   store_consents.c consent records (store_case.h)
+ *   store_report.c   a thread's message ids for case reports (store_case.h)
  *   store_held.c     held documents (store_case.h)
  *   store_alerts.c   the alerts table (store.h, store_case.h)
  *   store_msgs.c     outbox, inbox, counts

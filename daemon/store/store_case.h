@@ -32,6 +32,8 @@
 #define STORE_CODE_LEN          64      /* case codes are at most 48 */
 #define STORE_NAME_LEN          64      /* operator names, agency ids */
 #define STORE_MISSING_LEN       320
+#define STORE_LANGUAGE_LEN      36      /* BCP 47 tags, at most 35 */
+#define STORE_SHA256_LEN        32
 
 enum store_case_role {
 	CASE_ROLE_DESTINATION = 1,      /* we opened it and refer the person */
@@ -177,6 +179,11 @@ struct store_consent {
 	uint64_t        recorded_at;
 	int             source;
 	int             in_error;       /* revoked: recorded in error, not withdrawn */
+	/* The consent notice she was given (control.proto ConsentRecord):
+	 * its language and the SHA-256 of its text; has_notice 0: none. */
+	char            notice_language[STORE_LANGUAGE_LEN];
+	uint8_t         notice_sha256[STORE_SHA256_LEN];
+	int             has_notice;
 };
 
 /* scope: the encoded ConsentScope, stored encrypted. */
@@ -192,6 +199,15 @@ int store_consent_scope(struct store *, const struct store_consent *,
  * not withdraw it). */
 int store_consent_withdraw(struct store *, const uint8_t case_id[ENV1_ID_LEN],
     const uint8_t *consent_id, uint64_t at, int in_error, unsigned *n);
+
+/* --- a thread's messages for a case report (store_report.c) ------------ */
+
+typedef int (*store_msg_id_cb)(const uint8_t message_id[ENV1_ID_LEN], void *arg);
+/* The ids of the documents we sent (received 0: outbox) or received
+ * (inbox) in the thread, in thread order, receipts left out; cb's
+ * non-zero stops (a negative is returned). */
+int store_thread_messages(struct store *, const uint8_t thread_id[ENV1_ID_LEN],
+    int received, store_msg_id_cb cb, void *arg);
 
 /* --- what a withdrawal does to a thread (store_withdraw.c) -------------- */
 

@@ -46,8 +46,9 @@ recipients_split(const char *s, struct consent *c)
 
 static const char sql_consent_insert[] =
     "INSERT INTO consents (consent_id, case_id, recipients, steps, categories, "
-    "given_at, expires_at, withdrawn_at, recorded_by, recorded_at, source, scope) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "given_at, expires_at, withdrawn_at, recorded_by, recorded_at, source, scope, "
+    "notice_language, notice_sha256) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 int
 store_consent_insert(struct store *st, const struct store_consent *sc,
@@ -79,6 +80,12 @@ store_consent_insert(struct store *st, const struct store_consent *sc,
 	sqlite3_bind_int64(s, 10, (sqlite3_int64)sc->recorded_at);
 	sqlite3_bind_int(s, 11, sc->source);
 	sqlite3_bind_blob(s, 12, blob, (int)bloblen, SQLITE_STATIC);
+	sqlite3_bind_text(s, 13, sc->notice_language, -1, SQLITE_STATIC);
+	if (sc->has_notice)
+		sqlite3_bind_blob(s, 14, sc->notice_sha256, STORE_SHA256_LEN,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 14);
 	rc = store_exec_stmt(st, st->data, s, "consent insert");
 	free(blob);
 	return rc;
@@ -86,7 +93,8 @@ store_consent_insert(struct store *st, const struct store_consent *sc,
 
 static const char sql_consent_list[] =
     "SELECT consent_id, recipients, steps, categories, given_at, expires_at, "
-    "withdrawn_at, recorded_by, recorded_at, source, in_error FROM consents "
+    "withdrawn_at, recorded_by, recorded_at, source, in_error, notice_language, "
+    "notice_sha256 FROM consents "
     "WHERE case_id = ? ORDER BY recorded_at, rowid";
 
 int
@@ -126,6 +134,10 @@ store_consent_list(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
 		c->recorded_at = (uint64_t)sqlite3_column_int64(s, 8);
 		c->source = sqlite3_column_int(s, 9);
 		c->in_error = sqlite3_column_int(s, 10);
+		store_col_text(s, 11, c->notice_language, sizeof(c->notice_language));
+		c->has_notice = sqlite3_column_bytes(s, 12) == STORE_SHA256_LEN;
+		if (c->has_notice)
+			store_col_copy(s, 12, c->notice_sha256, STORE_SHA256_LEN);
 	}
 	if (rc != SQLITE_DONE) {
 		rc = store_err(st, st->data, rc, "consents");

@@ -116,7 +116,7 @@ test_reopen_and_version(void **state)
 	free(cause);
 	assert_null(c->st);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_exec(db, "PRAGMA user_version = 6", NULL, NULL, NULL);
+	sqlite3_exec(db, "PRAGMA user_version = 7", NULL, NULL, NULL);
 	sqlite3_close(db);
 	assert_int_equal(store_open(c->dir, c->ksk, &c->st, &cause), 0);
 }

@@ -67,7 +67,7 @@ expect_refused(struct storefix *fx, int rc, const char *want)
 }
 
 /* The newest schema of each file. */
-#define DATA_VERSION    6
+#define DATA_VERSION    7
 #define KEYS_VERSION    2
 
 static long long
@@ -244,7 +244,9 @@ test_v3_migrated(void **state)
 	    "ALTER TABLE peers DROP COLUMN resync; DROP TABLE instance;"
 	    "DROP INDEX threads_by_peer; DROP INDEX alerts_by_peer;"
 	    "DROP INDEX cases_by_opener; ALTER TABLE peers DROP COLUMN quota_from;"
-	    "DROP TABLE requests; PRAGMA user_version = 3;"), 0);
+	    "DROP TABLE requests; ALTER TABLE consents DROP COLUMN notice_language;"
+	    "ALTER TABLE consents DROP COLUMN notice_sha256;"
+	    "PRAGMA user_version = 3;"), 0);
 
 	assert_int_equal(storefix_reopen(fx, NULL), 0);
 	assert_int_equal(version(fx, "data.db"), DATA_VERSION);
@@ -293,9 +295,9 @@ test_newer_schema_refused(void **state)
 	    "newer than this homewardd (2): upgrade homewardd");
 	assert_int_equal(version(fx, "keystore.db"), 3);
 	assert_int_equal(version(fx, "data.db"), DATA_VERSION);
-	assert_int_equal(storefix_sql(fx, "data.db", "PRAGMA user_version = 7"), 0);
-	expect_refused(fx, -EPROTONOSUPPORT, "data.db: schema version 7 is newer");
-	assert_int_equal(version(fx, "data.db"), 7);
+	assert_int_equal(storefix_sql(fx, "data.db", "PRAGMA user_version = 8"), 0);
+	expect_refused(fx, -EPROTONOSUPPORT, "data.db: schema version 8 is newer");
+	assert_int_equal(version(fx, "data.db"), 8);
 }
 
 /* The whole file, to show that a refused open left it alone. */
