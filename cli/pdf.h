@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <locale.h>
+
 #include "cli/cli.h"
 
 /* --- the language (pdf_lang.c) --- */
@@ -27,10 +29,9 @@
 struct pdf_lang {
 	char            tag[PDF_LANG_LEN];      /* as given: fr, ar, pt-BR */
 	int             rtl;                    /* written right to left */
-	uint8_t        *mo;                     /* the catalogue; NULL: English */
-	size_t          len;
-	uint32_t        n, orig, trans;
-	int             swap;
+	char            cat[PDF_LANG_LEN];      /* its catalogue; "": English */
+	locale_t        loc;                    /* C.UTF-8 messages, for lookups */
+	char           *operator_language;      /* LANGUAGE as the operator set it */
 };
 
 /* The catalogue for tag (en: none needed).  0, or -1 when there is none

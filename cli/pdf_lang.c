@@ -1,103 +1,68 @@
 /*
  * The language of a printed document (pdf.h): the "homeward-notice"
- * catalogue of the language asked for with --language, read from its .mo
- * file directly.  gettext would pick the catalogue from the operator's
- * locale (and ignores LANGUAGE under the C locale); what she reads must
- * not depend on how the operator's terminal is set.
- *
- * A .mo file (GNU gettext manual, "The Format of GNU MO Files"): a
- * header of 32-bit words (magic, revision, count, offset of the
- * originals' table, offset of the translations' table), then tables of
- * (length, offset) pairs; msgfmt sorts the originals, so a lookup is a
- * binary search.
+ * catalogue of the language asked for with --language, looked up with
+ * gettext.  What she reads must not depend on how the operator's
+ * terminal is set, so each lookup names her language itself: LANGUAGE
+ * set to her catalogue under a C.UTF-8 messages locale (glibc ignores
+ * LANGUAGE under "C") for the one dgettext call, then the operator's
+ * LANGUAGE again, so the CLI's own messages stay in the operator's
+ * language.  glibc's _nl_msg_cat_cntr is bumped at each change, as the
+ * gettext manual says a program that changes LANGUAGE must.
  */
 #include <errno.h>
+#include <libintl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/pdf.h"
-#include "common/fileio.h"
 #include "common/i18n.h"
 
 #ifndef LOCALEDIR
 #define LOCALEDIR "/usr/local/share/locale"
 #endif
 
-#define MO_MAGIC        0x950412deu
-#define MO_SWAPPED      0xde120495u
-#define MO_MAX          (4u << 20)
 #define DOMAIN          "homeward-notice"
+
+extern int _nl_msg_cat_cntr;
 
 /* Languages written right to left (primary subtags). */
 static const char *const rtl_langs[] = { "ar", "fa", "he", "ps", "ur", "yi" };
 
-static uint32_t
-word(const struct pdf_lang *l, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, l->mo + off, 4);
-	return l->swap ? __builtin_bswap32(v) : v;
-}
-
-/* The string of table entry i at table offset tab, or NULL when the file
- * says something impossible. */
-static const char *
-entry(const struct pdf_lang *l, uint32_t tab, uint32_t i)
-{
-	size_t at = (size_t)tab + (size_t)i * 8;
-	uint32_t len, off;
-
-	if (at + 8 > l->len)
-		return NULL;
-	len = word(l, at);
-	off = word(l, at + 4);
-	if ((size_t)off + len >= l->len || l->mo[off + len] != '\0')
-		return NULL;
-	return (const char *)l->mo + off;
-}
-
+/* 0 when dir holds lang's catalogue, else -ENOENT. */
 static int
-mo_check(struct pdf_lang *l)
+catalogue(const char *dir, const char *lang)
 {
-	uint32_t magic;
+	char            path[PATH_MAX];
+	struct stat     sb;
 
-	if (l->len < 20)
-		return -1;
-	memcpy(&magic, l->mo, 4);
-	if (magic != MO_MAGIC && magic != MO_SWAPPED)
-		return -1;
-	l->swap = magic == MO_SWAPPED;
-	l->n = word(l, 8);
-	l->orig = word(l, 12);
-	l->trans = word(l, 16);
-	if ((size_t)l->orig + (size_t)l->n * 8 > l->len ||
-	    (size_t)l->trans + (size_t)l->n * 8 > l->len)
-		return -1;
-	return 0;
+	if (snprintf(path, sizeof(path), "%s/%s/LC_MESSAGES/%s.mo", dir, lang,
+	    DOMAIN) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	if (stat(path, &sb) != 0)
+		return -errno;
+	return S_ISREG(sb.st_mode) ? 0 : -ENOENT;
 }
 
-/* dir/LANG/LC_MESSAGES/homeward-notice.mo for lang: 0, -ENOENT, or -1. */
+/* l->cat's catalogue bound and a locale to look it up under. */
 static int
-mo_read(struct pdf_lang *l, const char *dir, const char *lang)
+lang_bind(struct pdf_lang *l, const char *dir)
 {
-	char path[PATH_MAX];
-	int rc;
+	const char *op = getenv("LANGUAGE");
 
-	if (snprintf(path, sizeof(path), "%s/%s/LC_MESSAGES/" DOMAIN ".mo", dir,
-	    lang) >= (int)sizeof(path))
-		return -ENOENT;
-	if ((rc = fileio_read(path, MO_MAX, 0, &l->mo, &l->len)) != 0)
-		return rc;
-	if (mo_check(l) != 0) {
-		cli_warnx(_("%s is not a message catalogue: reinstall homeward"),
-		    path);
-		free(l->mo);
-		l->mo = NULL;
-		return -1;
+	if (bindtextdomain(DOMAIN, dir) == NULL ||
+	    bind_textdomain_codeset(DOMAIN, "UTF-8") == NULL)
+		return -ENOMEM;
+	if ((l->loc = newlocale(LC_MESSAGES_MASK, "C.UTF-8", (locale_t)0)) ==
+	    (locale_t)0)
+		return -errno;
+	if (op != NULL && (l->operator_language = strdup(op)) == NULL) {
+		freelocale(l->loc);
+		l->loc = (locale_t)0;
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -126,50 +91,55 @@ pdf_lang_load(struct pdf_lang *l, const char *tag)
 	pdf_time_isolate(l->rtl);
 	if (strcmp(lang, "en") == 0 || strncmp(lang, "en_", 3) == 0)
 		return 0;
-	if ((rc = mo_read(l, dir, lang)) == -ENOENT && dash != NULL) {
+	if ((rc = catalogue(dir, lang)) == -ENOENT && dash != NULL) {
 		*dash = '\0';
-		rc = mo_read(l, dir, lang);
+		rc = catalogue(dir, lang);
+	}
+	if (rc == 0 && (rc = lang_bind(l, dir)) == 0) {
+		snprintf(l->cat, sizeof(l->cat), "%s", lang);
+		return 0;
 	}
 	if (rc == -ENOENT)
 		cli_warnx(_("there is no translation into '%s' of the notices and "
 		    "reports: use --language en, fr, ar, es or pt (or add "
 		    "po-notice/%s.po)"), tag, lang);
-	else if (rc != 0 && rc != -1)
+	else
 		cli_warn_errno(-rc, _("cannot read the catalogue for '%s' in %s"),
 		    tag, dir);
-	return rc == 0 ? 0 : -1;
+	return -1;
 }
 
 void
 pdf_lang_free(struct pdf_lang *l)
 {
-	free(l->mo);
-	l->mo = NULL;
+	if (l->loc != (locale_t)0)
+		freelocale(l->loc);
+	l->loc = (locale_t)0;
+	free(l->operator_language);
+	l->operator_language = NULL;
+	l->cat[0] = '\0';
 }
 
 const char *
 pdf_tr(const struct pdf_lang *l, const char *msgid)
 {
-	uint32_t lo = 0, hi;
-	const char *s, *t;
-	int cmp;
+	locale_t        was;
+	const char     *t;
 
-	if (l->mo == NULL)
+	if (l->cat[0] == '\0' || l->loc == (locale_t)0)
 		return msgid;
-	hi = l->n;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if ((s = entry(l, l->orig, mid)) == NULL)
-			return msgid;
-		if ((cmp = strcmp(msgid, s)) == 0) {
-			t = entry(l, l->trans, mid);
-			return t != NULL && *t != '\0' ? t : msgid;
-		}
-		if (cmp < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+	was = uselocale(l->loc);
+	if (setenv("LANGUAGE", l->cat, 1) != 0) {
+		uselocale(was);
+		return msgid;
 	}
-	return msgid;
+	++_nl_msg_cat_cntr;
+	t = dgettext(DOMAIN, msgid);
+	if (l->operator_language != NULL)
+		(void)setenv("LANGUAGE", l->operator_language, 1);
+	else
+		(void)unsetenv("LANGUAGE");
+	++_nl_msg_cat_cntr;
+	uselocale(was);
+	return t;
 }
