@@ -200,6 +200,11 @@ j $DEST worklist
 j $DEST consent record JSON-0001 --to $ORIG --steps all --categories all \
     --method written --form "$IN/form.pdf"
 j $DEST consent list JSON-0001
+j $DEST consent notice JSON-0001 --to $ORIG --steps all --categories all \
+    --language fr --text "$T/notice.txt"
+j $DEST consent record JSON-0001 --to $ORIG --steps all --categories all \
+    --method oral --notice "$T/notice.txt"
+j $DEST consent list JSON-0001
 wait_for 20 has_case $ORIG JSON-0001 || fail "ml-bamako never saw JSON-0001"
 j $ORIG request accept JSON-0001 --met-by-agency $ORIG --met-by-contact "duty officer"
 wait_for 20 thread_is $DEST JSON-0001 request 2 || fail "the acceptance never came"
@@ -274,12 +279,19 @@ k verify-evidence "$T/evidence" --sender "$T/ci-abidjan.bundle" \
 k verify-evidence "$T/evidence" --sender "$T/ml-bamako.bundle" \
     --recipient "$T/ci-abidjan.bundle"
 j $DEST case show JSON-0001
+j $DEST case report JSON-0001 --for file --language fr -o "$T/report.pdf"
+install -d -o "$SUPERVISOR1" "$T/sup"
+j -u $SUPERVISOR1 $DEST backup -o "$T/sup/backup.hwb"
 j $DEST case list
 j $DEST alerts
 j $DEST audit verify
 j $DEST audit list JSON-0001
 j $DEST status
 j $ORIG worklist
+printf 'synthetic new root passphrase of sn-dakar\n' >"$T/sn-dakar.rik2"
+chmod 600 "$T/sn-dakar.rik2"
+# shellcheck disable=SC2086
+k rotate-rik --dir "$SN" $RIK --new-rik-passphrase-file "$T/sn-dakar.rik2" $PASS
 
 step "every command ran"
 for prog in homeward homeward-keys; do
