@@ -6,14 +6,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon/base/log.h"
 
 static int              log_to_syslog;
+static int              log_to_journal;         /* stderr is systemd's journal */
 static enum log_level   log_level = LOG_LEVEL_INFO;
 static const char      *log_ident = "homewardd";
+
+/*
+ * systemd names the stream it connected standard error to in
+ * JOURNAL_STREAM ("DEV:INODE", systemd.exec(5)); when stderr is still that
+ * stream, each line starts with its syslog priority ("<4>", sd-daemon(3))
+ * and carries no time of its own: the journal stamps it, and
+ * `journalctl -p warning` then finds the warnings.
+ */
+static int
+log_stderr_is_journal(void)
+{
+	const char         *env = getenv("JOURNAL_STREAM");
+	struct stat         sb;
+	unsigned long long  dev, ino;
+
+	if (env == NULL || sscanf(env, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &sb) != 0)
+		return 0;
+	return (unsigned long long)sb.st_dev == dev &&
+	    (unsigned long long)sb.st_ino == ino;
+}
 
 void
 log_init(int to_syslog, enum log_level level, const char *ident)
@@ -21,6 +45,7 @@ log_init(int to_syslog, enum log_level level, const char *ident)
 	log_to_syslog = to_syslog;
 	log_level = level;
 	log_ident = ident;
+	log_to_journal = log_stderr_is_journal();
 	if (to_syslog)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -64,6 +89,8 @@ log_vlog(int prio, const char *fmt, va_list ap, int with_errno)
 	}
 	if (log_to_syslog) {
 		syslog(prio, "%s", msg);
+	} else if (log_to_journal) {
+		fprintf(stderr, "<%d>%s\n", prio, msg);
 	} else {
 		struct timespec ts;
 		struct tm       tm;
