@@ -226,7 +226,8 @@ static const char *const data_migrations[] = {
 	/* 7: issue 13, what she was told.  The language and SHA-256 of the
 	 * consent notice she was given (homeward consent notice), recorded
 	 * with her consent; '' and NULL for consents recorded without one. */
-	"ALTER TABLE consents ADD COLUMN notice_language TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE consents ADD COLUMN notice_language TEXT NOT NULL"
+	"  DEFAULT '';"
 	"ALTER TABLE consents ADD COLUMN notice_sha256 BLOB;",
 };
 

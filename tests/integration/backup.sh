@@ -100,6 +100,7 @@ expect 0 hw $DEST backup -o "$T/two.hwbak" --json
 step "after the backup: more is sent, a plain copy taken, CI-BAK-1 erased"
 refer CI-BAK-3
 wait_for 30 all_acked $DEST || fail "CI-BAK-3 was never receipted"
+orig_in=$(hw $ORIG inbox --limit 10000 --json | jq '.messages | length')
 agency_stop $DEST
 mkdir "$T/old"
 cp "$ST/data.db" "$ST/keystore.db" "$T/old/"
@@ -165,6 +166,18 @@ hw $DEST audit list --limit 10000 --json | jq -e '[.audit[] |
     select(.action == "restore")] | length == 1' >/dev/null ||
     fail "the restore is not in the audit log"
 expect 0 hw $DEST audit verify
+
+step "the partner: the link recovers, nothing sent after the backup lost or doubled there"
+wait_for 30 peer_connected $DEST $ORIG || fail "$DEST never connected again"
+wait_for 60 grep -q "re-synchronised after the restore" "$T/$DEST.log" ||
+    fail "$DEST never re-synchronised with $ORIG"
+[ "$(hw $ORIG inbox --limit 10000 --json | jq '.messages | length')" = "$orig_in" ] ||
+    fail "$ORIG's inbox changed: $(hw $ORIG inbox --limit 10000 --json)"
+hw $DEST alerts --all --json | jq -e '[.alerts[] | select(.kind == "resync_lost")] |
+    length == 1' >/dev/null || fail "no alert for what $DEST lost: $(hw $DEST alerts --all --json)"
+refer CI-BAK-4
+wait_for 30 all_acked $DEST || fail "CI-BAK-4, after the restore, was never receipted"
+! grep -Eq "ALERT (equivocation|thread)" "$T/$ORIG.log" || fail "$ORIG raised: $(grep ALERT "$T/$ORIG.log")"
 
 step "a damaged data.db is replaced, kept as it was found"
 agency_stop $DEST
