@@ -102,7 +102,6 @@ PROGS := $(BUILD)/homewardd $(BUILD)/homeward $(BUILD)/homeward-keys
 # The operator's language (issue 13): po/LANG.po for each LANG in
 # po/LINGUAS, compiled into $(BUILD)/locale, where the tests point
 # HOMEWARD_LOCALEDIR; installed under $(LOCALEDIR).
-LOCALEDIR ?= $(PREFIX)/share/locale
 LINGUAS   := $(shell sed -e 's/\#.*//' po/LINGUAS 2>/dev/null)
 POTFILES  := $(shell sed -e 's/\#.*//' po/POTFILES.in 2>/dev/null)
 MO_FILES  := $(patsubst %,$(BUILD)/locale/%/LC_MESSAGES/homeward.mo,$(LINGUAS))

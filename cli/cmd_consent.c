@@ -303,8 +303,8 @@ cmd_consent_record(const struct cli_cmd *cmd, const struct cli_env *env,
 	 * records its language and SHA-256 (proto/notice.h). */
 	if (a.notice != NULL && (rc = fileio_read(a.notice, NOTICE_MAX_BYTES, 0,
 	    &notice, &notice_len)) != 0) {
-		cli_warn_errno(-rc, "cannot read the consent notice %s (the text "
-		    "file 'homeward consent notice --text' wrote)", a.notice);
+		cli_warn_errno(-rc, _("cannot read the consent notice %s (the text "
+		    "file 'homeward consent notice --text' wrote)"), a.notice);
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
