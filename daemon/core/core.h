@@ -35,10 +35,10 @@
  * deliver_give.c -> deliver_out.c -> deliver_pace.c -> link.c -> peer.c,
  * flight.c below them all; link.c hands what arrives to delivery through
  * struct link_events.  metrics.c -> figures.c -> expiry.c, keyring.c,
- * peer.c: nothing in the room calls them.  resync.c (link_events' peer_up and
- * resync frames)
- * calls deliver_pace.c and link.c; deliver_in.c and deliver_out.c call
- * resync_hold.c, which calls only the store.
+ * peer.c: nothing in the room calls them.  resync.c (link_events'
+ * peer_up and the resync frames) calls deliver_pace.c and link.c;
+ * deliver_in.c and deliver_out.c call resync_hold.c, which calls only
+ * the store.
  *
  * One libuv loop, one thread.  struct daemon has one instance, owned by
  * main.c; the parts receive it explicitly.
