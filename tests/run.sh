@@ -10,6 +10,9 @@ export BUILD
 # The tests compare English output: not the operator's language (LANGUAGE
 # or a LC_MESSAGES of the caller's).  i18n.sh asks for its languages itself.
 unset LANGUAGE LC_MESSAGES
+# Third-party caches LeakSanitizer would report (tests/lsan.supp).
+LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 pass=0
 fail=0
 failed=""
