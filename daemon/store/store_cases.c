@@ -562,10 +562,7 @@ store_ct_each(struct store *st, const uint8_t *case_id, store_ct_cb cb, void *ar
 
 	if ((s = store_prep(st, st->data, sql_ct_each)) == NULL)
 		return -EIO;
-	if (case_id != NULL)
-		sqlite3_bind_blob(s, 1, case_id, ENV1_ID_LEN, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 1);
+	store_bind_blob_or_null(s, 1, case_id, ENV1_ID_LEN);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		ct_fill(s, &t);
 		if ((rc = cb(&t, arg)) != 0) {

@@ -197,10 +197,7 @@ store_consent_withdraw(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)at);
 	sqlite3_bind_int(s, 4, in_error != 0);
 	sqlite3_bind_blob(s, 2, case_id, ENV1_ID_LEN, SQLITE_STATIC);
-	if (consent_id != NULL)
-		sqlite3_bind_blob(s, 3, consent_id, ENV1_ID_LEN, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 3);
+	store_bind_blob_or_null(s, 3, consent_id, ENV1_ID_LEN);
 	if ((rc = store_exec_stmt(st, st->data, s, "consent withdraw")) != 0)
 		return rc;
 	*n = (unsigned)sqlite3_changes(st->data);

@@ -85,10 +85,7 @@ store_held_insert(struct store *st, const struct store_held *h,
 	sqlite3_bind_text(s, 9, h->created_by, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 10, h->approved_by, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 11, blob, (int)bloblen, SQLITE_STATIC);
-	if (sblob != NULL)
-		sqlite3_bind_blob(s, 12, sblob, (int)sbloblen, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 12);
+	store_bind_blob_or_null(s, 12, sblob, sbloblen);
 	rc = store_exec_stmt(st, st->data, s, "held insert");
 out:
 	free(blob);
@@ -301,10 +298,7 @@ store_held_each(struct store *st, const uint8_t *case_id, int state,
 
 	if ((s = store_prep(st, st->data, sql_held_each)) == NULL)
 		return -EIO;
-	if (case_id != NULL)
-		sqlite3_bind_blob(s, 1, case_id, ENV1_ID_LEN, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 1);
+	store_bind_blob_or_null(s, 1, case_id, ENV1_ID_LEN);
 	sqlite3_bind_int(s, 2, state);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		held_fill(s, &h);

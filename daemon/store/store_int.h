@@ -90,6 +90,9 @@ int store_one_row(struct store *, sqlite3_stmt *,
     void (*fill)(sqlite3_stmt *, void *), void *out, const char *what);
 
 /* Copy a blob column of exactly len bytes (zero-fill when NULL). */
+/* p's len bytes bound to col (static: p outlives the step), or NULL. */
+void store_bind_blob_or_null(sqlite3_stmt *, int col, const void *p,
+    size_t len);
 void store_col_copy(sqlite3_stmt *, int col, void *dst, size_t len);
 /* Copy a text column, truncated to len - 1 ("" when NULL). */
 void store_col_text(sqlite3_stmt *, int col, char *dst, size_t len);

@@ -154,10 +154,7 @@ store_resync_claims(struct store *st, const uint8_t rik[ENV1_KEY_LEN],
 	if ((s = store_prep(st, st->data, sql_claims)) == NULL)
 		return -EIO;
 	sqlite3_bind_blob(s, 1, rik, ENV1_KEY_LEN, SQLITE_STATIC);
-	if (after != NULL)
-		sqlite3_bind_blob(s, 2, after, ENV1_ID_LEN, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 2);
+	store_bind_blob_or_null(s, 2, after, ENV1_ID_LEN);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(s, 0) != ENV1_ID_LEN)
@@ -312,14 +309,8 @@ store_resync_threads(struct store *st, const uint8_t rik[ENV1_KEY_LEN],
 	if ((s = store_prep(st, st->data, sql_threads)) == NULL)
 		return -EIO;
 	sqlite3_bind_blob(s, 1, rik, ENV1_KEY_LEN, SQLITE_STATIC);
-	if (after != NULL)
-		sqlite3_bind_blob(s, 2, after, ENV1_ID_LEN, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 2);
-	if (upto != NULL)
-		sqlite3_bind_blob(s, 3, upto, ENV1_ID_LEN, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 3);
+	store_bind_blob_or_null(s, 2, after, ENV1_ID_LEN);
+	store_bind_blob_or_null(s, 3, upto, ENV1_ID_LEN);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(s, 0) != ENV1_ID_LEN)

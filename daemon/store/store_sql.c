@@ -102,6 +102,15 @@ store_one_row(struct store *st, sqlite3_stmt *s,
 }
 
 void
+store_bind_blob_or_null(sqlite3_stmt *s, int col, const void *p, size_t len)
+{
+	if (p != NULL)
+		sqlite3_bind_blob(s, col, p, (int)len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, col);
+}
+
+void
 store_col_copy(sqlite3_stmt *s, int col, void *dst, size_t len)
 {
 	const void *p = sqlite3_column_blob(s, col);
