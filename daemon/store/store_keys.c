@@ -299,7 +299,8 @@ store_key_shred(struct store *st, const uint8_t case_id[ENV1_ID_LEN],
 	}
 	if ((rc = keystore_shred_commit(st)) != 0)
 		return rc;
-	log_info("store: case %s shredded", log_hex(case_id, ENV1_ID_LEN));
+	log_info("store: key of case or thread %s shredded",
+	    log_hex(case_id, ENV1_ID_LEN));
 	return 0;
 fail:
 	store_exec(st, st->keys, "ROLLBACK", "shred rollback");
